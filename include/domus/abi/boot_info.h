@@ -1,0 +1,72 @@
+/* Domus guest ABI v1: the boot-info page and the boot register state.
+ *
+ * Shared verbatim by the VMM (C++20, hosted) and the guest kernel (freestanding). This file is
+ * the contract: change it only together with DOMUS_ABI_VERSION and docs/abi.md.
+ *
+ * Boot state (every vCPU starts directly in 64-bit long mode, paging on, identity mapped):
+ *   RIP = ELF entry, RDI = GPA of struct domus_boot_info, RSI = vCPU index,
+ *   RDX = GPA of this vCPU's registration page when DOMUS_BOOT_FLAG_PVM_HOST is set, else 0,
+ *   RSP = 0 (the guest sets its own stack), RFLAGS = 0x2, interrupts masked.
+ */
+#ifndef DOMUS_ABI_BOOT_INFO_H
+#define DOMUS_ABI_BOOT_INFO_H
+
+#include <stdint.h>
+
+#define DOMUS_ABI_VERSION 1u
+#define DOMUS_BOOT_INFO_MAGIC 0x31494253554d4f44ull /* "DOMUSBI1" little-endian */
+
+#define DOMUS_MAX_VCPUS 64u
+#define DOMUS_MAX_MEMORY_REGIONS 8u
+#define DOMUS_CMDLINE_MAX 1024u /* bytes including the terminating NUL */
+
+/* flags */
+#define DOMUS_BOOT_FLAG_PVM_HOST (1u << 0) /* the host is the pagetable-based PVM KVM backend */
+
+/* memory region types */
+#define DOMUS_MEM_RAM 1u      /* free for the guest to use */
+#define DOMUS_MEM_BOOT 2u     /* boot structures written by the VMM (page tables, this page) */
+#define DOMUS_MEM_KERNEL 3u   /* the loaded kernel image, including its zero-filled bss */
+
+/* Guest physical layout chosen by the VMM (identity mapped, so also the virtual layout). */
+#define DOMUS_GPA_BOOT_INFO 0x1000ull
+#define DOMUS_GPA_BOOT_GDT 0x2000ull
+#define DOMUS_GPA_BOOT_IDT 0x3000ull
+#define DOMUS_GPA_BOOT_TSS 0x4000ull
+#define DOMUS_GPA_PML4 0x8000ull
+#define DOMUS_GPA_PDPT 0x9000ull
+#define DOMUS_GPA_PD 0x10000ull        /* one page directory per GiB of RAM */
+#define DOMUS_MAX_PD_PAGES 32u         /* so at most 32 GiB of guest RAM */
+#define DOMUS_GPA_VCPU_PAGES 0x40000ull /* DOMUS_MAX_VCPUS registration pages, 4 KiB each */
+#define DOMUS_GPA_KERNEL_MIN 0x100000ull /* loadable segments start at or above 1 MiB */
+
+struct domus_memory_region {
+    uint64_t base;
+    uint64_t size;
+    uint32_t type;
+    uint32_t reserved;
+};
+
+struct domus_boot_info {
+    uint64_t magic;          /* DOMUS_BOOT_INFO_MAGIC */
+    uint32_t abi_version;    /* DOMUS_ABI_VERSION */
+    uint32_t size;           /* sizeof(struct domus_boot_info) as the VMM knows it */
+    uint32_t flags;          /* DOMUS_BOOT_FLAG_* */
+    uint32_t vcpu_count;     /* vCPUs started by the monitor, 1..DOMUS_MAX_VCPUS */
+    uint64_t memory_bytes;   /* guest RAM size, starting at GPA 0 */
+    uint32_t hypercall_port; /* DOMUS_HYPERCALL_PORT */
+    uint32_t region_count;   /* valid entries in regions[] */
+    uint64_t tsc_khz;        /* TSC frequency in kHz, 0 when unknown */
+    uint32_t domain_id;
+    uint32_t reserved0;
+    struct domus_memory_region regions[DOMUS_MAX_MEMORY_REGIONS];
+    uint64_t vcpu_page_gpa[DOMUS_MAX_VCPUS]; /* per-vCPU registration page, 0 when unused */
+    char cmdline[DOMUS_CMDLINE_MAX];         /* NUL-terminated */
+};
+
+#ifdef __cplusplus
+static_assert(sizeof(struct domus_boot_info) <= 4096, "boot info must fit one page");
+static_assert(sizeof(struct domus_memory_region) == 24, "region layout");
+#endif
+
+#endif

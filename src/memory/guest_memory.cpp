@@ -1,0 +1,96 @@
+#include "memory/guest_memory.hpp"
+
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <utility>
+
+namespace domus {
+
+namespace {
+constexpr uint64_t kPage = 4096;
+
+std::string hex(uint64_t v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
+    return buf;
+}
+}  // namespace
+
+Result<GuestMemory> GuestMemory::create(uint64_t bytes) {
+    if (bytes == 0 || bytes % kPage != 0) {
+        return make_error(Errc::invalid_argument,
+                          "guest memory size " + std::to_string(bytes) +
+                              " bytes is not a positive multiple of 4096");
+    }
+    Fd fd(::memfd_create("domus-guest-ram", MFD_CLOEXEC));
+    if (!fd.valid()) {
+        return make_error(Errc::resource, std::string("memfd_create: ") + std::strerror(errno));
+    }
+    if (::ftruncate(fd.get(), static_cast<off_t>(bytes)) != 0) {
+        return make_error(Errc::resource, "cannot size guest memory to " + std::to_string(bytes) +
+                                              " bytes: " + std::strerror(errno));
+    }
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd.get(), 0);
+    if (p == MAP_FAILED) {
+        return make_error(Errc::resource, "cannot map " + std::to_string(bytes) +
+                                              " bytes of guest memory: " + std::strerror(errno));
+    }
+    return GuestMemory(std::move(fd), static_cast<uint8_t*>(p), bytes);
+}
+
+GuestMemory::~GuestMemory() {
+    if (base_ != nullptr) ::munmap(base_, size_);
+}
+
+GuestMemory::GuestMemory(GuestMemory&& other) noexcept
+    : fd_(std::move(other.fd_)),
+      base_(std::exchange(other.base_, nullptr)),
+      size_(std::exchange(other.size_, 0)) {}
+
+GuestMemory& GuestMemory::operator=(GuestMemory&& other) noexcept {
+    if (this != &other) {
+        if (base_ != nullptr) ::munmap(base_, size_);
+        fd_ = std::move(other.fd_);
+        base_ = std::exchange(other.base_, nullptr);
+        size_ = std::exchange(other.size_, 0);
+    }
+    return *this;
+}
+
+Error GuestMemory::range_error(uint64_t gpa, uint64_t len) const {
+    return make_error(Errc::out_of_range, "guest range " + hex(gpa) + "+" + hex(len) +
+                                              " is outside guest RAM [0, " + hex(size_) + ")");
+}
+
+Result<std::span<uint8_t>> GuestMemory::span(uint64_t gpa, uint64_t len) {
+    if (!contains(gpa, len)) return range_error(gpa, len);
+    return std::span<uint8_t>(base_ + gpa, len);
+}
+
+Result<std::span<const uint8_t>> GuestMemory::span(uint64_t gpa, uint64_t len) const {
+    if (!contains(gpa, len)) return range_error(gpa, len);
+    return std::span<const uint8_t>(base_ + gpa, len);
+}
+
+Status GuestMemory::write(uint64_t gpa, std::span<const uint8_t> data) {
+    if (!contains(gpa, data.size())) return range_error(gpa, data.size());
+    if (!data.empty()) std::memcpy(base_ + gpa, data.data(), data.size());
+    return {};
+}
+
+Status GuestMemory::read(uint64_t gpa, std::span<uint8_t> out) const {
+    if (!contains(gpa, out.size())) return range_error(gpa, out.size());
+    if (!out.empty()) std::memcpy(out.data(), base_ + gpa, out.size());
+    return {};
+}
+
+Status GuestMemory::fill(uint64_t gpa, uint64_t len, uint8_t value) {
+    if (!contains(gpa, len)) return range_error(gpa, len);
+    if (len != 0) std::memset(base_ + gpa, value, len);
+    return {};
+}
+
+}  // namespace domus
