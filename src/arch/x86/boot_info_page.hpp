@@ -1,0 +1,29 @@
+// Builds the versioned boot-info page (include/domus/abi/boot_info.h) the guest receives in RDI.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "base/result.hpp"
+#include "domus/abi/boot_info.h"
+
+namespace domus::x86 {
+
+struct BootInfoParams {
+    uint64_t ram_bytes = 0;
+    uint32_t vcpus = 1;
+    bool pvm_host = false;
+    uint64_t tsc_khz = 0;
+    uint32_t domain_id = 0;
+    std::string_view cmdline;
+    uint64_t kernel_start = 0;  // lowest GPA of the loaded image
+    uint64_t kernel_end = 0;    // one past its highest byte
+};
+
+// Pure: validates the parameters and lays out the page (memory map, per-vCPU pages, cmdline).
+Result<domus_boot_info> make_boot_info(const BootInfoParams& params);
+
+// GPA of vCPU `index`'s registration page.
+inline uint64_t vcpu_page_gpa(uint32_t index) { return DOMUS_GPA_VCPU_PAGES + index * 4096ull; }
+
+}  // namespace domus::x86

@@ -1,0 +1,35 @@
+// A KVM VM: memory slots and vCPU creation.
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "hv/hypervisor.hpp"
+#include "hv/kvm/kvm_util.hpp"
+
+namespace domus::hv {
+
+using kvm::kvm_error;
+
+Status Vm::set_memory(uint32_t slot, uint64_t gpa, uint64_t size, void* host) {
+    struct kvm_userspace_memory_region region {};
+    region.slot = slot;
+    region.guest_phys_addr = gpa;
+    region.memory_size = size;
+    region.userspace_addr = reinterpret_cast<uint64_t>(host);
+    if (::ioctl(fd_.get(), KVM_SET_USER_MEMORY_REGION, &region) != 0) {
+        return kvm_error("KVM_SET_USER_MEMORY_REGION");
+    }
+    return {};
+}
+
+Result<Vcpu> Vm::create_vcpu(uint32_t index) {
+    int fd = ::ioctl(fd_.get(), KVM_CREATE_VCPU, static_cast<unsigned long>(index));
+    if (fd < 0) return kvm_error(("KVM_CREATE_VCPU " + std::to_string(index)).c_str());
+    Fd vcpu(fd);
+    void* run = ::mmap(nullptr, static_cast<size_t>(run_size_), PROT_READ | PROT_WRITE,
+                       MAP_SHARED, vcpu.get(), 0);
+    if (run == MAP_FAILED) return kvm_error("mmap of the vCPU run page");
+    return Vcpu(std::move(vcpu), run, run_size_, index);
+}
+
+}  // namespace domus::hv

@@ -1,0 +1,163 @@
+// Domain lifetime: devices, vCPU threads, stopping, and the hypercall host services.
+#include "vmm/domain.hpp"
+
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "domus/abi/boot_info.h"
+#include "domus/abi/hypercall.h"
+#include "vmm/kick.hpp"
+
+namespace domus::vmm {
+
+namespace {
+constexpr uint16_t kCom1 = 0x3f8;
+}
+
+const char* to_string(StopReason reason) {
+    switch (reason) {
+        case StopReason::running: return "running";
+        case StopReason::poweroff: return "poweroff";
+        case StopReason::reboot: return "reboot";
+        case StopReason::crash: return "crash";
+        case StopReason::triple_fault: return "triple fault";
+        case StopReason::vcpu_error: return "vcpu error";
+        case StopReason::destroyed: return "destroyed";
+    }
+    return "?";
+}
+
+Domain::Domain(hv::Hypervisor hv, hv::Vm vm, GuestMemory mem, hv::Backend backend)
+    : hv_(std::move(hv)),
+      vm_(std::move(vm)),
+      mem_(std::move(mem)),
+      backend_(backend),
+      done_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+Domain::~Domain() {
+    stop();
+    join();
+}
+
+void Domain::set_identity(std::string name, uint32_t id, uint64_t tsc_khz) {
+    name_ = std::move(name);
+    domain_id_ = id;
+    tsc_khz_ = tsc_khz;
+}
+
+Status Domain::attach_devices() {
+    uart_ = std::make_unique<Uart16550>(
+        [this](std::span<const uint8_t> bytes) { console_write(bytes); }, nullptr);
+    return bus_.add(kCom1, 8, uart_.get(), "uart16550 COM1");
+}
+
+Status Domain::start() {
+    if (!done_.valid()) {
+        return make_error(Errc::resource, std::string("eventfd: ") + std::strerror(errno));
+    }
+    if (auto st = install_kick_handler(); !st) return st;
+    threads_.reserve(vcpus_.size());
+    for (auto& vcpu : vcpus_) {
+        threads_.emplace_back([this, &vcpu] { run_vcpu(vcpu); });
+    }
+    return {};
+}
+
+void Domain::kick_all() {
+    // Owner thread only. A joined std::thread has no handle any more: skip it.
+    for (size_t i = 0; i < threads_.size(); ++i) {
+        vcpus_[i].set_immediate_exit(true);
+        if (threads_[i].joinable()) kick_thread(threads_[i].native_handle());
+    }
+}
+
+void Domain::finish(StopReason reason, uint32_t code, std::string detail) {
+    {
+        std::lock_guard lock(mu_);
+        if (outcome_.reason == StopReason::running) {
+            outcome_ = Outcome{reason, code, std::move(detail)};
+            uint64_t one = 1;
+            (void)!::write(done_.get(), &one, sizeof one);
+        }
+        stopping_.store(true, std::memory_order_seq_cst);
+    }
+    wake_.notify_all();
+}
+
+void Domain::stop() {
+    finish(StopReason::destroyed, 0, "stopped by the monitor");
+    kick_all();
+}
+
+void Domain::join() {
+    for (auto& t : threads_) {
+        if (t.joinable()) t.join();
+    }
+}
+
+Outcome Domain::outcome() const {
+    std::lock_guard lock(mu_);
+    return outcome_;
+}
+
+void Domain::console_write(std::span<const uint8_t> bytes) {
+    std::lock_guard lock(console_mu_);
+    size_t off = 0;
+    while (off < bytes.size()) {
+        ssize_t n = ::write(console_fd_, bytes.data() + off, bytes.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;  // the console went away: drop output, never stall the guest
+        off += static_cast<size_t>(n);
+    }
+}
+
+void Domain::yield() { std::this_thread::yield(); }
+
+uint32_t Domain::block(uint64_t timeout_ns) {
+    std::unique_lock lock(mu_);
+    auto stopped = [this] { return stopping_.load(); };
+    if (timeout_ns == DOMUS_BLOCK_FOREVER) {
+        wake_.wait(lock, stopped);
+    } else {
+        // Cap at a day so the deadline arithmetic cannot overflow.
+        constexpr uint64_t kMax = 86400ull * 1000000000ull;
+        auto d = std::chrono::nanoseconds(timeout_ns > kMax ? kMax : timeout_ns);
+        wake_.wait_for(lock, d, stopped);
+    }
+    return 0;  // no domain events exist yet besides stopping, which ends the vCPU loop
+}
+
+void Domain::shutdown(uint32_t reason, uint32_t code) {
+    switch (reason) {
+        case DOMUS_SHUTDOWN_POWEROFF: finish(StopReason::poweroff, code, "guest powered off"); break;
+        case DOMUS_SHUTDOWN_REBOOT: finish(StopReason::reboot, code, "guest requested reboot"); break;
+        default: finish(StopReason::crash, code, "guest reported a crash"); break;
+    }
+    // The other vCPUs are kicked by the owner, which wakes on outcome_fd() and calls stop().
+}
+
+uint64_t Domain::time_ns(uint32_t clock) {
+    timespec ts{};
+    ::clock_gettime(clock == DOMUS_CLOCK_REALTIME ? CLOCK_REALTIME : CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+domus_domain_info Domain::domain_info() {
+    domus_domain_info info{};
+    info.abi_version = DOMUS_ABI_VERSION;
+    info.domain_id = domain_id_;
+    info.vcpu_count = static_cast<uint32_t>(vcpus_.size());
+    info.flags = backend_ == hv::Backend::pvm ? DOMUS_BOOT_FLAG_PVM_HOST : 0;
+    info.memory_bytes = mem_.size();
+    info.tsc_khz = tsc_khz_;
+    std::strncpy(info.name, name_.c_str(), sizeof info.name - 1);
+    return info;
+}
+
+}  // namespace domus::vmm

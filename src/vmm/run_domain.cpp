@@ -1,0 +1,119 @@
+#include "vmm/run_domain.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "base/fd.hpp"
+#include "boot/elf_loader.hpp"
+#include "vmm/embedded_guest.hpp"
+#include "vmm/vm_builder.hpp"
+
+namespace domus::vmm {
+
+namespace {
+
+constexpr uint64_t kMaxKernelBytes = 256ull << 20;
+
+int fail(const std::string& message) {
+    std::fprintf(stderr, "domus: error: %s\n", message.c_str());
+    return kExitError;
+}
+
+int exit_code_for(const Outcome& o) {
+    switch (o.reason) {
+        case StopReason::poweroff: return kExitPoweroff;
+        case StopReason::reboot: return kExitReboot;
+        case StopReason::crash: return kExitGuestCrash;
+        case StopReason::triple_fault:
+        case StopReason::vcpu_error: return kExitTripleFault;
+        case StopReason::destroyed:
+        case StopReason::running: return kExitError;
+    }
+    return kExitError;
+}
+
+void report(const Outcome& o) {
+    switch (o.reason) {
+        case StopReason::poweroff: return;
+        case StopReason::crash:
+            std::fprintf(stderr, "domus: guest crashed (code %u)\n", o.code);
+            return;
+        case StopReason::reboot:
+            std::fprintf(stderr, "domus: guest requested a reboot (code %u); exiting\n", o.code);
+            return;
+        default: std::fprintf(stderr, "domus: %s\n", o.detail.c_str()); return;
+    }
+}
+
+}  // namespace
+
+int run_domain(const VmConfig& config) {
+    // SIGINT/SIGTERM are taken through a signalfd; block them before any vCPU thread exists so
+    // every thread inherits the mask and only this thread sees them.
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    if (::pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0) return fail("cannot block signals");
+    Fd sigfd(::signalfd(-1, &mask, SFD_CLOEXEC));
+    if (!sigfd.valid()) return fail(std::string("signalfd: ") + std::strerror(errno));
+
+    std::vector<uint8_t> file;
+    std::span<const uint8_t> kernel = embedded_guest();
+    if (!config.kernel_path.empty()) {
+        auto bytes = read_file(config.kernel_path, kMaxKernelBytes);
+        if (!bytes) return fail(bytes.error().message);
+        file = std::move(bytes.value());
+        kernel = file;
+    }
+
+    Fd console_file;
+    int console_fd = STDOUT_FILENO;
+    if (!config.console_path.empty()) {
+        console_file.reset(::open(config.console_path.c_str(),
+                                  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        if (!console_file.valid()) {
+            return fail("cannot open console file " + config.console_path + ": " +
+                        std::strerror(errno));
+        }
+        console_fd = console_file.get();
+    }
+
+    auto domain = build_domain(config, kernel, console_fd);
+    if (!domain) return fail(domain.error().message);
+    if (auto st = (*domain)->start(); !st) return fail(st.error().message);
+
+    pollfd fds[2] = {{sigfd.get(), POLLIN, 0}, {(*domain)->outcome_fd(), POLLIN, 0}};
+    int signo = 0;
+    for (;;) {
+        int n = ::poll(fds, 2, -1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        if (fds[0].revents & POLLIN) {
+            signalfd_siginfo si{};
+            if (::read(sigfd.get(), &si, sizeof si) == sizeof si) signo = static_cast<int>(si.ssi_signo);
+            break;
+        }
+        if (fds[1].revents & POLLIN) break;
+    }
+    (*domain)->stop();
+    (*domain)->join();
+    const Outcome outcome = (*domain)->outcome();
+    domain->reset();
+    if (signo != 0 && outcome.reason == StopReason::destroyed) {
+        std::fprintf(stderr, "domus: domain torn down on %s\n", signo == SIGINT ? "SIGINT" : "SIGTERM");
+        return signo == SIGINT ? kExitSigint : kExitSigterm;
+    }
+    report(outcome);
+    return exit_code_for(outcome);
+}
+
+}  // namespace domus::vmm

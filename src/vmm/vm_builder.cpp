@@ -1,0 +1,131 @@
+#include "vmm/vm_builder.hpp"
+
+#include <algorithm>
+
+#include "arch/x86/boot_cpu.hpp"
+#include "arch/x86/boot_info_page.hpp"
+#include "arch/x86/page_tables.hpp"
+#include "boot/elf_loader.hpp"
+#include "domus/abi/boot_info.h"
+
+namespace domus::vmm {
+
+namespace {
+
+struct Parts {
+    hv::Hypervisor hv;
+    ElfImage image;
+    hv::Vm vm;
+    GuestMemory mem;
+    std::vector<hv::Vcpu> vcpus;
+    hv::Backend backend = hv::Backend::hardware;
+    uint64_t tsc_khz = 0;
+};
+
+Result<hv::Hypervisor> open_hypervisor() { return hv::Hypervisor::open(); }
+
+Status check_config(const VmConfig& config, const hv::Hypervisor& hv) {
+    HostLimits limits;
+    limits.max_vcpus = std::min<uint32_t>(static_cast<uint32_t>(hv.caps().max_vcpus),
+                                          DOMUS_MAX_VCPUS);
+    limits.available_memory_mib = host_available_memory_mib();
+    return validate_config(config, limits);
+}
+
+Result<ElfImage> parse_kernel(const VmConfig& config, std::span<const uint8_t> elf) {
+    return parse_elf(elf, ElfLimits{config.memory_mib << 20, DOMUS_GPA_KERNEL_MIN});
+}
+
+Result<GuestMemory> create_memory(const VmConfig& config, hv::Vm& vm) {
+    auto mem = GuestMemory::create(config.memory_mib << 20);
+    if (!mem) return mem;
+    if (auto st = vm.set_memory(0, 0, mem->size(), mem->host_base_for_kvm()); !st) {
+        return st.error();
+    }
+    return mem;
+}
+
+Status create_vcpus(const VmConfig& config, Parts& p) {
+    for (uint32_t i = 0; i < config.vcpus; ++i) {
+        auto vcpu = p.vm.create_vcpu(i);
+        if (!vcpu) return vcpu.error();
+        if (p.hv.caps().sync_regs) vcpu->enable_sync_regs();
+        p.vcpus.push_back(std::move(vcpu.value()));
+    }
+    auto backend = hv::Hypervisor::detect_backend(p.vcpus[0]);
+    if (!backend) return backend.error();
+    p.backend = *backend;
+    auto khz = p.vcpus[0].tsc_khz();
+    p.tsc_khz = khz ? *khz : 0;
+    return {};
+}
+
+Status write_boot_structures(const VmConfig& config, Parts& p) {
+    if (auto st = x86::build_identity_page_tables(p.mem, p.mem.size()); !st) return st;
+    if (auto st = x86::write_boot_descriptors(p.mem); !st) return st;
+    x86::BootInfoParams params;
+    params.ram_bytes = p.mem.size();
+    params.vcpus = config.vcpus;
+    params.pvm_host = p.backend == hv::Backend::pvm;
+    params.tsc_khz = p.tsc_khz;
+    params.domain_id = 1;
+    params.cmdline = config.cmdline;
+    params.kernel_start = p.image.lowest_gpa;
+    params.kernel_end = p.image.end_gpa;
+    auto info = x86::make_boot_info(params);
+    if (!info) return info.error();
+    if (auto st = p.mem.fill(DOMUS_GPA_VCPU_PAGES, DOMUS_MAX_VCPUS * 4096ull, 0); !st) return st;
+    return p.mem.write_obj(DOMUS_GPA_BOOT_INFO, *info);
+}
+
+Status set_initial_cpu_state(Parts& p) {
+    auto cpuid = p.hv.supported_cpuid();
+    if (!cpuid) return cpuid.error();
+    const auto sregs = x86::boot_special_regs();
+    for (auto& vcpu : p.vcpus) {
+        if (auto st = vcpu.set_cpuid(*cpuid); !st) return st;
+        if (auto st = vcpu.set_sregs(sregs); !st) return st;
+        const uint64_t reg_page =
+            p.backend == hv::Backend::pvm ? x86::vcpu_page_gpa(vcpu.index()) : 0;
+        if (auto st = vcpu.set_regs(x86::boot_regs(p.image.entry, DOMUS_GPA_BOOT_INFO,
+                                                   vcpu.index(), reg_page));
+            !st) {
+            return st;
+        }
+        if (vcpu.index() != 0) {
+            if (auto st = vcpu.set_runnable(); !st) return st;
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Domain>> build_domain(const VmConfig& config,
+                                             std::span<const uint8_t> kernel_elf, int console_fd) {
+    auto hv = open_hypervisor();
+    if (!hv) return hv.error();
+    if (auto st = check_config(config, *hv); !st) return st.error();
+    auto image = parse_kernel(config, kernel_elf);
+    if (!image) return image.error();
+    auto vm = hv->create_vm();
+    if (!vm) return vm.error();
+    auto mem = create_memory(config, *vm);
+    if (!mem) return mem.error();
+    Parts p{std::move(*hv), std::move(*image), std::move(*vm), std::move(*mem), {}, {}, 0};
+
+    if (auto st = load_elf(p.image, kernel_elf, p.mem); !st) return st.error();
+    if (auto st = create_vcpus(config, p); !st) return st.error();
+    if (auto st = write_boot_structures(config, p); !st) return st.error();
+    if (auto st = set_initial_cpu_state(p); !st) return st.error();
+
+    auto domain = std::make_unique<Domain>(std::move(p.hv), std::move(p.vm), std::move(p.mem),
+                                           p.backend);
+    domain->set_identity(config.name, 1, p.tsc_khz);
+    domain->set_console_fd(console_fd);
+    for (auto& vcpu : p.vcpus) domain->add_vcpu(std::move(vcpu));
+    if (auto st = domain->attach_devices(); !st) return st.error();
+    return domain;
+}
+
+}  // namespace domus::vmm

@@ -1,0 +1,33 @@
+// What a user asks for when booting a domain, and its validation against what the host can give.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/result.hpp"
+
+namespace domus::vmm {
+
+struct VmConfig {
+    std::string name = "domus";
+    uint64_t memory_mib = 64;
+    uint32_t vcpus = 1;
+    std::string cmdline;
+    std::string kernel_path;  // empty: the embedded Domus guest kernel
+    std::string console_path; // empty: standard output
+};
+
+struct HostLimits {
+    uint32_t max_vcpus = 0;            // min(KVM's limit, the guest ABI's limit)
+    uint64_t available_memory_mib = 0; // what the host can give a new domain now
+};
+
+inline constexpr uint64_t kMinMemoryMib = 4;
+
+// Pure: every value a user typed is checked here; the message names the bad value.
+Status validate_config(const VmConfig& config, const HostLimits& limits);
+
+// Reads MemAvailable from /proc/meminfo (0 when unreadable).
+uint64_t host_available_memory_mib();
+
+}  // namespace domus::vmm

@@ -1,0 +1,55 @@
+#include "vmm/vm_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace domus::vmm {
+namespace {
+
+HostLimits limits() { return HostLimits{64, 16384}; }
+
+std::string error_of(const VmConfig& c) {
+    auto st = validate_config(c, limits());
+    return st.ok() ? std::string() : st.error().message;
+}
+
+TEST(VmConfig, DefaultsAreValid) { EXPECT_EQ(error_of(VmConfig{}), ""); }
+
+TEST(VmConfig, MemoryLimits) {
+    VmConfig c;
+    c.memory_mib = 0;
+    EXPECT_NE(error_of(c).find("memory 0 MiB"), std::string::npos);
+    c.memory_mib = 3;
+    EXPECT_NE(error_of(c).find("memory 3 MiB is too small"), std::string::npos);
+    c.memory_mib = 20000;
+    EXPECT_NE(error_of(c).find("20000 MiB is more than the host can give (16384"),
+              std::string::npos);
+    c.memory_mib = 1ull << 40;
+    EXPECT_NE(error_of(c).find("exceeds the guest limit"), std::string::npos);
+}
+
+TEST(VmConfig, VcpuLimits) {
+    VmConfig c;
+    c.vcpus = 0;
+    EXPECT_NE(error_of(c).find("vcpus 0"), std::string::npos);
+    c.vcpus = 65;
+    EXPECT_NE(error_of(c).find("vcpus 65 exceeds the limit of 64"), std::string::npos);
+    c.vcpus = 64;
+    EXPECT_EQ(error_of(c), "");
+}
+
+TEST(VmConfig, CommandLineLimits) {
+    VmConfig c;
+    c.cmdline = std::string(1023, 'a');
+    EXPECT_EQ(error_of(c), "");
+    c.cmdline = std::string(1024, 'a');
+    EXPECT_NE(error_of(c).find("1024 bytes is too long"), std::string::npos);
+    c.cmdline = std::string("a\0b", 3);
+    EXPECT_NE(error_of(c).find("NUL"), std::string::npos);
+}
+
+TEST(VmConfig, HostMemoryIsReadable) { EXPECT_GT(host_available_memory_mib(), 0u); }
+
+}  // namespace
+}  // namespace domus::vmm
