@@ -13,8 +13,7 @@ inline uint64_t rdmsr(uint32_t msr) {
 }
 
 inline void wrmsr(uint32_t msr, uint64_t value) {
-    asm volatile("wrmsr" ::"c"(msr), "a"(uint32_t(value)), "d"(uint32_t(value >> 32))
-                 : "memory");
+    asm volatile("wrmsr" ::"c"(msr), "a"(uint32_t(value)), "d"(uint32_t(value >> 32)) : "memory");
 }
 
 inline uint64_t rdtsc() {
@@ -29,7 +28,8 @@ struct CpuidResult {
 
 inline CpuidResult cpuid(uint32_t leaf, uint32_t subleaf = 0) {
     CpuidResult r;
-    asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+    asm volatile("cpuid"
+                 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
                  : "a"(leaf), "c"(subleaf));
     return r;
 }
@@ -54,27 +54,33 @@ inline uint64_t read_cr2() {
     return value;
 }
 
-inline uint64_t read_rsp() {
-    uint64_t value;
-    asm volatile("mov %%rsp, %0" : "=r"(value));
-    return value;
+inline void pause() {
+    asm volatile("pause" ::: "memory");
 }
-
-inline void pause() { asm volatile("pause" ::: "memory"); }
 
 // Halts until the next interrupt (or forever with interrupts masked). Use
 // irq::idle_halt() to wait for an interrupt: it knows how to unmask on each backend.
-inline void hlt() { asm volatile("hlt" ::: "memory"); }
+inline void hlt() {
+    asm volatile("hlt" ::: "memory");
+}
 
-inline void barrier() { asm volatile("" ::: "memory"); }
+inline void barrier() {
+    asm volatile("" ::: "memory");
+}
 
 struct [[gnu::packed]] TablePointer {
     uint16_t limit;
     uint64_t base;
 };
 
-inline void lgdt(const TablePointer& p) { asm volatile("lgdt %0" ::"m"(p) : "memory"); }
-inline void lidt(const TablePointer& p) { asm volatile("lidt %0" ::"m"(p) : "memory"); }
-inline void ltr(uint16_t selector) { asm volatile("ltr %0" ::"r"(selector) : "memory"); }
+inline void lgdt(const TablePointer& p) {
+    asm volatile("lgdt %0" ::"m"(p) : "memory");
+}
+inline void lidt(const TablePointer& p) {
+    asm volatile("lidt %0" ::"m"(p) : "memory");
+}
+inline void ltr(uint16_t selector) {
+    asm volatile("ltr %0" ::"r"(selector) : "memory");
+}
 
 }  // namespace cpu

@@ -30,8 +30,14 @@ std::string dec(uint64_t v) {
     return std::to_string(v);
 }
 
+// Built with += : GCC 12 reports a false -Wrestrict for "[" + std::string at -O3 (PR 105329).
 std::string range(uint64_t begin, uint64_t end) {
-    return "[" + hex(begin) + ", " + hex(end) + ")";
+    std::string out = "[";
+    out += hex(begin);
+    out += ", ";
+    out += hex(end);
+    out += ")";
+    return out;
 }
 
 Error bad(std::string message) {

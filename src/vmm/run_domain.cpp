@@ -4,10 +4,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -51,6 +54,18 @@ void report(const Outcome& o) {
             return;
         default: std::fprintf(stderr, "domus: %s\n", o.detail.c_str()); return;
     }
+}
+
+// DOMUS_STATS=1: one line for bench/memory. The memfd's allocated blocks are the guest pages
+// touched (by the guest or the monitor).
+void print_stats(Domain& d) {
+    const char* env = std::getenv("DOMUS_STATS");
+    if (env == nullptr || std::strcmp(env, "1") != 0) return;
+    struct stat st {};
+    const long long kib = ::fstat(d.memory().memfd(), &st) == 0 ? st.st_blocks * 512LL / 1024 : -1;
+    std::fprintf(stderr,
+                 "domus-stats: guest_resident_kib=%lld exits=%" PRIu64 " hypercalls=%" PRIu64 "\n",
+                 kib, d.stats().exits.load(), d.stats().hypercalls.load());
 }
 
 }  // namespace
@@ -107,6 +122,7 @@ int run_domain(const VmConfig& config) {
     (*domain)->stop();
     (*domain)->join();
     const Outcome outcome = (*domain)->outcome();
+    print_stats(**domain);
     domain->reset();
     if (signo != 0 && outcome.reason == StopReason::destroyed) {
         std::fprintf(stderr, "domus: domain torn down on %s\n", signo == SIGINT ? "SIGINT" : "SIGTERM");

@@ -1,0 +1,36 @@
+// Runs a child process with a deadline and captures its output: how integration tests drive
+// the real `domus` binary.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace domus::test {
+
+struct ProcessResult {
+    int exit_code = -1;     // the exit status, or 128 + signal when killed by one
+    bool timed_out = false;
+    std::string out;        // standard output
+    std::string err;        // standard error
+    double seconds = 0;     // wall time from spawn to exit
+};
+
+struct RunOptions {
+    double timeout_s = 60;
+    int signal = 0;           // sent after signal_after_s when non-zero
+    double signal_after_s = 0;
+};
+
+ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions& opts = {});
+
+// `domus` with the given arguments.
+ProcessResult run_domus(const std::vector<std::string>& args, const RunOptions& opts = {});
+
+bool have_kvm();
+
+#define DOMUS_REQUIRE_KVM()                                                       \
+    do {                                                                          \
+        if (!::domus::test::have_kvm()) GTEST_SKIP() << "/dev/kvm is not available"; \
+    } while (0)
+
+}  // namespace domus::test
