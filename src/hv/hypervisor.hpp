@@ -20,6 +20,7 @@ const char* to_string(Backend backend);
 struct Capabilities {
     int api_version = 0;
     bool irqchip = false;
+    bool split_irqchip = false;
     bool irqfd = false;
     bool ioeventfd = false;
     bool immediate_exit = false;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -83,11 +84,19 @@ TEST(RunErrors, ElfForAnotherMachine) {
     ::unlink(path.c_str());
 }
 
-TEST(RunErrors, KernelLargerThanRam) {
+TEST(RunErrors, SegmentOutsideRam) {
     DOMUS_REQUIRE_KVM();
-    // The guest's segments cannot fit 4 MiB of RAM if its bss is large; otherwise it boots.
-    auto r = run_domus({"run", "--memory", "4"});
-    if (r.exit_code == 1) EXPECT_NE(r.err.find("outside guest RAM"), std::string::npos) << r.err;
+    auto elf = guest_elf();
+    ASSERT_GT(elf.size(), 4096u);
+    // Grow the first program header's p_memsz to 256 MiB: it no longer fits 64 MiB of RAM.
+    uint64_t phoff = 0;
+    std::memcpy(&phoff, elf.data() + 32, 8);
+    ASSERT_LT(phoff + 56, elf.size());
+    const uint64_t memsz = 256ull << 20;
+    std::memcpy(elf.data() + phoff + 40, &memsz, 8);
+    auto path = temp_file(elf);
+    expect_error({"run", "--kernel", path, "--memory", "64"}, "outside guest RAM");
+    ::unlink(path.c_str());
 }
 
 TEST(RunErrors, MemoryZero) {
