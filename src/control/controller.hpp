@@ -1,0 +1,103 @@
+// The one place that applies every state change of the control domain. API routes only
+// translate HTTP into these calls. Thread-safe: calls on the same domain are serialised (per-
+// domain lock), calls on different domains run concurrently; the store has its own lock.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "base/fd.hpp"
+#include "control/domain_config.hpp"
+#include "control/domain_state.hpp"
+
+namespace domus::control {
+
+// An error for the API client: HTTP status, a stable code, a message naming the bad value,
+// and the offending field (JSON name) when there is one.
+struct ApiError {
+    int status = 400;
+    std::string code;  // bad_request invalid_json unknown_field invalid_field not_found conflict
+                       // payload_too_large unauthorized method_not_allowed unavailable internal
+    std::string message;
+    std::string field;
+};
+
+template <typename T>
+class ApiResult {
+public:
+    ApiResult(T v) : v_(std::move(v)) {}         // NOLINT
+    ApiResult(ApiError e) : v_(std::move(e)) {}  // NOLINT
+    bool ok() const { return v_.index() == 0; }
+    T& value() { return std::get<0>(v_); }
+    const T& value() const { return std::get<0>(v_); }
+    const ApiError& error() const { return std::get<1>(v_); }
+
+private:
+    std::variant<T, ApiError> v_;
+};
+
+struct Empty {};
+
+// A domain as the API shows it: the stored record plus live figures from its monitor.
+struct DomainView {
+    DomainRecord record;
+    bool is_domain0 = false;
+    uint64_t vcpu_time_ns = 0;   // total guest vCPU thread CPU time, 0 when not running
+    uint64_t exits = 0;          // VM exits handled by the monitor
+    uint64_t hypercalls = 0;
+    uint64_t resident_kib = 0;   // guest RAM actually touched
+};
+
+struct HostView {
+    std::string backend;            // "PVM" | "hardware KVM" | "none"
+    uint32_t cpus = 0;
+    uint64_t memory_total_mib = 0;
+    uint64_t memory_available_mib = 0;
+    uint64_t memory_assigned_mib = 0;  // sum over running/paused domains
+    uint32_t max_vcpus_per_domain = 0;
+    uint32_t domains_total = 0;
+    uint32_t domains_running = 0;
+    std::string version;
+};
+
+enum class Action { start, pause, unpause, shutdown, reboot, destroy };
+const char* to_string(Action a);
+std::optional<Action> action_from_string(const std::string& s);
+
+struct ActionOptions {
+    std::chrono::milliseconds shutdown_timeout{30000};  // graceful shutdown, then destroy
+};
+
+class Controller {
+public:
+    virtual ~Controller() = default;
+
+    virtual std::vector<DomainView> list_domains() = 0;  // Domain-0 first, then by id
+    virtual ApiResult<DomainView> get_domain(const std::string& name) = 0;
+    // Defines a domain (state stopped); with start=true also starts it, and if the start fails
+    // the definition is removed again: the request changes nothing.
+    virtual ApiResult<DomainView> create_domain(const DomainConfig& config, bool start) = 0;
+    virtual ApiResult<DomainView> patch_domain(const std::string& name,
+                                               const DomainConfigPatch& patch) = 0;
+    virtual ApiResult<Empty> delete_domain(const std::string& name) = 0;
+    virtual ApiResult<DomainView> act(const std::string& name, Action action,
+                                      const ActionOptions& options) = 0;
+
+    virtual ApiResult<std::string> console_tail(const std::string& name, size_t lines) = 0;
+    // A connected stream socket to the domain's console: bytes read are guest output, bytes
+    // written reach the guest's console input.
+    virtual ApiResult<Fd> console_attach(const std::string& name) = 0;
+
+    virtual HostView host() = 0;
+    virtual std::vector<Event> events_after(int64_t after_id, size_t limit) = 0;
+    // Called (from any thread) after every new event is stored. The callback must not block.
+    virtual void subscribe_events(std::function<void(const Event&)> callback) = 0;
+    virtual std::string metrics() = 0;  // Prometheus text exposition format
+};
+
+}  // namespace domus::control
