@@ -2,6 +2,7 @@
 // Everything here is pure: untrusted text in, a validated DomainConfig or a precise error out.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,12 +26,20 @@ struct DomainConfig {
     Policy on_crash = Policy::destroy;
 };
 
+// What a ConfigError is about, for the API's error code: syntax -> invalid_json (the document
+// itself: not JSON, not an object, xl.cfg syntax, over kMaxConfigBytes; field ""),
+// unknown_field -> unknown_field (a field or xl.cfg key Domus does not take, named in `field`),
+// invalid_field -> invalid_field (wrong type or value; also an empty PATCH, with field "").
+enum class ConfigErrorKind { syntax, unknown_field, invalid_field };
+
 // A precise, user-facing parse/validation error: which field (JSON name; empty when the
-// document itself is malformed), and a message naming the bad value.
+// document itself is malformed), and a message naming the bad value. Messages are printable
+// ASCII (bytes outside it are shown as \xNN), at most a few hundred bytes.
 struct ConfigError {
     std::string field;
     std::string message;
     int line = 0;  // xl.cfg line number (1-based), 0 when not applicable
+    ConfigErrorKind kind = ConfigErrorKind::invalid_field;
 };
 
 template <typename T>
@@ -58,7 +67,19 @@ struct ConfigLimits {
     uint32_t max_vcpus = 64;          // DOMUS_MAX_VCPUS
 };
 
+// Inputs larger than this are rejected before parsing (the API's body limit).
+inline constexpr size_t kMaxConfigBytes = 64 * 1024;
+// A kernel path is shorter than this (PATH_MAX including the NUL).
+inline constexpr size_t kMaxKernelPathBytes = 4096;
+
+// [A-Za-z0-9_.-]{1,64} and neither "." nor ".." (they would be URL dot-segments). Syntax only:
+// true for "Domain-0", which is_reserved_domain_name() reports.
 bool valid_domain_name(std::string_view name);
+bool is_reserved_domain_name(std::string_view name);  // "Domain-0" in any letter case
+
+// Checks every field of a complete configuration (what the parsers and apply_patch end with).
+std::optional<ConfigError> validate_config(const DomainConfig& config,
+                                           const ConfigLimits& limits = {});
 
 // JSON object with xl.cfg field names. Unknown fields, wrong types, out-of-range values -> error.
 ConfigResult<DomainConfig> parse_config_json(std::string_view text, const ConfigLimits& limits = {});
@@ -76,5 +97,39 @@ ConfigResult<DomainConfig> apply_patch(const DomainConfig& base, const DomainCon
 
 // Serialises to the JSON object parse_config_json accepts (kernel "" -> null).
 std::string config_to_json(const DomainConfig& config);
+
+// Building blocks the JSON and xl.cfg parsers share (domain_config_fields.cpp).
+namespace config_detail {
+
+enum class Field { name, memory, vcpus, kernel, cmdline, on_poweroff, on_reboot, on_crash };
+inline constexpr int kFieldCount = 8;
+const char* field_name(Field f);  // the JSON name
+std::optional<Field> field_from_name(std::string_view json_name);
+bool patch_has(const DomainConfigPatch& patch, Field f);
+
+// A value as a parser saw it, before it is checked against its field.
+struct RawValue {
+    enum class Kind { string, integer, fraction, boolean, null, object, array, list };
+    Kind kind = Kind::null;
+    std::string text;                    // string: its contents; number: as written
+    bool negative = false;               // integer: below zero
+    std::optional<uint64_t> magnitude;   // integer: |value|, nullopt when over 64 bits
+};
+const char* kind_name(RawValue::Kind k);  // "string", "integer", ... (for "got ...")
+
+// Checks `value` for field `f` and stores it in `patch`; `shown` is the name the user wrote
+// (an xl.cfg alias such as "extra"), used in the message.
+std::optional<ConfigError> set_field(DomainConfigPatch& patch, Field f, std::string_view shown,
+                                     const RawValue& value, const ConfigLimits& limits);
+// Defaults overlaid with the patch, then validate_config; "name is required" without a name.
+ConfigResult<DomainConfig> config_from_patch(const DomainConfigPatch& patch,
+                                             const ConfigLimits& limits);
+
+// `s` in double quotes for a message: printable ASCII as is, \" \\ and \xNN otherwise,
+// cut to 64 bytes of input with "..." appended.
+std::string quote(std::string_view s);
+ConfigError syntax_error(std::string message, int line = 0);
+
+}  // namespace config_detail
 
 }  // namespace domus::control

@@ -40,6 +40,10 @@ public:
     std::vector<Event> events_after(int64_t after_id, size_t limit) const;
     int64_t last_event_id() const;
 
+    // The read-only calls above have no error channel: a failed read returns nullopt / what it
+    // has read so far / 0 and leaves the reason here; "" when the last read-only call succeeded.
+    const std::string& last_error() const;
+
 private:
     struct Impl;
     explicit StateStore(Impl* impl);

@@ -28,10 +28,13 @@ std::variant<HypercallRequest, int64_t> decode_hypercall(const HypercallArgs& ar
     switch (args.nr) {
         case DOMUS_HC_VERSION:
             return HypercallRequest{hc::Version{}};
-        case DOMUS_HC_CONSOLE_WRITE: {
+        case DOMUS_HC_CONSOLE_WRITE:
+        case DOMUS_HC_CONSOLE_READ: {
             const uint64_t gpa = args.a0, len = args.a1;
             if (len > DOMUS_CONSOLE_WRITE_MAX) return err(DOMUS_E2BIG);
             if (len != 0 && !in_ram(gpa, len, guest_ram_bytes)) return err(DOMUS_EFAULT);
+            if (args.nr == DOMUS_HC_CONSOLE_READ)
+                return HypercallRequest{hc::ConsoleRead{gpa, len}};
             return HypercallRequest{hc::ConsoleWrite{gpa, len}};
         }
         case DOMUS_HC_YIELD:
@@ -104,6 +107,14 @@ struct Performer {
         info.name[sizeof info.name - 1] = '\0';
         if (!mem.write_obj(d.gpa, info)) return err(DOMUS_EFAULT);
         return static_cast<int64_t>(sizeof info);
+    }
+
+    int64_t operator()(const hc::ConsoleRead& c) const {
+        if (c.len == 0) return 0;
+        auto out = mem.span(c.gpa, c.len);
+        if (!out) return err(DOMUS_EFAULT);  // decode checked; this is belt and braces
+        const size_t n = host.console_read(*out);
+        return static_cast<int64_t>(n > c.len ? c.len : n);
     }
 };
 

@@ -36,10 +36,13 @@ struct Time {
 struct DomainInfo {
     uint64_t gpa, len;  // len >= sizeof(domus_domain_info); [gpa, gpa + sizeof) is in RAM
 };
+struct ConsoleRead {
+    uint64_t gpa, len;  // len <= DOMUS_CONSOLE_WRITE_MAX; the range is in RAM unless len == 0
+};
 }  // namespace hc
 
 using HypercallRequest = std::variant<hc::Version, hc::ConsoleWrite, hc::Yield, hc::Block,
-                                      hc::Shutdown, hc::Time, hc::DomainInfo>;
+                                      hc::Shutdown, hc::Time, hc::DomainInfo, hc::ConsoleRead>;
 
 // Pure: validates the number and arguments against a guest of `guest_ram_bytes` bytes of RAM
 // at GPA 0. Returns the request, or a negative DOMUS_E* errno. Unused argument registers are
@@ -57,11 +60,14 @@ class HypercallHost {
     virtual void shutdown(uint32_t reason, uint32_t code) = 0;  // records; the vCPU loop stops
     virtual uint64_t time_ns(uint32_t clock) = 0;
     virtual domus_domain_info domain_info() = 0;
+    // Moves up to out.size() bytes of pending console input into `out`; returns how many.
+    virtual size_t console_read(std::span<uint8_t> out) = 0;
 };
 
 // Decodes, validates against `mem`, performs the call and returns the value for RAX: >= 0 on
 // success, -DOMUS_E* on failure. SHUTDOWN returns 0 after host.shutdown(); TIME values above
-// INT64_MAX are clamped to it; DOMAIN_INFO forces the name NUL-terminated before writing.
+// INT64_MAX are clamped to it; DOMAIN_INFO forces the name NUL-terminated before writing;
+// CONSOLE_READ never reports more bytes than it asked the host for.
 int64_t handle_hypercall(const HypercallArgs& args, GuestMemory& mem, HypercallHost& host);
 
 }  // namespace domus

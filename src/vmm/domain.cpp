@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <system_error>
 
 #include "domus/abi/boot_info.h"
 #include "domus/abi/hypercall.h"
@@ -33,6 +34,14 @@ const char* to_string(StopReason reason) {
     return "?";
 }
 
+const char* reason_name(StopReason reason) {
+    switch (reason) {
+        case StopReason::triple_fault: return "triple_fault";
+        case StopReason::vcpu_error: return "vcpu_error";
+        default: return to_string(reason);
+    }
+}
+
 Domain::Domain(hv::Hypervisor hv, hv::Vm vm, GuestMemory mem, hv::Backend backend)
     : hv_(std::move(hv)),
       vm_(std::move(vm)),
@@ -51,6 +60,12 @@ void Domain::set_identity(std::string name, uint32_t id, uint64_t tsc_khz) {
     tsc_khz_ = tsc_khz;
 }
 
+void Domain::set_console_fd(int fd) {
+    if (console_sink_ != 0) console_.remove_sink(console_sink_);
+    auto id = console_.add_sink(fd, ConsoleHub::SinkKind::blocking);
+    console_sink_ = id ? *id : 0;  // the first sink always fits
+}
+
 Status Domain::attach_devices() {
     uart_ = std::make_unique<Uart16550>(
         [this](std::span<const uint8_t> bytes) { console_write(bytes); }, nullptr);
@@ -62,11 +77,45 @@ Status Domain::start() {
         return make_error(Errc::resource, std::string("eventfd: ") + std::strerror(errno));
     }
     if (auto st = install_kick_handler(); !st) return st;
+    started_ns_ = time_ns(DOMUS_CLOCK_MONOTONIC);
+    thread_info_ = std::make_unique<VcpuThread[]>(vcpus_.size());
+    {
+        std::lock_guard lock(mu_);
+        live_threads_ = vcpus_.size();
+    }
     threads_.reserve(vcpus_.size());
-    for (auto& vcpu : vcpus_) {
-        threads_.emplace_back([this, &vcpu] { run_vcpu(vcpu); });
+    for (size_t i = 0; i < vcpus_.size(); ++i) {
+        // std::thread reports failure by throwing: turn it into a value, and stop the threads
+        // already started (the caller's stop() + join(), or the destructor, reaps them).
+        try {
+            threads_.emplace_back([this, i] { vcpu_thread(i); });
+        } catch (const std::system_error& e) {
+            {
+                std::lock_guard lock(mu_);
+                live_threads_ -= vcpus_.size() - i;
+            }
+            stop();
+            return make_error(Errc::resource, std::string("cannot start a vCPU thread: ") +
+                                                  e.what());
+        }
     }
     return {};
+}
+
+void Domain::vcpu_thread(size_t index) {
+    VcpuThread& me = thread_info_[index];
+    if (::pthread_getcpuclockid(::pthread_self(), &me.clock) == 0) me.started.store(true);
+    run_vcpu(vcpus_[index]);
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    me.final_cpu_ns.store(static_cast<uint64_t>(ts.tv_sec) * 1000000000ull +
+                          static_cast<uint64_t>(ts.tv_nsec));
+    me.exited.store(true);
+    {
+        std::lock_guard lock(mu_);
+        --live_threads_;
+    }
+    parked_.notify_all();
 }
 
 void Domain::kick_all() {
@@ -88,6 +137,7 @@ void Domain::finish(StopReason reason, uint32_t code, std::string detail) {
         stopping_.store(true, std::memory_order_seq_cst);
     }
     wake_.notify_all();
+    parked_.notify_all();
 }
 
 void Domain::stop() {
@@ -106,32 +156,9 @@ Outcome Domain::outcome() const {
     return outcome_;
 }
 
-void Domain::console_write(std::span<const uint8_t> bytes) {
-    std::lock_guard lock(console_mu_);
-    size_t off = 0;
-    while (off < bytes.size()) {
-        ssize_t n = ::write(console_fd_, bytes.data() + off, bytes.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;  // the console went away: drop output, never stall the guest
-        off += static_cast<size_t>(n);
-    }
-}
+void Domain::console_write(std::span<const uint8_t> bytes) { console_.write(bytes); }
 
 void Domain::yield() { std::this_thread::yield(); }
-
-uint32_t Domain::block(uint64_t timeout_ns) {
-    std::unique_lock lock(mu_);
-    auto stopped = [this] { return stopping_.load(); };
-    if (timeout_ns == DOMUS_BLOCK_FOREVER) {
-        wake_.wait(lock, stopped);
-    } else {
-        // Cap at a day so the deadline arithmetic cannot overflow.
-        constexpr uint64_t kMax = 86400ull * 1000000000ull;
-        auto d = std::chrono::nanoseconds(timeout_ns > kMax ? kMax : timeout_ns);
-        wake_.wait_for(lock, d, stopped);
-    }
-    return 0;  // no domain events exist yet besides stopping, which ends the vCPU loop
-}
 
 void Domain::shutdown(uint32_t reason, uint32_t code) {
     switch (reason) {

@@ -1,13 +1,17 @@
 // One running domain: its VM, RAM, vCPUs and devices, and how it ended.
 //
-// Threads: the owner (domus run's main thread) builds the Domain, calls start(), waits for
-// wait_outcome_fd() or a signal, then stop() + join(). Each vCPU has its own thread running
-// run_vcpu(). Shared state: the outcome (first writer wins, under mu_), the stopping flag
-// (atomic), the console (under console_mu_). Lock order: mu_ before console_mu_, never both
-// held across a KVM ioctl.
+// Threads: the owner (domus run's or domus-vmm's main thread) builds the Domain, calls start(),
+// waits for outcome_fd() or a signal, then stop() + join(). Only the owner calls start, stop,
+// join, pause, unpause, post_event, console_input and the sink functions. Each vCPU has its
+// own thread running run_vcpu(). Shared state under mu_: the outcome (first writer wins), the
+// pending DOMUS_EVENT_* mask, the pause request and the parked-thread count; stopping_ and
+// paused_ are also atomics so the run loop can test them without the lock. The console has
+// its own locks (console_hub.hpp). mu_ is never held while taking a console lock or across a
+// KVM ioctl.
 #pragma once
 
 #include <pthread.h>
+#include <time.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -24,6 +28,7 @@
 #include "devices/uart16550.hpp"
 #include "hv/hypervisor.hpp"
 #include "memory/guest_memory.hpp"
+#include "vmm/console_hub.hpp"
 
 namespace domus::vmm {
 
@@ -37,7 +42,8 @@ enum class StopReason {
     destroyed,     // stopped from outside (signal, destroy)
 };
 
-const char* to_string(StopReason reason);
+const char* to_string(StopReason reason);     // human: "triple fault"
+const char* reason_name(StopReason reason);   // the exit file's: "triple_fault"
 
 struct Outcome {
     StopReason reason = StopReason::running;
@@ -61,7 +67,7 @@ public:
 
     // Used by the builder, before start().
     void add_vcpu(hv::Vcpu vcpu) { vcpus_.push_back(std::move(vcpu)); }
-    void set_console_fd(int fd) { console_fd_ = fd; }
+    void set_console_fd(int fd);  // the first, blocking console sink (stdout or the log file)
     void set_identity(std::string name, uint32_t id, uint64_t tsc_khz);
     Status attach_devices();
 
@@ -74,6 +80,25 @@ public:
     hv::Backend backend() const { return backend_; }
     GuestMemory& memory() { return mem_; }
     const DomainStats& stats() const { return stats_; }
+    uint32_t vcpu_count() const { return static_cast<uint32_t>(vcpus_.size()); }
+
+    // Owner thread. Events wake a vCPU blocked in HC_BLOCK at once; BLOCK returns and clears
+    // the pending mask.
+    void post_event(uint32_t mask);
+    // Parks every vCPU thread outside KVM_RUN and returns once all have parked (or the domain
+    // stopped). Errors: already paused, or the vCPUs did not park within a few seconds.
+    Status pause();
+    Status unpause();  // error when not paused
+    bool paused() const { return paused_.load(); }
+
+    // Console: input for the guest (posts DOMUS_EVENT_CONSOLE_INPUT when any byte is queued;
+    // returns the bytes accepted), and the output sinks.
+    size_t console_input(std::span<const uint8_t> bytes);
+    ConsoleHub& console() { return console_; }
+
+    // Status figures: CPU time of every vCPU thread so far, time since start().
+    uint64_t vcpu_time_ns() const;
+    uint64_t uptime_ns() const;
 
     // HypercallHost: called from vCPU threads.
     void console_write(std::span<const uint8_t> bytes) override;
@@ -82,9 +107,19 @@ public:
     void shutdown(uint32_t reason, uint32_t code) override;
     uint64_t time_ns(uint32_t clock) override;
     domus_domain_info domain_info() override;
+    size_t console_read(std::span<uint8_t> out) override;
 
 private:
+    struct VcpuThread {
+        clockid_t clock{};
+        std::atomic<bool> started{false};  // clock is valid
+        std::atomic<bool> exited{false};   // final_cpu_ns is valid
+        std::atomic<uint64_t> final_cpu_ns{0};
+    };
+
+    void vcpu_thread(size_t index);
     void run_vcpu(hv::Vcpu& vcpu);
+    void park_while_paused(std::unique_lock<std::mutex>& lock);
     bool handle_io(hv::Vcpu& vcpu, const hv::IoAccess& io);
     bool handle_hypercall_exit(hv::Vcpu& vcpu);
     void finish(StopReason reason, uint32_t code, std::string detail);
@@ -96,6 +131,7 @@ private:
     hv::Backend backend_;
     std::vector<hv::Vcpu> vcpus_;
     std::vector<std::thread> threads_;
+    std::unique_ptr<VcpuThread[]> thread_info_;
     IoBus bus_;
     std::unique_ptr<Uart16550> uart_;
 
@@ -103,12 +139,18 @@ private:
     uint32_t domain_id_ = 1;
     uint64_t tsc_khz_ = 0;
 
-    int console_fd_ = 1;
-    std::mutex console_mu_;
+    ConsoleHub console_;
+    int console_sink_ = 0;
+    uint64_t started_ns_ = 0;
 
     mutable std::mutex mu_;
-    std::condition_variable wake_;
+    std::condition_variable wake_;    // vCPU threads: events, unpause, stop
+    std::condition_variable parked_;  // the owner in pause(): a thread parked or exited
     Outcome outcome_;
+    uint32_t events_ = 0;             // pending DOMUS_EVENT_* mask
+    size_t parked_count_ = 0;         // vCPU threads parked by a pause
+    size_t live_threads_ = 0;         // vCPU threads still running run_vcpu
+    std::atomic<bool> paused_{false};
     std::atomic<bool> stopping_{false};
     Fd done_;  // eventfd
     DomainStats stats_;

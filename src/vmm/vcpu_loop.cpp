@@ -19,6 +19,12 @@ std::string hex(uint64_t v) {
 
 void Domain::run_vcpu(hv::Vcpu& vcpu) {
     while (!stopping_.load(std::memory_order_acquire)) {
+        if (paused_.load(std::memory_order_acquire)) {
+            // pause(): park outside KVM_RUN until unpause() or stop(), then re-check both.
+            std::unique_lock lock(mu_);
+            if (paused_.load() && !stopping_.load()) park_while_paused(lock);
+            continue;
+        }
         auto exit = vcpu.run();
         if (!exit) {
             finish(StopReason::vcpu_error, vcpu.index(),
@@ -37,7 +43,7 @@ void Domain::run_vcpu(hv::Vcpu& vcpu) {
                     for (auto& b : exit->mmio.data) b = 0xff;
                 }
                 break;
-            case hv::VmExitKind::interrupted: break;  // a kick: re-check stopping_
+            case hv::VmExitKind::interrupted: break;  // a kick: re-check stopping_ and paused_
             case hv::VmExitKind::shutdown: {
                 hv::Regs regs{};
                 std::string where;

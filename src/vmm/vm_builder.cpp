@@ -68,7 +68,7 @@ Status write_boot_structures(const VmConfig& config, Parts& p) {
     params.vcpus = config.vcpus;
     params.pvm_host = p.backend == hv::Backend::pvm;
     params.tsc_khz = p.tsc_khz;
-    params.domain_id = 1;
+    params.domain_id = config.domain_id;
     params.cmdline = config.cmdline;
     params.kernel_start = p.image.lowest_gpa;
     params.kernel_end = p.image.end_gpa;
@@ -121,7 +121,7 @@ Result<std::unique_ptr<Domain>> build_domain(const VmConfig& config,
 
     auto domain = std::make_unique<Domain>(std::move(p.hv), std::move(p.vm), std::move(p.mem),
                                            p.backend);
-    domain->set_identity(config.name, 1, p.tsc_khz);
+    domain->set_identity(config.name, config.domain_id, p.tsc_khz);
     domain->set_console_fd(console_fd);
     for (auto& vcpu : p.vcpus) domain->add_vcpu(std::move(vcpu));
     if (auto st = domain->attach_devices(); !st) return st.error();

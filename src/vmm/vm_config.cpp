@@ -27,6 +27,9 @@ Status validate_config(const VmConfig& c, const HostLimits& limits) {
                               " MiB is more than the host can give (" +
                               std::to_string(limits.available_memory_mib) + " MiB available)");
     }
+    if (c.domain_id == 0) {
+        return make_error(Errc::invalid_argument, "domain id 0 belongs to Domain-0");
+    }
     if (c.vcpus == 0) {
         return make_error(Errc::invalid_argument, "vcpus 0: a domain needs at least one vCPU");
     }

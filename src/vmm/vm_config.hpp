@@ -15,6 +15,7 @@ struct VmConfig {
     std::string cmdline;
     std::string kernel_path;  // empty: the embedded Domus guest kernel
     std::string console_path; // empty: standard output
+    uint32_t domain_id = 1;   // in the boot-info page and DOMAIN_INFO; 0 is Domain-0's
 };
 
 struct HostLimits {

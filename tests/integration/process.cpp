@@ -27,15 +27,23 @@ double now_s() {
 bool have_kvm() { return ::access("/dev/kvm", R_OK | W_OK) == 0; }
 
 ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions& opts) {
+    static const bool sigpipe_ignored = (::signal(SIGPIPE, SIG_IGN), true);
+    (void)sigpipe_ignored;
     ProcessResult res;
-    int out_pipe[2], err_pipe[2];
+    int out_pipe[2], err_pipe[2], in_pipe[2] = {-1, -1};
     if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) return res;
+    const bool feed = !opts.input.empty();
+    if (feed && ::pipe2(in_pipe, O_CLOEXEC) != 0) return res;
 
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
     posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (feed) {
+        posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
+    } else {
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    }
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -46,6 +54,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions
     posix_spawn_file_actions_destroy(&fa);
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);
+    if (feed) ::close(in_pipe[0]);
+    bool input_written = !feed;
+    bool input_closed = !feed;
+    double written_at = 0;
     if (rc != 0) {
         ::close(out_pipe[0]);
         ::close(err_pipe[0]);
@@ -62,6 +74,15 @@ ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions
             res.timed_out = true;
             ::kill(pid, SIGKILL);
             break;
+        }
+        if (!input_written && elapsed >= opts.input_after_s) {
+            (void)!::write(in_pipe[1], opts.input.data(), opts.input.size());
+            input_written = true;
+            written_at = elapsed;
+        }
+        if (input_written && !input_closed && elapsed >= written_at + opts.close_input_after_s) {
+            ::close(in_pipe[1]);
+            input_closed = true;
         }
         if (opts.signal != 0 && !signalled && elapsed >= opts.signal_after_s) {
             ::kill(pid, opts.signal);
@@ -85,6 +106,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions
     for (auto& f : fds) {
         if (f.fd >= 0) ::close(f.fd);
     }
+    if (!input_closed) ::close(in_pipe[1]);
     int status = 0;
     ::waitpid(pid, &status, 0);
     res.seconds = now_s() - start;

@@ -19,6 +19,9 @@ struct RunOptions {
     double timeout_s = 60;
     int signal = 0;           // sent after signal_after_s when non-zero
     double signal_after_s = 0;
+    std::string input;            // written to the child's stdin (then closed) when non-empty
+    double input_after_s = 0;     // delay before writing the input
+    double close_input_after_s = 0;  // keep stdin open this long after writing
 };
 
 ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions& opts = {});

@@ -20,9 +20,10 @@
 #define DOMUS_HC_SHUTDOWN 4u      /* (reason, code) -> does not return on success */
 #define DOMUS_HC_TIME 5u          /* (clock) -> nanoseconds */
 #define DOMUS_HC_DOMAIN_INFO 6u   /* (gpa, len) -> bytes written of struct domus_domain_info */
-#define DOMUS_HC_COUNT 7u
+#define DOMUS_HC_CONSOLE_READ 7u  /* (gpa, len) -> bytes read from console input, 0 when none */
+#define DOMUS_HC_COUNT 8u
 
-/* limits */
+/* limits (DOMUS_CONSOLE_WRITE_MAX also bounds one DOMUS_HC_CONSOLE_READ) */
 #define DOMUS_CONSOLE_WRITE_MAX 4096u
 #define DOMUS_BLOCK_FOREVER 0xffffffffffffffffull
 
@@ -35,7 +36,8 @@
 #define DOMUS_CLOCK_REALTIME 0u  /* ns since the Unix epoch */
 #define DOMUS_CLOCK_MONOTONIC 1u /* ns since an arbitrary fixed point */
 
-/* DOMUS_HC_BLOCK events */
+/* DOMUS_HC_BLOCK events: posted by the monitor, returned (and cleared) by the next BLOCK, which
+ * returns at once when some are already pending. */
 #define DOMUS_EVENT_SHUTDOWN_REQUEST (1u << 0)
 #define DOMUS_EVENT_REBOOT_REQUEST (1u << 1)
 #define DOMUS_EVENT_CONSOLE_INPUT (1u << 2)

@@ -150,8 +150,31 @@ TEST(DecodeHypercall, DomainInfoBufferLargerThanStruct) {
     EXPECT_EQ(d.len, kMax);
 }
 
+TEST(DecodeHypercall, ConsoleReadValid) {
+    auto c = req_of<hc::ConsoleRead>(A(DOMUS_HC_CONSOLE_READ, 0x1000, 12, kMax, kMax, kMax));
+    EXPECT_EQ(c.gpa, 0x1000u);
+    EXPECT_EQ(c.len, 12u);
+    EXPECT_EQ(req_of<hc::ConsoleRead>(A(DOMUS_HC_CONSOLE_READ, kRam - 1, 1)).len, 1u);
+    EXPECT_EQ(req_of<hc::ConsoleRead>(A(DOMUS_HC_CONSOLE_READ, 0, DOMUS_CONSOLE_WRITE_MAX)).len,
+              DOMUS_CONSOLE_WRITE_MAX);
+}
+
+TEST(DecodeHypercall, ConsoleReadZeroLengthIsAlwaysAccepted) {
+    EXPECT_EQ(req_of<hc::ConsoleRead>(A(DOMUS_HC_CONSOLE_READ, kMax, 0)).len, 0u);
+}
+
+TEST(DecodeHypercall, ConsoleReadErrors) {
+    EXPECT_EQ(err_of(A(DOMUS_HC_CONSOLE_READ, 0, DOMUS_CONSOLE_WRITE_MAX + 1)), -DOMUS_E2BIG);
+    EXPECT_EQ(err_of(A(DOMUS_HC_CONSOLE_READ, kMax, kMax)), -DOMUS_E2BIG);  // E2BIG beats EFAULT
+    EXPECT_EQ(err_of(A(DOMUS_HC_CONSOLE_READ, kRam - 1, 2)), -DOMUS_EFAULT);
+    EXPECT_EQ(err_of(A(DOMUS_HC_CONSOLE_READ, kRam, 1)), -DOMUS_EFAULT);
+    EXPECT_EQ(err_of(A(DOMUS_HC_CONSOLE_READ, kMax, 1)), -DOMUS_EFAULT);
+    EXPECT_EQ(err_of(A(DOMUS_HC_CONSOLE_READ, kMax - 10, 100)), -DOMUS_EFAULT);
+    EXPECT_EQ(err_of(A(DOMUS_HC_CONSOLE_READ, 0, 1), 0), -DOMUS_EFAULT);
+}
+
 TEST(DecodeHypercall, UnknownNumbers) {
-    for (uint64_t nr : {uint64_t{DOMUS_HC_COUNT}, uint64_t{8}, uint64_t{0x100}, uint64_t{1} << 32,
+    for (uint64_t nr : {uint64_t{DOMUS_HC_COUNT}, uint64_t{9}, uint64_t{0x100}, uint64_t{1} << 32,
                         (uint64_t{1} << 32) | DOMUS_HC_VERSION, kMax}) {
         EXPECT_EQ(err_of(A(nr, 0, 0, 0, 0, 0)), -DOMUS_ENOSYS) << nr;
     }

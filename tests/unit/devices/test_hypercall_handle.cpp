@@ -1,6 +1,7 @@
 // handle_hypercall against a real 1 MiB GuestMemory and a recording host.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -35,10 +36,17 @@ class RecordingHost : public HypercallHost {
         return time_result;
     }
     domus_domain_info domain_info() override { return info; }
+    size_t console_read(std::span<uint8_t> out) override {
+        read_sizes.push_back(out.size());
+        const size_t n = std::min(out.size(), input.size());
+        std::copy_n(input.begin(), n, out.begin());
+        input.erase(0, n);
+        return n + read_extra;
+    }
 
     int calls() const {
         return console_calls + yields + static_cast<int>(block_timeouts.size()) + shutdowns +
-               static_cast<int>(clocks.size());
+               static_cast<int>(clocks.size()) + static_cast<int>(read_sizes.size());
     }
 
     std::string console;
@@ -51,6 +59,9 @@ class RecordingHost : public HypercallHost {
     std::vector<uint32_t> clocks;
     uint64_t time_result = 0;
     domus_domain_info info{};
+    std::string input;
+    size_t read_extra = 0;  // a misbehaving host claiming more than it copied
+    std::vector<size_t> read_sizes;
 };
 
 class HandleHypercall : public ::testing::Test {
@@ -190,6 +201,40 @@ TEST_F(HandleHypercall, DomainInfoErrorsLeaveMemoryAlone) {
     EXPECT_EQ(*got, 0u);
 }
 
+TEST_F(HandleHypercall, ConsoleReadCopiesPendingInput) {
+    host.input = "line one\nline two\n";
+    ASSERT_TRUE(mem.fill(0x4000, 64, 0xcc).ok());
+    EXPECT_EQ(call(DOMUS_HC_CONSOLE_READ, 0x4000, 9), 9);
+    EXPECT_EQ(host.read_sizes, (std::vector<size_t>{9}));
+    auto got = mem.span(0x4000, 10);
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(std::string(got->begin(), got->begin() + 9), "line one\n");
+    EXPECT_EQ((*got)[9], 0xcc);  // nothing past the length asked for
+    EXPECT_EQ(call(DOMUS_HC_CONSOLE_READ, 0x4000, 64), 9);
+    EXPECT_EQ(call(DOMUS_HC_CONSOLE_READ, 0x4000, 64), 0);  // queue empty
+}
+
+TEST_F(HandleHypercall, ConsoleReadZeroLengthDoesNotCallHost) {
+    host.input = "x";
+    EXPECT_EQ(call(DOMUS_HC_CONSOLE_READ, kRam, 0), 0);
+    EXPECT_EQ(host.calls(), 0);
+}
+
+TEST_F(HandleHypercall, ConsoleReadErrorsDoNotCallHost) {
+    host.input = "x";
+    EXPECT_EQ(call(DOMUS_HC_CONSOLE_READ, 0, DOMUS_CONSOLE_WRITE_MAX + 1), -DOMUS_E2BIG);
+    EXPECT_EQ(call(DOMUS_HC_CONSOLE_READ, kRam - 1, 2), -DOMUS_EFAULT);
+    EXPECT_EQ(call(DOMUS_HC_CONSOLE_READ, ~0ull, 16), -DOMUS_EFAULT);
+    EXPECT_EQ(host.calls(), 0);
+    EXPECT_EQ(host.input, "x");
+}
+
+TEST_F(HandleHypercall, ConsoleReadNeverReportsMoreThanAsked) {
+    host.input = "abc";
+    host.read_extra = 1000;
+    EXPECT_EQ(call(DOMUS_HC_CONSOLE_READ, 0x4000, 8), 8);
+}
+
 TEST_F(HandleHypercall, UnknownNumber) {
     EXPECT_EQ(call(DOMUS_HC_COUNT), -DOMUS_ENOSYS);
     EXPECT_EQ(call(~0ull), -DOMUS_ENOSYS);
@@ -201,6 +246,7 @@ TEST_F(HandleHypercall, EmptyMemoryFaults) {
     EXPECT_EQ(handle_hypercall({DOMUS_HC_CONSOLE_WRITE, 0, 1, 0, 0, 0}, none, host), -DOMUS_EFAULT);
     EXPECT_EQ(handle_hypercall({DOMUS_HC_DOMAIN_INFO, 0, kInfo, 0, 0, 0}, none, host),
               -DOMUS_EFAULT);
+    EXPECT_EQ(handle_hypercall({DOMUS_HC_CONSOLE_READ, 0, 1, 0, 0, 0}, none, host), -DOMUS_EFAULT);
 }
 
 }  // namespace

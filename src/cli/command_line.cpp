@@ -1,0 +1,174 @@
+#include "cli/command_line.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <utility>
+
+namespace domus::cli {
+
+std::string resolve_socket(const std::string& flag, const char* env) {
+    if (!flag.empty()) return flag;
+    if (env != nullptr && *env != '\0') return env;
+    return kDefaultSocket;
+}
+
+bool plausible_domain_name(const std::string& name) {
+    if (name.empty() || name.size() > 64 || name == "." || name == "..") return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '.' || c == '-';
+    });
+}
+
+namespace {
+
+const CLI::Validator kDomainName(
+    [](std::string& name) -> std::string {
+        if (plausible_domain_name(name)) return {};
+        return "invalid domain name '" + name +
+               "' (1 to 64 letters, digits, '_', '.' or '-')";
+    },
+    "NAME", "domain name");
+
+// Builds the whole command tree bound to `cmd`, `socket_flag` and `verbs`.
+class Parser {
+public:
+    Parser(Command& cmd, std::string& socket_flag) : cmd_(cmd), socket_flag_(socket_flag) {
+        app_.require_subcommand(1);
+        app_.fallthrough();  // global options (--socket) are accepted after the verb too
+        app_.set_version_flag("--version", DOMUS_VERSION);
+        app_.add_option("--socket", socket_flag_,
+                        "domusd's Unix socket (default: $DOMUS_SOCKET, else " +
+                            std::string(kDefaultSocket) + ")");
+        app_.failure_message([](const CLI::App*, const CLI::Error& e) {
+            return "domus: error: " + std::string(e.what()) + " (see domus --help)\n";
+        });
+        app_.footer("Exit status: 0 success, 1 error (one line on stderr); run has its own.");
+        add_local_verbs();
+        add_domain_verbs();
+    }
+
+    CLI::App& app() { return app_; }
+
+    std::optional<Verb> parsed_verb() const {
+        for (const auto& [sub, verb] : verbs_) {
+            if (sub->parsed()) return verb;
+        }
+        return std::nullopt;
+    }
+
+private:
+    CLI::App* verb(Verb v, const char* name, const char* description, bool daemon = true) {
+        auto* sub = app_.add_subcommand(name, description);
+        if (daemon) {
+            sub->add_flag("--json", cmd_.json, "Print the daemon's raw JSON response");
+            sub->add_option("--socket", socket_flag_, "domusd's Unix socket");
+        }
+        verbs_.emplace_back(sub, v);
+        return sub;
+    }
+
+    CLI::App* named_verb(Verb v, const char* name, const char* description) {
+        auto* sub = verb(v, name, description);
+        sub->add_option("name", cmd_.name, "Domain name")->required()->check(kDomainName);
+        return sub;
+    }
+
+    void add_local_verbs() {
+        auto& c = cmd_.run_config;
+        auto* run = verb(Verb::run, "run",
+                         "Boot a guest in the foreground and stream its console (embedded guest "
+                         "by default)",
+                         false);
+        run->add_option("--kernel", c.kernel_path, "Guest kernel ELF (default: embedded guest)");
+        run->add_option("--memory", c.memory_mib, "Guest RAM in MiB")->capture_default_str();
+        run->add_option("--vcpus", c.vcpus, "Number of vCPUs")->capture_default_str();
+        run->add_option("--cmdline", c.cmdline,
+                        "Guest command line (embedded guest: hello | selftest | bench)");
+        run->add_option("--console", c.console_path, "Write the console to FILE, not stdout");
+        run->footer(
+            "Exit status: 0 guest powered off, 1 error, 2 guest crash, 3 triple fault or vCPU "
+            "failure,\n4 guest asked to reboot, 130/143 torn down by SIGINT/SIGTERM.");
+
+        auto* info = verb(Verb::info, "info",
+                          "Show the host's hypervisor backend and capabilities (and domusd's "
+                          "view of the host when it answers)",
+                          false);
+        info->add_flag("--json", cmd_.json, "Print JSON");
+        info->add_option("--socket", socket_flag_, "domusd's Unix socket");
+        verb(Verb::version, "version", "Print the Domus version and guest ABI version", false);
+    }
+
+    void add_domain_verbs() {
+        auto* create = verb(Verb::create, "create",
+                            "Create a domain from a config file (xl.cfg or JSON) and start it");
+        create->add_option("file", cmd_.file, "Config file, or - for standard input")->required();
+        create->add_flag("-n,--no-start", cmd_.no_start, "Only define the domain; do not start it");
+        create->add_flag("-c,--console", cmd_.attach, "Attach to its console once started");
+
+        auto* list = verb(Verb::list, "list", "List domains (like xl list), Domain-0 first");
+        list->add_option("name", cmd_.name, "Only this domain")->check(kDomainName);
+
+        named_verb(Verb::start, "start", "Start a stopped or crashed domain");
+        named_verb(Verb::pause, "pause", "Pause a running domain");
+        named_verb(Verb::unpause, "unpause", "Unpause a paused domain");
+        auto* shutdown = named_verb(Verb::shutdown, "shutdown",
+                                    "Ask a domain to shut down (destroyed after the timeout)");
+        shutdown->add_option("--timeout", cmd_.timeout_s,
+                             "Seconds before it is destroyed (daemon default: 30)");
+        shutdown->add_flag("-w,--wait", cmd_.wait, "Wait until it has stopped");
+        named_verb(Verb::reboot, "reboot", "Ask a domain to reboot");
+        named_verb(Verb::destroy, "destroy", "Stop a domain at once (like pulling the plug)");
+        named_verb(Verb::remove, "delete", "Remove a stopped or crashed domain's definition");
+        auto* console = named_verb(Verb::console, "console",
+                                   "Attach to a domain's console (Ctrl-] detaches)");
+        console->footer("Standard input goes to the guest; at its end, domus detaches.");
+        named_verb(Verb::config, "config", "Print a domain's configuration as xl.cfg");
+
+        auto* events = verb(Verb::events, "events",
+                            "Print lifecycle events: <time> <domain> <type> <detail>");
+        events->add_flag("-f,--follow", cmd_.follow, "Keep printing new events as they happen");
+        events->add_option("--after", cmd_.after, "Only events with an id above ID");
+    }
+
+    Command& cmd_;
+    std::string& socket_flag_;
+    CLI::App app_{"Domus: a Xen-style virtualization platform on Linux KVM", "domus"};
+    std::vector<std::pair<CLI::App*, Verb>> verbs_;
+};
+
+template <typename Parse>
+ParseOutcome parse_with(Parse&& parse, const char* env_socket) {
+    Command cmd;
+    std::string socket_flag;
+    Parser parser(cmd, socket_flag);
+    try {
+        parse(parser.app());
+    } catch (const CLI::ParseError& e) {
+        return {std::nullopt, parser.app().exit(e) == 0 ? 0 : 1};
+    }
+    auto verb = parser.parsed_verb();
+    if (!verb) return {std::nullopt, 1};
+    cmd.verb = *verb;
+    cmd.socket = resolve_socket(socket_flag, env_socket);
+    return {std::move(cmd), 0};
+}
+
+}  // namespace
+
+ParseOutcome parse_command_line(int argc, const char* const* argv, const char* env_socket) {
+    return parse_with([&](CLI::App& app) { app.parse(argc, argv); }, env_socket);
+}
+
+ParseOutcome parse_command_line(const std::vector<std::string>& args, const char* env_socket) {
+    return parse_with(
+        [&](CLI::App& app) {
+            std::vector<std::string> reversed(args.rbegin(), args.rend());
+            if (!reversed.empty()) reversed.pop_back();  // argv[0]
+            app.parse(reversed);
+        },
+        env_socket);
+}
+
+}  // namespace domus::cli

@@ -1,0 +1,156 @@
+#include "cli/format.hpp"
+
+#include <cinttypes>
+#include <cstdio>
+#include <ctime>
+
+#include <boost/json.hpp>
+
+namespace domus::cli {
+
+namespace json = boost::json;
+
+const char* const kListHeader = "Name                                        ID   Mem VCPUs\tState\tTime(s)";
+
+namespace {
+
+const json::value* field(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return (v == nullptr || v->is_null()) ? nullptr : v;
+}
+
+std::string str(const json::object& o, std::string_view key, std::string fallback = "-") {
+    const auto* v = field(o, key);
+    if (v == nullptr || !v->is_string()) return fallback;
+    return std::string(v->as_string());
+}
+
+// Integral JSON numbers (and doubles that hold one) as int64, else nothing.
+std::optional<int64_t> integer(const json::object& o, std::string_view key) {
+    const auto* v = field(o, key);
+    if (v == nullptr) return std::nullopt;
+    if (v->is_int64()) return v->as_int64();
+    if (v->is_uint64() && v->as_uint64() <= INT64_MAX) return static_cast<int64_t>(v->as_uint64());
+    if (v->is_double()) return static_cast<int64_t>(v->as_double());
+    return std::nullopt;
+}
+
+std::string int_or_dash(const json::object& o, std::string_view key) {
+    auto v = integer(o, key);
+    return v ? std::to_string(*v) : "-";
+}
+
+// xl.cfg string literal: double quotes unless the text holds one and no single quote.
+std::string xl_quote(const std::string& s) {
+    const char q = (s.find('"') != std::string::npos && s.find('\'') == std::string::npos) ? '\''
+                                                                                          : '"';
+    return q + s + q;
+}
+
+}  // namespace
+
+std::string format_list_row(const json::object& d) {
+    double seconds = 0;
+    if (const auto* stats = field(d, "stats"); stats != nullptr && stats->is_object()) {
+        seconds = static_cast<double>(integer(stats->as_object(), "vcpu_time_ns").value_or(0)) / 1e9;
+    }
+    char line[512];
+    std::snprintf(line, sizeof line, "%-40s %5s %5s %5s     %-7s %8.1f", str(d, "name").c_str(),
+                  int_or_dash(d, "id").c_str(), int_or_dash(d, "memory").c_str(),
+                  int_or_dash(d, "vcpus").c_str(), str(d, "state").c_str(), seconds);
+    return line;
+}
+
+std::string format_list(const json::array& domains) {
+    std::string out = kListHeader;
+    out += '\n';
+    for (const auto& d : domains) {
+        if (!d.is_object()) continue;
+        out += format_list_row(d.as_object());
+        out += '\n';
+    }
+    return out;
+}
+
+std::string format_iso8601(int64_t unix_ms) {
+    int64_t secs = unix_ms / 1000;
+    int64_t ms = unix_ms % 1000;
+    if (ms < 0) {
+        ms += 1000;
+        secs -= 1;
+    }
+    const auto t = static_cast<time_t>(secs);
+    tm utc{};
+    if (::gmtime_r(&t, &utc) == nullptr) return "-";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                  utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                  static_cast<int>(ms));
+    return buf;
+}
+
+std::string format_event(const json::object& e) {
+    auto time = integer(e, "time");
+    std::string domain = str(e, "domain", "");
+    std::string out = time ? format_iso8601(*time) : "-";
+    out += ' ';
+    out += domain.empty() ? "-" : domain;
+    out += ' ';
+    out += str(e, "type");
+    std::string detail = str(e, "detail", "");
+    if (!detail.empty()) out += ' ' + detail;
+    return out;
+}
+
+std::string format_host(const json::object& h, const std::string& socket_path) {
+    std::string out;
+    auto line = [&out](const char* label, const std::string& value) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%-18s: ", label);
+        out += buf + value + '\n';
+    };
+    auto mib = [&h](std::string_view key) { return int_or_dash(h, key) + " MiB"; };
+    line("domusd", str(h, "version") + " at " + socket_path);
+    line("domusd backend", str(h, "backend"));
+    line("domusd CPUs", int_or_dash(h, "cpus"));
+    line("memory total", mib("memory_total_mib"));
+    line("memory available", mib("memory_available_mib"));
+    line("memory assigned", mib("memory_assigned_mib"));
+    line("max vCPUs/domain", int_or_dash(h, "max_vcpus_per_domain"));
+    line("domains", int_or_dash(h, "domains_total") + " (" + int_or_dash(h, "domains_running") +
+                        " running)");
+    return out;
+}
+
+std::string format_config_xl(const json::object& d) {
+    std::string out;
+    auto text = [&](const char* key) {
+        const auto* v = field(d, key);
+        if (v != nullptr && v->is_string()) {
+            out += std::string(key) + " = " + xl_quote(std::string(v->as_string())) + '\n';
+        }
+    };
+    auto number = [&](const char* key) {
+        if (auto v = integer(d, key)) out += std::string(key) + " = " + std::to_string(*v) + '\n';
+    };
+    text("name");
+    number("memory");
+    number("vcpus");
+    text("kernel");
+    text("cmdline");
+    text("on_poweroff");
+    text("on_reboot");
+    text("on_crash");
+    return out;
+}
+
+std::string format_config_json(const json::object& d) {
+    json::object config;
+    for (const char* key : {"name", "memory", "vcpus", "kernel", "cmdline", "on_poweroff",
+                            "on_reboot", "on_crash"}) {
+        if (const auto* v = d.if_contains(key)) config[key] = *v;
+    }
+    return json::serialize(config);
+}
+
+}  // namespace domus::cli

@@ -1,0 +1,40 @@
+// What `domus` prints on standard output: pure functions from the API's JSON to text, so the
+// output is stable for scripts and tested without a daemon. Missing or mistyped fields in a
+// response never fail: they print as "-" (or 0), so an older or newer daemon still lists.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <boost/json/fwd.hpp>
+
+namespace domus::cli {
+
+// The `xl list` header: "Name" then ID, Mem (MiB), VCPUs, State and Time(s), without newline.
+extern const char* const kListHeader;
+
+// One `xl list` row: the name left-aligned in 40 columns, ID, Mem and VCPUs right-aligned in 5,
+// then our state word (running, paused, shutting-down, stopped, crashed) and the vCPU time in
+// seconds with one decimal, right-aligned so that it ends under "Time(s)". ID "-" when null.
+std::string format_list_row(const boost::json::object& domain);
+
+// Header plus one row per domain, each line ending in '\n'.
+std::string format_list(const boost::json::array& domains);
+
+// Unix milliseconds as ISO 8601 UTC with milliseconds: 2026-11-16T10:13:20.000Z.
+std::string format_iso8601(int64_t unix_ms);
+
+// `<time ISO8601> <domain> <type> <detail>` (no trailing space when detail is empty; domain
+// "-" when empty), without newline.
+std::string format_event(const boost::json::object& event);
+
+// `domus info`'s daemon section (GET /v1/host), one `label : value` line each, '\n'-terminated.
+std::string format_host(const boost::json::object& host, const std::string& socket_path);
+
+// A domain's configuration as xl.cfg text that `domus create` reads back.
+std::string format_config_xl(const boost::json::object& domain);
+
+// The configuration fields of a domain object, as a JSON object (for `config --json`).
+std::string format_config_json(const boost::json::object& domain);
+
+}  // namespace domus::cli

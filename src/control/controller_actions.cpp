@@ -1,0 +1,314 @@
+// Lifecycle actions, monitor exits and the on_poweroff/on_reboot/on_crash policies.
+#include <signal.h>
+#include <unistd.h>
+
+#include "control/controller_internal.hpp"
+#include "vmm/vmm_client.hpp"
+
+namespace domus::control {
+
+namespace {
+
+constexpr int kControlTimeoutMs = 3000;
+constexpr int kDestroyGraceMs = 3000;
+constexpr size_t kMaxRestarts = 5;
+constexpr int64_t kRestartWindowMs = 60000;
+
+bool is_live(DomainState s) {
+    return s == DomainState::running || s == DomainState::paused ||
+           s == DomainState::shutting_down;
+}
+
+ApiError wrong_state(const DomainRecord& rec, const char* action) {
+    return api_error(409, "conflict",
+                     std::string("cannot ") + action + " domain '" + rec.config.name +
+                         "': it is " + to_string(rec.state));
+}
+
+}  // namespace
+
+ApiResult<DomainView> ControllerImpl::act(const std::string& name, Action action,
+                                          const ActionOptions& options) {
+    if (name == "Domain-0") {
+        return api_error(403, "forbidden",
+                         std::string("Domain-0 cannot be ") + to_string(action) + "ed");
+    }
+    auto lock_ptr = domain_lock(name);
+    std::lock_guard dl(*lock_ptr);
+    auto loaded = load(name);
+    if (!loaded) return api_error(404, "not_found", "no domain named '" + name + "'");
+    DomainRecord rec = *loaded;
+    const std::string ctl = run_path(rec.id, ".ctl");
+
+    switch (action) {
+        case Action::start:
+            if (is_live(rec.state)) return wrong_state(rec, "start");
+            if (auto e = check_capacity(rec.config, rec.id); e.status != 0) return e;
+            if (auto k = check_kernel(rec.config); !k.ok()) return k.error();
+            rec.restarts = 0;
+            return start_locked(rec, false);
+        case Action::destroy:
+            if (!is_live(rec.state) && rec.state != DomainState::crashed) {
+                return wrong_state(rec, "destroy");
+            }
+            return destroy_locked(rec, "destroyed");
+        case Action::pause:
+        case Action::unpause:
+        case Action::shutdown:
+        case Action::reboot:
+            break;
+    }
+
+    const bool ok_state =
+        (action == Action::pause && rec.state == DomainState::running) ||
+        (action == Action::unpause && rec.state == DomainState::paused) ||
+        (action == Action::shutdown &&
+         (rec.state == DomainState::running || rec.state == DomainState::paused)) ||
+        (action == Action::reboot && rec.state == DomainState::running);
+    if (!ok_state) return wrong_state(rec, to_string(action));
+
+    auto client = vmm::VmmClient::connect(ctl, kControlTimeoutMs);
+    if (!client) return api_error(503, "unavailable", client.error().message);
+    Status st;
+    switch (action) {
+        case Action::pause: st = client->pause(); break;
+        case Action::unpause: st = client->unpause(); break;
+        case Action::shutdown:
+            // A paused guest cannot see the request: let it run to handle it.
+            if (rec.state == DomainState::paused) st = client->unpause();
+            if (st) st = client->request_shutdown();
+            break;
+        case Action::reboot: st = client->request_reboot(); break;
+        default: break;
+    }
+    if (!st) return api_error(503, "unavailable", st.error().message);
+
+    std::string event;
+    switch (action) {
+        case Action::pause:
+            rec.state = DomainState::paused;
+            event = "paused";
+            break;
+        case Action::unpause:
+            rec.state = DomainState::running;
+            event = "unpaused";
+            break;
+        case Action::shutdown: {
+            rec.state = DomainState::shutting_down;
+            event = "shutdown_requested";
+            const int64_t pid = rec.pid;
+            tasks_->post_after(options.shutdown_timeout,
+                               [this, name, pid] { shutdown_timeout(name, pid); });
+            break;
+        }
+        case Action::reboot: event = "reboot_requested"; break;
+        default: break;
+    }
+    if (auto s = save(rec, event); !s.ok()) return s.error();
+    return view_of(rec);
+}
+
+ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_policy) {
+    ::unlink(run_path(rec.id, ".exit").c_str());
+    ::unlink(run_path(rec.id, ".ctl").c_str());
+    SpawnRequest req;
+    req.vmm_path = options_.vmm_path;
+    req.log_path = run_path(rec.id, ".log");
+    req.handshake_timeout_ms = options_.handshake_timeout_ms;
+    req.args = {"--name",    rec.config.name,
+                "--id",      std::to_string(rec.id),
+                "--memory",  std::to_string(rec.config.memory),
+                "--vcpus",   std::to_string(rec.config.vcpus),
+                "--run-dir", options_.state_dir + "/run"};
+    if (!rec.config.kernel.empty()) {
+        req.args.push_back("--kernel");
+        req.args.push_back(rec.config.kernel);
+    }
+    if (!rec.config.cmdline.empty()) {
+        req.args.push_back("--cmdline");
+        req.args.push_back(rec.config.cmdline);
+    }
+    auto pid = spawn_monitor(req);
+    if (!pid) {
+        return api_error(400, "invalid_field",
+                         "domain '" + rec.config.name + "' failed to start: " +
+                             pid.error().message);
+    }
+    rec.state = DomainState::running;
+    rec.pid = *pid;
+    rec.started_at = unix_ms();
+    if (auto s = save(rec, by_policy ? "restarted" : "started"); !s.ok()) {
+        ::kill(*pid, SIGKILL);
+        wait_for_exit(*pid, kDestroyGraceMs);
+        return s.error();
+    }
+    if (auto st = supervisor_->watch(rec.id, *pid); !st) {
+        ::kill(*pid, SIGKILL);
+        return api_error(500, "internal", st.error().message);
+    }
+    return view_of(rec);
+}
+
+ApiResult<DomainView> ControllerImpl::destroy_locked(DomainRecord& rec,
+                                                     const std::string& event_type) {
+    const pid_t pid = static_cast<pid_t>(rec.pid);
+    if (pid > 0 && is_monitor_process(pid)) {
+        supervisor_->unwatch(pid);
+        if (auto client = vmm::VmmClient::connect(run_path(rec.id, ".ctl"), kControlTimeoutMs);
+            client) {
+            (void)client->destroy();
+        }
+        if (!wait_for_exit(pid, kDestroyGraceMs)) {
+            ::kill(pid, SIGKILL);
+            wait_for_exit(pid, kDestroyGraceMs);
+        }
+    }
+    if (auto info = vmm::read_exit_file(run_path(rec.id, ".exit")); info) {
+        rec.last_exit = *info;
+    } else if (rec.state != DomainState::crashed) {
+        rec.last_exit = ExitInfo{"destroyed", 0, "destroyed by request"};
+    }
+    ::unlink(run_path(rec.id, ".exit").c_str());
+    ::unlink(run_path(rec.id, ".ctl").c_str());
+    rec.state = DomainState::stopped;
+    rec.pid = 0;
+    if (auto s = save(rec, event_type); !s.ok()) return s.error();
+    return view_of(rec);
+}
+
+void ControllerImpl::shutdown_timeout(const std::string& name, int64_t pid) {
+    auto lock_ptr = domain_lock(name);
+    std::lock_guard dl(*lock_ptr);
+    auto rec = load(name);
+    if (!rec || rec->pid != pid || rec->state != DomainState::shutting_down) return;
+    (void)destroy_locked(*rec, "destroyed");  // the guest ignored the request
+}
+
+void ControllerImpl::on_monitor_exit(int64_t id, pid_t pid) {
+    std::optional<DomainRecord> found;
+    {
+        std::lock_guard lock(store_mu_);
+        for (auto& r : store_.list_domains()) {
+            if (r.id == id) found = r;
+        }
+    }
+    if (!found) return;
+    auto lock_ptr = domain_lock(found->config.name);
+    std::lock_guard dl(*lock_ptr);
+    auto rec = load(found->config.name);
+    if (!rec || rec->pid != pid) return;  // already handled (destroy) or a newer monitor
+    auto info = vmm::read_exit_file(run_path(rec->id, ".exit"));
+    ExitInfo exit = info ? *info
+                         : ExitInfo{"monitor_died", 0,
+                                    "monitor process " + std::to_string(pid) +
+                                        " ended without an exit record"};
+    ::unlink(run_path(rec->id, ".exit").c_str());
+    ::unlink(run_path(rec->id, ".ctl").c_str());
+    handle_exit_locked(*rec, exit);
+}
+
+bool ControllerImpl::allow_restart(int64_t id) {
+    std::lock_guard lock(restarts_mu_);
+    auto& times = restart_times_[id];
+    const int64_t now = unix_ms();
+    while (!times.empty() && now - times.front() > kRestartWindowMs) times.pop_front();
+    if (times.size() >= kMaxRestarts) return false;
+    times.push_back(now);
+    return true;
+}
+
+void ControllerImpl::handle_exit_locked(DomainRecord& rec, const ExitInfo& exit) {
+    rec.last_exit = exit;
+    rec.pid = 0;
+    Policy policy;
+    if (exit.reason == "poweroff") {
+        policy = rec.config.on_poweroff;
+        rec.state = DomainState::stopped;
+        (void)save(rec, "stopped", "poweroff");
+    } else if (exit.reason == "reboot") {
+        policy = rec.config.on_reboot;
+        rec.state = DomainState::stopped;
+        (void)save(rec, "stopped", "reboot");
+        if (policy == Policy::preserve) policy = Policy::destroy;
+    } else if (exit.reason == "destroyed") {
+        rec.state = DomainState::stopped;
+        (void)save(rec, "destroyed", exit.detail);
+        return;
+    } else {
+        policy = rec.config.on_crash;
+        rec.state = DomainState::crashed;
+        (void)save(rec, "crashed", exit.reason + ": " + exit.detail);
+    }
+    if (policy != Policy::restart) {
+        if (policy == Policy::destroy && rec.state == DomainState::crashed) {
+            rec.state = DomainState::stopped;
+            (void)save(rec, "destroyed", "on_crash=destroy");
+        }
+        return;
+    }
+    if (!allow_restart(rec.id)) {
+        rec.state = DomainState::crashed;
+        (void)save(rec, "crashed", "restarted too often: more than 5 times in 60 s");
+        return;
+    }
+    ++rec.restarts;
+    auto started = start_locked(rec, true);
+    if (!started.ok()) {
+        rec.state = DomainState::crashed;
+        (void)save(rec, "crashed", "restart failed: " + started.error().message);
+    }
+}
+
+void ControllerImpl::adopt_all() {
+    std::vector<DomainRecord> records;
+    {
+        std::lock_guard lock(store_mu_);
+        records = store_.list_domains();
+    }
+    for (auto& rec : records) {
+        if (!is_live(rec.state)) continue;
+        auto lock_ptr = domain_lock(rec.config.name);
+        std::lock_guard dl(*lock_ptr);
+        const pid_t pid = static_cast<pid_t>(rec.pid);
+        if (pid > 0 && is_monitor_process(pid)) {
+            auto client = vmm::VmmClient::connect(run_path(rec.id, ".ctl"), kControlTimeoutMs);
+            auto status = client ? client->status() : Result<vmm::VmmStatus>(client.error());
+            if (status && status->pid == pid) {
+                if (status->state == "paused") rec.state = DomainState::paused;
+                else if (status->state == "running") rec.state = DomainState::running;
+                else if (status->state == "shutting-down") rec.state = DomainState::shutting_down;
+                (void)save(rec, "adopted", "monitor pid " + std::to_string(pid));
+                (void)supervisor_->watch(rec.id, pid);
+                continue;
+            }
+        }
+        // The monitor ended while no daemon was watching: apply what it left behind.
+        auto info = vmm::read_exit_file(run_path(rec.id, ".exit"));
+        ExitInfo exit = info ? *info
+                             : ExitInfo{"monitor_died", 0,
+                                        "monitor process " + std::to_string(pid) +
+                                            " ended while domusd was not running"};
+        ::unlink(run_path(rec.id, ".exit").c_str());
+        ::unlink(run_path(rec.id, ".ctl").c_str());
+        handle_exit_locked(rec, exit);
+    }
+}
+
+DomainView ControllerImpl::view_of(const DomainRecord& record) {
+    DomainView v;
+    v.record = record;
+    if (is_live(record.state) && record.pid > 0) {
+        auto client = vmm::VmmClient::connect(run_path(record.id, ".ctl"), 500);
+        if (client) {
+            if (auto s = client->status(); s) {
+                v.vcpu_time_ns = s->vcpu_time_ns;
+                v.exits = s->exits;
+                v.hypercalls = s->hypercalls;
+                v.resident_kib = s->resident_kib;
+            }
+        }
+    }
+    return v;
+}
+
+}  // namespace domus::control

@@ -1,0 +1,354 @@
+// The controller: opening, queries, definitions (create/patch/delete), events, host view.
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "boot/elf_loader.hpp"
+#include "control/controller_internal.hpp"
+#include "domus/abi/boot_info.h"
+#include "hv/hypervisor.hpp"
+
+namespace domus::control {
+
+namespace {
+
+constexpr uint64_t kMaxKernelBytes = 256ull << 20;
+
+Status make_dir(const std::string& path, mode_t mode) {
+    if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return {};
+    return make_error(Errc::io, "cannot create directory " + path + ": " + std::strerror(errno));
+}
+
+uint64_t meminfo_mib(const char* key) {
+    FILE* f = std::fopen("/proc/meminfo", "re");
+    if (f == nullptr) return 0;
+    char line[256];
+    uint64_t kib = 0;
+    const size_t klen = std::strlen(key);
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+        if (std::strncmp(line, key, klen) == 0 && line[klen] == ':') {
+            kib = std::strtoull(line + klen + 1, nullptr, 10);
+            break;
+        }
+    }
+    std::fclose(f);
+    return kib / 1024;
+}
+
+}  // namespace
+
+ApiError api_error(int status, std::string code, std::string message, std::string field) {
+    return ApiError{status, std::move(code), std::move(message), std::move(field)};
+}
+
+int64_t unix_ms() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char* to_string(Action a) {
+    switch (a) {
+        case Action::start: return "start";
+        case Action::pause: return "pause";
+        case Action::unpause: return "unpause";
+        case Action::shutdown: return "shutdown";
+        case Action::reboot: return "reboot";
+        case Action::destroy: return "destroy";
+    }
+    return "?";
+}
+
+std::optional<Action> action_from_string(const std::string& s) {
+    for (Action a : {Action::start, Action::pause, Action::unpause, Action::shutdown,
+                     Action::reboot, Action::destroy}) {
+        if (s == to_string(a)) return a;
+    }
+    return std::nullopt;
+}
+
+Result<std::unique_ptr<Controller>> open_controller(const ControllerOptions& options) {
+    if (auto st = make_dir(options.state_dir, 0700); !st) return st.error();
+    if (auto st = make_dir(options.state_dir + "/run", 0700); !st) return st.error();
+    auto store = StateStore::open(options.state_dir + "/domus.db");
+    if (!store) return store.error();
+    auto impl = std::make_unique<ControllerImpl>(options, std::move(store.value()));
+    if (auto st = impl->init(); !st) return st.error();
+    return std::unique_ptr<Controller>(std::move(impl));
+}
+
+ControllerImpl::ControllerImpl(ControllerOptions options, StateStore store)
+    : options_(std::move(options)), store_(std::move(store)) {}
+
+ControllerImpl::~ControllerImpl() {
+    supervisor_.reset();  // no more exit callbacks
+    tasks_.reset();       // no more tasks touching the store
+}
+
+Status ControllerImpl::init() {
+    {
+        std::lock_guard lock(store_mu_);
+        notified_event_id_ = store_.last_event_id();
+    }
+    // The host's backend, probed once (a VM and a vCPU, then released).
+    if (auto hv = hv::Hypervisor::open(); hv) {
+        max_vcpus_ = std::min<uint32_t>(static_cast<uint32_t>(hv->caps().max_vcpus),
+                                        DOMUS_MAX_VCPUS);
+        if (auto vm = hv->create_vm(); vm) {
+            if (auto vcpu = vm->create_vcpu(0); vcpu) {
+                auto b = hv::Hypervisor::detect_backend(*vcpu);
+                backend_ = b && *b == hv::Backend::pvm ? "PVM" : "hardware KVM";
+            }
+        }
+    }
+    tasks_ = std::make_unique<TaskQueue>();
+    supervisor_ = std::make_unique<Supervisor>([this](int64_t id, pid_t pid) {
+        tasks_->post([this, id, pid] { on_monitor_exit(id, pid); });
+    });
+    if (auto st = supervisor_->start(); !st) return st;
+    adopt_all();
+    return {};
+}
+
+std::string ControllerImpl::run_path(int64_t id, const char* suffix) const {
+    return options_.state_dir + "/run/" + std::to_string(id) + suffix;
+}
+
+std::shared_ptr<std::mutex> ControllerImpl::domain_lock(const std::string& name) {
+    std::lock_guard lock(locks_mu_);
+    auto& m = locks_[name];
+    if (!m) m = std::make_shared<std::mutex>();
+    return m;
+}
+
+std::optional<DomainRecord> ControllerImpl::load(const std::string& name) {
+    std::lock_guard lock(store_mu_);
+    return store_.get_domain(name);
+}
+
+ApiResult<Empty> ControllerImpl::save(const DomainRecord& record, const std::string& event_type,
+                                      const std::string& detail) {
+    DomainRecord r = record;
+    r.updated_at = unix_ms();
+    Event ev;
+    ev.domain = r.config.name;
+    ev.type = event_type;
+    ev.detail = detail;
+    Status st;
+    {
+        std::lock_guard lock(store_mu_);
+        st = store_.update_domain(r, ev);
+    }
+    if (!st) return api_error(500, "internal", "state store: " + st.error().message);
+    notify_new_events();
+    return Empty{};
+}
+
+void ControllerImpl::notify_new_events() {
+    std::vector<Event> fresh;
+    std::vector<std::function<void(const Event&)>> subs;
+    {
+        std::lock_guard lock(store_mu_);
+        std::lock_guard sl(sub_mu_);
+        fresh = store_.events_after(notified_event_id_, 1000);
+        if (!fresh.empty()) notified_event_id_ = fresh.back().id;
+        subs = subscribers_;
+    }
+    for (const auto& e : fresh) {
+        for (const auto& cb : subs) cb(e);
+    }
+}
+
+void ControllerImpl::subscribe_events(std::function<void(const Event&)> callback) {
+    std::lock_guard lock(sub_mu_);
+    subscribers_.push_back(std::move(callback));
+}
+
+std::vector<Event> ControllerImpl::events_after(int64_t after_id, size_t limit) {
+    std::lock_guard lock(store_mu_);
+    return store_.events_after(after_id, limit);
+}
+
+DomainView ControllerImpl::domain0_view() {
+    DomainView v;
+    v.is_domain0 = true;
+    v.record.id = 0;
+    v.record.config.name = "Domain-0";
+    v.record.config.memory = meminfo_mib("MemTotal");
+    v.record.config.vcpus = static_cast<uint32_t>(::sysconf(_SC_NPROCESSORS_ONLN));
+    v.record.state = DomainState::running;
+    v.record.pid = ::getpid();
+    return v;
+}
+
+std::vector<DomainView> ControllerImpl::list_domains() {
+    std::vector<DomainRecord> records;
+    {
+        std::lock_guard lock(store_mu_);
+        records = store_.list_domains();
+    }
+    std::vector<DomainView> out;
+    out.reserve(records.size() + 1);
+    out.push_back(domain0_view());
+    for (const auto& r : records) out.push_back(view_of(r));
+    return out;
+}
+
+ApiResult<DomainView> ControllerImpl::get_domain(const std::string& name) {
+    if (name == "Domain-0") return domain0_view();
+    auto rec = load(name);
+    if (!rec) return api_error(404, "not_found", "no domain named '" + name + "'");
+    return view_of(*rec);
+}
+
+ApiError ControllerImpl::check_capacity(const DomainConfig& config, int64_t exclude_id) {
+    if (max_vcpus_ != 0 && config.vcpus > max_vcpus_) {
+        return api_error(409, "insufficient_capacity",
+                         "vcpus " + std::to_string(config.vcpus) + " exceeds the host's limit of " +
+                             std::to_string(max_vcpus_),
+                         "vcpus");
+    }
+    (void)exclude_id;
+    const uint64_t available = meminfo_mib("MemAvailable");
+    if (config.memory > available) {
+        return api_error(409, "insufficient_capacity",
+                         "memory " + std::to_string(config.memory) +
+                             " MiB is more than the host can give (" + std::to_string(available) +
+                             " MiB available)",
+                         "memory");
+    }
+    return ApiError{0, "", "", ""};
+}
+
+ApiResult<Empty> ControllerImpl::check_kernel(const DomainConfig& config) {
+    if (config.kernel.empty()) return Empty{};
+    auto bytes = read_file(config.kernel, kMaxKernelBytes);
+    if (!bytes) return api_error(400, "invalid_field", bytes.error().message, "kernel");
+    auto image = parse_elf(*bytes, ElfLimits{config.memory << 20, DOMUS_GPA_KERNEL_MIN});
+    if (!image) {
+        return api_error(400, "invalid_field",
+                         "kernel " + config.kernel + ": " + image.error().message, "kernel");
+    }
+    return Empty{};
+}
+
+ApiResult<DomainView> ControllerImpl::create_domain(const DomainConfig& config, bool start) {
+    auto lock_ptr = domain_lock(config.name);
+    std::lock_guard dl(*lock_ptr);
+    if (auto k = check_kernel(config); !k.ok()) return k.error();
+    if (max_vcpus_ != 0 && config.vcpus > max_vcpus_) {
+        return check_capacity(config, 0);
+    }
+    if (start) {
+        if (auto e = check_capacity(config, 0); e.status != 0) return e;
+    }
+    Result<DomainRecord> created = make_error(Errc::io, "");
+    {
+        std::lock_guard lock(store_mu_);
+        created = store_.create_domain(config);
+    }
+    if (!created) {
+        if (created.error().code == Errc::invalid_argument) {
+            return api_error(409, "conflict", created.error().message, "name");
+        }
+        return api_error(500, "internal", "state store: " + created.error().message);
+    }
+    notify_new_events();
+    DomainRecord rec = created.value();
+    if (!start) return view_of(rec);
+    auto started = start_locked(rec, false);
+    if (!started.ok()) {
+        std::lock_guard lock(store_mu_);
+        (void)store_.delete_domain(rec.config.name);  // the request changes nothing
+    }
+    if (!started.ok()) notify_new_events();
+    return started;
+}
+
+ApiResult<DomainView> ControllerImpl::patch_domain(const std::string& name,
+                                                   const DomainConfigPatch& patch) {
+    if (name == "Domain-0") return api_error(403, "forbidden", "Domain-0 cannot be changed");
+    auto lock_ptr = domain_lock(name);
+    std::lock_guard dl(*lock_ptr);
+    auto rec = load(name);
+    if (!rec) return api_error(404, "not_found", "no domain named '" + name + "'");
+    if (patch.name && *patch.name != name) {
+        return api_error(400, "invalid_field", "a domain's name cannot be changed", "name");
+    }
+    const bool live = rec->state != DomainState::stopped && rec->state != DomainState::crashed;
+    if (live) {
+        for (const auto& f : patch.present_fields()) {
+            if (f != "on_poweroff" && f != "on_reboot" && f != "on_crash" && f != "name") {
+                return api_error(409, "conflict",
+                                 "field '" + f + "' cannot change while the domain is " +
+                                     to_string(rec->state) +
+                                     " (live-changeable: on_poweroff, on_reboot, on_crash)",
+                                 f);
+            }
+        }
+    }
+    auto merged = apply_patch(rec->config, patch);
+    if (!merged.ok()) {
+        return api_error(400, "invalid_field", merged.error.message, merged.error.field);
+    }
+    DomainRecord updated = *rec;
+    updated.config = *merged.value;
+    if (auto k = check_kernel(updated.config); !k.ok()) return k.error();
+    std::string fields;
+    for (const auto& f : patch.present_fields()) fields += (fields.empty() ? "" : ",") + f;
+    if (auto s = save(updated, "updated", fields); !s.ok()) return s.error();
+    return view_of(updated);
+}
+
+ApiResult<Empty> ControllerImpl::delete_domain(const std::string& name) {
+    if (name == "Domain-0") return api_error(403, "forbidden", "Domain-0 cannot be deleted");
+    auto lock_ptr = domain_lock(name);
+    std::lock_guard dl(*lock_ptr);
+    auto rec = load(name);
+    if (!rec) return api_error(404, "not_found", "no domain named '" + name + "'");
+    if (rec->state != DomainState::stopped && rec->state != DomainState::crashed) {
+        return api_error(409, "conflict",
+                         "domain '" + name + "' is " + to_string(rec->state) +
+                             ": destroy it before deleting it");
+    }
+    Status st;
+    {
+        std::lock_guard lock(store_mu_);
+        st = store_.delete_domain(name);
+    }
+    if (!st) return api_error(500, "internal", "state store: " + st.error().message);
+    ::unlink(run_path(rec->id, ".console.log").c_str());
+    ::unlink(run_path(rec->id, ".log").c_str());
+    notify_new_events();
+    return Empty{};
+}
+
+HostView ControllerImpl::host() {
+    HostView h;
+    h.backend = backend_;
+    h.cpus = static_cast<uint32_t>(::sysconf(_SC_NPROCESSORS_ONLN));
+    h.memory_total_mib = meminfo_mib("MemTotal");
+    h.memory_available_mib = meminfo_mib("MemAvailable");
+    h.max_vcpus_per_domain = max_vcpus_;
+    h.version = options_.version;
+    std::vector<DomainRecord> records;
+    {
+        std::lock_guard lock(store_mu_);
+        records = store_.list_domains();
+    }
+    h.domains_total = static_cast<uint32_t>(records.size());
+    for (const auto& r : records) {
+        if (r.state == DomainState::running || r.state == DomainState::paused ||
+            r.state == DomainState::shutting_down) {
+            ++h.domains_running;
+            h.memory_assigned_mib += r.config.memory;
+        }
+    }
+    return h;
+}
+
+}  // namespace domus::control

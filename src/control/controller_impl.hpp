@@ -1,0 +1,22 @@
+// Opening the real controller: the state store, the monitor supervisor, re-adoption of live
+// monitors left by a previous daemon.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/result.hpp"
+#include "control/controller.hpp"
+
+namespace domus::control {
+
+struct ControllerOptions {
+    std::string state_dir = "/var/lib/domus";  // domus.db, api.token, run/
+    std::string vmm_path;                      // the domus-vmm binary
+    std::string version;                       // reported by GET /v1/host
+    int handshake_timeout_ms = 10000;          // a monitor must be up within this
+};
+
+Result<std::unique_ptr<Controller>> open_controller(const ControllerOptions& options);
+
+}  // namespace domus::control

@@ -1,0 +1,87 @@
+// The real Controller. Split across controller_*.cpp by concern; this header is private to them.
+//
+// Locks (acquire in this order, never the reverse):
+//   1. a domain's lock (domain_lock(name)): serialises every request and monitor event on it
+//   2. store_mu_: the SQLite connection
+//   3. sub_mu_ / restarts_mu_: leaf locks
+// No lock is held while waiting for another thread that could need the same lock.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "control/controller_impl.hpp"
+#include "control/controller_tasks.hpp"
+#include "control/state_store.hpp"
+#include "control/supervisor.hpp"
+
+namespace domus::control {
+
+class ControllerImpl final : public Controller {
+public:
+    ControllerImpl(ControllerOptions options, StateStore store);
+    ~ControllerImpl() override;
+
+    Status init();  // supervisor, host probe, re-adoption
+
+    std::vector<DomainView> list_domains() override;
+    ApiResult<DomainView> get_domain(const std::string& name) override;
+    ApiResult<DomainView> create_domain(const DomainConfig& config, bool start) override;
+    ApiResult<DomainView> patch_domain(const std::string& name,
+                                       const DomainConfigPatch& patch) override;
+    ApiResult<Empty> delete_domain(const std::string& name) override;
+    ApiResult<DomainView> act(const std::string& name, Action action,
+                              const ActionOptions& options) override;
+    ApiResult<std::string> console_tail(const std::string& name, size_t lines) override;
+    ApiResult<Fd> console_attach(const std::string& name) override;
+    HostView host() override;
+    std::vector<Event> events_after(int64_t after_id, size_t limit) override;
+    void subscribe_events(std::function<void(const Event&)> callback) override;
+    std::string metrics() override;
+
+private:
+    // controller_impl.cpp
+    std::shared_ptr<std::mutex> domain_lock(const std::string& name);
+    std::optional<DomainRecord> load(const std::string& name);
+    ApiResult<Empty> save(const DomainRecord& record, const std::string& event_type,
+                          const std::string& detail = "");
+    void notify_new_events();
+    DomainView view_of(const DomainRecord& record);
+    DomainView domain0_view();
+    ApiError check_capacity(const DomainConfig& config, int64_t exclude_id);
+    ApiResult<Empty> check_kernel(const DomainConfig& config);
+    void adopt_all();
+
+    // controller_actions.cpp
+    ApiResult<DomainView> start_locked(DomainRecord& rec, bool by_policy);
+    ApiResult<DomainView> destroy_locked(DomainRecord& rec, const std::string& event_type);
+    void on_monitor_exit(int64_t id, pid_t pid);
+    void handle_exit_locked(DomainRecord& rec, const ExitInfo& info);
+    void shutdown_timeout(const std::string& name, int64_t pid);
+    bool allow_restart(int64_t id);
+
+    // paths under <state_dir>/run
+    std::string run_path(int64_t id, const char* suffix) const;
+
+    ControllerOptions options_;
+    std::mutex store_mu_;
+    StateStore store_;
+    std::mutex locks_mu_;
+    std::map<std::string, std::shared_ptr<std::mutex>> locks_;
+    std::mutex sub_mu_;
+    std::vector<std::function<void(const Event&)>> subscribers_;
+    int64_t notified_event_id_ = 0;
+    std::mutex restarts_mu_;
+    std::map<int64_t, std::deque<int64_t>> restart_times_;
+    std::string backend_ = "none";
+    uint32_t max_vcpus_ = 0;
+    std::unique_ptr<TaskQueue> tasks_;
+    std::unique_ptr<Supervisor> supervisor_;
+};
+
+ApiError api_error(int status, std::string code, std::string message, std::string field = "");
+int64_t unix_ms();
+
+}  // namespace domus::control

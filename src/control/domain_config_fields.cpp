@@ -1,0 +1,282 @@
+// Field by field checks shared by the JSON and xl.cfg parsers, PATCH and validate_config.
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include "control/domain_config.hpp"
+#include "domus/abi/boot_info.h"
+
+namespace domus::control {
+namespace config_detail {
+namespace {
+
+constexpr std::array<const char*, kFieldCount> kFieldNames = {
+    "name", "memory", "vcpus", "kernel", "cmdline", "on_poweroff", "on_reboot", "on_crash"};
+
+// xl.cfg policies Domus does not implement (yet): named as such rather than "not a policy".
+constexpr std::array<std::string_view, 4> kUnsupportedPolicies = {
+    "rename-restart", "coredump-destroy", "coredump-restart", "soft-reset"};
+
+ConfigError field_error(Field f, std::string message) {
+    return ConfigError{field_name(f), std::move(message), 0, ConfigErrorKind::invalid_field};
+}
+
+// Offset of the first byte that is not part of well-formed UTF-8 (RFC 3629), or npos.
+size_t invalid_utf8_at(std::string_view s) {
+    size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        size_t len = 0;
+        unsigned char lo = 0x80, hi = 0xBF;  // bounds of the second byte
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            if (c == 0xE0) lo = 0xA0;
+            if (c == 0xED) hi = 0x9F;  // no UTF-16 surrogates
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            if (c == 0xF0) lo = 0x90;
+            if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+        } else {
+            return i;
+        }
+        if (s.size() - i < len) return i;
+        for (size_t k = 1; k < len; ++k) {
+            const auto b = static_cast<unsigned char>(s[i + k]);
+            const unsigned char min = k == 1 ? lo : 0x80, max = k == 1 ? hi : 0xBF;
+            if (b < min || b > max) return i;
+        }
+        i += len;
+    }
+    return std::string_view::npos;
+}
+
+// The checks of a string-valued field once it is known to be a string.
+std::optional<std::string> check_path_like(std::string_view shown, std::string_view s,
+                                           size_t limit, const char* what) {
+    const std::string who = std::string(shown) + " " + what;
+    if (s.size() >= limit) {
+        return who + " of " + std::to_string(s.size()) + " bytes is too long (at most " +
+               std::to_string(limit - 1) + ")";
+    }
+    if (s.find('\0') != std::string_view::npos) return who + " " + quote(s) + " contains a NUL byte";
+    const size_t bad = invalid_utf8_at(s);
+    if (bad != std::string_view::npos) {
+        return who + " " + quote(s) + " is not valid UTF-8 (at byte " + std::to_string(bad) + ")";
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> check_name(std::string_view shown, std::string_view s) {
+    if (!valid_domain_name(s)) {
+        return std::string(shown) + " " + quote(s) +
+               " is not a valid domain name (1 to 64 of A-Z a-z 0-9 _ . -, not . or ..)";
+    }
+    if (is_reserved_domain_name(s)) {
+        return std::string(shown) + " " + quote(s) + " is reserved for the control domain";
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> check_kernel(std::string_view shown, std::string_view s) {
+    if (s.empty()) {
+        return std::string(shown) + " \"\" is empty (leave it out, or null, for the embedded guest)";
+    }
+    return check_path_like(shown, s, kMaxKernelPathBytes, "path");
+}
+
+std::optional<std::string> check_policy(std::string_view shown, std::string_view s,
+                                        std::optional<Policy>& out) {
+    out = policy_from_string(s);
+    if (out) return std::nullopt;
+    for (auto u : kUnsupportedPolicies) {
+        if (s == u) {
+            return std::string(shown) + " " + quote(s) +
+                   " is not supported by Domus yet (use destroy, restart or preserve)";
+        }
+    }
+    return std::string(shown) + " " + quote(s) + " is not a policy (destroy, restart or preserve)";
+}
+
+// An integer field in [min, max]; `unit` is appended to the value in messages.
+std::optional<std::string> check_integer(Field f, std::string_view shown, const RawValue& v,
+                                         uint64_t min, uint64_t max, const char* unit,
+                                         uint64_t& out) {
+    if (v.kind == RawValue::Kind::fraction) {
+        return std::string(shown) + " " + v.text + " is not a whole number";
+    }
+    if (v.kind != RawValue::Kind::integer) {
+        return std::string(shown) + " must be an integer (got " + kind_name(v.kind) + ")";
+    }
+    const std::string value = std::string(shown) + " " + v.text + unit;
+    if (v.negative || (v.magnitude && *v.magnitude < min)) {
+        if (f == Field::vcpus) return value + ": a domain needs at least one vCPU";
+        return value + " is too small (at least " + std::to_string(min) + unit + ")";
+    }
+    if (!v.magnitude || *v.magnitude > max) {
+        return value + " exceeds the limit of " + std::to_string(max) + unit;
+    }
+    out = *v.magnitude;
+    return std::nullopt;
+}
+
+std::optional<std::string> set_string_field(DomainConfigPatch& p, Field f, std::string_view shown,
+                                            const RawValue& v) {
+    if (f == Field::kernel && v.kind == RawValue::Kind::null) {
+        p.kernel = std::string();
+        return std::nullopt;
+    }
+    if (v.kind != RawValue::Kind::string) {
+        return std::string(shown) + " must be a string" + (f == Field::kernel ? " or null" : "") +
+               " (got " + kind_name(v.kind) + ")";
+    }
+    std::optional<std::string> err;
+    std::optional<Policy> policy;
+    switch (f) {
+        case Field::name:
+            if (!(err = check_name(shown, v.text))) p.name = v.text;
+            break;
+        case Field::kernel:
+            if (!(err = check_kernel(shown, v.text))) p.kernel = v.text;
+            break;
+        case Field::cmdline:
+            if (!(err = check_path_like(shown, v.text, DOMUS_CMDLINE_MAX, "string")))
+                p.cmdline = v.text;
+            break;
+        case Field::on_poweroff:
+            if (!(err = check_policy(shown, v.text, policy))) p.on_poweroff = policy;
+            break;
+        case Field::on_reboot:
+            if (!(err = check_policy(shown, v.text, policy))) p.on_reboot = policy;
+            break;
+        case Field::on_crash:
+            if (!(err = check_policy(shown, v.text, policy))) p.on_crash = policy;
+            break;
+        case Field::memory:
+        case Field::vcpus:
+            break;
+    }
+    return err;
+}
+
+}  // namespace
+
+const char* field_name(Field f) { return kFieldNames[static_cast<size_t>(f)]; }
+
+std::optional<Field> field_from_name(std::string_view json_name) {
+    for (size_t i = 0; i < kFieldNames.size(); ++i) {
+        if (json_name == kFieldNames[i]) return static_cast<Field>(i);
+    }
+    return std::nullopt;
+}
+
+bool patch_has(const DomainConfigPatch& p, Field f) {
+    switch (f) {
+        case Field::name: return p.name.has_value();
+        case Field::memory: return p.memory.has_value();
+        case Field::vcpus: return p.vcpus.has_value();
+        case Field::kernel: return p.kernel.has_value();
+        case Field::cmdline: return p.cmdline.has_value();
+        case Field::on_poweroff: return p.on_poweroff.has_value();
+        case Field::on_reboot: return p.on_reboot.has_value();
+        case Field::on_crash: return p.on_crash.has_value();
+    }
+    return false;
+}
+
+const char* kind_name(RawValue::Kind k) {
+    switch (k) {
+        case RawValue::Kind::string: return "string";
+        case RawValue::Kind::integer: return "integer";
+        case RawValue::Kind::fraction: return "number";
+        case RawValue::Kind::boolean: return "boolean";
+        case RawValue::Kind::null: return "null";
+        case RawValue::Kind::object: return "object";
+        case RawValue::Kind::array: return "array";
+        case RawValue::Kind::list: return "list";
+    }
+    return "value";
+}
+
+std::optional<ConfigError> set_field(DomainConfigPatch& p, Field f, std::string_view shown,
+                                     const RawValue& v, const ConfigLimits& limits) {
+    std::optional<std::string> err;
+    uint64_t n = 0;
+    if (f == Field::memory) {
+        err = check_integer(f, shown, v, limits.min_memory_mib, limits.max_memory_mib, " MiB", n);
+        if (!err) p.memory = n;
+    } else if (f == Field::vcpus) {
+        err = check_integer(f, shown, v, 1, limits.max_vcpus, "", n);
+        if (!err) p.vcpus = static_cast<uint32_t>(n);
+    } else {
+        err = set_string_field(p, f, shown, v);
+    }
+    if (err) return field_error(f, std::move(*err));
+    return std::nullopt;
+}
+
+ConfigResult<DomainConfig> config_from_patch(const DomainConfigPatch& p,
+                                             const ConfigLimits& limits) {
+    if (!p.name) return {std::nullopt, field_error(Field::name, "name is required")};
+    return apply_patch(DomainConfig{}, p, limits);
+}
+
+std::string quote(std::string_view s) {
+    constexpr size_t kShown = 64;
+    std::string out = "\"";
+    for (size_t i = 0; i < s.size() && i < kShown; ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c >= 0x20 && c < 0x7F) {
+            out += static_cast<char>(c);
+        } else {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+        }
+    }
+    out += '"';
+    if (s.size() > kShown) out += "...";
+    return out;
+}
+
+ConfigError syntax_error(std::string message, int line) {
+    return ConfigError{"", std::move(message), line, ConfigErrorKind::syntax};
+}
+
+}  // namespace config_detail
+
+std::optional<ConfigError> validate_config(const DomainConfig& c, const ConfigLimits& limits) {
+    using namespace config_detail;
+    auto integer = [](uint64_t n) {
+        RawValue v;
+        v.kind = RawValue::Kind::integer;
+        v.text = std::to_string(n);
+        v.magnitude = n;
+        return v;
+    };
+    auto string = [](const std::string& s) {
+        RawValue v;
+        v.kind = RawValue::Kind::string;
+        v.text = s;
+        return v;
+    };
+    DomainConfigPatch scratch;
+    if (c.name.empty()) return field_error(Field::name, "name is required");
+    std::optional<ConfigError> err = set_field(scratch, Field::name, "name", string(c.name), limits);
+    if (!err) err = set_field(scratch, Field::memory, "memory", integer(c.memory), limits);
+    if (!err) err = set_field(scratch, Field::vcpus, "vcpus", integer(c.vcpus), limits);
+    if (!err && !c.kernel.empty()) {
+        err = set_field(scratch, Field::kernel, "kernel", string(c.kernel), limits);
+    }
+    if (!err) err = set_field(scratch, Field::cmdline, "cmdline", string(c.cmdline), limits);
+    return err;  // policies are enums: always valid
+}
+
+}  // namespace domus::control

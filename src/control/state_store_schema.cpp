@@ -1,0 +1,110 @@
+#include "control/state_store_schema.hpp"
+
+#include <string>
+
+#include "control/state_store_sqlite.hpp"
+
+namespace domus::control::store_schema {
+
+namespace {
+
+// v1: domain definitions with their lifecycle state, and the lifecycle event log. STRICT
+// tables enforce column types; CHECKs keep enum columns to their known spellings. Events keep
+// the domain's name (not a foreign key) so they outlive the domain. AUTOINCREMENT: ids are
+// never reused, even after deletions, so event cursors (after=ID) stay valid.
+constexpr const char kV1[] = R"sql(
+CREATE TABLE domains (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    name             TEXT    NOT NULL UNIQUE CHECK (name <> ''),
+    memory           INTEGER NOT NULL CHECK (memory > 0),
+    vcpus            INTEGER NOT NULL CHECK (vcpus > 0),
+    kernel           TEXT    NOT NULL DEFAULT '',
+    cmdline          TEXT    NOT NULL DEFAULT '',
+    on_poweroff      TEXT    NOT NULL CHECK (on_poweroff IN ('destroy', 'restart', 'preserve')),
+    on_reboot        TEXT    NOT NULL CHECK (on_reboot IN ('destroy', 'restart', 'preserve')),
+    on_crash         TEXT    NOT NULL CHECK (on_crash IN ('destroy', 'restart', 'preserve')),
+    state            TEXT    NOT NULL
+                     CHECK (state IN ('stopped', 'running', 'paused', 'shutting-down', 'crashed')),
+    pid              INTEGER NOT NULL DEFAULT 0 CHECK (pid >= 0),
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    started_at       INTEGER NOT NULL DEFAULT 0,
+    last_exit_reason TEXT,
+    last_exit_code   INTEGER,
+    last_exit_detail TEXT,
+    restarts         INTEGER NOT NULL DEFAULT 0 CHECK (restarts >= 0),
+    CHECK ((last_exit_reason IS NULL) = (last_exit_code IS NULL)
+           AND (last_exit_code IS NULL) = (last_exit_detail IS NULL))
+) STRICT;
+
+CREATE TABLE events (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    time   INTEGER NOT NULL,
+    domain TEXT    NOT NULL DEFAULT '',
+    type   TEXT    NOT NULL CHECK (length(type) BETWEEN 1 AND 64),
+    detail TEXT    NOT NULL DEFAULT ''
+) STRICT;
+
+PRAGMA user_version = 1;
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, kV1},
+};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+int latest_version() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+int read_version(sqlite3* db) {
+    sqlite::Stmt s;
+    int rc = sqlite::Stmt::prepare(db, "PRAGMA user_version", 0, s);
+    if (rc != SQLITE_OK) return -rc;
+    rc = s.step();
+    if (rc != SQLITE_ROW) return rc == SQLITE_DONE ? -SQLITE_CORRUPT : -rc;
+    return static_cast<int>(s.int_at(0));
+}
+
+Result<int> migrate(sqlite3* db, const std::string& path, std::span<const Migration> list) {
+    const int latest = list.empty() ? 0 : list.back().version;
+    auto fail = [&](int rc, const std::string& what) {
+        return make_error(Errc::io, sqlite::describe(db, rc, "state store '" + path + "': " + what));
+    };
+
+    int version = read_version(db);
+    if (version < 0) return fail(-version, "reading the schema version");
+    if (version > latest) {
+        return make_error(Errc::unsupported,
+                          "state store '" + path + "' has schema version " +
+                              std::to_string(version) + ", newer than this Domus supports (" +
+                              std::to_string(latest) + "); upgrade Domus or use another state dir");
+    }
+    for (const Migration& m : list) {
+        if (m.version <= version) continue;
+        const std::string what = "schema migration to version " + std::to_string(m.version);
+        sqlite::Transaction txn(db);
+        if (!txn.ok()) return fail(txn.begin_rc(), what);
+        // Re-read under the write lock: another process may have migrated meanwhile.
+        version = read_version(db);
+        if (version < 0) return fail(-version, what);
+        if (m.version <= version) continue;
+        if (m.version != version + 1) {
+            return make_error(Errc::io, "state store '" + path + "': " + what + " expects version " +
+                                            std::to_string(m.version - 1) + ", found " +
+                                            std::to_string(version));
+        }
+        if (int rc = sqlite::exec(db, m.sql); rc != SQLITE_OK) return fail(rc, what);
+        version = read_version(db);
+        if (version != m.version) {
+            return make_error(Errc::io, "state store '" + path + "': " + what +
+                                            " left the schema at version " +
+                                            std::to_string(version));
+        }
+        if (int rc = txn.commit(); rc != SQLITE_OK) return fail(rc, what);
+    }
+    return version;
+}
+
+}  // namespace domus::control::store_schema

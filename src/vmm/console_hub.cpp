@@ -1,0 +1,99 @@
+#include "vmm/console_hub.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <string>
+
+namespace domus::vmm {
+
+Result<int> ConsoleHub::add_sink(int fd, SinkKind kind) {
+    std::lock_guard lock(out_mu_);
+    if (sinks_.size() >= kMaxSinks) {
+        return make_error(Errc::resource, "too many console sinks (at most " +
+                                              std::to_string(kMaxSinks) + ")");
+    }
+    const int id = next_id_++;
+    sinks_.push_back(Sink{id, fd, kind});
+    return id;
+}
+
+void ConsoleHub::remove_sink(int id) {
+    std::lock_guard lock(out_mu_);
+    std::erase_if(sinks_, [id](const Sink& s) { return s.id == id; });
+}
+
+size_t ConsoleHub::sink_count() const {
+    std::lock_guard lock(out_mu_);
+    return sinks_.size();
+}
+
+uint64_t ConsoleHub::write_one(const Sink& sink, std::span<const uint8_t> bytes) {
+    size_t off = 0;
+    while (off < bytes.size()) {
+        ssize_t n;
+        if (sink.kind == SinkKind::socket) {
+            n = ::send(sink.fd, bytes.data() + off, bytes.size() - off,
+                       MSG_DONTWAIT | MSG_NOSIGNAL);
+        } else {
+            n = ::write(sink.fd, bytes.data() + off, bytes.size() - off);
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;  // full, gone or failing: drop the rest, never stall the guest
+        off += static_cast<size_t>(n);
+    }
+    return bytes.size() - off;
+}
+
+void ConsoleHub::write(std::span<const uint8_t> bytes) {
+    if (bytes.empty()) return;
+    std::lock_guard lock(out_mu_);
+    for (const Sink& sink : sinks_) {
+        const uint64_t lost = write_one(sink, bytes);
+        if (sink.kind == SinkKind::socket) output_dropped_ += lost;
+    }
+}
+
+size_t ConsoleHub::push_input(std::span<const uint8_t> bytes) {
+    std::lock_guard lock(in_mu_);
+    const size_t room = input_.size() - size_;
+    const size_t n = std::min(room, bytes.size());
+    for (size_t i = 0; i < n; ++i) {
+        input_[(head_ + size_ + i) % input_.size()] = bytes[i];
+    }
+    size_ += n;
+    input_dropped_ += bytes.size() - n;
+    return n;
+}
+
+size_t ConsoleHub::read_input(std::span<uint8_t> out, size_t* remaining) {
+    std::lock_guard lock(in_mu_);
+    const size_t n = std::min(out.size(), size_);
+    // At most two contiguous runs: up to the end of the ring, then from its start.
+    const size_t first = std::min(n, input_.size() - head_);
+    std::copy_n(input_.begin() + static_cast<std::ptrdiff_t>(head_), first, out.begin());
+    std::copy_n(input_.begin(), n - first, out.begin() + static_cast<std::ptrdiff_t>(first));
+    head_ = (head_ + n) % input_.size();
+    size_ -= n;
+    if (remaining != nullptr) *remaining = size_;
+    return n;
+}
+
+size_t ConsoleHub::input_pending() const {
+    std::lock_guard lock(in_mu_);
+    return size_;
+}
+
+uint64_t ConsoleHub::output_dropped() const {
+    std::lock_guard lock(out_mu_);
+    return output_dropped_;
+}
+
+uint64_t ConsoleHub::input_dropped() const {
+    std::lock_guard lock(in_mu_);
+    return input_dropped_;
+}
+
+}  // namespace domus::vmm

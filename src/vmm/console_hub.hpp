@@ -1,0 +1,75 @@
+// A domain's console: output fanned out to a list of sinks (the log file or stdout, plus any
+// attached console clients), and a bounded input queue the guest drains with
+// DOMUS_HC_CONSOLE_READ.
+//
+// Threads: write() and read_input() run on vCPU threads; add_sink/remove_sink/push_input on
+// the monitor's main thread. Output and input have one lock each (out_mu_, in_mu_), never
+// held together and never held across a KVM ioctl. A sink's fd is owned by the caller, who
+// must remove_sink() before closing it: write() never touches an fd after remove_sink()
+// returns.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace domus::vmm {
+
+class ConsoleHub {
+public:
+    static constexpr size_t kInputCapacity = 64 * 1024;
+    static constexpr size_t kMaxSinks = 16;
+
+    enum class SinkKind {
+        blocking,  // a file or the terminal: every byte is written (retried), errors drop the rest
+        socket,    // a console client: send(MSG_DONTWAIT | MSG_NOSIGNAL); what does not fit the
+                   // socket buffer now is dropped for that client, so a slow client never stalls
+                   // the guest
+    };
+
+    ConsoleHub() : input_(kInputCapacity) {}
+
+    // Returns the sink's id (> 0), or an error when kMaxSinks are attached.
+    Result<int> add_sink(int fd, SinkKind kind);
+    void remove_sink(int id);
+    size_t sink_count() const;
+
+    // Guest output: to every sink, in the order they were added.
+    void write(std::span<const uint8_t> bytes);
+
+    // Console input from a client. Returns the bytes accepted: the queue keeps at most
+    // kInputCapacity bytes and drops the rest.
+    size_t push_input(std::span<const uint8_t> bytes);
+    // Moves up to out.size() queued bytes into `out`; returns how many. `remaining` (if not
+    // null) receives what is still queued afterwards.
+    size_t read_input(std::span<uint8_t> out, size_t* remaining = nullptr);
+    size_t input_pending() const;
+
+    uint64_t output_dropped() const;  // bytes some socket sink did not get
+    uint64_t input_dropped() const;   // bytes push_input could not queue
+
+private:
+    struct Sink {
+        int id;
+        int fd;
+        SinkKind kind;
+    };
+    uint64_t write_one(const Sink& sink, std::span<const uint8_t> bytes);
+
+    mutable std::mutex out_mu_;
+    std::vector<Sink> sinks_;
+    int next_id_ = 1;
+    uint64_t output_dropped_ = 0;
+
+    mutable std::mutex in_mu_;
+    std::vector<uint8_t> input_;  // ring buffer of kInputCapacity bytes
+    size_t head_ = 0;             // index of the oldest queued byte
+    size_t size_ = 0;             // bytes queued
+    uint64_t input_dropped_ = 0;
+};
+
+}  // namespace domus::vmm

@@ -1,0 +1,173 @@
+#include "daemon_fixture.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace domus::test {
+
+namespace {
+
+#ifdef DOMUSD_BIN
+const char* kDomusd = DOMUSD_BIN;
+#else
+const char* kDomusd = "";
+#endif
+
+double now_s() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+}  // namespace
+
+bool daemon_binaries_built() { return kDomusd[0] != '\0' && ::access(kDomusd, X_OK) == 0; }
+
+std::vector<pid_t> monitors_under(const std::string& dir) {
+    std::vector<pid_t> pids;
+    DIR* d = ::opendir("/proc");
+    if (d == nullptr) return pids;
+    while (dirent* e = ::readdir(d)) {
+        pid_t pid = std::atoi(e->d_name);
+        if (pid <= 0) continue;
+        std::ifstream in("/proc/" + std::string(e->d_name) + "/cmdline", std::ios::binary);
+        std::string cmd((std::istreambuf_iterator<char>(in)), {});
+        if (cmd.find("domus-vmm") == std::string::npos) continue;
+        if (cmd.find(dir) == std::string::npos) continue;
+        pids.push_back(pid);
+    }
+    ::closedir(d);
+    return pids;
+}
+
+Daemon::Daemon(std::vector<std::string> extra_args) : extra_args_(std::move(extra_args)) {
+    char tmpl[] = "/tmp/domusd-test-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    socket_ = dir_ + "/domusd.sock";
+    state_dir_ = dir_ + "/state";
+    log_path_ = dir_ + "/domusd.log";
+}
+
+Daemon::~Daemon() {
+    if (pid_ > 0) terminate();
+    for (int round = 0; round < 3; ++round) {
+        auto pids = monitors_under(dir_);
+        if (pids.empty()) break;
+        for (pid_t p : pids) ::kill(p, SIGKILL);
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::string cmd = "rm -rf '" + dir_ + "'";
+    (void)!std::system(cmd.c_str());
+}
+
+bool Daemon::start() {
+    if (!daemon_binaries_built()) return false;
+    std::vector<std::string> args{kDomusd, "--socket", socket_, "--state-dir", state_dir_};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_addopen(&fa, 2, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    int rc = ::posix_spawn(&pid_, kDomusd, &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        pid_ = -1;
+        return false;
+    }
+    const double deadline = now_s() + 10;
+    while (now_s() < deadline) {
+        if (request("GET", "/v1/host").status == 200) return true;
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+}
+
+void Daemon::kill9() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
+void Daemon::terminate() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 500; ++i) {
+        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+            pid_ = -1;
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    kill9();
+}
+
+HttpResponse Daemon::request(const std::string& method, const std::string& path,
+                             const std::string& body) const {
+    HttpTarget t;
+    t.unix_path = socket_;
+    return http_request(t, method, path, body);
+}
+
+boost::json::value Daemon::json(const std::string& method, const std::string& path,
+                                const std::string& body, int* status) const {
+    auto r = request(method, path, body);
+    if (status != nullptr) *status = r.status;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(r.body, ec);
+    return ec ? boost::json::value() : v;
+}
+
+boost::json::object Daemon::wait_state(const std::string& name, const std::string& state,
+                                       double timeout_s) const {
+    const double deadline = now_s() + timeout_s;
+    boost::json::object last;
+    while (now_s() < deadline) {
+        auto v = json("GET", "/v1/domains/" + name);
+        if (v.is_object()) {
+            last = v.as_object();
+            if (const auto* s = last.if_contains("state"); s && s->is_string() && s->as_string() == state) {
+                return last;
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return last;
+}
+
+ProcessResult Daemon::cli(const std::vector<std::string>& args, const RunOptions& opts) const {
+    std::vector<std::string> full{"--socket", socket_};
+    full.insert(full.end(), args.begin(), args.end());
+    return run_domus(full, opts);
+}
+
+std::string Daemon::log() const {
+    std::ifstream in(log_path_);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace domus::test

@@ -1,0 +1,64 @@
+// A real domusd process in a private temp directory (socket, state dir, SQLite database), for
+// tests that drive the control plane end to end with real monitors on /dev/kvm.
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/json.hpp>
+#include <string>
+#include <vector>
+
+#include "http_client.hpp"
+#include "process.hpp"
+
+namespace domus::test {
+
+class Daemon {
+public:
+    explicit Daemon(std::vector<std::string> extra_args = {});
+    ~Daemon();  // stops the daemon and kills every monitor it started
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+
+    bool start();       // spawns domusd and waits until it answers; false on failure
+    void kill9();       // SIGKILL the daemon only (monitors keep running)
+    void terminate();   // SIGTERM and wait
+    bool running() const { return pid_ > 0; }
+    pid_t pid() const { return pid_; }
+
+    HttpResponse request(const std::string& method, const std::string& path,
+                         const std::string& body = "") const;
+    boost::json::value json(const std::string& method, const std::string& path,
+                            const std::string& body = "", int* status = nullptr) const;
+
+    // Polls GET /v1/domains/NAME until its state is `state` (or the timeout). Returns the last
+    // domain object seen.
+    boost::json::object wait_state(const std::string& name, const std::string& state,
+                                   double timeout_s = 20) const;
+
+    // `domus` CLI against this daemon.
+    ProcessResult cli(const std::vector<std::string>& args, const RunOptions& opts = {}) const;
+
+    const std::string& socket() const { return socket_; }
+    const std::string& state_dir() const { return state_dir_; }
+    const std::string& dir() const { return dir_; }
+    std::string log() const;  // the daemon's stderr so far
+
+private:
+    std::string dir_, socket_, state_dir_, log_path_;
+    std::vector<std::string> extra_args_;
+    pid_t pid_ = -1;
+};
+
+// PIDs of live domus-vmm processes whose --run-dir lies under `dir`.
+std::vector<pid_t> monitors_under(const std::string& dir);
+
+bool daemon_binaries_built();
+
+#define DOMUS_REQUIRE_DAEMON()                                                              \
+    do {                                                                                    \
+        if (!::domus::test::have_kvm()) GTEST_SKIP() << "/dev/kvm is not available";        \
+        if (!::domus::test::daemon_binaries_built()) GTEST_SKIP() << "domusd not built";   \
+    } while (0)
+
+}  // namespace domus::test
