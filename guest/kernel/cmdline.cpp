@@ -42,11 +42,9 @@ bool parse_workload(const char* word, size_t length, Workload* out) {
         Workload workload;
     };
     static constexpr Entry kWorkloads[] = {
-        {"hello", Workload::Hello},
-        {"selftest", Workload::Selftest},
-        {"bench", Workload::Bench},
-        {"crash", Workload::Crash},
-        {"triplefault", Workload::TripleFault},
+        {"hello", Workload::Hello}, {"selftest", Workload::Selftest},
+        {"bench", Workload::Bench}, {"service", Workload::Service},
+        {"crash", Workload::Crash}, {"triplefault", Workload::TripleFault},
     };
     for (const Entry& e : kWorkloads) {
         if (kstreq_n(word, length, e.name)) {
@@ -99,8 +97,9 @@ bool parse_cmdline(const char* cmdline, Options* options) {
         } else if (parse_workload(word, length, &options->workload)) {
             have_workload = true;
         } else {
-            kprintf("guest: unknown workload '%.*s' (hello|selftest|bench|crash|triplefault)\n",
-                    int(length), word);
+            kprintf(
+                "guest: unknown workload '%.*s' (hello|selftest|bench|service|crash|triplefault)\n",
+                int(length), word);
             ok = false;
         }
     }

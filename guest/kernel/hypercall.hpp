@@ -46,5 +46,8 @@ inline int64_t time(uint64_t clock) {
 inline int64_t domain_info(uint64_t gpa, uint64_t length) {
     return call(DOMUS_HC_DOMAIN_INFO, gpa, length);
 }
+inline int64_t console_read(uint64_t gpa, uint64_t length) {
+    return call(DOMUS_HC_CONSOLE_READ, gpa, length);
+}
 
 }  // namespace hc

@@ -59,6 +59,12 @@ void check_valid(SelftestResults* r) {
                    written, g_info.abi_version, g_info.domain_id, g_info.vcpu_count, g_info.flags,
                    g_info.memory_bytes, g_info.tsc_khz, g_boot.domain_id, g_boot.vcpu_count,
                    g_boot.flags, g_boot.memory_bytes, g_boot.tsc_khz);
+
+    // `domus run` never queues console input.
+    static char read_buffer[64];
+    expect_result(r, "hc CONSOLE_READ (no input queued)",
+                  hc::console_read(uint64_t(read_buffer), sizeof(read_buffer)), 0);
+    expect_result(r, "hc CONSOLE_READ len 0", hc::console_read(0, 0), 0);
 }
 
 void check_invalid(SelftestResults* r) {
@@ -74,6 +80,12 @@ void check_invalid(SelftestResults* r) {
                   hc::console_write(0xfffffffffffffff0ull, 0x20), -DOMUS_EFAULT);
     expect_result(r, "hc CONSOLE_WRITE len 4097",
                   hc::console_write(kKernelBase, DOMUS_CONSOLE_WRITE_MAX + 1), -DOMUS_E2BIG);
+    expect_result(r, "hc CONSOLE_READ len 4097",
+                  hc::console_read(kKernelBase, DOMUS_CONSOLE_WRITE_MAX + 1), -DOMUS_E2BIG);
+    expect_result(r, "hc CONSOLE_READ crossing the end of RAM", hc::console_read(ram_end - 8, 16),
+                  -DOMUS_EFAULT);
+    expect_result(r, "hc CONSOLE_READ wrapping gpa", hc::console_read(0xfffffffffffffff0ull, 0x20),
+                  -DOMUS_EFAULT);
     expect_result(r, "hc SHUTDOWN reason 7", hc::shutdown(7, 0), -DOMUS_EINVAL);
     expect_result(r, "hc TIME clock 9", hc::time(9), -DOMUS_EINVAL);
     expect_result(r, "hc DOMAIN_INFO len 4", hc::domain_info(uint64_t(&g_info), 4), -DOMUS_EINVAL);

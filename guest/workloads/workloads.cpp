@@ -10,6 +10,8 @@ WorkloadExit run_workload(const Options& options) {
             return run_selftest(options);
         case Workload::Bench:
             return run_bench(options);
+        case Workload::Service:
+            return run_service(options);
         case Workload::Crash:
             run_crash();
         case Workload::TripleFault:

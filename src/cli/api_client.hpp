@@ -28,7 +28,7 @@ struct ClientTimeouts {
 };
 
 class ApiClient {
-public:
+  public:
     explicit ApiClient(std::string socket_path, ClientTimeouts timeouts = {});
     ~ApiClient();
     ApiClient(const ApiClient&) = delete;
@@ -49,7 +49,7 @@ public:
     Result<boost::json::value> call_json(Method method, const std::string& target,
                                          const std::string& json_body = {});
 
-private:
+  private:
     struct Impl;
     std::string socket_path_;
     std::unique_ptr<Impl> impl_;

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <utility>
 
 namespace domus::cli {
@@ -26,14 +27,13 @@ namespace {
 const CLI::Validator kDomainName(
     [](std::string& name) -> std::string {
         if (plausible_domain_name(name)) return {};
-        return "invalid domain name '" + name +
-               "' (1 to 64 letters, digits, '_', '.' or '-')";
+        return "invalid domain name '" + name + "' (1 to 64 letters, digits, '_', '.' or '-')";
     },
     "NAME", "domain name");
 
 // Builds the whole command tree bound to `cmd`, `socket_flag` and `verbs`.
 class Parser {
-public:
+  public:
     Parser(Command& cmd, std::string& socket_flag) : cmd_(cmd), socket_flag_(socket_flag) {
         app_.require_subcommand(1);
         app_.fallthrough();  // global options (--socket) are accepted after the verb too
@@ -44,9 +44,10 @@ public:
         app_.failure_message([](const CLI::App*, const CLI::Error& e) {
             return "domus: error: " + std::string(e.what()) + " (see domus --help)\n";
         });
-        app_.footer("Exit status: 0 success, 1 error (one line on stderr); run has its own.");
         add_local_verbs();
         add_domain_verbs();
+        // After the verbs: CLI11 copies a footer into subcommands added later.
+        app_.footer("Exit status: 0 success, 1 error (one line on stderr); run has its own.");
     }
 
     CLI::App& app() { return app_; }
@@ -58,7 +59,7 @@ public:
         return std::nullopt;
     }
 
-private:
+  private:
     CLI::App* verb(Verb v, const char* name, const char* description, bool daemon = true) {
         auto* sub = app_.add_subcommand(name, description);
         if (daemon) {
@@ -104,8 +105,10 @@ private:
         auto* create = verb(Verb::create, "create",
                             "Create a domain from a config file (xl.cfg or JSON) and start it");
         create->add_option("file", cmd_.file, "Config file, or - for standard input")->required();
-        create->add_flag("-n,--no-start", cmd_.no_start, "Only define the domain; do not start it");
-        create->add_flag("-c,--console", cmd_.attach, "Attach to its console once started");
+        auto* no_start = create->add_flag("-n,--no-start", cmd_.no_start,
+                                          "Only define the domain; do not start it");
+        create->add_flag("-c,--console", cmd_.attach, "Attach to its console once started")
+            ->excludes(no_start);
 
         auto* list = verb(Verb::list, "list", "List domains (like xl list), Domain-0 first");
         list->add_option("name", cmd_.name, "Only this domain")->check(kDomainName);
@@ -121,13 +124,13 @@ private:
         named_verb(Verb::reboot, "reboot", "Ask a domain to reboot");
         named_verb(Verb::destroy, "destroy", "Stop a domain at once (like pulling the plug)");
         named_verb(Verb::remove, "delete", "Remove a stopped or crashed domain's definition");
-        auto* console = named_verb(Verb::console, "console",
-                                   "Attach to a domain's console (Ctrl-] detaches)");
+        auto* console =
+            named_verb(Verb::console, "console", "Attach to a domain's console (Ctrl-] detaches)");
         console->footer("Standard input goes to the guest; at its end, domus detaches.");
         named_verb(Verb::config, "config", "Print a domain's configuration as xl.cfg");
 
-        auto* events = verb(Verb::events, "events",
-                            "Print lifecycle events: <time> <domain> <type> <detail>");
+        auto* events =
+            verb(Verb::events, "events", "Print lifecycle events: <time> <domain> <type> <detail>");
         events->add_flag("-f,--follow", cmd_.follow, "Keep printing new events as they happen");
         events->add_option("--after", cmd_.after, "Only events with an id above ID");
     }
@@ -146,6 +149,13 @@ ParseOutcome parse_with(Parse&& parse, const char* env_socket) {
     try {
         parse(parser.app());
     } catch (const CLI::ParseError& e) {
+        // `domus frobnicate`: CLI11 would only say a subcommand is required.
+        const auto extra = parser.app().remaining();
+        if (!parser.parsed_verb() && !extra.empty() && e.get_exit_code() != 0) {
+            std::fprintf(stderr, "domus: error: unknown verb '%s' (see domus --help)\n",
+                         extra.front().c_str());
+            return {std::nullopt, 1};
+        }
         return {std::nullopt, parser.app().exit(e) == 0 ? 0 : 1};
     }
     auto verb = parser.parsed_verb();

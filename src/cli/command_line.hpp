@@ -12,25 +12,38 @@
 namespace domus::cli {
 
 enum class Verb {
-    run, info, version,  // local: no daemon needed (info adds the daemon's view when it answers)
-    create, list, start, pause, unpause, shutdown, reboot, destroy, remove, console, events, config,
+    run,
+    info,
+    version,  // local: no daemon needed (info adds the daemon's view when it answers)
+    create,
+    list,
+    start,
+    pause,
+    unpause,
+    shutdown,
+    reboot,
+    destroy,
+    remove,
+    console,
+    events,
+    config,
 };
 
 inline constexpr const char* kDefaultSocket = "/run/domus/domusd.sock";
 
 struct Command {
     Verb verb = Verb::version;
-    std::string socket;          // resolved: --socket, else $DOMUS_SOCKET, else kDefaultSocket
-    bool json = false;           // print the raw JSON response instead of text
-    std::string name;            // the domain (optional for list)
-    std::string file;            // create: the config file, "-" for standard input
-    bool no_start = false;       // create: only define it
-    bool attach = false;         // create: attach the console after starting
+    std::string socket;     // resolved: --socket, else $DOMUS_SOCKET, else kDefaultSocket
+    bool json = false;      // print the raw JSON response instead of text
+    std::string name;       // the domain (optional for list)
+    std::string file;       // create: the config file, "-" for standard input
+    bool no_start = false;  // create: only define it
+    bool attach = false;    // create: attach the console after starting
     std::optional<uint32_t> timeout_s;  // shutdown: destroy after this many seconds
-    bool wait = false;           // shutdown: return once it stopped
-    bool follow = false;         // events: keep printing new events
-    uint64_t after = 0;          // events: only events with a larger id
-    vmm::VmConfig run_config;    // run
+    bool wait = false;                  // shutdown: return once it stopped
+    bool follow = false;                // events: keep printing new events
+    uint64_t after = 0;                 // events: only events with a larger id
+    vmm::VmConfig run_config;           // run
 };
 
 // --socket when given, else $DOMUS_SOCKET when set and non-empty, else the default.

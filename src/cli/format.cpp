@@ -10,7 +10,8 @@ namespace domus::cli {
 
 namespace json = boost::json;
 
-const char* const kListHeader = "Name                                        ID   Mem VCPUs\tState\tTime(s)";
+const char* const kListHeader =
+    "Name                                        ID   Mem VCPUs\tState\tTime(s)";
 
 namespace {
 
@@ -42,8 +43,8 @@ std::string int_or_dash(const json::object& o, std::string_view key) {
 
 // xl.cfg string literal: double quotes unless the text holds one and no single quote.
 std::string xl_quote(const std::string& s) {
-    const char q = (s.find('"') != std::string::npos && s.find('\'') == std::string::npos) ? '\''
-                                                                                          : '"';
+    const char q =
+        (s.find('"') != std::string::npos && s.find('\'') == std::string::npos) ? '\'' : '"';
     return q + s + q;
 }
 
@@ -52,7 +53,8 @@ std::string xl_quote(const std::string& s) {
 std::string format_list_row(const json::object& d) {
     double seconds = 0;
     if (const auto* stats = field(d, "stats"); stats != nullptr && stats->is_object()) {
-        seconds = static_cast<double>(integer(stats->as_object(), "vcpu_time_ns").value_or(0)) / 1e9;
+        seconds =
+            static_cast<double>(integer(stats->as_object(), "vcpu_time_ns").value_or(0)) / 1e9;
     }
     char line[512];
     std::snprintf(line, sizeof line, "%-40s %5s %5s %5s     %-7s %8.1f", str(d, "name").c_str(),
@@ -113,12 +115,11 @@ std::string format_host(const json::object& h, const std::string& socket_path) {
     line("domusd", str(h, "version") + " at " + socket_path);
     line("domusd backend", str(h, "backend"));
     line("domusd CPUs", int_or_dash(h, "cpus"));
-    line("memory total", mib("memory_total_mib"));
-    line("memory available", mib("memory_available_mib"));
-    line("memory assigned", mib("memory_assigned_mib"));
-    line("max vCPUs/domain", int_or_dash(h, "max_vcpus_per_domain"));
-    line("domains", int_or_dash(h, "domains_total") + " (" + int_or_dash(h, "domains_running") +
-                        " running)");
+    line("domusd memory", mib("memory_total_mib") + " total, " + mib("memory_available_mib") +
+                              " available, " + mib("memory_assigned_mib") + " assigned");
+    line("domusd max vCPUs", int_or_dash(h, "max_vcpus_per_domain") + " per domain");
+    line("domusd domains",
+         int_or_dash(h, "domains_total") + " (" + int_or_dash(h, "domains_running") + " running)");
     return out;
 }
 
@@ -146,8 +147,8 @@ std::string format_config_xl(const json::object& d) {
 
 std::string format_config_json(const json::object& d) {
     json::object config;
-    for (const char* key : {"name", "memory", "vcpus", "kernel", "cmdline", "on_poweroff",
-                            "on_reboot", "on_crash"}) {
+    for (const char* key :
+         {"name", "memory", "vcpus", "kernel", "cmdline", "on_poweroff", "on_reboot", "on_crash"}) {
         if (const auto* v = d.if_contains(key)) config[key] = *v;
     }
     return json::serialize(config);

@@ -1,45 +1,50 @@
-// `domus`: the command line. `run` boots a guest in the foreground without a daemon.
-#include <CLI/CLI.hpp>
+// `domus`: the command line. `run` boots a guest in the foreground without a daemon; the
+// xl-style verbs (create, list, start, ..., console, events) talk to domusd over its socket.
 #include <cstdio>
-#include <string>
+#include <cstdlib>
+#include <exception>
 
+#include "cli/api_client.hpp"
+#include "cli/command_line.hpp"
+#include "cli/console.hpp"
 #include "cli/info.hpp"
+#include "cli/verbs.hpp"
 #include "vmm/run_domain.hpp"
 
-int main(int argc, char** argv) {
-    CLI::App app{"Domus: a Xen-style virtualization platform on Linux KVM"};
-    app.require_subcommand(1);
-    app.set_version_flag("--version", DOMUS_VERSION);
+namespace {
 
-    domus::vmm::VmConfig config;
-    auto* run = app.add_subcommand(
-        "run", "Boot a guest in the foreground and stream its console (embedded guest by default)");
-    run->add_option("--kernel", config.kernel_path, "Guest kernel ELF (default: embedded guest)");
-    run->add_option("--memory", config.memory_mib, "Guest RAM in MiB")->capture_default_str();
-    run->add_option("--vcpus", config.vcpus, "Number of vCPUs")->capture_default_str();
-    run->add_option("--cmdline", config.cmdline,
-                    "Guest command line (embedded guest: hello | selftest | bench)");
-    run->add_option("--console", config.console_path, "Write the console to FILE, not stdout");
-    run->footer(
-        "Exit status: 0 guest powered off, 1 error, 2 guest crash, 3 triple fault or vCPU "
-        "failure,\n4 guest asked to reboot, 130/143 torn down by SIGINT/SIGTERM.");
-
-    auto* info = app.add_subcommand("info", "Show the host's hypervisor backend and capabilities");
-    bool info_json = false;
-    info->add_flag("--json", info_json, "Print JSON");
-    auto* version = app.add_subcommand("version", "Print the Domus version and guest ABI version");
-
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+int dispatch(const domus::cli::Command& cmd) {
+    using domus::cli::Verb;
+    switch (cmd.verb) {
+        case Verb::run:
+            return domus::vmm::run_domain(cmd.run_config);
+        case Verb::info:
+            return domus::cli::print_info(cmd.json, cmd.socket);
+        case Verb::version:
+            domus::cli::print_version();
+            return 0;
+        case Verb::console:
+            return domus::cli::attach_console(cmd.socket, cmd.name);
+        default:
+            break;
     }
+    domus::cli::ApiClient api(cmd.socket);
+    if (cmd.verb == Verb::events) return domus::cli::run_events(api, cmd);
+    return domus::cli::run_domain_verb(api, cmd);
+}
 
-    if (run->parsed()) return domus::vmm::run_domain(config);
-    if (info->parsed()) return domus::cli::print_info(info_json);
-    if (version->parsed()) {
-        domus::cli::print_version();
-        return 0;
+}  // namespace
+
+int main(int argc, char** argv) {
+    // The boundary: nothing escapes as an exception, every failure is one line and status 1.
+    try {
+        auto parsed = domus::cli::parse_command_line(argc, argv, std::getenv("DOMUS_SOCKET"));
+        if (!parsed.command) return parsed.exit_code;
+        return dispatch(*parsed.command);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "domus: error: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "domus: error: unexpected failure\n");
     }
     return 1;
 }

@@ -15,14 +15,13 @@ constexpr size_t kMaxRestarts = 5;
 constexpr int64_t kRestartWindowMs = 60000;
 
 bool is_live(DomainState s) {
-    return s == DomainState::running || s == DomainState::paused ||
-           s == DomainState::shutting_down;
+    return s == DomainState::running || s == DomainState::paused || s == DomainState::shutting_down;
 }
 
 ApiError wrong_state(const DomainRecord& rec, const char* action) {
     return api_error(409, "conflict",
-                     std::string("cannot ") + action + " domain '" + rec.config.name +
-                         "': it is " + to_string(rec.state));
+                     std::string("cannot ") + action + " domain '" + rec.config.name + "': it is " +
+                         to_string(rec.state));
 }
 
 }  // namespace
@@ -59,27 +58,33 @@ ApiResult<DomainView> ControllerImpl::act(const std::string& name, Action action
             break;
     }
 
-    const bool ok_state =
-        (action == Action::pause && rec.state == DomainState::running) ||
-        (action == Action::unpause && rec.state == DomainState::paused) ||
-        (action == Action::shutdown &&
-         (rec.state == DomainState::running || rec.state == DomainState::paused)) ||
-        (action == Action::reboot && rec.state == DomainState::running);
+    const bool ok_state = (action == Action::pause && rec.state == DomainState::running) ||
+                          (action == Action::unpause && rec.state == DomainState::paused) ||
+                          (action == Action::shutdown && (rec.state == DomainState::running ||
+                                                          rec.state == DomainState::paused)) ||
+                          (action == Action::reboot && rec.state == DomainState::running);
     if (!ok_state) return wrong_state(rec, to_string(action));
 
     auto client = vmm::VmmClient::connect(ctl, kControlTimeoutMs);
     if (!client) return api_error(503, "unavailable", client.error().message);
     Status st;
     switch (action) {
-        case Action::pause: st = client->pause(); break;
-        case Action::unpause: st = client->unpause(); break;
+        case Action::pause:
+            st = client->pause();
+            break;
+        case Action::unpause:
+            st = client->unpause();
+            break;
         case Action::shutdown:
             // A paused guest cannot see the request: let it run to handle it.
             if (rec.state == DomainState::paused) st = client->unpause();
             if (st) st = client->request_shutdown();
             break;
-        case Action::reboot: st = client->request_reboot(); break;
-        default: break;
+        case Action::reboot:
+            st = client->request_reboot();
+            break;
+        default:
+            break;
     }
     if (!st) return api_error(503, "unavailable", st.error().message);
 
@@ -101,8 +106,11 @@ ApiResult<DomainView> ControllerImpl::act(const std::string& name, Action action
                                [this, name, pid] { shutdown_timeout(name, pid); });
             break;
         }
-        case Action::reboot: event = "reboot_requested"; break;
-        default: break;
+        case Action::reboot:
+            event = "reboot_requested";
+            break;
+        default:
+            break;
     }
     if (auto s = save(rec, event); !s.ok()) return s.error();
     return view_of(rec);
@@ -130,9 +138,9 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
     }
     auto pid = spawn_monitor(req);
     if (!pid) {
-        return api_error(400, "invalid_field",
-                         "domain '" + rec.config.name + "' failed to start: " +
-                             pid.error().message);
+        return api_error(
+            400, "invalid_field",
+            "domain '" + rec.config.name + "' failed to start: " + pid.error().message);
     }
     rec.state = DomainState::running;
     rec.pid = *pid;
@@ -198,10 +206,10 @@ void ControllerImpl::on_monitor_exit(int64_t id, pid_t pid) {
     auto rec = load(found->config.name);
     if (!rec || rec->pid != pid) return;  // already handled (destroy) or a newer monitor
     auto info = vmm::read_exit_file(run_path(rec->id, ".exit"));
-    ExitInfo exit = info ? *info
-                         : ExitInfo{"monitor_died", 0,
-                                    "monitor process " + std::to_string(pid) +
-                                        " ended without an exit record"};
+    ExitInfo exit =
+        info ? *info
+             : ExitInfo{"monitor_died", 0,
+                        "monitor process " + std::to_string(pid) + " ended without an exit record"};
     ::unlink(run_path(rec->id, ".exit").c_str());
     ::unlink(run_path(rec->id, ".ctl").c_str());
     handle_exit_locked(*rec, exit);
@@ -274,9 +282,12 @@ void ControllerImpl::adopt_all() {
             auto client = vmm::VmmClient::connect(run_path(rec.id, ".ctl"), kControlTimeoutMs);
             auto status = client ? client->status() : Result<vmm::VmmStatus>(client.error());
             if (status && status->pid == pid) {
-                if (status->state == "paused") rec.state = DomainState::paused;
-                else if (status->state == "running") rec.state = DomainState::running;
-                else if (status->state == "shutting-down") rec.state = DomainState::shutting_down;
+                if (status->state == "paused")
+                    rec.state = DomainState::paused;
+                else if (status->state == "running")
+                    rec.state = DomainState::running;
+                else if (status->state == "shutting-down")
+                    rec.state = DomainState::shutting_down;
                 (void)save(rec, "adopted", "monitor pid " + std::to_string(pid));
                 (void)supervisor_->watch(rec.id, pid);
                 continue;

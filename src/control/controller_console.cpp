@@ -18,7 +18,8 @@ std::string tail_file(const std::string& path, size_t lines, size_t max_bytes) {
     if (!fd.valid()) return {};
     const off_t size = ::lseek(fd.get(), 0, SEEK_END);
     if (size <= 0) return {};
-    const off_t start = size > static_cast<off_t>(max_bytes) ? size - static_cast<off_t>(max_bytes) : 0;
+    const off_t start =
+        size > static_cast<off_t>(max_bytes) ? size - static_cast<off_t>(max_bytes) : 0;
     std::string buf(static_cast<size_t>(size - start), '\0');
     ssize_t n = ::pread(fd.get(), buf.data(), buf.size(), start);
     if (n <= 0) return {};
@@ -61,7 +62,8 @@ ApiResult<Fd> ControllerImpl::console_attach(const std::string& name) {
 std::string ControllerImpl::metrics() {
     const auto views = list_domains();
     std::map<std::string, int> by_state;
-    for (const char* s : {"stopped", "running", "paused", "shutting-down", "crashed"}) by_state[s] = 0;
+    for (const char* s : {"stopped", "running", "paused", "shutting-down", "crashed"})
+        by_state[s] = 0;
     for (const auto& v : views) {
         if (!v.is_domain0) ++by_state[to_string(v.record.state)];
     }
@@ -76,7 +78,8 @@ std::string ControllerImpl::metrics() {
         out += std::string("# TYPE ") + name + " " + type + "\n";
         for (const auto& v : views) {
             if (v.is_domain0) continue;
-            out += std::string(name) + "{domain=\"" + v.record.config.name + "\"} " + value(v) + "\n";
+            out +=
+                std::string(name) + "{domain=\"" + v.record.config.name + "\"} " + value(v) + "\n";
         }
     };
     series("domus_domain_vcpu_seconds_total", "counter", "Guest vCPU thread CPU time.",

@@ -53,12 +53,18 @@ int64_t unix_ms() {
 
 const char* to_string(Action a) {
     switch (a) {
-        case Action::start: return "start";
-        case Action::pause: return "pause";
-        case Action::unpause: return "unpause";
-        case Action::shutdown: return "shutdown";
-        case Action::reboot: return "reboot";
-        case Action::destroy: return "destroy";
+        case Action::start:
+            return "start";
+        case Action::pause:
+            return "pause";
+        case Action::unpause:
+            return "unpause";
+        case Action::shutdown:
+            return "shutdown";
+        case Action::reboot:
+            return "reboot";
+        case Action::destroy:
+            return "destroy";
     }
     return "?";
 }
@@ -96,8 +102,8 @@ Status ControllerImpl::init() {
     }
     // The host's backend, probed once (a VM and a vCPU, then released).
     if (auto hv = hv::Hypervisor::open(); hv) {
-        max_vcpus_ = std::min<uint32_t>(static_cast<uint32_t>(hv->caps().max_vcpus),
-                                        DOMUS_MAX_VCPUS);
+        max_vcpus_ =
+            std::min<uint32_t>(static_cast<uint32_t>(hv->caps().max_vcpus), DOMUS_MAX_VCPUS);
         if (auto vm = hv->create_vm(); vm) {
             if (auto vcpu = vm->create_vcpu(0); vcpu) {
                 auto b = hv::Hypervisor::detect_backend(*vcpu);
@@ -247,8 +253,10 @@ ApiResult<DomainView> ControllerImpl::create_domain(const DomainConfig& config, 
         if (auto e = check_capacity(config, 0); e.status != 0) return e;
     }
     Result<DomainRecord> created = make_error(Errc::io, "");
+    int64_t first_event = 0;
     {
         std::lock_guard lock(store_mu_);
+        first_event = store_.last_event_id() + 1;
         created = store_.create_domain(config);
     }
     if (!created) {
@@ -257,16 +265,20 @@ ApiResult<DomainView> ControllerImpl::create_domain(const DomainConfig& config, 
         }
         return api_error(500, "internal", "state store: " + created.error().message);
     }
-    notify_new_events();
     DomainRecord rec = created.value();
-    if (!start) return view_of(rec);
-    auto started = start_locked(rec, false);
-    if (!started.ok()) {
-        std::lock_guard lock(store_mu_);
-        (void)store_.delete_domain(rec.config.name);  // the request changes nothing
+    if (start) {
+        auto started = start_locked(rec, false);
+        if (!started.ok()) {
+            // The request changes nothing: neither the definition nor its events remain.
+            std::lock_guard lock(store_mu_);
+            (void)store_.discard_domain(rec.config.name, first_event);
+            return started;
+        }
+        notify_new_events();
+        return started;
     }
-    if (!started.ok()) notify_new_events();
-    return started;
+    notify_new_events();
+    return view_of(rec);
 }
 
 ApiResult<DomainView> ControllerImpl::patch_domain(const std::string& name,

@@ -9,11 +9,13 @@ namespace {
 constexpr size_t kMaxNameBytes = 64;
 
 bool name_char(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
 }
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 // A JSON string literal; the text is assumed to be UTF-8 (validate_config guarantees it).
 void append_json_string(std::string& out, std::string_view s) {
@@ -42,9 +44,12 @@ void append_json_string(std::string& out, std::string_view s) {
 
 const char* to_string(Policy p) {
     switch (p) {
-        case Policy::destroy: return "destroy";
-        case Policy::restart: return "restart";
-        case Policy::preserve: return "preserve";
+        case Policy::destroy:
+            return "destroy";
+        case Policy::restart:
+            return "restart";
+        case Policy::preserve:
+            return "preserve";
     }
     return "destroy";
 }

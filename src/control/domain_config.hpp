@@ -16,11 +16,11 @@ const char* to_string(Policy p);
 std::optional<Policy> policy_from_string(std::string_view s);
 
 struct DomainConfig {
-    std::string name;             // [A-Za-z0-9_.-]{1,64}, not "Domain-0"
-    uint64_t memory = 64;         // MiB
+    std::string name;      // [A-Za-z0-9_.-]{1,64}, not "Domain-0"
+    uint64_t memory = 64;  // MiB
     uint32_t vcpus = 1;
-    std::string kernel;           // empty: the embedded Domus guest kernel
-    std::string cmdline;          // < DOMUS_CMDLINE_MAX bytes
+    std::string kernel;   // empty: the embedded Domus guest kernel
+    std::string cmdline;  // < DOMUS_CMDLINE_MAX bytes
     Policy on_poweroff = Policy::destroy;
     Policy on_reboot = Policy::restart;
     Policy on_crash = Policy::destroy;
@@ -64,7 +64,7 @@ struct DomainConfigPatch {
 struct ConfigLimits {
     uint64_t max_memory_mib = 32768;  // the guest ABI maps at most 32 GiB
     uint64_t min_memory_mib = 4;
-    uint32_t max_vcpus = 64;          // DOMUS_MAX_VCPUS
+    uint32_t max_vcpus = 64;  // DOMUS_MAX_VCPUS
 };
 
 // Inputs larger than this are rejected before parsing (the API's body limit).
@@ -82,7 +82,8 @@ std::optional<ConfigError> validate_config(const DomainConfig& config,
                                            const ConfigLimits& limits = {});
 
 // JSON object with xl.cfg field names. Unknown fields, wrong types, out-of-range values -> error.
-ConfigResult<DomainConfig> parse_config_json(std::string_view text, const ConfigLimits& limits = {});
+ConfigResult<DomainConfig> parse_config_json(std::string_view text,
+                                             const ConfigLimits& limits = {});
 ConfigResult<DomainConfigPatch> parse_patch_json(std::string_view text,
                                                  const ConfigLimits& limits = {});
 // xl.cfg syntax: `key = value` lines, "strings" or 'strings', integers, [lists], # comments.
@@ -111,9 +112,9 @@ bool patch_has(const DomainConfigPatch& patch, Field f);
 struct RawValue {
     enum class Kind { string, integer, fraction, boolean, null, object, array, list };
     Kind kind = Kind::null;
-    std::string text;                    // string: its contents; number: as written
-    bool negative = false;               // integer: below zero
-    std::optional<uint64_t> magnitude;   // integer: |value|, nullopt when over 64 bits
+    std::string text;                   // string: its contents; number: as written
+    bool negative = false;              // integer: below zero
+    std::optional<uint64_t> magnitude;  // integer: |value|, nullopt when over 64 bits
 };
 const char* kind_name(RawValue::Kind k);  // "string", "integer", ... (for "got ...")
 
@@ -124,6 +125,13 @@ std::optional<ConfigError> set_field(DomainConfigPatch& patch, Field f, std::str
 // Defaults overlaid with the patch, then validate_config; "name is required" without a name.
 ConfigResult<DomainConfig> config_from_patch(const DomainConfigPatch& patch,
                                              const ConfigLimits& limits);
+
+// xl.cfg (domain_config_xl_keys.cpp): the field a key sets ("extra" is cmdline), whether Xen
+// defines a key Domus does not support yet, and an unsigned decimal (no leading zeros) or 0x
+// hex literal: false when malformed, `out` nullopt when it does not fit 64 bits.
+std::optional<Field> xl_key_field(std::string_view key);
+bool xl_key_unsupported(std::string_view key);
+bool parse_xl_unsigned(std::string_view s, std::optional<uint64_t>& out);
 
 // `s` in double quotes for a message: printable ASCII as is, \" \\ and \xNN otherwise,
 // cut to 64 bytes of input with "..." appended.

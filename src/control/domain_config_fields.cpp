@@ -56,14 +56,15 @@ size_t invalid_utf8_at(std::string_view s) {
 }
 
 // The checks of a string-valued field once it is known to be a string.
-std::optional<std::string> check_path_like(std::string_view shown, std::string_view s,
-                                           size_t limit, const char* what) {
-    const std::string who = std::string(shown) + " " + what;
+std::optional<std::string> check_path_like(std::string_view shown, std::string_view s, size_t limit,
+                                           const char* what) {
+    const std::string who = std::string(shown) + (*what != '\0' ? " " : "") + what;
     if (s.size() >= limit) {
         return who + " of " + std::to_string(s.size()) + " bytes is too long (at most " +
                std::to_string(limit - 1) + ")";
     }
-    if (s.find('\0') != std::string_view::npos) return who + " " + quote(s) + " contains a NUL byte";
+    if (s.find('\0') != std::string_view::npos)
+        return who + " " + quote(s) + " contains a NUL byte";
     const size_t bad = invalid_utf8_at(s);
     if (bad != std::string_view::npos) {
         return who + " " + quote(s) + " is not valid UTF-8 (at byte " + std::to_string(bad) + ")";
@@ -84,7 +85,8 @@ std::optional<std::string> check_name(std::string_view shown, std::string_view s
 
 std::optional<std::string> check_kernel(std::string_view shown, std::string_view s) {
     if (s.empty()) {
-        return std::string(shown) + " \"\" is empty (leave it out, or null, for the embedded guest)";
+        return std::string(shown) +
+               " \"\" is empty (leave it out, or null, for the embedded guest)";
     }
     return check_path_like(shown, s, kMaxKernelPathBytes, "path");
 }
@@ -107,7 +109,7 @@ std::optional<std::string> check_integer(Field f, std::string_view shown, const 
                                          uint64_t min, uint64_t max, const char* unit,
                                          uint64_t& out) {
     if (v.kind == RawValue::Kind::fraction) {
-        return std::string(shown) + " " + v.text + " is not a whole number";
+        return std::string(shown) + " " + v.text + " is not an integer";
     }
     if (v.kind != RawValue::Kind::integer) {
         return std::string(shown) + " must be an integer (got " + kind_name(v.kind) + ")";
@@ -144,8 +146,7 @@ std::optional<std::string> set_string_field(DomainConfigPatch& p, Field f, std::
             if (!(err = check_kernel(shown, v.text))) p.kernel = v.text;
             break;
         case Field::cmdline:
-            if (!(err = check_path_like(shown, v.text, DOMUS_CMDLINE_MAX, "string")))
-                p.cmdline = v.text;
+            if (!(err = check_path_like(shown, v.text, DOMUS_CMDLINE_MAX, ""))) p.cmdline = v.text;
             break;
         case Field::on_poweroff:
             if (!(err = check_policy(shown, v.text, policy))) p.on_poweroff = policy;
@@ -165,7 +166,9 @@ std::optional<std::string> set_string_field(DomainConfigPatch& p, Field f, std::
 
 }  // namespace
 
-const char* field_name(Field f) { return kFieldNames[static_cast<size_t>(f)]; }
+const char* field_name(Field f) {
+    return kFieldNames[static_cast<size_t>(f)];
+}
 
 std::optional<Field> field_from_name(std::string_view json_name) {
     for (size_t i = 0; i < kFieldNames.size(); ++i) {
@@ -176,28 +179,44 @@ std::optional<Field> field_from_name(std::string_view json_name) {
 
 bool patch_has(const DomainConfigPatch& p, Field f) {
     switch (f) {
-        case Field::name: return p.name.has_value();
-        case Field::memory: return p.memory.has_value();
-        case Field::vcpus: return p.vcpus.has_value();
-        case Field::kernel: return p.kernel.has_value();
-        case Field::cmdline: return p.cmdline.has_value();
-        case Field::on_poweroff: return p.on_poweroff.has_value();
-        case Field::on_reboot: return p.on_reboot.has_value();
-        case Field::on_crash: return p.on_crash.has_value();
+        case Field::name:
+            return p.name.has_value();
+        case Field::memory:
+            return p.memory.has_value();
+        case Field::vcpus:
+            return p.vcpus.has_value();
+        case Field::kernel:
+            return p.kernel.has_value();
+        case Field::cmdline:
+            return p.cmdline.has_value();
+        case Field::on_poweroff:
+            return p.on_poweroff.has_value();
+        case Field::on_reboot:
+            return p.on_reboot.has_value();
+        case Field::on_crash:
+            return p.on_crash.has_value();
     }
     return false;
 }
 
 const char* kind_name(RawValue::Kind k) {
     switch (k) {
-        case RawValue::Kind::string: return "string";
-        case RawValue::Kind::integer: return "integer";
-        case RawValue::Kind::fraction: return "number";
-        case RawValue::Kind::boolean: return "boolean";
-        case RawValue::Kind::null: return "null";
-        case RawValue::Kind::object: return "object";
-        case RawValue::Kind::array: return "array";
-        case RawValue::Kind::list: return "list";
+        case RawValue::Kind::string:
+            return "string";
+        case RawValue::Kind::integer:
+            return "integer";
+        case RawValue::Kind::fraction:
+            return "number";
+        case RawValue::Kind::boolean:
+            return "boolean";
+        case RawValue::Kind::null:
+            return "null";
+        case RawValue::Kind::object:
+            return "object";
+        case RawValue::Kind::array:
+            return "array";
+        case RawValue::Kind::list:
+            return "list";
     }
     return "value";
 }
@@ -269,7 +288,8 @@ std::optional<ConfigError> validate_config(const DomainConfig& c, const ConfigLi
     };
     DomainConfigPatch scratch;
     if (c.name.empty()) return field_error(Field::name, "name is required");
-    std::optional<ConfigError> err = set_field(scratch, Field::name, "name", string(c.name), limits);
+    std::optional<ConfigError> err =
+        set_field(scratch, Field::name, "name", string(c.name), limits);
     if (!err) err = set_field(scratch, Field::memory, "memory", integer(c.memory), limits);
     if (!err) err = set_field(scratch, Field::vcpus, "vcpus", integer(c.vcpus), limits);
     if (!err && !c.kernel.empty()) {

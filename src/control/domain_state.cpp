@@ -5,11 +5,16 @@ namespace domus::control {
 
 const char* to_string(DomainState s) {
     switch (s) {
-        case DomainState::stopped: return "stopped";
-        case DomainState::running: return "running";
-        case DomainState::paused: return "paused";
-        case DomainState::shutting_down: return "shutting-down";
-        case DomainState::crashed: return "crashed";
+        case DomainState::stopped:
+            return "stopped";
+        case DomainState::running:
+            return "running";
+        case DomainState::paused:
+            return "paused";
+        case DomainState::shutting_down:
+            return "shutting-down";
+        case DomainState::crashed:
+            return "crashed";
     }
     return "stopped";
 }

@@ -30,12 +30,15 @@ constexpr const char kUpdateDomain[] =
     "started_at = ?13, last_exit_reason = ?14, last_exit_code = ?15, last_exit_detail = ?16, "
     "restarts = ?17 WHERE id = ?18";
 constexpr const char kDeleteDomain[] = "DELETE FROM domains WHERE name = ?1";
+constexpr const char kDiscardEvents[] = "DELETE FROM events WHERE domain = ?1 AND id >= ?2";
 constexpr const char kSelectDomain[] =
     "SELECT " DOMUS_STORE_DOMAIN_COLUMNS " FROM domains WHERE name = ?1";
 constexpr const char kSelectDomains[] =
     "SELECT " DOMUS_STORE_DOMAIN_COLUMNS " FROM domains ORDER BY id";
 
-std::string quoted(const std::string& name) { return "domain '" + name + "'"; }
+std::string quoted(const std::string& name) {
+    return "domain '" + name + "'";
+}
 
 Error already_exists(const std::string& name) {
     return make_error(Errc::invalid_argument, quoted(name) + " already exists");
@@ -64,8 +67,8 @@ std::string prepare_file(const std::string& path) {
 // transactions since the last sync), synchronous=NORMAL (safe with WAL), foreign keys.
 Status configure(sqlite3* db, const std::string& path, bool in_memory) {
     auto io = [&](int rc, const char* what) {
-        return make_error(Errc::io, sqlite::describe(db, rc, "cannot open state store '" + path +
-                                                                 "': " + what));
+        return make_error(
+            Errc::io, sqlite::describe(db, rc, "cannot open state store '" + path + "': " + what));
     };
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, kBusyTimeoutMs);
@@ -94,11 +97,12 @@ Status configure(sqlite3* db, const std::string& path, bool in_memory) {
 }  // namespace
 
 Error StateStore::Impl::error(int rc, std::string_view what) const {
-    const bool refused = rc == SQLITE_CONSTRAINT_CHECK || rc == SQLITE_CONSTRAINT_NOTNULL ||
-                         rc == SQLITE_TOOBIG;
-    return make_error(refused ? Errc::invalid_argument : Errc::io,
-                      sqlite::describe(db.get(), rc, "state store '" + path + "': " +
-                                                         std::string(what)));
+    // Always Errc::io, even for a value the schema's CHECKs refuse: the controller validates
+    // configurations first, so such a value is a bug, and Errc::invalid_argument stays reserved
+    // for "already exists" (which callers turn into 409 conflict).
+    return make_error(
+        Errc::io,
+        sqlite::describe(db.get(), rc, "state store '" + path + "': " + std::string(what)));
 }
 
 Result<StateStore> StateStore::open(const std::string& path) {
@@ -112,9 +116,9 @@ Result<StateStore> StateStore::open(const std::string& path) {
     auto impl = std::make_unique<Impl>();
     impl->path = path;
     sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &raw,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &raw,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     impl->db.reset(raw);  // even on failure: the handle must be closed
     if (rc != SQLITE_OK) {
         return make_error(Errc::io,
@@ -137,11 +141,17 @@ StateStore& StateStore::operator=(StateStore&& other) noexcept {
     }
     return *this;
 }
-StateStore::~StateStore() { delete impl_; }
+StateStore::~StateStore() {
+    delete impl_;
+}
 
-int StateStore::schema_version() const { return impl_->version; }
+int StateStore::schema_version() const {
+    return impl_->version;
+}
 
-const std::string& StateStore::last_error() const { return impl_->last_error; }
+const std::string& StateStore::last_error() const {
+    return impl_->last_error;
+}
 
 Result<DomainRecord> StateStore::create_domain(const DomainConfig& config) {
     const std::string what = "creating " + quoted(config.name);
@@ -257,6 +267,30 @@ Status StateStore::delete_domain(const std::string& name) {
     }
     auto event = impl_->insert_event(Event{0, 0, name, "deleted", ""});
     if (!event.ok()) return std::move(event).error();
+    if (int rc = txn.commit(); rc != SQLITE_OK) return impl_->error(rc, what);
+    return {};
+}
+
+Status StateStore::discard_domain(const std::string& name, int64_t first_event_id) {
+    const std::string what = "discarding " + quoted(name);
+    sqlite::Transaction txn(impl_->db.get());
+    if (!txn.ok()) return impl_->error(txn.begin_rc(), what);
+    {
+        auto lease = impl_->stmts.get(kDeleteDomain);
+        if (!lease.ok()) return std::move(lease).error();
+        sqlite::Stmt& s = **lease;
+        s.bind(1, name);
+        if (int rc = s.step(); rc != SQLITE_DONE) return impl_->error(rc, what);
+        if (sqlite3_changes(impl_->db.get()) == 0) return not_found(name);
+    }
+    {
+        auto lease = impl_->stmts.get(kDiscardEvents);
+        if (!lease.ok()) return std::move(lease).error();
+        sqlite::Stmt& s = **lease;
+        s.bind(1, name);
+        s.bind(2, first_event_id);
+        if (int rc = s.step(); rc != SQLITE_DONE) return impl_->error(rc, what);
+    }
     if (int rc = txn.commit(); rc != SQLITE_OK) return impl_->error(rc, what);
     return {};
 }

@@ -16,13 +16,13 @@ namespace domus::control {
 
 struct StateStore::Impl {
     std::string path;
-    sqlite::DbPtr db;              // declared before `stmts`: statements are finalized first
+    sqlite::DbPtr db;  // declared before `stmts`: statements are finalized first
     sqlite::StmtCache stmts{nullptr};
     int version = 0;
-    std::string last_error;        // the failure of the last read-only call, "" if none
+    std::string last_error;  // the failure of the last read-only call, "" if none
 
-    // Errc::invalid_argument for a CHECK/NOT NULL violation (a value the schema refuses), else
-    // Errc::io; the message names the path, `what` and SQLite's reason.
+    // Errc::io naming the path, `what` and SQLite's reason (also for a CHECK violation: only
+    // "already exists" is Errc::invalid_argument).
     Error error(int rc, std::string_view what) const;
     // Inserts `event` inside the caller's transaction (time 0 -> now); returns it with its id.
     Result<Event> insert_event(const Event& event);
@@ -41,7 +41,7 @@ std::optional<DomainState> state_of(std::string_view s);
 
 // The columns every SELECT of a domain returns, in this order (a macro so that statements can
 // be single string literals, which the statement cache requires).
-#define DOMUS_STORE_DOMAIN_COLUMNS                                                       \
+#define DOMUS_STORE_DOMAIN_COLUMNS                                                             \
     "id, name, memory, vcpus, kernel, cmdline, on_poweroff, on_reboot, on_crash, state, pid, " \
     "created_at, updated_at, started_at, last_exit_reason, last_exit_code, last_exit_detail, " \
     "restarts"

@@ -15,20 +15,28 @@ int64_t now_ms() {
 
 const char* policy_text(Policy p) {
     switch (p) {
-        case Policy::destroy: return "destroy";
-        case Policy::restart: return "restart";
-        case Policy::preserve: return "preserve";
+        case Policy::destroy:
+            return "destroy";
+        case Policy::restart:
+            return "restart";
+        case Policy::preserve:
+            return "preserve";
     }
     return "invalid";
 }
 
 const char* state_text(DomainState s) {
     switch (s) {
-        case DomainState::stopped: return "stopped";
-        case DomainState::running: return "running";
-        case DomainState::paused: return "paused";
-        case DomainState::shutting_down: return "shutting-down";
-        case DomainState::crashed: return "crashed";
+        case DomainState::stopped:
+            return "stopped";
+        case DomainState::running:
+            return "running";
+        case DomainState::paused:
+            return "paused";
+        case DomainState::shutting_down:
+            return "shutting-down";
+        case DomainState::crashed:
+            return "crashed";
     }
     return "invalid";
 }

@@ -54,9 +54,13 @@ constexpr Migration kMigrations[] = {
 
 }  // namespace
 
-std::span<const Migration> migrations() { return kMigrations; }
+std::span<const Migration> migrations() {
+    return kMigrations;
+}
 
-int latest_version() { return kMigrations[std::size(kMigrations) - 1].version; }
+int latest_version() {
+    return kMigrations[std::size(kMigrations) - 1].version;
+}
 
 int read_version(sqlite3* db) {
     sqlite::Stmt s;
@@ -70,7 +74,8 @@ int read_version(sqlite3* db) {
 Result<int> migrate(sqlite3* db, const std::string& path, std::span<const Migration> list) {
     const int latest = list.empty() ? 0 : list.back().version;
     auto fail = [&](int rc, const std::string& what) {
-        return make_error(Errc::io, sqlite::describe(db, rc, "state store '" + path + "': " + what));
+        return make_error(Errc::io,
+                          sqlite::describe(db, rc, "state store '" + path + "': " + what));
     };
 
     int version = read_version(db);
@@ -91,9 +96,9 @@ Result<int> migrate(sqlite3* db, const std::string& path, std::span<const Migrat
         if (version < 0) return fail(-version, what);
         if (m.version <= version) continue;
         if (m.version != version + 1) {
-            return make_error(Errc::io, "state store '" + path + "': " + what + " expects version " +
-                                            std::to_string(m.version - 1) + ", found " +
-                                            std::to_string(version));
+            return make_error(Errc::io, "state store '" + path + "': " + what +
+                                            " expects version " + std::to_string(m.version - 1) +
+                                            ", found " + std::to_string(version));
         }
         if (int rc = sqlite::exec(db, m.sql); rc != SQLITE_OK) return fail(rc, what);
         version = read_version(db);

@@ -16,12 +16,13 @@ std::string describe(sqlite3* db, int rc, std::string_view what) {
     return msg;
 }
 
-int exec(sqlite3* db, const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr); }
+int exec(sqlite3* db, const char* sql) {
+    return sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+}
 
 int Stmt::prepare(sqlite3* db, std::string_view sql, unsigned flags, Stmt& out) {
     sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), flags, &raw,
-                                nullptr);
+    int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), flags, &raw, nullptr);
     if (rc != SQLITE_OK) {
         sqlite3_finalize(raw);
         out = Stmt();

@@ -33,7 +33,7 @@ std::string describe(sqlite3* db, int rc, std::string_view what);
 int exec(sqlite3* db, const char* sql);
 
 class Stmt {
-public:
+  public:
     Stmt() = default;
     explicit Stmt(sqlite3_stmt* s) : s_(s) {}
 
@@ -57,7 +57,7 @@ public:
     int64_t int_at(int col) const { return sqlite3_column_int64(get(), col); }
     std::string text_at(int col) const;  // NULL reads as ""
 
-private:
+  private:
     void note(int rc) {
         if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
     }
@@ -68,7 +68,7 @@ private:
 // A cached statement in use; resets it (and clears its bindings) when the lease ends, so no
 // statement ever keeps a read transaction open between calls.
 class Lease {
-public:
+  public:
     explicit Lease(Stmt* s) : s_(s) {}
     Lease(Lease&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
     Lease& operator=(Lease&&) = delete;
@@ -79,25 +79,25 @@ public:
     Stmt& operator*() const { return *s_; }
     Stmt* operator->() const { return s_; }
 
-private:
+  private:
     Stmt* s_;
 };
 
 // Prepared statements keyed by their SQL text, which must outlive the cache (string literals).
 class StmtCache {
-public:
+  public:
     explicit StmtCache(sqlite3* db) : db_(db) {}
     // The statement for `sql`, prepared on first use. Errc::io with the SQLite message on failure.
     Result<Lease> get(std::string_view sql);
 
-private:
+  private:
     sqlite3* db_;
     std::unordered_map<std::string_view, Stmt> stmts_;
 };
 
 // BEGIN IMMEDIATE on construction (check ok()); ROLLBACK on destruction unless committed.
 class Transaction {
-public:
+  public:
     explicit Transaction(sqlite3* db);
     ~Transaction();
     Transaction(const Transaction&) = delete;
@@ -107,7 +107,7 @@ public:
     bool ok() const { return begin_rc_ == SQLITE_OK; }
     int commit();  // the result code of COMMIT; on failure the destructor rolls back
 
-private:
+  private:
     sqlite3* db_;
     int begin_rc_;
     bool done_ = false;

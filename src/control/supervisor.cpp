@@ -21,7 +21,9 @@ namespace domus::control {
 
 namespace {
 
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int pidfd_open(pid_t pid) {
+    return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
 
 int64_t now_ms() {
     timespec ts{};
@@ -89,8 +91,8 @@ Result<pid_t> spawn_monitor(const SpawnRequest& req) {
     sigfillset(&all);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-                                        POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(&attr,
+                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
     std::vector<char*> argv;
     argv.push_back(const_cast<char*>(req.vmm_path.c_str()));
@@ -102,8 +104,8 @@ Result<pid_t> spawn_monitor(const SpawnRequest& req) {
     posix_spawnattr_destroy(&attr);
     wr.reset();
     if (rc != 0) {
-        return make_error(Errc::resource, "cannot start monitor " + req.vmm_path + ": " +
-                                              std::strerror(rc));
+        return make_error(Errc::resource,
+                          "cannot start monitor " + req.vmm_path + ": " + std::strerror(rc));
     }
 
     const std::string line = read_handshake(rd.get(), req.handshake_timeout_ms);
@@ -198,8 +200,8 @@ Status Supervisor::watch(int64_t id, pid_t pid) {
             on_exit_(id, pid);
             return {};
         }
-        return make_error(Errc::resource, "pidfd_open(" + std::to_string(pid) +
-                                              "): " + std::strerror(errno));
+        return make_error(Errc::resource,
+                          "pidfd_open(" + std::to_string(pid) + "): " + std::strerror(errno));
     }
     std::lock_guard lock(mu_);
     epoll_event ev{};

@@ -12,8 +12,8 @@ namespace domus::vmm {
 Result<int> ConsoleHub::add_sink(int fd, SinkKind kind) {
     std::lock_guard lock(out_mu_);
     if (sinks_.size() >= kMaxSinks) {
-        return make_error(Errc::resource, "too many console sinks (at most " +
-                                              std::to_string(kMaxSinks) + ")");
+        return make_error(Errc::resource,
+                          "too many console sinks (at most " + std::to_string(kMaxSinks) + ")");
     }
     const int id = next_id_++;
     sinks_.push_back(Sink{id, fd, kind});

@@ -20,7 +20,7 @@
 namespace domus::vmm {
 
 class ConsoleHub {
-public:
+  public:
     static constexpr size_t kInputCapacity = 64 * 1024;
     static constexpr size_t kMaxSinks = 16;
 
@@ -52,7 +52,7 @@ public:
     uint64_t output_dropped() const;  // bytes some socket sink did not get
     uint64_t input_dropped() const;   // bytes push_input could not queue
 
-private:
+  private:
     struct Sink {
         int id;
         int fd;

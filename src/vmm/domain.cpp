@@ -23,22 +23,32 @@ constexpr uint16_t kCom1 = 0x3f8;
 
 const char* to_string(StopReason reason) {
     switch (reason) {
-        case StopReason::running: return "running";
-        case StopReason::poweroff: return "poweroff";
-        case StopReason::reboot: return "reboot";
-        case StopReason::crash: return "crash";
-        case StopReason::triple_fault: return "triple fault";
-        case StopReason::vcpu_error: return "vcpu error";
-        case StopReason::destroyed: return "destroyed";
+        case StopReason::running:
+            return "running";
+        case StopReason::poweroff:
+            return "poweroff";
+        case StopReason::reboot:
+            return "reboot";
+        case StopReason::crash:
+            return "crash";
+        case StopReason::triple_fault:
+            return "triple fault";
+        case StopReason::vcpu_error:
+            return "vcpu error";
+        case StopReason::destroyed:
+            return "destroyed";
     }
     return "?";
 }
 
 const char* reason_name(StopReason reason) {
     switch (reason) {
-        case StopReason::triple_fault: return "triple_fault";
-        case StopReason::vcpu_error: return "vcpu_error";
-        default: return to_string(reason);
+        case StopReason::triple_fault:
+            return "triple_fault";
+        case StopReason::vcpu_error:
+            return "vcpu_error";
+        default:
+            return to_string(reason);
     }
 }
 
@@ -95,8 +105,8 @@ Status Domain::start() {
                 live_threads_ -= vcpus_.size() - i;
             }
             stop();
-            return make_error(Errc::resource, std::string("cannot start a vCPU thread: ") +
-                                                  e.what());
+            return make_error(Errc::resource,
+                              std::string("cannot start a vCPU thread: ") + e.what());
         }
     }
     return {};
@@ -156,15 +166,25 @@ Outcome Domain::outcome() const {
     return outcome_;
 }
 
-void Domain::console_write(std::span<const uint8_t> bytes) { console_.write(bytes); }
+void Domain::console_write(std::span<const uint8_t> bytes) {
+    console_.write(bytes);
+}
 
-void Domain::yield() { std::this_thread::yield(); }
+void Domain::yield() {
+    std::this_thread::yield();
+}
 
 void Domain::shutdown(uint32_t reason, uint32_t code) {
     switch (reason) {
-        case DOMUS_SHUTDOWN_POWEROFF: finish(StopReason::poweroff, code, "guest powered off"); break;
-        case DOMUS_SHUTDOWN_REBOOT: finish(StopReason::reboot, code, "guest requested reboot"); break;
-        default: finish(StopReason::crash, code, "guest reported a crash"); break;
+        case DOMUS_SHUTDOWN_POWEROFF:
+            finish(StopReason::poweroff, code, "guest powered off");
+            break;
+        case DOMUS_SHUTDOWN_REBOOT:
+            finish(StopReason::reboot, code, "guest requested reboot");
+            break;
+        default:
+            finish(StopReason::crash, code, "guest reported a crash");
+            break;
     }
     // The other vCPUs are kicked by the owner, which wakes on outcome_fd() and calls stop().
 }

@@ -42,8 +42,8 @@ enum class StopReason {
     destroyed,     // stopped from outside (signal, destroy)
 };
 
-const char* to_string(StopReason reason);     // human: "triple fault"
-const char* reason_name(StopReason reason);   // the exit file's: "triple_fault"
+const char* to_string(StopReason reason);    // human: "triple fault"
+const char* reason_name(StopReason reason);  // the exit file's: "triple_fault"
 
 struct Outcome {
     StopReason reason = StopReason::running;
@@ -59,7 +59,7 @@ struct DomainStats {
 };
 
 class Domain final : public HypercallHost {
-public:
+  public:
     Domain(hv::Hypervisor hv, hv::Vm vm, GuestMemory mem, hv::Backend backend);
     ~Domain() override;
     Domain(const Domain&) = delete;
@@ -109,7 +109,7 @@ public:
     domus_domain_info domain_info() override;
     size_t console_read(std::span<uint8_t> out) override;
 
-private:
+  private:
     struct VcpuThread {
         clockid_t clock{};
         std::atomic<bool> started{false};  // clock is valid
@@ -147,9 +147,9 @@ private:
     std::condition_variable wake_;    // vCPU threads: events, unpause, stop
     std::condition_variable parked_;  // the owner in pause(): a thread parked or exited
     Outcome outcome_;
-    uint32_t events_ = 0;             // pending DOMUS_EVENT_* mask
-    size_t parked_count_ = 0;         // vCPU threads parked by a pause
-    size_t live_threads_ = 0;         // vCPU threads still running run_vcpu
+    uint32_t events_ = 0;      // pending DOMUS_EVENT_* mask
+    size_t parked_count_ = 0;  // vCPU threads parked by a pause
+    size_t live_threads_ = 0;  // vCPU threads still running run_vcpu
     std::atomic<bool> paused_{false};
     std::atomic<bool> stopping_{false};
     Fd done_;  // eventfd

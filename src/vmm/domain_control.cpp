@@ -46,20 +46,21 @@ Status Domain::pause() {
     {
         std::lock_guard lock(mu_);
         if (stopping_.load()) return make_error(Errc::invalid_argument, "the domain is stopping");
-        if (paused_.load()) return make_error(Errc::invalid_argument, "the domain is already paused");
+        if (paused_.load())
+            return make_error(Errc::invalid_argument, "the domain is already paused");
         paused_.store(true);
     }
     wake_.notify_all();  // vCPUs sleeping in HC_BLOCK park where they are
     kick_all();          // the others leave KVM_RUN and park before re-entering it
     std::unique_lock lock(mu_);
-    const bool all = parked_.wait_for(lock, kParkTimeout, [this] {
-        return stopping_.load() || parked_count_ >= live_threads_;
-    });
+    const bool all = parked_.wait_for(
+        lock, kParkTimeout, [this] { return stopping_.load() || parked_count_ >= live_threads_; });
     if (!all) {
         paused_.store(false);
         lock.unlock();
         wake_.notify_all();
-        return make_error(Errc::resource, "the vCPUs did not stop within 5 s; the domain keeps running");
+        return make_error(Errc::resource,
+                          "the vCPUs did not stop within 5 s; the domain keeps running");
     }
     return {};
 }

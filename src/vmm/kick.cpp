@@ -24,6 +24,8 @@ Status install_kick_handler() {
     return {};
 }
 
-void kick_thread(pthread_t thread) { ::pthread_kill(thread, kKickSignal); }
+void kick_thread(pthread_t thread) {
+    ::pthread_kill(thread, kKickSignal);
+}
 
 }  // namespace domus::vmm

@@ -30,29 +30,41 @@ int fail(const std::string& message) {
     return kExitError;
 }
 
+}  // namespace
+
 int exit_code_for(const Outcome& o) {
     switch (o.reason) {
-        case StopReason::poweroff: return kExitPoweroff;
-        case StopReason::reboot: return kExitReboot;
-        case StopReason::crash: return kExitGuestCrash;
+        case StopReason::poweroff:
+            return kExitPoweroff;
+        case StopReason::reboot:
+            return kExitReboot;
+        case StopReason::crash:
+            return kExitGuestCrash;
         case StopReason::triple_fault:
-        case StopReason::vcpu_error: return kExitTripleFault;
+        case StopReason::vcpu_error:
+            return kExitTripleFault;
         case StopReason::destroyed:
-        case StopReason::running: return kExitError;
+        case StopReason::running:
+            return kExitError;
     }
     return kExitError;
 }
 
+namespace {
+
 void report(const Outcome& o) {
     switch (o.reason) {
-        case StopReason::poweroff: return;
+        case StopReason::poweroff:
+            return;
         case StopReason::crash:
             std::fprintf(stderr, "domus: guest crashed (code %u)\n", o.code);
             return;
         case StopReason::reboot:
             std::fprintf(stderr, "domus: guest requested a reboot (code %u); exiting\n", o.code);
             return;
-        default: std::fprintf(stderr, "domus: %s\n", o.detail.c_str()); return;
+        default:
+            std::fprintf(stderr, "domus: %s\n", o.detail.c_str());
+            return;
     }
 }
 
@@ -93,8 +105,8 @@ int run_domain(const VmConfig& config) {
     Fd console_file;
     int console_fd = STDOUT_FILENO;
     if (!config.console_path.empty()) {
-        console_file.reset(::open(config.console_path.c_str(),
-                                  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        console_file.reset(
+            ::open(config.console_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
         if (!console_file.valid()) {
             return fail("cannot open console file " + config.console_path + ": " +
                         std::strerror(errno));
@@ -114,7 +126,8 @@ int run_domain(const VmConfig& config) {
         if (n < 0) break;
         if (fds[0].revents & POLLIN) {
             signalfd_siginfo si{};
-            if (::read(sigfd.get(), &si, sizeof si) == sizeof si) signo = static_cast<int>(si.ssi_signo);
+            if (::read(sigfd.get(), &si, sizeof si) == sizeof si)
+                signo = static_cast<int>(si.ssi_signo);
             break;
         }
         if (fds[1].revents & POLLIN) break;
@@ -125,7 +138,8 @@ int run_domain(const VmConfig& config) {
     print_stats(**domain);
     domain->reset();
     if (signo != 0 && outcome.reason == StopReason::destroyed) {
-        std::fprintf(stderr, "domus: domain torn down on %s\n", signo == SIGINT ? "SIGINT" : "SIGTERM");
+        std::fprintf(stderr, "domus: domain torn down on %s\n",
+                     signo == SIGINT ? "SIGINT" : "SIGTERM");
         return signo == SIGINT ? kExitSigint : kExitSigterm;
     }
     report(outcome);

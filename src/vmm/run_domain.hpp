@@ -16,6 +16,12 @@ enum ExitCode : int {
     kExitSigterm = 143,    // torn down on SIGTERM
 };
 
+struct Outcome;
+
+// The exit status for how a domain ended (destroyed -> kExitError: callers that tear a domain
+// down on purpose pick their own status, e.g. 130/143 for signals).
+int exit_code_for(const Outcome& outcome);
+
 int run_domain(const VmConfig& config);
 
 }  // namespace domus::vmm

@@ -43,7 +43,8 @@ void Domain::run_vcpu(hv::Vcpu& vcpu) {
                     for (auto& b : exit->mmio.data) b = 0xff;
                 }
                 break;
-            case hv::VmExitKind::interrupted: break;  // a kick: re-check stopping_ and paused_
+            case hv::VmExitKind::interrupted:
+                break;  // a kick: re-check stopping_ and paused_
             case hv::VmExitKind::shutdown: {
                 hv::Regs regs{};
                 std::string where;

@@ -22,12 +22,14 @@ struct Parts {
     uint64_t tsc_khz = 0;
 };
 
-Result<hv::Hypervisor> open_hypervisor() { return hv::Hypervisor::open(); }
+Result<hv::Hypervisor> open_hypervisor() {
+    return hv::Hypervisor::open();
+}
 
 Status check_config(const VmConfig& config, const hv::Hypervisor& hv) {
     HostLimits limits;
-    limits.max_vcpus = std::min<uint32_t>(static_cast<uint32_t>(hv.caps().max_vcpus),
-                                          DOMUS_MAX_VCPUS);
+    limits.max_vcpus =
+        std::min<uint32_t>(static_cast<uint32_t>(hv.caps().max_vcpus), DOMUS_MAX_VCPUS);
     limits.available_memory_mib = host_available_memory_mib();
     return validate_config(config, limits);
 }
@@ -87,8 +89,8 @@ Status set_initial_cpu_state(Parts& p) {
         if (auto st = vcpu.set_sregs(sregs); !st) return st;
         const uint64_t reg_page =
             p.backend == hv::Backend::pvm ? x86::vcpu_page_gpa(vcpu.index()) : 0;
-        if (auto st = vcpu.set_regs(x86::boot_regs(p.image.entry, DOMUS_GPA_BOOT_INFO,
-                                                   vcpu.index(), reg_page));
+        if (auto st = vcpu.set_regs(
+                x86::boot_regs(p.image.entry, DOMUS_GPA_BOOT_INFO, vcpu.index(), reg_page));
             !st) {
             return st;
         }
@@ -119,8 +121,8 @@ Result<std::unique_ptr<Domain>> build_domain(const VmConfig& config,
     if (auto st = write_boot_structures(config, p); !st) return st.error();
     if (auto st = set_initial_cpu_state(p); !st) return st.error();
 
-    auto domain = std::make_unique<Domain>(std::move(p.hv), std::move(p.vm), std::move(p.mem),
-                                           p.backend);
+    auto domain =
+        std::make_unique<Domain>(std::move(p.hv), std::move(p.vm), std::move(p.mem), p.backend);
     domain->set_identity(config.name, config.domain_id, p.tsc_khz);
     domain->set_console_fd(console_fd);
     for (auto& vcpu : p.vcpus) domain->add_vcpu(std::move(vcpu));

@@ -13,14 +13,14 @@ struct VmConfig {
     uint64_t memory_mib = 64;
     uint32_t vcpus = 1;
     std::string cmdline;
-    std::string kernel_path;  // empty: the embedded Domus guest kernel
-    std::string console_path; // empty: standard output
-    uint32_t domain_id = 1;   // in the boot-info page and DOMAIN_INFO; 0 is Domain-0's
+    std::string kernel_path;   // empty: the embedded Domus guest kernel
+    std::string console_path;  // empty: standard output
+    uint32_t domain_id = 1;    // in the boot-info page and DOMAIN_INFO; 0 is Domain-0's
 };
 
 struct HostLimits {
-    uint32_t max_vcpus = 0;            // min(KVM's limit, the guest ABI's limit)
-    uint64_t available_memory_mib = 0; // what the host can give a new domain now
+    uint32_t max_vcpus = 0;             // min(KVM's limit, the guest ABI's limit)
+    uint64_t available_memory_mib = 0;  // what the host can give a new domain now
 };
 
 inline constexpr uint64_t kMinMemoryMib = 4;

@@ -7,14 +7,18 @@
 namespace domus::vmm {
 namespace {
 
-HostLimits limits() { return HostLimits{64, 16384}; }
+HostLimits limits() {
+    return HostLimits{64, 16384};
+}
 
 std::string error_of(const VmConfig& c) {
     auto st = validate_config(c, limits());
     return st.ok() ? std::string() : st.error().message;
 }
 
-TEST(VmConfig, DefaultsAreValid) { EXPECT_EQ(error_of(VmConfig{}), ""); }
+TEST(VmConfig, DefaultsAreValid) {
+    EXPECT_EQ(error_of(VmConfig{}), "");
+}
 
 TEST(VmConfig, MemoryLimits) {
     VmConfig c;
@@ -49,7 +53,9 @@ TEST(VmConfig, CommandLineLimits) {
     EXPECT_NE(error_of(c).find("NUL"), std::string::npos);
 }
 
-TEST(VmConfig, HostMemoryIsReadable) { EXPECT_GT(host_available_memory_mib(), 0u); }
+TEST(VmConfig, HostMemoryIsReadable) {
+    EXPECT_GT(host_available_memory_mib(), 0u);
+}
 
 }  // namespace
 }  // namespace domus::vmm

@@ -1,0 +1,23 @@
+// The bearer token TCP clients must send: 32 random bytes (getrandom) as 64 hex digits, made on
+// first use in <state-dir>/api.token (mode 0600) and reused afterwards.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+
+namespace domus::api {
+
+inline constexpr size_t kTokenHexChars = 64;
+
+Result<std::string> load_or_create_token(const std::string& state_dir);
+
+// The token of an "Authorization: Bearer <token>" header value ("" when it is not one).
+std::string_view bearer_token(std::string_view authorization);
+
+// Constant time in the contents (the length, 64 for a real token, is not secret).
+bool token_equal(std::string_view expected, std::string_view given);
+
+}  // namespace domus::api

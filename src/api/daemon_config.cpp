@@ -1,0 +1,130 @@
+// The `key = value` config file of domusd.
+#include "api/daemon_config.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include "control/domain_config.hpp"
+
+namespace domus::api {
+namespace {
+
+using control::config_detail::quote;
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+Error line_error(int line, const std::string& message) {
+    return make_error(Errc::invalid_argument, "line " + std::to_string(line) + ": " + message);
+}
+
+bool parse_u64(std::string_view v, uint64_t min, uint64_t max, uint64_t& out) {
+    uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (v.empty() || ec != std::errc{} || end != v.data() + v.size() || n < min || n > max) {
+        return false;
+    }
+    out = n;
+    return true;
+}
+
+// Sets one key; an error message (without the line) when the key or value is bad.
+std::optional<std::string> set_key(std::string key, std::string_view v, DaemonConfig& c) {
+    for (char& ch : key) ch = ch == '_' ? '-' : ch;  // state_dir == state-dir
+    ServerOptions& s = c.server;
+    std::string* text = key == "socket"      ? &c.socket
+                        : key == "state-dir" ? &c.state_dir
+                        : key == "listen"    ? &c.listen
+                        : key == "vmm"       ? &c.vmm
+                                             : nullptr;
+    if (text) {
+        *text = std::string(v);
+        return std::nullopt;
+    }
+    if (key == "verbose") {
+        if (v != "true" && v != "false") return "verbose must be true or false (got " + quote(v) + ")";
+        s.verbose = v == "true";
+        return std::nullopt;
+    }
+    struct Limit {
+        const char* key;
+        uint64_t min, max;
+        void (*set)(ServerOptions&, uint64_t);
+    };
+    static constexpr Limit kLimits[] = {
+        {"max-body-bytes", 1, 1u << 30, [](ServerOptions& o, uint64_t n) { o.max_body_bytes = n; }},
+        {"max-header-bytes", 1024, 1u << 20,
+         [](ServerOptions& o, uint64_t n) { o.max_header_bytes = n; }},
+        {"max-connections", 1, 1000000,
+         [](ServerOptions& o, uint64_t n) { o.max_connections = n; }},
+        {"request-timeout-ms", 1, 3600000,
+         [](ServerOptions& o, uint64_t n) { o.request_timeout = std::chrono::milliseconds(n); }},
+        {"idle-timeout-ms", 1, 3600000,
+         [](ServerOptions& o, uint64_t n) { o.idle_timeout = std::chrono::milliseconds(n); }},
+        {"write-timeout-ms", 1, 3600000,
+         [](ServerOptions& o, uint64_t n) { o.write_timeout = std::chrono::milliseconds(n); }},
+        {"sse-keepalive-ms", 100, 3600000,
+         [](ServerOptions& o, uint64_t n) { o.sse_keepalive = std::chrono::milliseconds(n); }},
+        {"io-threads", 1, 64,
+         [](ServerOptions& o, uint64_t n) { o.io_threads = static_cast<unsigned>(n); }},
+        {"worker-threads", 1, 256,
+         [](ServerOptions& o, uint64_t n) { o.worker_threads = static_cast<unsigned>(n); }},
+    };
+    for (const Limit& l : kLimits) {
+        if (key != l.key) continue;
+        uint64_t n = 0;
+        if (!parse_u64(v, l.min, l.max, n)) {
+            return key + " must be an integer between " + std::to_string(l.min) + " and " +
+                   std::to_string(l.max) + " (got " + quote(v) + ")";
+        }
+        l.set(s, n);
+        return std::nullopt;
+    }
+    std::string known = "socket, state-dir, listen, vmm, verbose";
+    for (const Limit& l : kLimits) known += std::string(", ") + l.key;
+    return "unknown key " + quote(key) + " (known: " + known + ")";
+}
+
+}  // namespace
+
+Status apply_config_text(std::string_view text, DaemonConfig& config) {
+    int line_no = 0;
+    while (!text.empty()) {
+        ++line_no;
+        const size_t nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+        line = trim(line);
+        if (line.empty() || line.front() == '#') continue;
+        const size_t eq = line.find('=');
+        if (eq == std::string_view::npos) {
+            return line_error(line_no, "expected key = value (got " + quote(line) + ")");
+        }
+        const std::string_view key = trim(line.substr(0, eq));
+        std::string_view value = trim(line.substr(eq + 1));
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+            value = value.substr(1, value.size() - 2);
+        }
+        if (key.empty()) return line_error(line_no, "missing key before '='");
+        if (auto err = set_key(std::string(key), value, config)) return line_error(line_no, *err);
+    }
+    return {};
+}
+
+Status apply_config_file(const std::string& path, DaemonConfig& config) {
+    std::ifstream in(path);
+    if (!in) return make_error(Errc::not_found, "cannot read config file " + path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    Status st = apply_config_text(text.str(), config);
+    if (!st) return make_error(st.error().code, path + ": " + st.error().message);
+    return {};
+}
+
+}  // namespace domus::api

@@ -1,0 +1,28 @@
+// domusd's settings: defaults, then a `key = value` file (--config), then command-line flags.
+// The file takes the flags' names (socket, state-dir, listen, vmm, verbose) and the server's
+// limits; an unknown key is rejected by name.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "api/server_options.hpp"
+#include "base/result.hpp"
+
+namespace domus::api {
+
+struct DaemonConfig {
+    std::string socket = "/run/domus/domusd.sock";
+    std::string state_dir = "/var/lib/domus";
+    std::string listen;  // "ADDR:PORT", empty: Unix socket only
+    std::string vmm;     // empty: domus-vmm next to /proc/self/exe
+    ServerOptions server;  // limits (unix_socket/tcp_listen/token are filled in at start)
+};
+
+// Applies the settings of a config file's text onto `config`. Lines: `key = value`, `#`
+// comments, blank lines; values may be "quoted". Errors name the line and the key.
+Status apply_config_text(std::string_view text, DaemonConfig& config);
+// Reads and applies a file (errors name the path).
+Status apply_config_file(const std::string& path, DaemonConfig& config);
+
+}  // namespace domus::api

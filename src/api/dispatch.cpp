@@ -1,0 +1,83 @@
+// ApiRequest -> Controller call -> HttpReply.
+#include "api/dispatch.hpp"
+
+#include <boost/json/array.hpp>
+#include <exception>
+
+#include "api/json_views.hpp"
+#include "api/openapi.hpp"
+
+namespace domus::api {
+namespace {
+
+using control::Action;
+
+HttpReply domain_reply(const control::ApiResult<control::DomainView>& r, int status) {
+    if (!r.ok()) return error_reply(r.error());
+    return json_reply(status, domain_json(r.value()));
+}
+
+HttpReply text_reply(std::string body, std::string content_type) {
+    HttpReply r;
+    r.content_type = std::move(content_type);
+    r.body = std::move(body);
+    return r;
+}
+
+HttpReply run(control::Controller& c, const ApiRequest& req) {
+    switch (req.route) {
+        case RouteId::list_domains: {
+            boost::json::array list;
+            for (const auto& d : c.list_domains()) list.push_back(domain_json(d));
+            return json_reply(200, boost::json::object{{"domains", std::move(list)}});
+        }
+        case RouteId::create_domain: {
+            HttpReply r = domain_reply(c.create_domain(req.config, req.start), 201);
+            if (r.status == 201) r.headers.emplace_back("Location", "/v1/domains/" + req.config.name);
+            return r;
+        }
+        case RouteId::get_domain: return domain_reply(c.get_domain(req.name), 200);
+        case RouteId::patch_domain: return domain_reply(c.patch_domain(req.name, req.patch), 200);
+        case RouteId::delete_domain: {
+            const auto r = c.delete_domain(req.name);
+            if (!r.ok()) return error_reply(r.error());
+            HttpReply reply;
+            reply.status = 204;
+            reply.content_type.clear();
+            return reply;
+        }
+        case RouteId::domain_action: {
+            const bool async = req.action == Action::shutdown || req.action == Action::reboot;
+            return domain_reply(c.act(req.name, req.action, req.options), async ? 202 : 200);
+        }
+        case RouteId::console_tail: {
+            auto r = c.console_tail(req.name, req.tail);
+            if (!r.ok()) return error_reply(r.error());
+            return text_reply(std::move(r.value()), "text/plain; charset=utf-8");
+        }
+        case RouteId::host: return json_reply(200, host_json(c.host()));
+        case RouteId::events:
+            return json_reply(200, events_json(c.events_after(req.after, kMaxEventsPerResponse),
+                                               req.after));
+        case RouteId::metrics: return text_reply(c.metrics(), "text/plain; version=0.0.4");
+        case RouteId::openapi: return text_reply(std::string(openapi_json()), "application/json");
+        case RouteId::console_ws:
+            return error_reply(400, "bad_request",
+                               "GET /v1/domains/{name}/console/ws needs a WebSocket upgrade");
+    }
+    return error_reply(500, "internal", "unhandled route");
+}
+
+}  // namespace
+
+HttpReply execute(control::Controller& controller, const ApiRequest& request) {
+    try {
+        return run(controller, request);
+    } catch (const std::exception& e) {
+        return error_reply(500, "internal", std::string("controller failed: ") + e.what());
+    } catch (...) {
+        return error_reply(500, "internal", "controller failed with an unknown exception");
+    }
+}
+
+}  // namespace domus::api

@@ -1,0 +1,128 @@
+// `domusd`: Domain 0's control daemon. Opens the Controller (state store, monitor supervisor),
+// serves the HTTP API on a Unix socket (and optionally TCP) until SIGTERM/SIGINT, then stops
+// accepting, closes connections and exits 0. Running domains keep running: their monitors are
+// separate processes.
+#include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "api/api_token.hpp"
+#include "api/daemon_config.hpp"
+#include "api/http_server.hpp"
+#include "control/controller_impl.hpp"
+
+namespace {
+
+int g_signal_pipe = -1;
+
+// The handler only wakes main() through a pipe. Nothing is blocked in the signal mask, so the
+// monitors the Controller starts inherit a clean one.
+void on_signal(int) {
+    const int saved = errno;
+    const char byte = 1;
+    [[maybe_unused]] const ssize_t n = ::write(g_signal_pipe, &byte, 1);
+    errno = saved;
+}
+
+bool install_signal_handlers(int& read_end) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return false;
+    read_end = fds[0];
+    g_signal_pipe = fds[1];
+    ::fcntl(read_end, F_SETFL, 0);  // main blocks on it
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    return ::sigaction(SIGTERM, &sa, nullptr) == 0 && ::sigaction(SIGINT, &sa, nullptr) == 0 &&
+           ::sigaction(SIGPIPE, &ignore, nullptr) == 0;
+}
+
+std::string default_vmm_path() {
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) return "domus-vmm";
+    return (self.parent_path() / "domus-vmm").string();
+}
+
+int fail(const std::string& message) {
+    std::fprintf(stderr, "domusd: %s\n", message.c_str());
+    return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"domusd: the Domus control daemon (Domain 0's toolstack, HTTP API)"};
+    app.set_version_flag("--version", DOMUS_VERSION);
+    std::string socket, state_dir, listen, config_file, vmm;
+    bool verbose = false;
+    auto* o_socket = app.add_option("--socket", socket, "Unix socket (default /run/domus/domusd.sock)");
+    auto* o_state = app.add_option("--state-dir", state_dir, "State directory (default /var/lib/domus)");
+    auto* o_listen = app.add_option("--listen", listen, "Also serve TCP on ADDR:PORT (bearer token)");
+    app.add_option("--config", config_file, "key = value file; flags override it")
+        ->check(CLI::ExistingFile);
+    auto* o_vmm = app.add_option("--vmm", vmm, "domus-vmm binary (default: next to domusd)");
+    app.add_flag("--verbose", verbose, "Log one line per request to stderr");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+
+    domus::api::DaemonConfig cfg;
+    if (!config_file.empty()) {
+        if (auto st = domus::api::apply_config_file(config_file, cfg); !st) {
+            std::fprintf(stderr, "domusd: %s\n", st.error().message.c_str());
+            return 2;
+        }
+    }
+    if (o_socket->count()) cfg.socket = socket;
+    if (o_state->count()) cfg.state_dir = state_dir;
+    if (o_listen->count()) cfg.listen = listen;
+    if (o_vmm->count()) cfg.vmm = vmm;
+    if (verbose) cfg.server.verbose = true;
+    if (cfg.vmm.empty()) cfg.vmm = default_vmm_path();
+
+    int signal_fd = -1;
+    if (!install_signal_handlers(signal_fd)) return fail("cannot install signal handlers");
+
+    domus::control::ControllerOptions copts;
+    copts.state_dir = cfg.state_dir;
+    copts.vmm_path = cfg.vmm;
+    copts.version = DOMUS_VERSION;
+    auto controller = domus::control::open_controller(copts);
+    if (!controller) return fail(controller.error().message);
+
+    domus::api::ServerOptions options = cfg.server;
+    options.unix_socket = cfg.socket;
+    options.tcp_listen = cfg.listen;
+    if (!options.tcp_listen.empty()) {  // the token is made lazily: only TCP needs it
+        auto token = domus::api::load_or_create_token(cfg.state_dir);
+        if (!token) return fail(token.error().message);
+        options.token = std::move(*token);
+    }
+    auto server = domus::api::HttpServer::start(**controller, options);
+    if (!server) return fail(server.error().message);
+    if (options.verbose) {
+        std::string where = options.unix_socket;
+        if (!options.tcp_listen.empty()) {
+            where += " and TCP port " + std::to_string((*server)->tcp_port());
+        }
+        std::fprintf(stderr, "domusd: serving on %s\n", where.c_str());
+    }
+
+    char byte = 0;
+    while (::read(signal_fd, &byte, 1) < 0 && errno == EINTR) {
+    }
+    (*server)->stop();  // then the server, then the Controller, are destroyed
+    return 0;
+}

@@ -1,0 +1,26 @@
+// A response as the routes produce it, independent of the HTTP library that sends it.
+#pragma once
+
+#include <boost/json/fwd.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "control/controller.hpp"
+
+namespace domus::api {
+
+struct HttpReply {
+    int status = 200;
+    std::string content_type = "application/json";
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;  // extra: Allow, Location, ...
+};
+
+HttpReply json_reply(int status, const boost::json::object& body);
+// The error object with its status; a status outside 400..599 becomes 500 internal.
+// `allow` (405) becomes the Allow header.
+HttpReply error_reply(const control::ApiError& error, std::string allow = {});
+HttpReply error_reply(int status, std::string code, std::string message);
+
+}  // namespace domus::api

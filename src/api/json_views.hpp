@@ -1,0 +1,22 @@
+// The JSON shapes of docs/api.md: Domain, Host, Event, the events page and the error object.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <string>
+#include <vector>
+
+#include "control/controller.hpp"
+
+namespace domus::api {
+
+boost::json::object domain_json(const control::DomainView& view);
+boost::json::object host_json(const control::HostView& host);
+boost::json::object event_json(const control::Event& event);
+// {"events": [...], "last_id": N}; last_id is the last event's id, or `after` when none.
+boost::json::object events_json(const std::vector<control::Event>& events, int64_t after);
+// {"error": {"code": ..., "message": ..., "field": ...}} ("field" only when there is one).
+boost::json::object error_json(const control::ApiError& error);
+// One server-sent event: "id: 7\nevent: started\ndata: {...}\n\n".
+std::string sse_record(const control::Event& event);
+
+}  // namespace domus::api

@@ -1,0 +1,75 @@
+// State every connection of one HttpServer shares: the Controller, the options, the worker
+// pool Controller calls run on, the event fan-out, the connection count and the request log.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "api/event_hub.hpp"
+#include "api/server_options.hpp"
+#include "control/controller.hpp"
+
+namespace domus::api {
+
+struct ServerContext {
+    ServerContext(control::Controller& c, ServerOptions o)
+        : controller(c), options(std::move(o)), workers(options.worker_threads) {}
+
+    control::Controller& controller;
+    const ServerOptions options;
+    boost::asio::thread_pool workers;
+    std::shared_ptr<EventHub> hub = std::make_shared<EventHub>();
+    std::atomic<size_t> connections{0};
+
+    // Runs `work` (a blocking Controller call) on the worker pool, then `done(result)` on
+    // `executor` (the connection's strand). `work` must not throw (wrap Controller calls).
+    template <typename Executor, typename Work, typename Done>
+    void run_blocking(const Executor& executor, Work work, Done done) {
+        boost::asio::post(workers, [this, executor, work = std::move(work),
+                                    done = std::move(done)]() mutable {
+            try {  // an exception must not escape into the pool's thread
+                auto result = work();
+                boost::asio::post(executor, [done = std::move(done),
+                                             result = std::move(result)]() mutable {
+                    done(std::move(result));
+                });
+            } catch (const std::exception& e) {
+                log(std::string("worker failed: ") + e.what());
+            }
+        });
+    }
+
+    // One line on stderr when verbose: "METHOD target -> status (N ms)".
+    void log_request(std::string_view method, std::string_view target, int status,
+                     std::chrono::steady_clock::time_point started) const;
+    void log(std::string_view message) const;  // always (errors worth an operator's eye)
+};
+
+// Counts a live connection; the count drops when the slot (moved along with the socket from
+// HTTP to an event stream or console) is destroyed.
+class ConnectionSlot {
+public:
+    ConnectionSlot() = default;
+    explicit ConnectionSlot(ServerContext* ctx) : ctx_(ctx) { ++ctx_->connections; }
+    ConnectionSlot(ConnectionSlot&& o) noexcept : ctx_(std::exchange(o.ctx_, nullptr)) {}
+    ConnectionSlot& operator=(ConnectionSlot&& o) noexcept {
+        std::swap(ctx_, o.ctx_);
+        return *this;
+    }
+    ConnectionSlot(const ConnectionSlot&) = delete;
+    ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+    ~ConnectionSlot() {
+        if (ctx_) --ctx_->connections;
+    }
+
+private:
+    ServerContext* ctx_ = nullptr;
+};
+
+}  // namespace domus::api

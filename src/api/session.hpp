@@ -1,0 +1,84 @@
+// One HTTP/1.1 connection (Unix or TCP): reads requests with the size limits and deadlines of
+// ServerOptions, authenticates TCP requests, translates them, runs the Controller call on the
+// worker pool and writes the reply; keep-alive until the client closes or idles out. An
+// events request turns it into a long-poll or an SSE stream (session_events.cpp); a console
+// WebSocket upgrade hands the socket to a WsConsole. Everything runs on the connection's strand.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <array>
+#include <string>
+#include <vector>
+
+#include "api/beast.hpp"
+#include "api/http_reply.hpp"
+#include "api/routes.hpp"
+#include "api/server_context.hpp"
+
+namespace domus::api {
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+public:
+    HttpSession(ServerContext& ctx, Socket socket, bool needs_token, ConnectionSlot slot);
+    ~HttpSession();
+    void start();
+
+private:
+    // session.cpp: the request/response loop.
+    void read_request();
+    void wait_for_request();
+    void on_header(beast::error_code ec);
+    void on_read(beast::error_code ec);
+    void on_read_error(beast::error_code ec);
+    void handle();
+    void dispatch(ApiRequest request);
+    void reply(HttpReply reply, bool keep_alive);
+    void close_gracefully();
+    void drain();
+    std::string_view sv_method() const;
+    std::string_view sv_target() const;
+
+    // session_events.cpp: GET /v1/events with a wait (long-poll) or as an SSE stream.
+    void start_events(const ApiRequest& request);
+    void subscribe();
+    void unsubscribe();
+    void query_events();
+    void on_events(std::vector<control::Event> events);
+    void on_event_notify();
+    void wait_events(std::chrono::steady_clock::time_point until);
+    void write_stream(std::string data);
+    void stream_closed();
+
+    // ws_console.cpp: the console WebSocket handoff.
+    void start_console(const ApiRequest& request);
+
+    ServerContext& ctx_;
+    Stream stream_;
+    bool needs_token_;
+    ConnectionSlot slot_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    Request request_;
+    std::optional<http::response<http::string_body>> response_;
+    http::response<http::empty_body> continue_;
+    std::chrono::steady_clock::time_point started_;
+    bool keep_alive_ = false;
+
+    // Events state (long-poll and SSE).
+    asio::steady_timer timer_;
+    uint64_t hub_id_ = 0;
+    int64_t after_ = 0;
+    std::chrono::steady_clock::time_point deadline_;
+    bool event_stream_ = false;
+    bool querying_ = false;
+    bool waiting_ = false;
+    bool notified_ = false;
+    bool query_after_write_ = false;
+    bool closed_ = false;
+    std::string out_;
+    std::array<char, 256> scratch_{};
+};
+
+}  // namespace domus::api

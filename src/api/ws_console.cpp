@@ -1,0 +1,113 @@
+// The console WebSocket: the handoff from HttpSession and the two relay loops.
+#include "api/ws_console.hpp"
+
+#include <sys/socket.h>
+
+#include "api/http_reply.hpp"
+#include "api/session.hpp"
+
+namespace domus::api {
+
+void HttpSession::start_console(const ApiRequest& request) {
+    if (!websocket::is_upgrade(request_)) {
+        return reply(error_reply(400, "bad_request",
+                                 "GET /v1/domains/{name}/console/ws needs a WebSocket upgrade "
+                                 "(Connection: Upgrade, Upgrade: websocket)"),
+                     keep_alive_);
+    }
+    ctx_.run_blocking(
+        stream_.get_executor(),
+        [&ctx = ctx_, name = request.name]() -> control::ApiResult<Fd> {
+            try {
+                return ctx.controller.console_attach(name);
+            } catch (...) {
+                return control::ApiError{500, "internal", "console_attach failed", {}};
+            }
+        },
+        [self = shared_from_this()](control::ApiResult<Fd> attached) {
+            if (!attached.ok() || !attached.value().valid()) {
+                const control::ApiError e =
+                    attached.ok() ? control::ApiError{500, "internal", "no console socket", {}}
+                                  : attached.error();
+                return self->reply(error_reply(e), self->keep_alive_);
+            }
+            self->ctx_.log_request(self->sv_method(), self->sv_target(), 101, self->started_);
+            auto ws = std::make_shared<WsConsole>(self->ctx_, std::move(self->stream_),
+                                                  std::move(self->slot_),
+                                                  std::move(attached.value()));
+            ws->start(std::move(self->request_));
+        });
+}
+
+WsConsole::WsConsole(ServerContext& ctx, Stream stream, ConnectionSlot slot, Fd console)
+    : ctx_(ctx), ws_(std::move(stream)), slot_(std::move(slot)), console_(ws_.get_executor()) {
+    beast::error_code ec;
+    // The console is a connected stream socket (Controller::console_attach); a Unix-family
+    // generic socket sends with MSG_NOSIGNAL, so a vanished monitor is an error, not SIGPIPE.
+    console_.assign(Protocol(AF_UNIX, 0), console.release(), ec);
+}
+
+void WsConsole::start(Request upgrade) {
+    upgrade_ = std::move(upgrade);
+    beast::get_lowest_layer(ws_).expires_never();  // the websocket stream has its own timeouts
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = ctx_.options.request_timeout;
+    t.idle_timeout = ctx_.options.idle_timeout;  // pinged halfway; no answer at all -> closed
+    t.keep_alive_pings = true;
+    ws_.set_option(t);
+    ws_.read_message_max(ctx_.options.max_body_bytes);
+    ws_.binary(true);
+    ws_.async_accept(upgrade_, [self = shared_from_this()](beast::error_code ec) {
+        if (ec) return self->close_console();
+        self->read_console();
+        self->read_client();
+    });
+}
+
+void WsConsole::read_console() {
+    console_.async_read_some(
+        asio::buffer(from_console_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+            if (ec) {  // the guest's console went away (EOF) or we closed it
+                if (ec != asio::error::operation_aborted) {
+                    self->close_client(websocket::close_code::normal);
+                }
+                return;
+            }
+            self->ws_.async_write(asio::buffer(self->from_console_.data(), n),
+                                  [self](beast::error_code ec, size_t) {
+                                      if (ec) return self->close_console();
+                                      self->read_console();
+                                  });
+        });
+}
+
+void WsConsole::read_client() {
+    ws_.async_read(from_client_, [self = shared_from_this()](beast::error_code ec, size_t) {
+        if (ec) return self->close_console();  // closed by the client, or broken
+        asio::async_write(self->console_, self->from_client_.data(),
+                          [self](beast::error_code ec, size_t n) {
+                              self->from_client_.consume(n);
+                              if (ec) return self->close_client(websocket::close_code::going_away);
+                              self->read_client();
+                          });
+    });
+}
+
+void WsConsole::close_client(websocket::close_code code) {
+    if (closing_) return;
+    closing_ = true;
+    ws_.async_close(code, [self = shared_from_this()](beast::error_code) { self->close_console(); });
+}
+
+void WsConsole::close_console() {
+    beast::error_code ignored;
+    console_.shutdown(asio::socket_base::shutdown_both, ignored);
+    console_.close(ignored);
+    if (!closing_ && ws_.is_open()) {
+        closing_ = true;
+        ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](
+                                                            beast::error_code) {});
+    }
+}
+
+}  // namespace domus::api

@@ -1,0 +1,37 @@
+// GET /v1/domains/{name}/console/ws after the upgrade: relays a domain's console both ways.
+// Client frames (binary or text) are written to the console socket the Controller gave;
+// console output goes to the client as binary frames. Either side closing closes both.
+#pragma once
+
+#include <array>
+#include <memory>
+
+#include "api/beast.hpp"
+#include "api/server_context.hpp"
+#include "base/fd.hpp"
+
+namespace domus::api {
+
+class WsConsole : public std::enable_shared_from_this<WsConsole> {
+public:
+    WsConsole(ServerContext& ctx, Stream stream, ConnectionSlot slot, Fd console);
+    // Answers the upgrade request, then relays until either side closes.
+    void start(Request upgrade);
+
+private:
+    void read_console();
+    void read_client();
+    void close_client(websocket::close_code code);
+    void close_console();
+
+    ServerContext& ctx_;
+    websocket::stream<Stream> ws_;
+    ConnectionSlot slot_;
+    Socket console_;
+    Request upgrade_;
+    beast::flat_buffer from_client_;
+    std::array<char, 16384> from_console_{};
+    bool closing_ = false;
+};
+
+}  // namespace domus::api

@@ -1,0 +1,198 @@
+#include "cli/verbs.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "cli/console.hpp"
+#include "cli/errors.hpp"
+#include "cli/format.hpp"
+#include "control/domain_config.hpp"
+
+namespace domus::cli {
+
+namespace json = boost::json;
+
+void print_raw(const std::string& body) {
+    if (body.empty()) return;
+    std::fwrite(body.data(), 1, body.size(), stdout);
+    if (body.back() != '\n') std::fputc('\n', stdout);
+}
+
+namespace {
+
+constexpr size_t kMaxConfigBytes = 1 << 20;
+
+// The whole file, or standard input for "-".
+Result<std::string> read_config_text(const std::string& file) {
+    FILE* f = file == "-" ? stdin : std::fopen(file.c_str(), "rb");
+    if (f == nullptr) return cli_error("cannot read " + file + ": " + std::strerror(errno));
+    std::string text;
+    char buf[8192];
+    size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && text.size() <= kMaxConfigBytes) {
+        text.append(buf, n);
+    }
+    const bool failed = std::ferror(f) != 0;
+    const int err = errno;
+    if (f != stdin) std::fclose(f);
+    const std::string label = file == "-" ? "standard input" : file;
+    if (failed) return cli_error("cannot read " + label + ": " + std::strerror(err));
+    if (text.size() > kMaxConfigBytes) return cli_error(label + " is larger than 1 MiB");
+    return text;
+}
+
+int create(ApiClient& api, const Command& cmd) {
+    auto text = read_config_text(cmd.file);
+    if (!text) return report(text.error());
+    auto parsed = control::parse_config_any(*text);
+    if (!parsed.ok()) {
+        std::string where = cmd.file == "-" ? "<stdin>" : cmd.file;
+        if (parsed.error.line > 0) where += ":" + std::to_string(parsed.error.line);
+        return report(cli_error(where + ": " + parsed.error.message));
+    }
+    const std::string target = cmd.no_start ? "/v1/domains" : "/v1/domains?start=true";
+    auto body = api.call(Method::post, target, control::config_to_json(*parsed.value));
+    if (!body) return report(body.error());
+    if (cmd.json) print_raw(*body);
+    if (cmd.attach) {
+        std::fflush(stdout);
+        return attach_console(api.socket_path(), parsed.value->name);
+    }
+    return 0;
+}
+
+// A 2xx body that must be a JSON object.
+Result<json::object> parse_object(const std::string& body, const char* what) {
+    boost::system::error_code ec;
+    auto v = json::parse(body, ec);
+    if (ec || !v.is_object()) return cli_error(std::string("domusd sent a malformed ") + what);
+    return std::move(v.as_object());
+}
+
+int list(ApiClient& api, const Command& cmd) {
+    const bool one = !cmd.name.empty();
+    auto body = api.call(Method::get, one ? domain_path(cmd.name) : "/v1/domains");
+    if (!body) return report(body.error());
+    if (cmd.json) {
+        print_raw(*body);
+        return 0;
+    }
+    auto obj = parse_object(*body, one ? "domain" : "domain list");
+    if (!obj) return report(obj.error());
+    json::array rows;
+    if (one) {
+        rows.push_back(std::move(*obj));
+    } else if (const auto* domains = obj->if_contains("domains"); domains && domains->is_array()) {
+        rows = domains->as_array();
+    } else {
+        return report(cli_error("domusd sent a domain list without \"domains\""));
+    }
+    const std::string out = format_list(rows);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+}
+
+std::string state_of(const json::object& d) {
+    const auto* s = d.if_contains("state");
+    return (s != nullptr && s->is_string()) ? std::string(s->as_string()) : "";
+}
+
+// Polls the domain until it is no longer shutting down; the daemon destroys it after its
+// timeout, so the wait is bounded by that plus a margin.
+Result<json::object> wait_until_down(ApiClient& api, const std::string& name, uint32_t timeout_s) {
+    using Clock = std::chrono::steady_clock;
+    const auto limit = std::chrono::seconds(timeout_s + 10);
+    const auto deadline = Clock::now() + limit;
+    for (;;) {
+        auto body = api.call(Method::get, domain_path(name));
+        if (!body) return std::move(body).error();
+        auto d = parse_object(*body, "domain");
+        if (!d) return d;
+        if (state_of(*d) != "shutting-down") return d;
+        if (Clock::now() >= deadline) {
+            return cli_error(name + " is still shutting down after " +
+                             std::to_string(limit.count()) + " s");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+}
+
+int shutdown(ApiClient& api, const Command& cmd) {
+    std::string target = domain_path(cmd.name, "/shutdown");
+    if (cmd.timeout_s) target += "?timeout=" + std::to_string(*cmd.timeout_s);
+    auto body = api.call(Method::post, target);
+    if (!body) return report(body.error());
+    if (!cmd.wait) {
+        if (cmd.json) print_raw(*body);
+        return 0;
+    }
+    auto d = wait_until_down(api, cmd.name, cmd.timeout_s.value_or(30));
+    if (!d) return report(d.error());
+    if (cmd.json) print_raw(json::serialize(*d));
+    if (state_of(*d) == "crashed") {
+        std::string why;
+        if (const auto* e = d->if_contains("last_exit"); e && e->is_object()) {
+            if (const auto* detail = e->as_object().if_contains("detail");
+                detail && detail->is_string() && !detail->as_string().empty()) {
+                why = ": " + std::string(detail->as_string());
+            }
+        }
+        return report(cli_error(cmd.name + " crashed while shutting down" + why));
+    }
+    return 0;
+}
+
+int config(ApiClient& api, const Command& cmd) {
+    auto body = api.call(Method::get, domain_path(cmd.name));
+    if (!body) return report(body.error());
+    auto d = parse_object(*body, "domain");
+    if (!d) return report(d.error());
+    const std::string out = cmd.json ? format_config_json(*d) + "\n" : format_config_xl(*d);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+}
+
+// start, pause, unpause, reboot, destroy, delete: one request, silent on success.
+int action(ApiClient& api, const Command& cmd, Method method, const char* suffix) {
+    auto body = api.call(method, domain_path(cmd.name, suffix));
+    if (!body) return report(body.error());
+    if (cmd.json) print_raw(*body);
+    return 0;
+}
+
+}  // namespace
+
+int run_domain_verb(ApiClient& api, const Command& cmd) {
+    switch (cmd.verb) {
+        case Verb::create:
+            return create(api, cmd);
+        case Verb::list:
+            return list(api, cmd);
+        case Verb::start:
+            return action(api, cmd, Method::post, "/start");
+        case Verb::pause:
+            return action(api, cmd, Method::post, "/pause");
+        case Verb::unpause:
+            return action(api, cmd, Method::post, "/unpause");
+        case Verb::shutdown:
+            return shutdown(api, cmd);
+        case Verb::reboot:
+            return action(api, cmd, Method::post, "/reboot");
+        case Verb::destroy:
+            return action(api, cmd, Method::post, "/destroy");
+        case Verb::remove:
+            return action(api, cmd, Method::del, "");
+        case Verb::config:
+            return config(api, cmd);
+        default:
+            break;
+    }
+    return report(cli_error("this verb does not talk to domusd"));
+}
+
+}  // namespace domus::cli

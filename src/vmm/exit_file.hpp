@@ -1,0 +1,31 @@
+// `<run-dir>/<id>.exit`: how a domus-vmm ended, written just before it exits (tmp + rename, so
+// a reader sees the whole file or none) as one JSON object:
+//   {"reason": "poweroff|reboot|crash|triple_fault|vcpu_error|destroyed", "code": N,
+//    "detail": "..."}
+// No exit file after the process is gone means the monitor died (killed, crashed).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+#include "control/domain_state.hpp"
+
+namespace domus::vmm {
+
+inline constexpr size_t kMaxExitFileBytes = 64 * 1024;
+
+// True for the reasons a domus-vmm writes (not "monitor_died", which only the daemon infers).
+bool is_exit_reason(std::string_view reason);
+
+// Pure. format: one line, '\n' included. parse: "reason" (a known one) and "code" (an integer)
+// are required, "detail" (a string) is optional; other fields are ignored.
+std::string format_exit_info(const control::ExitInfo& info);
+Result<control::ExitInfo> parse_exit_info(std::string_view text);
+
+// Writes `path` atomically: `path`.tmp, fsync, rename.
+Status write_exit_file(const std::string& path, const control::ExitInfo& info);
+// Errc::not_found when there is no such file (the monitor died or has not exited).
+Result<control::ExitInfo> read_exit_file(const std::string& path);
+
+}  // namespace domus::vmm

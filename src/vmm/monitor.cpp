@@ -1,0 +1,232 @@
+#include "vmm/monitor.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "base/fd.hpp"
+#include "boot/elf_loader.hpp"
+#include "vmm/control_server.hpp"
+#include "vmm/embedded_guest.hpp"
+#include "vmm/exit_file.hpp"
+#include "vmm/run_domain.hpp"
+#include "vmm/unix_socket.hpp"
+#include "vmm/vm_builder.hpp"
+
+namespace domus::vmm {
+
+namespace {
+
+constexpr uint64_t kMaxKernelBytes = 256ull << 20;
+
+std::string errno_text() {
+    return std::strerror(errno);
+}
+
+// Removes the control socket file on every way out of start-up.
+class SocketFile {
+  public:
+    explicit SocketFile(std::string path) : path_(std::move(path)) {}
+    ~SocketFile() { remove(); }
+    SocketFile(const SocketFile&) = delete;
+    SocketFile& operator=(const SocketFile&) = delete;
+    // Once: a later monitor of the same domain may already own the path after we are done.
+    void remove() {
+        if (!path_.empty()) ::unlink(path_.c_str());
+        path_.clear();
+    }
+
+  private:
+    std::string path_;
+};
+
+void write_stdout(const std::string& line) {
+    size_t off = 0;
+    while (off < line.size()) {
+        const ssize_t n = ::write(STDOUT_FILENO, line.data() + off, line.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;  // nobody listens any more: the monitor runs on regardless
+        off += static_cast<size_t>(n);
+    }
+}
+
+// The handshake is the only thing ever written to stdout; afterwards fd 1 is /dev/null, so a
+// daemon that went away cannot make a later write fail or raise SIGPIPE.
+void close_stdout() {
+    Fd null(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+    if (null.valid()) ::dup2(null.get(), STDOUT_FILENO);
+}
+
+// SIGINT/SIGTERM through a signalfd, blocked before any vCPU thread exists so that every
+// thread inherits the mask. SIGPIPE and SIGHUP are ignored: the monitor outlives its starter.
+Result<Fd> setup_signals() {
+    ::signal(SIGPIPE, SIG_IGN);
+    ::signal(SIGHUP, SIG_IGN);
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    if (::pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0) {
+        return make_error(Errc::resource, "cannot block SIGINT/SIGTERM");
+    }
+    Fd fd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!fd.valid()) return make_error(Errc::resource, "signalfd: " + errno_text());
+    return fd;
+}
+
+Status check_run_dir(const std::string& dir) {
+    struct stat st {};
+    if (dir.empty() || ::stat(dir.c_str(), &st) != 0) {
+        return make_error(Errc::not_found, "run directory '" + dir + "': " + errno_text());
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        return make_error(Errc::invalid_argument, "run directory '" + dir + "' is not a directory");
+    }
+    return {};
+}
+
+Status add_to_epoll(int epfd, int fd) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    if (::epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        return make_error(Errc::resource, "epoll_ctl: " + errno_text());
+    }
+    return {};
+}
+
+// Serves the control socket until a signal (returns its number), the domain's outcome, or a
+// destroy request (both return 0).
+int event_loop(int epfd, int sigfd, Domain& domain, ControlServer& server) {
+    epoll_event events[16];
+    for (;;) {
+        const int n = ::epoll_wait(epfd, events, 16, -1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            std::fprintf(stderr, "domus-vmm: epoll_wait: %s; destroying the domain\n",
+                         errno_text().c_str());
+            return 0;
+        }
+        for (int i = 0; i < n; ++i) {
+            const int fd = events[i].data.fd;
+            if (fd == sigfd) {
+                signalfd_siginfo si{};
+                if (::read(sigfd, &si, sizeof si) == sizeof si)
+                    return static_cast<int>(si.ssi_signo);
+            } else if (fd == domain.outcome_fd()) {
+                return 0;
+            } else if (server.owns(fd)) {
+                server.on_event(fd, events[i].events);
+            }
+        }
+        if (server.destroy_requested()) return 0;
+    }
+}
+
+control::ExitInfo exit_info_of(const Outcome& outcome, int signo, bool destroy_requested) {
+    control::ExitInfo info{reason_name(outcome.reason), outcome.code, outcome.detail};
+    if (outcome.reason == StopReason::destroyed) {
+        info.code = 0;
+        if (signo != 0) {
+            info.detail = std::string("destroyed by ") + (signo == SIGINT ? "SIGINT" : "SIGTERM");
+        } else if (destroy_requested) {
+            info.detail = "destroyed by a destroy request";
+        }
+    }
+    return info;
+}
+
+int exit_status_of(const Outcome& outcome, int signo) {
+    if (outcome.reason != StopReason::destroyed) return exit_code_for(outcome);
+    return signo == SIGINT ? kExitSigint : kExitSigterm;
+}
+
+}  // namespace
+
+MonitorPaths monitor_paths(const std::string& run_dir, uint32_t domain_id) {
+    std::string base = run_dir;
+    if (!base.empty() && base.back() != '/') base += '/';
+    base += std::to_string(domain_id);
+    return MonitorPaths{base + ".ctl", base + ".console.log", base + ".exit"};
+}
+
+int monitor_startup_failure(const std::string& message) {
+    std::fprintf(stderr, "domus-vmm: error: %s\n", message.c_str());
+    write_stdout(format_handshake_error(message));
+    return kExitError;
+}
+
+int run_monitor(const MonitorOptions& options) {
+    const VmConfig& config = options.config;
+    auto sigfd = setup_signals();
+    if (!sigfd) return monitor_startup_failure(sigfd.error().message);
+    if (auto st = check_run_dir(options.run_dir); !st) {
+        return monitor_startup_failure(st.error().message);
+    }
+    const MonitorPaths paths = monitor_paths(options.run_dir, config.domain_id);
+    ::unlink(paths.exit_file.c_str());  // from an earlier run: it must not describe this one
+    ::unlink((paths.exit_file + ".tmp").c_str());
+
+    std::vector<uint8_t> file;
+    std::span<const uint8_t> kernel = embedded_guest();
+    if (!config.kernel_path.empty()) {
+        auto bytes = read_file(config.kernel_path, kMaxKernelBytes);
+        if (!bytes) return monitor_startup_failure(bytes.error().message);
+        file = std::move(bytes.value());
+        kernel = file;
+    }
+    Fd console_log(
+        ::open(paths.console_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+    if (!console_log.valid()) {
+        return monitor_startup_failure("cannot open console log " + paths.console_log + ": " +
+                                       errno_text());
+    }
+    auto listener = unix_listen(paths.ctl);
+    if (!listener) return monitor_startup_failure(listener.error().message);
+    SocketFile socket_file(paths.ctl);
+
+    auto domain = build_domain(config, kernel, console_log.get());
+    if (!domain) return monitor_startup_failure(domain.error().message);
+    Fd epfd(::epoll_create1(EPOLL_CLOEXEC));
+    if (!epfd.valid()) return monitor_startup_failure("epoll_create1: " + errno_text());
+    ControlServer server(**domain, std::move(*listener), epfd.get(), config.memory_mib);
+    if (auto st = server.start(); !st) return monitor_startup_failure(st.error().message);
+    if (auto st = add_to_epoll(epfd.get(), sigfd->get()); !st) {
+        return monitor_startup_failure(st.error().message);
+    }
+    if (auto st = add_to_epoll(epfd.get(), (*domain)->outcome_fd()); !st) {
+        return monitor_startup_failure(st.error().message);
+    }
+    if (auto st = (*domain)->start(); !st) return monitor_startup_failure(st.error().message);
+
+    write_stdout(format_handshake_ok(::getpid()));
+    close_stdout();
+    std::fprintf(stderr, "domus-vmm: domain %u (%s) running, pid %d, control socket %s\n",
+                 config.domain_id, config.name.c_str(), static_cast<int>(::getpid()),
+                 paths.ctl.c_str());
+
+    const int signo = event_loop(epfd.get(), sigfd->get(), **domain, server);
+    (*domain)->stop();
+    (*domain)->join();
+    server.close_all();  // after join: no vCPU writes to a client fd any more
+    const Outcome outcome = (*domain)->outcome();
+    const control::ExitInfo info = exit_info_of(outcome, signo, server.destroy_requested());
+    std::fprintf(stderr, "domus-vmm: domain %u ended: %s (code %lld) %s\n", config.domain_id,
+                 info.reason.c_str(), static_cast<long long>(info.code), info.detail.c_str());
+    domain->reset();
+    socket_file.remove();
+    if (auto st = write_exit_file(paths.exit_file, info); !st) {
+        std::fprintf(stderr, "domus-vmm: %s\n", st.error().message.c_str());
+    }
+    return exit_status_of(outcome, signo);
+}
+
+}  // namespace domus::vmm

@@ -1,0 +1,35 @@
+// domus-vmm: one monitor process per running domain, driven over its control socket
+// (control_server.hpp). Files in the run directory, named by the domain id:
+//   <id>.ctl          the control socket (mode 0600), removed on exit
+//   <id>.console.log  guest console output, appended
+//   <id>.exit         how it ended (exit_file.hpp), written atomically just before exit; a
+//                     stale one is removed at start, so its presence always means this run
+// The handshake on stdout is one line, then stdout is closed (control_protocol.hpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "vmm/vm_config.hpp"
+
+namespace domus::vmm {
+
+struct MonitorOptions {
+    VmConfig config;  // name, domain_id, memory, vcpus, kernel, cmdline (console_path unused)
+    std::string run_dir;
+};
+
+struct MonitorPaths {
+    std::string ctl, console_log, exit_file;
+};
+MonitorPaths monitor_paths(const std::string& run_dir, uint32_t domain_id);
+
+// Returns the process exit status: as `domus run` (run_domain.hpp ExitCode): 0 poweroff,
+// 1 error before the handshake, 2 guest crash, 3 triple fault / vCPU error, 4 reboot,
+// 130/143 destroyed by SIGINT/SIGTERM; a `destroy` request also exits 143.
+int run_monitor(const MonitorOptions& options);
+
+// Prints {"ok":false,"error":message} on stdout and the message on stderr; returns 1.
+int monitor_startup_failure(const std::string& message);
+
+}  // namespace domus::vmm

@@ -1,0 +1,59 @@
+// `domus-vmm`: the monitor of one domain, started by domusd (see monitor.hpp).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+
+#include "vmm/monitor.hpp"
+
+namespace {
+
+// fds 0-2 must exist before anything else is opened, or a socket could become "stdout".
+void ensure_std_fds() {
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) < 0) {
+            const int null = ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+            if (null >= 0 && null != fd) {
+                ::dup2(null, fd);
+                ::close(null);
+            }
+        }
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    ensure_std_fds();
+    CLI::App app{"domus-vmm: the monitor process of one Domus domain (started by domusd)"};
+    domus::vmm::MonitorOptions options;
+    auto& c = options.config;
+    app.add_option("--name", c.name, "Domain name")->required();
+    app.add_option("--id", c.domain_id, "Domain id (> 0): names the files in the run directory")
+        ->required();
+    app.add_option("--memory", c.memory_mib, "Guest RAM in MiB")->capture_default_str();
+    app.add_option("--vcpus", c.vcpus, "Number of vCPUs")->capture_default_str();
+    app.add_option("--kernel", c.kernel_path, "Guest kernel ELF (default: embedded guest)");
+    app.add_option("--cmdline", c.cmdline, "Guest command line");
+    app.add_option("--run-dir", options.run_dir,
+                   "Directory for <id>.ctl, <id>.console.log and <id>.exit")
+        ->required();
+    app.footer(
+        "Prints one line on stdout, then closes it: {\"ok\":true,\"pid\":N} once the domain runs,\n"
+        "or {\"ok\":false,\"error\":\"...\"} and exit status 1. Control: newline-delimited JSON "
+        "on\n"
+        "<run-dir>/<id>.ctl. Exit status as `domus run`.");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        return domus::vmm::monitor_startup_failure(e.what());
+    }
+    if (c.domain_id == 0) return domus::vmm::monitor_startup_failure("--id 0 is Domain-0's");
+    return domus::vmm::run_monitor(options);
+}

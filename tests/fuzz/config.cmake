@@ -1,0 +1,64 @@
+# fuzz_config_json / fuzz_config_xl: the domain configuration parsers (src/control/domain_config*)
+# on arbitrary text, checked by fuzz_config_check.cpp. Included by tests/fuzz/CMakeLists.txt.
+# Boost.JSON is compiled from its headers (fuzz_config_boost_json.cpp), instrumented like the
+# rest, instead of linking the g++-built system library.
+find_package(Boost 1.81 REQUIRED)
+file(GLOB CONFIG_FUZZ_PARSER_SOURCES CONFIGURE_DEPENDS
+     ${CMAKE_SOURCE_DIR}/src/control/domain_config*.cpp)
+set(CONFIG_FUZZ_SOURCES ${CONFIG_FUZZ_PARSER_SOURCES}
+    ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_config_check.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_config_boost_json.cpp)
+
+domus_fuzz_target(fuzz_config_json
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_config_json.cpp ${CONFIG_FUZZ_SOURCES})
+domus_fuzz_target(fuzz_config_xl
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_config_xl.cpp ${CONFIG_FUZZ_SOURCES})
+foreach(target fuzz_config_json fuzz_config_xl)
+  target_link_libraries(${target} PRIVATE Boost::headers)
+endforeach()
+
+# Seed corpora, written once at configure time (the fuzzer adds its own files next to them).
+function(config_fuzz_seed target name content)
+  set(file ${CMAKE_CURRENT_BINARY_DIR}/${target}_corpus/${name})
+  if(NOT EXISTS ${file})
+    file(WRITE ${file} "${content}")
+  endif()
+endfunction()
+config_fuzz_seed(fuzz_config_json minimal [=[{"name":"web1"}]=])
+config_fuzz_seed(fuzz_config_json full [=[{"name":"web1","memory":128,"vcpus":2,"kernel":"/srv/k.elf","cmdline":"a \"b\" \u00e9","on_poweroff":"preserve","on_reboot":"destroy","on_crash":"restart"}]=])
+config_fuzz_seed(fuzz_config_json types [=[{"name":"a","kernel":null,"memory":-1,"vcpus":1e3,"disk":[{"x":[1]}]}]=])
+config_fuzz_seed(fuzz_config_json patch [=[{"memory":256,"on_crash":"coredump-restart"}]=])
+config_fuzz_seed(fuzz_config_json patch_kernel [=[{"kernel":null}]=])
+config_fuzz_seed(fuzz_config_json dup [=[{"name":"Domain-0","name":"x","memory":18446744073709551616}]=])
+config_fuzz_seed(fuzz_config_xl realistic [=[# xl.cfg
+name = "web-01.example"
+kernel = '/var/lib/domus/kernels/web.elf'
+extra = "console=hvc0 \"q\" \x41\101\t"
+memory = 0x200     # MiB
+vcpus = 2
+on_poweroff = 'destroy'; on_reboot = 'restart'
+on_crash    = 'preserve'
+]=])
+config_fuzz_seed(fuzz_config_xl lists [=[name='a';memory=64;vcpus=1;cmdline='x'
+disk = [ 'phy:/dev/vg0/a,xvda,w',
+         'file:/srv/iso,xvdc:cdrom,r',   # a CD
+       ]
+vif = [ 'bridge=xenbr0', ]
+]=])
+config_fuzz_seed(fuzz_config_xl errors [=[name = "a"
+memory = [[1]]
+memory += 010
+on_crash = "rename-restart"
+device_model_version = "qemu-xen"
+]=])
+
+# Dictionaries for manual runs (`fuzz_config_json -dict=fuzz_config_json.dict ...`).
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/fuzz_config_json.dict
+     "\"{\"\n\"}\"\n\"[\"\n\"]\"\n\":\"\n\",\"\n\"null\"\n\"true\"\n\"-1\"\n\"1e3\"\n\"0.5\"\n"
+     "\"\\\"name\\\"\"\n\"\\\"memory\\\"\"\n\"\\\"vcpus\\\"\"\n\"\\\"kernel\\\"\"\n"
+     "\"\\\"cmdline\\\"\"\n\"\\\"on_poweroff\\\"\"\n\"\\\"on_reboot\\\"\"\n\"\\\"on_crash\\\"\"\n"
+     "\"\\\"destroy\\\"\"\n\"\\\"restart\\\"\"\n\"\\\"preserve\\\"\"\n\"\\\\u0000\"\n\"\\\\ud800\"\n")
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/fuzz_config_xl.dict
+     "\"=\"\n\";\"\n\"#\"\n\"[\"\n\"]\"\n\",\"\n\"\\\"\"\n\"'\"\n\"0x\"\n\"-\"\n\"\\\\x\"\n\"\\\\0\"\n"
+     "\"name\"\n\"memory\"\n\"vcpus\"\n\"kernel\"\n\"cmdline\"\n\"extra\"\n\"on_poweroff\"\n"
+     "\"on_reboot\"\n\"on_crash\"\n\"disk\"\n\"'destroy'\"\n\"'restart'\"\n\"'preserve'\"\n")

@@ -1,0 +1,55 @@
+// An in-memory Controller for the API's unit tests only: domains in a map, events in a vector,
+// console_attach hands out one end of a socketpair and keeps the other for the test.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "control/controller.hpp"
+
+namespace domus::api::test {
+
+class FakeController : public control::Controller {
+public:
+    std::vector<control::DomainView> list_domains() override;
+    control::ApiResult<control::DomainView> get_domain(const std::string& name) override;
+    control::ApiResult<control::DomainView> create_domain(const control::DomainConfig& config,
+                                                          bool start) override;
+    control::ApiResult<control::DomainView> patch_domain(
+        const std::string& name, const control::DomainConfigPatch& patch) override;
+    control::ApiResult<control::Empty> delete_domain(const std::string& name) override;
+    control::ApiResult<control::DomainView> act(const std::string& name, control::Action action,
+                                                const control::ActionOptions& options) override;
+    control::ApiResult<std::string> console_tail(const std::string& name, size_t lines) override;
+    control::ApiResult<Fd> console_attach(const std::string& name) override;
+    control::HostView host() override;
+    std::vector<control::Event> events_after(int64_t after_id, size_t limit) override;
+    void subscribe_events(std::function<void(const control::Event&)> callback) override;
+    std::string metrics() override;
+
+    // Test controls.
+    void add_event(const std::string& domain, const std::string& type);
+    int64_t last_event_id();
+    Fd take_console_peer();  // the test's end of the last console_attach
+    std::atomic<bool> throw_on_list{false};
+    std::atomic<int> list_calls{0};
+    control::ActionOptions last_options;
+    size_t last_tail = 0;
+
+private:
+    control::DomainView* find(const std::string& name);
+    void add_event_locked(const std::string& domain, const std::string& type);
+
+    std::mutex mutex_;
+    std::map<std::string, control::DomainView> domains_;
+    int64_t next_id_ = 1;
+    std::vector<control::Event> events_;
+    std::vector<std::function<void(const control::Event&)>> subscribers_;
+    Fd console_peer_;
+};
+
+}  // namespace domus::api::test

@@ -1,0 +1,104 @@
+// The JSON shapes of docs/api.md, byte for byte.
+#include <gtest/gtest.h>
+
+#include <boost/json/serialize.hpp>
+
+#include "api/json_views.hpp"
+
+namespace domus::api {
+namespace {
+
+using boost::json::serialize;
+
+control::DomainView web1() {
+    control::DomainView v;
+    auto& r = v.record;
+    r.id = 3;
+    r.config.name = "web1";
+    r.config.cmdline = "service";
+    r.state = control::DomainState::running;
+    r.pid = 12345;
+    r.created_at = r.updated_at = r.started_at = 1796000000000;
+    r.last_exit = control::ExitInfo{"crash", 6, "guest reported a crash"};
+    v.vcpu_time_ns = 1200000;
+    v.exits = 42;
+    v.hypercalls = 40;
+    v.resident_kib = 2100;
+    return v;
+}
+
+TEST(JsonViews, DomainAsDocumented) {
+    EXPECT_EQ(serialize(domain_json(web1())),
+              R"({"name":"web1","id":3,"state":"running","memory":64,"vcpus":1,"kernel":null,)"
+              R"("cmdline":"service","on_poweroff":"destroy","on_reboot":"restart",)"
+              R"("on_crash":"destroy","pid":12345,"created_at":1796000000000,)"
+              R"("updated_at":1796000000000,"started_at":1796000000000,)"
+              R"("last_exit":{"reason":"crash","code":6,"detail":"guest reported a crash"},)"
+              R"("restarts":0,"stats":{"vcpu_time_ns":1200000,"exits":42,"hypercalls":40,)"
+              R"("resident_kib":2100}})");
+}
+
+TEST(JsonViews, DomainKernelLastExitAndStates) {
+    control::DomainView v = web1();
+    v.record.config.kernel = "/boot/guest.elf";
+    v.record.last_exit.reset();
+    v.record.state = control::DomainState::shutting_down;
+    const auto o = domain_json(v);
+    EXPECT_EQ(o.at("kernel").as_string(), "/boot/guest.elf");
+    EXPECT_TRUE(o.at("last_exit").is_null());
+    EXPECT_EQ(o.at("state").as_string(), "shutting-down");
+}
+
+TEST(JsonViews, Domain0IsAnOrdinaryDomainObject) {
+    control::DomainView v;
+    v.is_domain0 = true;
+    v.record.config.name = "Domain-0";
+    v.record.config.memory = 24000;
+    v.record.config.vcpus = 2;
+    v.record.state = control::DomainState::running;
+    const auto o = domain_json(v);
+    EXPECT_EQ(o.at("name").as_string(), "Domain-0");
+    EXPECT_EQ(o.at("id").as_int64(), 0);
+    EXPECT_EQ(o.at("memory").as_uint64(), 24000u);
+    EXPECT_EQ(o.size(), domain_json(web1()).size());
+}
+
+TEST(JsonViews, HostAsDocumented) {
+    control::HostView h{"PVM", 2, 24000, 20000, 128, 64, 3, 2, "0.2.0"};
+    EXPECT_EQ(serialize(host_json(h)),
+              R"({"backend":"PVM","cpus":2,"memory_total_mib":24000,)"
+              R"("memory_available_mib":20000,"memory_assigned_mib":128,)"
+              R"("max_vcpus_per_domain":64,"domains_total":3,"domains_running":2,)"
+              R"("version":"0.2.0"})");
+}
+
+TEST(JsonViews, EventsAndLastId) {
+    const control::Event e{7, 1796000000000, "web1", "started", ""};
+    EXPECT_EQ(serialize(event_json(e)),
+              R"({"id":7,"time":1796000000000,"domain":"web1","type":"started","detail":""})");
+    EXPECT_EQ(serialize(events_json({e}, 3)),
+              R"({"events":[{"id":7,"time":1796000000000,"domain":"web1","type":"started",)"
+              R"("detail":""}],"last_id":7})");
+    EXPECT_EQ(serialize(events_json({}, 12)), R"({"events":[],"last_id":12})");
+}
+
+TEST(JsonViews, ErrorObject) {
+    EXPECT_EQ(serialize(error_json({400, "invalid_field", "memory 0 MiB is too small", "memory"})),
+              R"({"error":{"code":"invalid_field","message":"memory 0 MiB is too small",)"
+              R"("field":"memory"}})");
+    EXPECT_EQ(serialize(error_json({404, "not_found", "no route", ""})),
+              R"({"error":{"code":"not_found","message":"no route"}})");
+}
+
+TEST(JsonViews, SseRecord) {
+    const control::Event e{7, 5, "web1", "started", "line\nbreak"};
+    EXPECT_EQ(sse_record(e),
+              "id: 7\nevent: started\ndata: "
+              R"({"id":7,"time":5,"domain":"web1","type":"started","detail":"line\nbreak"})"
+              "\n\n");
+    const control::Event odd{8, 5, "", "a\nb", ""};
+    EXPECT_NE(sse_record(odd).find("event: a b\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace domus::api

@@ -1,0 +1,142 @@
+// The API token, the domusd config file, listen addresses and the Unix listener.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "api/api_token.hpp"
+#include "api/daemon_config.hpp"
+#include "api/listen_sockets.hpp"
+#include "temp_dir.hpp"
+
+namespace domus::api {
+namespace {
+
+TEST(ApiToken, CreatedOnceWithMode0600ThenReused) {
+    test::TempDir dir;
+    const std::string state = dir.file("state");  // created on demand
+    auto first = load_or_create_token(state);
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_EQ(first->size(), kTokenHexChars);
+    EXPECT_EQ(first->find_first_not_of("0123456789abcdef"), std::string::npos);
+    struct stat st{};
+    ASSERT_EQ(::stat((state + "/api.token").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    auto second = load_or_create_token(state);
+    ASSERT_TRUE(second);
+    EXPECT_EQ(*first, *second);
+    test::TempDir other;
+    EXPECT_NE(*load_or_create_token(other.path()), *first);
+}
+
+TEST(ApiToken, MalformedFileIsAnError) {
+    test::TempDir dir;
+    std::ofstream(dir.file("api.token")) << "short\n";
+    auto token = load_or_create_token(dir.path());
+    ASSERT_FALSE(token);
+    EXPECT_NE(token.error().message.find("api.token"), std::string::npos);
+}
+
+TEST(ApiToken, BearerHeaderAndComparison) {
+    EXPECT_EQ(bearer_token("Bearer abc"), "abc");
+    EXPECT_EQ(bearer_token("bearer  abc "), "abc");
+    EXPECT_EQ(bearer_token("Basic abc"), "");
+    EXPECT_EQ(bearer_token("Bearer"), "");
+    EXPECT_EQ(bearer_token(""), "");
+    EXPECT_TRUE(token_equal("abcd", "abcd"));
+    EXPECT_FALSE(token_equal("abcd", "abce"));
+    EXPECT_FALSE(token_equal("abcd", "abc"));
+    EXPECT_FALSE(token_equal("", ""));
+}
+
+TEST(DaemonConfig, KeysValuesAndComments) {
+    DaemonConfig c;
+    const auto st = apply_config_text(
+        "# domusd\n\nsocket = /tmp/x.sock\nstate_dir = \"/srv/domus\"\nlisten=127.0.0.1:8080\n"
+        "vmm = /opt/domus-vmm\nverbose = true\nmax_body_bytes = 1024\n"
+        "max-connections = 10\nrequest_timeout_ms = 500\nworker_threads = 8\n",
+        c);
+    ASSERT_TRUE(st) << st.error().message;
+    EXPECT_EQ(c.socket, "/tmp/x.sock");
+    EXPECT_EQ(c.state_dir, "/srv/domus");
+    EXPECT_EQ(c.listen, "127.0.0.1:8080");
+    EXPECT_EQ(c.vmm, "/opt/domus-vmm");
+    EXPECT_TRUE(c.server.verbose);
+    EXPECT_EQ(c.server.max_body_bytes, 1024u);
+    EXPECT_EQ(c.server.max_connections, 10u);
+    EXPECT_EQ(c.server.request_timeout, std::chrono::milliseconds(500));
+    EXPECT_EQ(c.server.worker_threads, 8u);
+}
+
+TEST(DaemonConfig, RejectsUnknownKeysAndBadValuesByName) {
+    DaemonConfig c;
+    auto st = apply_config_text("socket = /x\ncolour = blue\n", c);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().message.rfind("line 2: unknown key \"colour\"", 0), 0u)
+        << st.error().message;
+    st = apply_config_text("max_body_bytes = lots\n", c);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().message,
+              "line 1: max-body-bytes must be an integer between 1 and 1073741824 (got \"lots\")");
+    EXPECT_FALSE(apply_config_text("verbose = yes\n", c));
+    EXPECT_FALSE(apply_config_text("just words\n", c));
+    EXPECT_FALSE(apply_config_text("= value\n", c));
+    EXPECT_FALSE(apply_config_text("io_threads = 0\n", c));
+}
+
+TEST(DaemonConfig, FileErrorsNameThePath) {
+    test::TempDir dir;
+    DaemonConfig c;
+    auto st = apply_config_file(dir.file("missing.conf"), c);
+    ASSERT_FALSE(st);
+    EXPECT_NE(st.error().message.find("missing.conf"), std::string::npos);
+    std::ofstream(dir.file("bad.conf")) << "nope = 1\n";
+    st = apply_config_file(dir.file("bad.conf"), c);
+    ASSERT_FALSE(st);
+    EXPECT_NE(st.error().message.find("bad.conf: line 1"), std::string::npos);
+}
+
+TEST(ListenAddress, Parses) {
+    auto a = parse_listen_address("127.0.0.1:8080");
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->host, "127.0.0.1");
+    EXPECT_EQ(a->port, 8080);
+    a = parse_listen_address("[::1]:0");
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->host, "::1");
+    EXPECT_EQ(a->port, 0);
+    for (const char* bad : {"", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "localhost:80",
+                            "::1:80", "1.2.3.4:8x", "[::1]:-1"}) {
+        EXPECT_FALSE(parse_listen_address(bad)) << bad;
+    }
+}
+
+TEST(UnixListener, CreatesParentSetsModeAndReplacesOnlyStaleSockets) {
+    test::TempDir dir;
+    const std::string path = dir.file("run/domus/d.sock");
+    {
+        auto fd = open_unix_listener(path);
+        ASSERT_TRUE(fd) << fd.error().message;
+        struct stat st{};
+        ASSERT_EQ(::stat(path.c_str(), &st), 0);
+        EXPECT_TRUE(S_ISSOCK(st.st_mode));
+        EXPECT_EQ(st.st_mode & 0777, 0660u);
+        // Someone answers on it: not replaced.
+        auto second = open_unix_listener(path);
+        ASSERT_FALSE(second);
+        EXPECT_NE(second.error().message.find("another server"), std::string::npos);
+    }
+    // The listener is gone but its file stays: stale, replaced.
+    auto again = open_unix_listener(path);
+    EXPECT_TRUE(again) << again.error().message;
+
+    std::ofstream(dir.file("plain")) << "x";
+    EXPECT_FALSE(open_unix_listener(dir.file("plain")));
+    EXPECT_FALSE(open_unix_listener(dir.file(std::string(200, 'x'))));
+}
+
+}  // namespace
+}  // namespace domus::api

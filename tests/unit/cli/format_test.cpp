@@ -1,0 +1,118 @@
+// What `domus list`, `events`, `config` and `info` print: exact, stable text.
+#include "cli/format.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+namespace domus::cli {
+namespace {
+
+namespace json = boost::json;
+
+json::object obj(const char* text) {
+    return json::parse(text).as_object();
+}
+
+TEST(ListFormat, HeaderIsExactlyXls) {
+    EXPECT_STREQ(kListHeader,
+                 "Name                                        ID   Mem VCPUs\tState\tTime(s)");
+}
+
+TEST(ListFormat, RowsAlignLikeXl) {
+    auto d0 = obj(R"({"name":"Domain-0","id":0,"state":"running","memory":24000,"vcpus":2,
+                     "stats":{"vcpu_time_ns":12345000000}})");
+    // xl: "%-40s %5d %5lu %5d     <6 state chars>  %8.1f"; our state word is padded to 7.
+    EXPECT_EQ(format_list_row(d0),
+              "Domain-0                                     0 24000     2     running     12.3");
+    auto web = obj(R"({"name":"web1","id":3,"state":"paused","memory":64,"vcpus":1,
+                      "stats":{"vcpu_time_ns":1200000}})");
+    EXPECT_EQ(format_list_row(web),
+              "web1                                         3    64     1     paused       0.0");
+    // Time(s) ends in the same column as the header's "Time(s)" on an 8-column tab terminal.
+    EXPECT_EQ(format_list_row(web).size(), 79u);
+}
+
+TEST(ListFormat, TimeHasOneDecimalRounded) {
+    auto d = obj(R"({"name":"a","id":1,"state":"running","memory":4,"vcpus":1,
+                    "stats":{"vcpu_time_ns":1960000000}})");
+    EXPECT_NE(format_list_row(d).find("     2.0"), std::string::npos) << format_list_row(d);
+}
+
+TEST(ListFormat, StoppedDomainWithoutIdOrStats) {
+    auto d = obj(R"({"name":"db","id":null,"state":"stopped","memory":128,"vcpus":4,
+                    "stats":null})");
+    EXPECT_EQ(format_list_row(d),
+              "db                                           -   128     4     stopped      0.0");
+}
+
+TEST(ListFormat, LongStateWordPushesOnlyItsRow) {
+    auto d = obj(R"({"name":"x","id":7,"state":"shutting-down","memory":64,"vcpus":1})");
+    EXPECT_EQ(
+        format_list_row(d),
+        "x                                            7    64     1     shutting-down      0.0");
+}
+
+TEST(ListFormat, MissingAndMistypedFieldsPrintDash) {
+    auto d = obj(R"({"name":5,"memory":"lots"})");
+    EXPECT_EQ(format_list_row(d),
+              "-                                            -     -     -     -            0.0");
+}
+
+TEST(ListFormat, WholeTable) {
+    auto domains = json::parse(R"([{"name":"Domain-0","id":0,"state":"running","memory":1024,
+        "vcpus":2},{"name":"web1","id":3,"state":"crashed","memory":64,"vcpus":1},7])")
+                       .as_array();
+    const std::string out = format_list(domains);
+    EXPECT_EQ(out,
+              std::string(kListHeader) + "\n" +
+                  "Domain-0                                     0  1024     2     running      "
+                  "0.0\n"
+                  "web1                                         3    64     1     crashed      "
+                  "0.0\n");
+}
+
+TEST(TimeFormat, Iso8601Utc) {
+    EXPECT_EQ(format_iso8601(0), "1970-01-01T00:00:00.000Z");
+    EXPECT_EQ(format_iso8601(1796000000123), "2026-11-30T00:53:20.123Z");
+    EXPECT_EQ(format_iso8601(-1), "1969-12-31T23:59:59.999Z");
+}
+
+TEST(EventFormat, OneLine) {
+    EXPECT_EQ(format_event(obj(R"({"id":7,"time":1796000000000,"domain":"web1",
+                                   "type":"started","detail":""})")),
+              "2026-11-30T00:53:20.000Z web1 started");
+    EXPECT_EQ(format_event(obj(R"({"id":8,"time":1796000000500,"domain":"web1",
+                                   "type":"crashed","detail":"guest reported a crash"})")),
+              "2026-11-30T00:53:20.500Z web1 crashed guest reported a crash");
+    EXPECT_EQ(format_event(obj(R"({"id":9,"domain":"","type":"daemon-started"})")),
+              "- - daemon-started");
+}
+
+TEST(ConfigFormat, XlCfgRoundTripsFields) {
+    auto d = obj(R"({"name":"web1","id":3,"state":"running","memory":64,"vcpus":2,
+        "kernel":null,"cmdline":"say \"hi\"","on_poweroff":"destroy","on_reboot":"restart",
+        "on_crash":"preserve","stats":{}})");
+    EXPECT_EQ(format_config_xl(d),
+              "name = \"web1\"\nmemory = 64\nvcpus = 2\ncmdline = 'say \"hi\"'\n"
+              "on_poweroff = \"destroy\"\non_reboot = \"restart\"\non_crash = \"preserve\"\n");
+    EXPECT_EQ(format_config_json(d),
+              R"({"name":"web1","memory":64,"vcpus":2,"kernel":null,"cmdline":"say \"hi\"",)"
+              R"("on_poweroff":"destroy","on_reboot":"restart","on_crash":"preserve"})");
+}
+
+TEST(HostFormat, Lines) {
+    auto h = obj(R"({"backend":"PVM","cpus":2,"memory_total_mib":24000,
+        "memory_available_mib":20000,"memory_assigned_mib":128,"max_vcpus_per_domain":64,
+        "domains_total":3,"domains_running":2,"version":"0.2.0"})");
+    EXPECT_EQ(format_host(h, "/run/domus/domusd.sock"),
+              "domusd            : 0.2.0 at /run/domus/domusd.sock\n"
+              "domusd backend    : PVM\n"
+              "domusd CPUs       : 2\n"
+              "domusd memory     : 24000 MiB total, 20000 MiB available, 128 MiB assigned\n"
+              "domusd max vCPUs  : 64 per domain\n"
+              "domusd domains    : 3 (2 running)\n");
+}
+
+}  // namespace
+}  // namespace domus::cli

@@ -1,0 +1,140 @@
+// ConsoleHub: output fan-out to sinks and the bounded console input queue.
+#include "vmm/console_hub.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+namespace domus::vmm {
+namespace {
+
+std::span<const uint8_t> bytes(const std::string& s) {
+    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+std::string drain(int fd) {
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n <= 0) return out;
+        out.append(buf, static_cast<size_t>(n));
+    }
+}
+
+struct SocketPair {
+    SocketPair() { EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0); }
+    ~SocketPair() {
+        for (int fd : fds) {
+            if (fd >= 0) ::close(fd);
+        }
+    }
+    int fds[2] = {-1, -1};
+};
+
+TEST(ConsoleHubOutput, FansOutToEverySink) {
+    ConsoleHub hub;
+    SocketPair a, b;
+    auto ia = hub.add_sink(a.fds[0], ConsoleHub::SinkKind::blocking);
+    auto ib = hub.add_sink(b.fds[0], ConsoleHub::SinkKind::socket);
+    ASSERT_TRUE(ia.ok() && ib.ok());
+    EXPECT_NE(*ia, *ib);
+    hub.write(bytes("hello\n"));
+    EXPECT_EQ(drain(a.fds[1]), "hello\n");
+    EXPECT_EQ(drain(b.fds[1]), "hello\n");
+    hub.remove_sink(*ib);
+    hub.write(bytes("again\n"));
+    EXPECT_EQ(drain(a.fds[1]), "again\n");
+    EXPECT_EQ(drain(b.fds[1]), "");
+    EXPECT_EQ(hub.sink_count(), 1u);
+}
+
+TEST(ConsoleHubOutput, NoSinksIsFine) {
+    ConsoleHub hub;
+    hub.write(bytes("into the void"));
+    EXPECT_EQ(hub.output_dropped(), 0u);
+}
+
+TEST(ConsoleHubOutput, SlowSocketSinkDropsInsteadOfBlocking) {
+    ConsoleHub hub;
+    SocketPair s;
+    ASSERT_TRUE(hub.add_sink(s.fds[0], ConsoleHub::SinkKind::socket).ok());
+    const std::string chunk(4096, 'x');
+    for (int i = 0; i < 1024; ++i) hub.write(bytes(chunk));  // 4 MiB, never read: must return
+    EXPECT_GT(hub.output_dropped(), 0u);
+}
+
+TEST(ConsoleHubOutput, ClosedPeerDoesNotRaiseSigpipe) {
+    ConsoleHub hub;
+    SocketPair s;
+    ASSERT_TRUE(hub.add_sink(s.fds[0], ConsoleHub::SinkKind::socket).ok());
+    ::close(s.fds[1]);
+    s.fds[1] = -1;
+    hub.write(bytes("nobody listens\n"));  // EPIPE, not SIGPIPE
+    EXPECT_EQ(hub.output_dropped(), 15u);
+}
+
+TEST(ConsoleHubOutput, SinkLimit) {
+    ConsoleHub hub;
+    for (size_t i = 0; i < ConsoleHub::kMaxSinks; ++i) {
+        ASSERT_TRUE(hub.add_sink(100 + static_cast<int>(i), ConsoleHub::SinkKind::socket).ok());
+    }
+    auto extra = hub.add_sink(1, ConsoleHub::SinkKind::socket);
+    ASSERT_FALSE(extra.ok());
+    EXPECT_NE(extra.error().message.find("too many"), std::string::npos);
+}
+
+TEST(ConsoleHubInput, FifoAcrossTheRingBoundary) {
+    ConsoleHub hub;
+    std::string expected;
+    std::string got;
+    uint8_t out[1000];
+    // Push and pop in uneven chunks so head and tail wrap around the 64 KiB ring many times.
+    for (int round = 0; round < 500; ++round) {
+        std::string chunk(777, static_cast<char>('a' + round % 26));
+        chunk[0] = static_cast<char>(round);
+        EXPECT_EQ(hub.push_input(bytes(chunk)), chunk.size());
+        expected += chunk;
+        size_t remaining = 0;
+        const size_t n = hub.read_input(out, &remaining);
+        got.append(reinterpret_cast<char*>(out), n);
+        EXPECT_EQ(remaining, expected.size() - got.size());
+    }
+    for (;;) {
+        const size_t n = hub.read_input(out);
+        if (n == 0) break;
+        got.append(reinterpret_cast<char*>(out), n);
+    }
+    EXPECT_EQ(got, expected);
+    EXPECT_EQ(hub.input_pending(), 0u);
+}
+
+TEST(ConsoleHubInput, BoundedAndCountsDrops) {
+    ConsoleHub hub;
+    const std::string big(ConsoleHub::kInputCapacity + 100, 'z');
+    EXPECT_EQ(hub.push_input(bytes(big)), ConsoleHub::kInputCapacity);
+    EXPECT_EQ(hub.input_dropped(), 100u);
+    EXPECT_EQ(hub.push_input(bytes("more")), 0u);
+    EXPECT_EQ(hub.input_pending(), ConsoleHub::kInputCapacity);
+    uint8_t out[10];
+    EXPECT_EQ(hub.read_input(out), 10u);
+    EXPECT_EQ(hub.push_input(bytes("0123456789abc")), 10u);
+}
+
+TEST(ConsoleHubInput, EmptyReads) {
+    ConsoleHub hub;
+    uint8_t out[4];
+    size_t remaining = 99;
+    EXPECT_EQ(hub.read_input(out, &remaining), 0u);
+    EXPECT_EQ(remaining, 0u);
+    hub.push_input(bytes("abc"));
+    EXPECT_EQ(hub.read_input(std::span<uint8_t>(), &remaining), 0u);
+    EXPECT_EQ(remaining, 3u);
+}
+
+}  // namespace
+}  // namespace domus::vmm
