@@ -64,8 +64,9 @@ Result<std::string> read_token(const std::string& path) {
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
     if (!is_hex_token(text)) {
         return make_error(Errc::invalid_argument,
-                          path + " does not hold a token (64 lowercase hex digits); remove it to "
-                                 "generate a new one");
+                          path +
+                              " does not hold a token (64 lowercase hex digits); remove it to "
+                              "generate a new one");
     }
     return std::string(text);
 }
@@ -87,9 +88,9 @@ Result<std::string> load_or_create_token(const std::string& state_dir) {
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!fd.valid()) return sys_error("cannot create " + tmp);
     const std::string line = *token + "\n";
-    const bool written = ::write(fd.get(), line.data(), line.size()) ==
-                             static_cast<ssize_t>(line.size()) &&
-                         ::fsync(fd.get()) == 0;
+    const bool written =
+        ::write(fd.get(), line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+        ::fsync(fd.get()) == 0;
     if (!written) {
         Error e = sys_error("cannot write " + tmp);
         ::unlink(tmp.c_str());

@@ -48,7 +48,8 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
         return std::nullopt;
     }
     if (key == "verbose") {
-        if (v != "true" && v != "false") return "verbose must be true or false (got " + quote(v) + ")";
+        if (v != "true" && v != "false")
+            return "verbose must be true or false (got " + quote(v) + ")";
         s.verbose = v == "true";
         return std::nullopt;
     }

@@ -14,8 +14,8 @@ namespace domus::api {
 struct DaemonConfig {
     std::string socket = "/run/domus/domusd.sock";
     std::string state_dir = "/var/lib/domus";
-    std::string listen;  // "ADDR:PORT", empty: Unix socket only
-    std::string vmm;     // empty: domus-vmm next to /proc/self/exe
+    std::string listen;    // "ADDR:PORT", empty: Unix socket only
+    std::string vmm;       // empty: domus-vmm next to /proc/self/exe
     ServerOptions server;  // limits (unix_socket/tcp_listen/token are filled in at start)
 };
 

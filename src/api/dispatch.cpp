@@ -33,11 +33,14 @@ HttpReply run(control::Controller& c, const ApiRequest& req) {
         }
         case RouteId::create_domain: {
             HttpReply r = domain_reply(c.create_domain(req.config, req.start), 201);
-            if (r.status == 201) r.headers.emplace_back("Location", "/v1/domains/" + req.config.name);
+            if (r.status == 201)
+                r.headers.emplace_back("Location", "/v1/domains/" + req.config.name);
             return r;
         }
-        case RouteId::get_domain: return domain_reply(c.get_domain(req.name), 200);
-        case RouteId::patch_domain: return domain_reply(c.patch_domain(req.name, req.patch), 200);
+        case RouteId::get_domain:
+            return domain_reply(c.get_domain(req.name), 200);
+        case RouteId::patch_domain:
+            return domain_reply(c.patch_domain(req.name, req.patch), 200);
         case RouteId::delete_domain: {
             const auto r = c.delete_domain(req.name);
             if (!r.ok()) return error_reply(r.error());
@@ -55,12 +58,15 @@ HttpReply run(control::Controller& c, const ApiRequest& req) {
             if (!r.ok()) return error_reply(r.error());
             return text_reply(std::move(r.value()), "text/plain; charset=utf-8");
         }
-        case RouteId::host: return json_reply(200, host_json(c.host()));
+        case RouteId::host:
+            return json_reply(200, host_json(c.host()));
         case RouteId::events:
-            return json_reply(200, events_json(c.events_after(req.after, kMaxEventsPerResponse),
-                                               req.after));
-        case RouteId::metrics: return text_reply(c.metrics(), "text/plain; version=0.0.4");
-        case RouteId::openapi: return text_reply(std::string(openapi_json()), "application/json");
+            return json_reply(
+                200, events_json(c.events_after(req.after, kMaxEventsPerResponse), req.after));
+        case RouteId::metrics:
+            return text_reply(c.metrics(), "text/plain; version=0.0.4");
+        case RouteId::openapi:
+            return text_reply(std::string(openapi_json()), "application/json");
         case RouteId::console_ws:
             return error_reply(400, "bad_request",
                                "GET /v1/domains/{name}/console/ws needs a WebSocket upgrade");

@@ -2,13 +2,15 @@
 // serves the HTTP API on a Unix socket (and optionally TCP) until SIGTERM/SIGINT, then stops
 // accepting, closes connections and exits 0. Running domains keep running: their monitors are
 // separate processes.
-#include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <string>
 
@@ -53,6 +55,30 @@ std::string default_vmm_path() {
     return (self.parent_path() / "domus-vmm").string();
 }
 
+// One daemon per state directory: an exclusive flock on <state-dir>/domusd.lock, held (fd
+// close-on-exec, so monitors never inherit it) until the process exits.
+bool lock_state_dir(const std::string& state_dir, std::string& error) {
+    std::error_code ec;
+    std::filesystem::create_directories(state_dir, ec);
+    if (ec) {
+        error = "cannot create " + state_dir + ": " + ec.message();
+        return false;
+    }
+    const std::string path = state_dir + "/domusd.lock";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        error = "cannot open " + path + ": " + std::strerror(errno);
+        return false;
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        error = errno == EWOULDBLOCK ? "another domusd is running on " + state_dir
+                                     : "cannot lock " + path + ": " + std::strerror(errno);
+        ::close(fd);
+        return false;
+    }
+    return true;  // the descriptor stays open on purpose
+}
+
 int fail(const std::string& message) {
     std::fprintf(stderr, "domusd: %s\n", message.c_str());
     return 1;
@@ -65,9 +91,12 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", DOMUS_VERSION);
     std::string socket, state_dir, listen, config_file, vmm;
     bool verbose = false;
-    auto* o_socket = app.add_option("--socket", socket, "Unix socket (default /run/domus/domusd.sock)");
-    auto* o_state = app.add_option("--state-dir", state_dir, "State directory (default /var/lib/domus)");
-    auto* o_listen = app.add_option("--listen", listen, "Also serve TCP on ADDR:PORT (bearer token)");
+    auto* o_socket =
+        app.add_option("--socket", socket, "Unix socket (default /run/domus/domusd.sock)");
+    auto* o_state =
+        app.add_option("--state-dir", state_dir, "State directory (default /var/lib/domus)");
+    auto* o_listen =
+        app.add_option("--listen", listen, "Also serve TCP on ADDR:PORT (bearer token)");
     app.add_option("--config", config_file, "key = value file; flags override it")
         ->check(CLI::ExistingFile);
     auto* o_vmm = app.add_option("--vmm", vmm, "domus-vmm binary (default: next to domusd)");
@@ -94,6 +123,8 @@ int main(int argc, char** argv) {
 
     int signal_fd = -1;
     if (!install_signal_handlers(signal_fd)) return fail("cannot install signal handlers");
+
+    if (std::string error; !lock_state_dir(cfg.state_dir, error)) return fail(error);
 
     domus::control::ControllerOptions copts;
     copts.state_dir = cfg.state_dir;

@@ -10,7 +10,7 @@
 namespace domus::api {
 
 class EventHub {
-public:
+  public:
     using Waiter = std::function<void()>;
 
     uint64_t add(Waiter waiter);  // 0 once closed
@@ -20,7 +20,7 @@ public:
     // executors waiters post to; the Controller may keep calling notify()).
     void close();
 
-private:
+  private:
     std::mutex mutex_;
     std::map<uint64_t, Waiter> waiters_;
     uint64_t next_id_ = 1;

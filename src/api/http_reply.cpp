@@ -18,10 +18,11 @@ HttpReply json_reply(int status, const boost::json::object& body) {
 HttpReply error_reply(const control::ApiError& error, std::string allow) {
     control::ApiError e = error;
     if (e.status < 400 || e.status > 599) {
-        e = control::ApiError{500, "internal",
-                              "internal error (status " + std::to_string(error.status) +
-                                  "): " + error.message,
-                              {}};
+        e = control::ApiError{
+            500,
+            "internal",
+            "internal error (status " + std::to_string(error.status) + "): " + error.message,
+            {}};
     }
     if (e.code.empty()) e.code = e.status >= 500 ? "internal" : "bad_request";
     HttpReply r = json_reply(e.status, error_json(e));

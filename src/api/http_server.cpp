@@ -41,7 +41,9 @@ struct HttpServer::Impl {
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+    stop();
+}
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(control::Controller& controller,
                                                       const ServerOptions& options) {
@@ -108,6 +110,8 @@ void HttpServer::stop() {
     if (!m.ctx.options.unix_socket.empty()) ::unlink(m.ctx.options.unix_socket.c_str());
 }
 
-uint16_t HttpServer::tcp_port() const { return impl_->tcp_port; }
+uint16_t HttpServer::tcp_port() const {
+    return impl_->tcp_port;
+}
 
 }  // namespace domus::api

@@ -13,7 +13,7 @@
 namespace domus::api {
 
 class HttpServer {
-public:
+  public:
     // Binds the listeners (errors name the path/address), subscribes to the Controller's events
     // and starts serving on background threads. `controller` must outlive the server.
     static Result<std::unique_ptr<HttpServer>> start(control::Controller& controller,
@@ -30,7 +30,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     explicit HttpServer(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };

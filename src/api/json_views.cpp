@@ -8,6 +8,58 @@ namespace domus::api {
 
 namespace json = boost::json;
 
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i] (RFC 3629: no overlongs, surrogates or values
+// above U+10FFFF), 0 when there is none.
+size_t utf8_sequence(std::string_view s, size_t i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) return 1;
+    size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (s.size() - i < len) return 0;
+    for (size_t k = 1; k < len; ++k) {
+        const auto b = static_cast<unsigned char>(s[i + k]);
+        if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return 0;
+    }
+    return len;
+}
+
+}  // namespace
+
+std::string utf8_safe(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (size_t i = 0; i < s.size();) {
+        const size_t len = utf8_sequence(s, i);
+        if (len == 0) {
+            static constexpr char kHex[] = "0123456789abcdef";
+            const auto c = static_cast<unsigned char>(s[i]);
+            out += "\\x";
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+            ++i;
+        } else {
+            out.append(s.substr(i, len));
+            i += len;
+        }
+    }
+    return out;
+}
+
 json::object domain_json(const control::DomainView& view) {
     const control::DomainRecord& r = view.record;
     const control::DomainConfig& c = r.config;
@@ -31,9 +83,9 @@ json::object domain_json(const control::DomainView& view) {
     o["updated_at"] = r.updated_at;
     o["started_at"] = r.started_at;
     if (r.last_exit) {
-        o["last_exit"] = json::object{{"reason", r.last_exit->reason},
+        o["last_exit"] = json::object{{"reason", utf8_safe(r.last_exit->reason)},
                                       {"code", r.last_exit->code},
-                                      {"detail", r.last_exit->detail}};
+                                      {"detail", utf8_safe(r.last_exit->detail)}};
     } else {
         o["last_exit"] = nullptr;
     }
@@ -60,9 +112,9 @@ json::object host_json(const control::HostView& h) {
 json::object event_json(const control::Event& e) {
     return json::object{{"id", e.id},
                         {"time", e.time},
-                        {"domain", e.domain},
-                        {"type", e.type},
-                        {"detail", e.detail}};
+                        {"domain", utf8_safe(e.domain)},
+                        {"type", utf8_safe(e.type)},
+                        {"detail", utf8_safe(e.detail)}};
 }
 
 json::object events_json(const std::vector<control::Event>& events, int64_t after) {
@@ -74,8 +126,8 @@ json::object events_json(const std::vector<control::Event>& events, int64_t afte
 }
 
 json::object error_json(const control::ApiError& error) {
-    json::object inner{{"code", error.code}, {"message", error.message}};
-    if (!error.field.empty()) inner["field"] = error.field;
+    json::object inner{{"code", utf8_safe(error.code)}, {"message", utf8_safe(error.message)}};
+    if (!error.field.empty()) inner["field"] = utf8_safe(error.field);
     return json::object{{"error", std::move(inner)}};
 }
 

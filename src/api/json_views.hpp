@@ -3,6 +3,7 @@
 
 #include <boost/json/object.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "control/controller.hpp"
@@ -16,6 +17,9 @@ boost::json::object event_json(const control::Event& event);
 boost::json::object events_json(const std::vector<control::Event>& events, int64_t after);
 // {"error": {"code": ..., "message": ..., "field": ...}} ("field" only when there is one).
 boost::json::object error_json(const control::ApiError& error);
+// `s` if it is valid UTF-8, else a copy with every byte outside a valid sequence shown as
+// \xNN: JSON must be UTF-8, and messages, event details and exit details can echo anything.
+std::string utf8_safe(std::string_view s);
 // One server-sent event: "id: 7\nevent: started\ndata: {...}\n\n".
 std::string sse_record(const control::Event& event);
 

@@ -34,9 +34,9 @@ Result<Fd> open_unix_listener(const std::string& path, int backlog) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     if (path.empty() || path.size() >= sizeof addr.sun_path) {
-        return make_error(Errc::invalid_argument,
-                          "socket path \"" + path + "\" must be 1 to " +
-                              std::to_string(sizeof addr.sun_path - 1) + " bytes");
+        return make_error(Errc::invalid_argument, "socket path \"" + path + "\" must be 1 to " +
+                                                      std::to_string(sizeof addr.sun_path - 1) +
+                                                      " bytes");
     }
     std::memcpy(addr.sun_path, path.data(), path.size());
 
@@ -45,7 +45,7 @@ Result<Fd> open_unix_listener(const std::string& path, int backlog) {
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     if (ec) return make_error(Errc::io, "cannot create " + parent.string() + ": " + ec.message());
 
-    struct stat st{};
+    struct stat st {};
     if (::lstat(path.c_str(), &st) == 0) {
         if (!S_ISSOCK(st.st_mode)) {
             return make_error(Errc::invalid_argument,

@@ -73,10 +73,11 @@ void Listener::on_accept(beast::error_code ec, Socket socket) {
 void Listener::reject(Socket& socket) {
     static constexpr char kBody[] =
         "{\"error\":{\"code\":\"unavailable\",\"message\":\"too many connections\"}}\n";
-    const std::string response = "HTTP/1.1 503 Service Unavailable\r\nServer: domusd\r\n"
-                                 "Content-Type: application/json\r\nConnection: close\r\n"
-                                 "Content-Length: " +
-                                 std::to_string(sizeof kBody - 1) + "\r\n\r\n" + kBody;
+    const std::string response =
+        "HTTP/1.1 503 Service Unavailable\r\nServer: domusd\r\n"
+        "Content-Type: application/json\r\nConnection: close\r\n"
+        "Content-Length: " +
+        std::to_string(sizeof kBody - 1) + "\r\n\r\n" + kBody;
     [[maybe_unused]] const ssize_t n = ::send(socket.native_handle(), response.data(),
                                               response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     beast::error_code ignored;

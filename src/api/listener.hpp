@@ -12,13 +12,13 @@
 namespace domus::api {
 
 class Listener : public std::enable_shared_from_this<Listener> {
-public:
+  public:
     // `fd` is a bound, listening socket of address family `family`; TCP ones need the token.
     Listener(ServerContext& ctx, asio::io_context& ioc, Fd fd, int family);
     void start();
     void stop();  // thread-safe; pending accepts end
 
-private:
+  private:
     void accept();
     void on_accept(beast::error_code ec, Socket socket);
     void reject(Socket& socket);

@@ -46,8 +46,8 @@ const std::string* find_param(const QueryParams& query, std::string_view name) {
     return nullptr;
 }
 
-std::optional<ApiError> parse_int_param(std::string_view name, std::string_view value,
-                                        int64_t min, int64_t max, int64_t& out) {
+std::optional<ApiError> parse_int_param(std::string_view name, std::string_view value, int64_t min,
+                                        int64_t max, int64_t& out) {
     const auto error = [&] {
         return bad_request(std::string(name) + " must be an integer between " +
                                std::to_string(min) + " and " + std::to_string(max) + " (got " +
@@ -67,8 +67,7 @@ std::optional<ApiError> parse_int_param(std::string_view name, std::string_view 
     return std::nullopt;
 }
 
-std::optional<ApiError> parse_bool_param(std::string_view name, std::string_view value,
-                                         bool& out) {
+std::optional<ApiError> parse_bool_param(std::string_view name, std::string_view value, bool& out) {
     if (value == "true") {
         out = true;
     } else if (value == "false") {

@@ -34,8 +34,7 @@ constexpr std::array<RouteSpec, 17> kRoutes = {{
 }};
 
 // Matches the decoded segments against a template; stores the {name} segment.
-bool match(std::string_view pattern, const std::vector<std::string>& segments,
-           std::string& name) {
+bool match(std::string_view pattern, const std::vector<std::string>& segments, std::string& name) {
     size_t i = 0;
     pattern.remove_prefix(1);  // leading '/'
     while (true) {
@@ -55,7 +54,9 @@ bool match(std::string_view pattern, const std::vector<std::string>& segments,
     return i == segments.size();
 }
 
-Translation fail(ApiError e) { return Translation{std::nullopt, std::move(e), {}}; }
+Translation fail(ApiError e) {
+    return Translation{std::nullopt, std::move(e), {}};
+}
 
 ApiError from_config_error(const control::ConfigError& e) {
     switch (e.kind) {
@@ -63,7 +64,8 @@ ApiError from_config_error(const control::ConfigError& e) {
             return ApiError{400, "invalid_json", e.message, e.field};
         case control::ConfigErrorKind::unknown_field:
             return ApiError{400, "unknown_field", e.message, e.field};
-        case control::ConfigErrorKind::invalid_field: break;
+        case control::ConfigErrorKind::invalid_field:
+            break;
     }
     return ApiError{400, "invalid_field", e.message, e.field};
 }
@@ -111,8 +113,8 @@ std::optional<ApiError> fill(ApiRequest& r, const QueryParams& q, const HttpInpu
                 if (auto e = parse_int_param("after", *v, 0, kMaxId, r.after)) return e;
             }
             if (!in.last_event_id.empty()) {  // an SSE reconnect resumes where it left off
-                if (auto e = parse_int_param("Last-Event-ID", in.last_event_id, 0, kMaxId,
-                                             r.after)) {
+                if (auto e =
+                        parse_int_param("Last-Event-ID", in.last_event_id, 0, kMaxId, r.after)) {
                     return e;
                 }
             }
@@ -123,22 +125,31 @@ std::optional<ApiError> fill(ApiRequest& r, const QueryParams& q, const HttpInpu
             r.event_stream = in.accept.find("text/event-stream") != std::string_view::npos;
             return std::nullopt;
         }
-        default: return check_query_names(q, {});
+        default:
+            return check_query_names(q, {});
     }
 }
 
 }  // namespace
 
-std::span<const RouteSpec> route_table() { return kRoutes; }
+std::span<const RouteSpec> route_table() {
+    return kRoutes;
+}
 
 const char* action_name(Action a) {
     switch (a) {
-        case Action::start: return "start";
-        case Action::pause: return "pause";
-        case Action::unpause: return "unpause";
-        case Action::shutdown: return "shutdown";
-        case Action::reboot: return "reboot";
-        case Action::destroy: return "destroy";
+        case Action::start:
+            return "start";
+        case Action::pause:
+            return "pause";
+        case Action::unpause:
+            return "unpause";
+        case Action::shutdown:
+            return "shutdown";
+        case Action::reboot:
+            return "reboot";
+        case Action::destroy:
+            return "destroy";
     }
     return "start";
 }
@@ -163,7 +174,8 @@ Translation translate(const HttpInput& in) {
         return fail(ApiError{404, "not_found", "no route for " + quote(in.target), {}});
     }
     if (!found) {
-        Translation t = fail(ApiError{405, "method_not_allowed",
+        Translation t = fail(ApiError{405,
+                                      "method_not_allowed",
                                       "method " + quote(in.method) + " is not allowed on " +
                                           quote(in.target) + " (allowed: " + allow + ")",
                                       {}});

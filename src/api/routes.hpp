@@ -51,14 +51,14 @@ struct ApiRequest {
     RouteId route = RouteId::list_domains;
     std::string name;  // {name}: syntactically a domain name (may be "Domain-0")
     control::Action action = control::Action::start;
-    control::ActionOptions options;           // shutdown ?timeout=S
-    bool start = false;                       // POST /v1/domains?start=true
-    control::DomainConfig config;             // POST /v1/domains body
-    control::DomainConfigPatch patch;         // PATCH body
-    size_t tail = kDefaultTail;               // console ?tail=N
-    int64_t after = 0;                        // events ?after=ID (or Last-Event-ID)
-    std::chrono::seconds timeout{0};          // events ?timeout=S: long-poll
-    bool event_stream = false;                // events with Accept: text/event-stream
+    control::ActionOptions options;    // shutdown ?timeout=S
+    bool start = false;                // POST /v1/domains?start=true
+    control::DomainConfig config;      // POST /v1/domains body
+    control::DomainConfigPatch patch;  // PATCH body
+    size_t tail = kDefaultTail;        // console ?tail=N
+    int64_t after = 0;                 // events ?after=ID (or Last-Event-ID)
+    std::chrono::seconds timeout{0};   // events ?timeout=S: long-poll
+    bool event_stream = false;         // events with Accept: text/event-stream
 };
 
 struct HttpInput {

@@ -31,18 +31,18 @@ struct ServerContext {
     // `executor` (the connection's strand). `work` must not throw (wrap Controller calls).
     template <typename Executor, typename Work, typename Done>
     void run_blocking(const Executor& executor, Work work, Done done) {
-        boost::asio::post(workers, [this, executor, work = std::move(work),
-                                    done = std::move(done)]() mutable {
-            try {  // an exception must not escape into the pool's thread
-                auto result = work();
-                boost::asio::post(executor, [done = std::move(done),
-                                             result = std::move(result)]() mutable {
-                    done(std::move(result));
-                });
-            } catch (const std::exception& e) {
-                log(std::string("worker failed: ") + e.what());
-            }
-        });
+        boost::asio::post(
+            workers, [this, executor, work = std::move(work), done = std::move(done)]() mutable {
+                try {  // an exception must not escape into the pool's thread
+                    auto result = work();
+                    boost::asio::post(
+                        executor, [done = std::move(done), result = std::move(result)]() mutable {
+                            done(std::move(result));
+                        });
+                } catch (const std::exception& e) {
+                    log(std::string("worker failed: ") + e.what());
+                }
+            });
     }
 
     // One line on stderr when verbose: "METHOD target -> status (N ms)".
@@ -54,7 +54,7 @@ struct ServerContext {
 // Counts a live connection; the count drops when the slot (moved along with the socket from
 // HTTP to an event stream or console) is destroyed.
 class ConnectionSlot {
-public:
+  public:
     ConnectionSlot() = default;
     explicit ConnectionSlot(ServerContext* ctx) : ctx_(ctx) { ++ctx_->connections; }
     ConnectionSlot(ConnectionSlot&& o) noexcept : ctx_(std::exchange(o.ctx_, nullptr)) {}
@@ -68,7 +68,7 @@ public:
         if (ctx_) --ctx_->connections;
     }
 
-private:
+  private:
     ServerContext* ctx_ = nullptr;
 };
 

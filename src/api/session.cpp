@@ -7,7 +7,9 @@
 namespace domus::api {
 namespace {
 
-std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+std::string_view sv(beast::string_view s) {
+    return {s.data(), s.size()};
+}
 
 bool is_http_error(const beast::error_code& ec) {
     return &ec.category() == &http::make_error_code(http::error::bad_target).category();
@@ -25,10 +27,16 @@ HttpSession::HttpSession(ServerContext& ctx, Socket socket, bool needs_token, Co
     buffer_.max_size(ctx_.options.max_header_bytes + ctx_.options.max_body_bytes + 65536);
 }
 
-HttpSession::~HttpSession() { unsubscribe(); }
+HttpSession::~HttpSession() {
+    unsubscribe();
+}
 
-std::string_view HttpSession::sv_method() const { return sv(request_.method_string()); }
-std::string_view HttpSession::sv_target() const { return sv(request_.target()); }
+std::string_view HttpSession::sv_method() const {
+    return sv(request_.method_string());
+}
+std::string_view HttpSession::sv_target() const {
+    return sv(request_.target());
+}
 
 void HttpSession::start() {
     // A new connection has request_timeout for its first request; later ones wait idle first.
@@ -52,9 +60,8 @@ void HttpSession::on_header(beast::error_code ec) {
     if (parser_->is_done()) return handle();
     const auto expect = parser_->get()[http::field::expect];
     auto read_rest = [self = shared_from_this()] {
-        http::async_read(
-            self->stream_, self->buffer_, *self->parser_,
-            [self](beast::error_code ec, size_t) { self->on_read(ec); });
+        http::async_read(self->stream_, self->buffer_, *self->parser_,
+                         [self](beast::error_code ec, size_t) { self->on_read(ec); });
     };
     if (!beast::iequals(expect, "100-continue")) return read_rest();
     // curl waits a second for this before sending a body over 1 KiB.
@@ -73,6 +80,8 @@ void HttpSession::on_read(beast::error_code ec) {
 
 void HttpSession::on_read_error(beast::error_code ec) {
     const auto& o = ctx_.options;
+    // The log line names the request when its header got through (e.g. a 413).
+    if (parser_ && parser_->is_header_done()) request_.base() = parser_->get().base();
     if (ec == http::error::body_limit) {
         return reply(error_reply(413, "payload_too_large",
                                  "request body is over the limit of " +
@@ -104,12 +113,12 @@ void HttpSession::handle() {
     if (needs_token_) {
         const std::string_view given = bearer_token(sv(request_[http::field::authorization]));
         if (!token_equal(ctx_.options.token, given)) {
-            return reply(error_reply(401, "unauthorized",
-                                     given.empty()
-                                         ? "this TCP endpoint needs Authorization: Bearer <token> "
-                                           "(the token is in <state-dir>/api.token)"
-                                         : "the bearer token is not valid"),
-                         keep_alive_);
+            return reply(
+                error_reply(401, "unauthorized",
+                            given.empty() ? "this TCP endpoint needs Authorization: Bearer <token> "
+                                            "(the token is in <state-dir>/api.token)"
+                                          : "the bearer token is not valid"),
+                keep_alive_);
         }
     }
     const HttpInput in{sv(request_.method_string()), sv(request_.target()), request_.body(),
@@ -120,8 +129,7 @@ void HttpSession::handle() {
 }
 
 void HttpSession::dispatch(ApiRequest request) {
-    if (request.route == RouteId::events &&
-        (request.event_stream || request.timeout.count() > 0)) {
+    if (request.route == RouteId::events && (request.event_stream || request.timeout.count() > 0)) {
         return start_events(request);
     }
     if (request.route == RouteId::console_ws) return start_console(request);
@@ -160,9 +168,9 @@ void HttpSession::wait_for_request() {
     stream_.expires_after(ctx_.options.idle_timeout);
     stream_.async_read_some(
         buffer_.prepare(1024), [self = shared_from_this()](beast::error_code ec, size_t n) {
-            if (ec) return self->on_read_error(ec == asio::error::eof
-                                                   ? beast::error_code(http::error::end_of_stream)
-                                                   : ec);
+            if (ec)
+                return self->on_read_error(
+                    ec == asio::error::eof ? beast::error_code(http::error::end_of_stream) : ec);
             self->buffer_.commit(n);
             self->started_ = std::chrono::steady_clock::now();
             self->stream_.expires_after(self->ctx_.options.request_timeout);

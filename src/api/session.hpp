@@ -5,10 +5,10 @@
 // WebSocket upgrade hands the socket to a WsConsole. Everything runs on the connection's strand.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <optional>
-#include <array>
 #include <string>
 #include <vector>
 
@@ -20,12 +20,12 @@
 namespace domus::api {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
-public:
+  public:
     HttpSession(ServerContext& ctx, Socket socket, bool needs_token, ConnectionSlot slot);
     ~HttpSession();
     void start();
 
-private:
+  private:
     // session.cpp: the request/response loop.
     void read_request();
     void wait_for_request();

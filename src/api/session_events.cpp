@@ -21,10 +21,9 @@ void HttpSession::start_events(const ApiRequest& request) {
         "HTTP/1.1 200 OK\r\nServer: domusd\r\nContent-Type: text/event-stream\r\n"
         "Cache-Control: no-cache\r\nConnection: close\r\n\r\n";
     // The client sends nothing more: any read completion (EOF, data, error) ends the stream.
-    stream_.async_read_some(asio::buffer(scratch_),
-                            [self = shared_from_this()](beast::error_code, size_t) {
-                                self->stream_closed();
-                            });
+    stream_.async_read_some(
+        asio::buffer(scratch_),
+        [self = shared_from_this()](beast::error_code, size_t) { self->stream_closed(); });
     query_after_write_ = true;
     write_stream(head);
 }

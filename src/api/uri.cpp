@@ -54,14 +54,15 @@ TargetResult parse_target(std::string_view target) {
     using control::config_detail::quote;
     if (target.size() > kMaxTargetBytes) {
         return {std::nullopt, "request target of " + std::to_string(target.size()) +
-                                  " bytes is too long (at most " +
-                                  std::to_string(kMaxTargetBytes) + ")"};
+                                  " bytes is too long (at most " + std::to_string(kMaxTargetBytes) +
+                                  ")"};
     }
     if (target.empty() || target[0] != '/') {
         return {std::nullopt, "request target " + quote(target) + " is not a path"};
     }
     const size_t qpos = target.find('?');
-    const std::string_view path = target.substr(1, qpos == std::string_view::npos ? qpos : qpos - 1);
+    const std::string_view path =
+        target.substr(1, qpos == std::string_view::npos ? qpos : qpos - 1);
     Target out;
     for (std::string_view raw : split(path, '/')) {
         auto seg = percent_decode(raw, false);

@@ -32,9 +32,9 @@ void HttpSession::start_console(const ApiRequest& request) {
                 return self->reply(error_reply(e), self->keep_alive_);
             }
             self->ctx_.log_request(self->sv_method(), self->sv_target(), 101, self->started_);
-            auto ws = std::make_shared<WsConsole>(self->ctx_, std::move(self->stream_),
-                                                  std::move(self->slot_),
-                                                  std::move(attached.value()));
+            auto ws =
+                std::make_shared<WsConsole>(self->ctx_, std::move(self->stream_),
+                                            std::move(self->slot_), std::move(attached.value()));
             ws->start(std::move(self->request_));
         });
 }
@@ -65,20 +65,20 @@ void WsConsole::start(Request upgrade) {
 }
 
 void WsConsole::read_console() {
-    console_.async_read_some(
-        asio::buffer(from_console_), [self = shared_from_this()](beast::error_code ec, size_t n) {
-            if (ec) {  // the guest's console went away (EOF) or we closed it
-                if (ec != asio::error::operation_aborted) {
-                    self->close_client(websocket::close_code::normal);
-                }
-                return;
-            }
-            self->ws_.async_write(asio::buffer(self->from_console_.data(), n),
-                                  [self](beast::error_code ec, size_t) {
-                                      if (ec) return self->close_console();
-                                      self->read_console();
-                                  });
-        });
+    console_.async_read_some(asio::buffer(from_console_),
+                             [self = shared_from_this()](beast::error_code ec, size_t n) {
+                                 if (ec) {  // the guest's console went away (EOF) or we closed it
+                                     if (ec != asio::error::operation_aborted) {
+                                         self->close_client(websocket::close_code::normal);
+                                     }
+                                     return;
+                                 }
+                                 self->ws_.async_write(asio::buffer(self->from_console_.data(), n),
+                                                       [self](beast::error_code ec, size_t) {
+                                                           if (ec) return self->close_console();
+                                                           self->read_console();
+                                                       });
+                             });
 }
 
 void WsConsole::read_client() {
@@ -96,7 +96,8 @@ void WsConsole::read_client() {
 void WsConsole::close_client(websocket::close_code code) {
     if (closing_) return;
     closing_ = true;
-    ws_.async_close(code, [self = shared_from_this()](beast::error_code) { self->close_console(); });
+    ws_.async_close(code,
+                    [self = shared_from_this()](beast::error_code) { self->close_console(); });
 }
 
 void WsConsole::close_console() {
@@ -105,8 +106,8 @@ void WsConsole::close_console() {
     console_.close(ignored);
     if (!closing_ && ws_.is_open()) {
         closing_ = true;
-        ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](
-                                                            beast::error_code) {});
+        ws_.async_close(websocket::close_code::normal,
+                        [self = shared_from_this()](beast::error_code) {});
     }
 }
 

@@ -13,12 +13,12 @@
 namespace domus::api {
 
 class WsConsole : public std::enable_shared_from_this<WsConsole> {
-public:
+  public:
     WsConsole(ServerContext& ctx, Stream stream, ConnectionSlot slot, Fd console);
     // Answers the upgrade request, then relays until either side closes.
     void start(Request upgrade);
 
-private:
+  private:
     void read_console();
     void read_client();
     void close_client(websocket::close_code code);

@@ -1,5 +1,9 @@
 // `domus`: the command line. `run` boots a guest in the foreground without a daemon; the
 // xl-style verbs (create, list, start, ..., console, events) talk to domusd over its socket.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -12,6 +16,17 @@
 #include "vmm/run_domain.hpp"
 
 namespace {
+
+// A closed standard stream would be reused by the next socket we open (and `console` would
+// then read its own socket as input): point any closed one at /dev/null first.
+void ensure_standard_fds() {
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+            const int null_fd = ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+            if (null_fd >= 0 && null_fd != fd) ::close(null_fd);  // fd was not the lowest free
+        }
+    }
+}
 
 int dispatch(const domus::cli::Command& cmd) {
     using domus::cli::Verb;
@@ -37,6 +52,7 @@ int dispatch(const domus::cli::Command& cmd) {
 
 int main(int argc, char** argv) {
     // The boundary: nothing escapes as an exception, every failure is one line and status 1.
+    ensure_standard_fds();
     try {
         auto parsed = domus::cli::parse_command_line(argc, argv, std::getenv("DOMUS_SOCKET"));
         if (!parsed.command) return parsed.exit_code;

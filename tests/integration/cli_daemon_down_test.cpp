@@ -18,7 +18,9 @@ std::string dead_socket() {
 }
 
 void expect_unreachable(const std::vector<std::string>& args, const std::string& socket) {
-    auto r = run_domus(args, RunOptions{.timeout_s = 20});
+    RunOptions opts;
+    opts.timeout_s = 20;
+    auto r = run_domus(args, opts);
     ASSERT_FALSE(r.timed_out);
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
     EXPECT_EQ(r.out, "");
@@ -91,7 +93,7 @@ TEST(CliVerbs, CreateReportsConfigErrorsBeforeAskingTheDaemon) {
     ::close(fd);
     auto r = run_domus({"create", path, "--socket", dead_socket()});
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(r.err.rfind("domus: error: " + std::string(path) + ":2: ", 0), 0u) << r.err;
+    EXPECT_EQ(r.err.rfind("domus: error: " + std::string(path) + ": line 2: ", 0), 0u) << r.err;
     ::unlink(path);
 }
 

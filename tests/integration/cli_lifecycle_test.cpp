@@ -42,7 +42,7 @@ TEST(CliLifecycle, XlConfigToConsoleToDelete) {
     EXPECT_EQ(d.cli({"pause", "svc"}).exit_code, 0);
     EXPECT_NE(d.cli({"list", "svc"}).out.find("paused"), std::string::npos);
     EXPECT_EQ(d.cli({"unpause", "svc"}).exit_code, 0);
-    auto shut = d.cli({"shutdown", "svc", "--wait"}, RunOptions{40});
+    auto shut = d.cli({"shutdown", "svc", "--wait"}, timeout_after(40));
     EXPECT_EQ(shut.exit_code, 0) << shut.err;
     EXPECT_NE(d.cli({"list", "svc"}).out.find("stopped"), std::string::npos);
     EXPECT_EQ(d.cli({"start", "svc"}).exit_code, 0);

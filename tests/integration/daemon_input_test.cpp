@@ -69,7 +69,9 @@ TEST(DaemonInput, EveryBadRequestGetsAPreciseErrorAndChangesNothing) {
         EXPECT_EQ(std::string(e.at("code").as_string().c_str()), c.code) << r.body;
         const std::string message(e.at("message").as_string().c_str());
         EXPECT_FALSE(message.empty());
-        if (c.needle[0] != '\0') EXPECT_NE(message.find(c.needle), std::string::npos) << message;
+        if (c.needle[0] != '\0') {
+            EXPECT_NE(message.find(c.needle), std::string::npos) << message;
+        }
         if (c.field[0] != '\0') {
             ASSERT_TRUE(e.contains("field")) << r.body;
             EXPECT_EQ(std::string(e.at("field").as_string().c_str()), c.field) << r.body;

@@ -24,6 +24,20 @@ struct RunOptions {
     double close_input_after_s = 0;  // keep stdin open this long after writing
 };
 
+inline RunOptions timeout_after(double seconds) {
+    RunOptions o;
+    o.timeout_s = seconds;
+    return o;
+}
+
+inline RunOptions signal_after(double seconds, int signal, double timeout_s = 30) {
+    RunOptions o;
+    o.timeout_s = timeout_s;
+    o.signal = signal;
+    o.signal_after_s = seconds;
+    return o;
+}
+
 ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions& opts = {});
 
 // `domus` with the given arguments.

@@ -16,7 +16,7 @@ TEST(QemuPvh, HelloBootsUnderQemuMicrovm) {
                           "-no-user-config", "-nographic", "-serial", "stdio", "-device",
                           "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", DOMUS_GUEST_ELF,
                           "-append", "hello"},
-                         RunOptions{60, 0, 0});
+                         timeout_after(60));
     ASSERT_FALSE(r.timed_out) << r.out << r.err;
     EXPECT_NE(r.out.find("Domus guest kernel"), std::string::npos) << r.out << r.err;
     EXPECT_EQ(r.exit_code, 1) << "isa-debug-exit(0) exits QEMU with 1\n" << r.out << r.err;

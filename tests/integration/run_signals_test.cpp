@@ -13,7 +13,7 @@ const std::vector<std::string> kLongRun = {"run", "--vcpus", "2", "--cmdline",
 
 TEST(Signals, SigtermTearsDownWithExit143) {
     DOMUS_REQUIRE_KVM();
-    auto r = run_domus(kLongRun, RunOptions{30, SIGTERM, 0.5});
+    auto r = run_domus(kLongRun, signal_after(0.5, SIGTERM));
     ASSERT_FALSE(r.timed_out) << "domus ignored SIGTERM";
     EXPECT_EQ(r.exit_code, 143) << r.out << r.err;
     EXPECT_NE(r.err.find("SIGTERM"), std::string::npos) << r.err;
@@ -22,7 +22,7 @@ TEST(Signals, SigtermTearsDownWithExit143) {
 
 TEST(Signals, SigintTearsDownWithExit130) {
     DOMUS_REQUIRE_KVM();
-    auto r = run_domus(kLongRun, RunOptions{30, SIGINT, 0.5});
+    auto r = run_domus(kLongRun, signal_after(0.5, SIGINT));
     ASSERT_FALSE(r.timed_out) << "domus ignored SIGINT";
     EXPECT_EQ(r.exit_code, 130) << r.out << r.err;
     EXPECT_NE(r.err.find("SIGINT"), std::string::npos) << r.err;

@@ -10,7 +10,7 @@ namespace domus::api {
 namespace {
 
 class DispatchTest : public ::testing::Test {
-protected:
+  protected:
     HttpReply run(std::string_view method, std::string_view target, std::string_view body = "") {
         Translation t = translate(HttpInput{method, target, body, "", ""});
         EXPECT_TRUE(t.ok()) << t.error.message;

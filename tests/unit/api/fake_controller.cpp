@@ -28,7 +28,9 @@ ApiError not_found(const std::string& name) {
     return ApiError{404, "not_found", "no domain named '" + name + "'", {}};
 }
 
-ApiError forbidden() { return ApiError{403, "forbidden", "Domain-0 cannot be changed", {}}; }
+ApiError forbidden() {
+    return ApiError{403, "forbidden", "Domain-0 cannot be changed", {}};
+}
 
 }  // namespace
 
@@ -83,7 +85,8 @@ control::ApiResult<DomainView> FakeController::patch_domain(
     auto* v = find(name);
     if (!v) return not_found(name);
     auto patched = control::apply_patch(v->record.config, patch);
-    if (!patched.ok()) return ApiError{400, "invalid_field", patched.error.message, patched.error.field};
+    if (!patched.ok())
+        return ApiError{400, "invalid_field", patched.error.message, patched.error.field};
     v->record.config = *patched.value;
     return *v;
 }
@@ -94,8 +97,8 @@ control::ApiResult<control::Empty> FakeController::delete_domain(const std::stri
     auto* v = find(name);
     if (!v) return not_found(name);
     if (v->record.state != DomainState::stopped) {
-        return ApiError{409, "conflict",
-                        "domain '" + name + "' is " + control::to_string(v->record.state), {}};
+        return ApiError{
+            409, "conflict", "domain '" + name + "' is " + control::to_string(v->record.state), {}};
     }
     domains_.erase(name);
     add_event_locked(name, "deleted");
@@ -112,12 +115,23 @@ control::ApiResult<DomainView> FakeController::act(const std::string& name, cont
     auto& state = v->record.state;
     using control::Action;
     switch (action) {
-        case Action::start: state = DomainState::running; break;
-        case Action::pause: state = DomainState::paused; break;
-        case Action::unpause: state = DomainState::running; break;
-        case Action::shutdown: state = DomainState::shutting_down; break;
-        case Action::reboot: break;
-        case Action::destroy: state = DomainState::stopped; break;
+        case Action::start:
+            state = DomainState::running;
+            break;
+        case Action::pause:
+            state = DomainState::paused;
+            break;
+        case Action::unpause:
+            state = DomainState::running;
+            break;
+        case Action::shutdown:
+            state = DomainState::shutting_down;
+            break;
+        case Action::reboot:
+            break;
+        case Action::destroy:
+            state = DomainState::stopped;
+            break;
     }
     if (name == "dead") return ApiError{503, "unavailable", "the monitor does not answer", {}};
     add_event_locked(name, "acted");
@@ -125,7 +139,7 @@ control::ApiResult<DomainView> FakeController::act(const std::string& name, cont
 }
 
 control::ApiResult<std::string> FakeController::console_tail(const std::string& name,
-                                                              size_t lines) {
+                                                             size_t lines) {
     std::lock_guard lock(mutex_);
     if (!find(name)) return not_found(name);
     last_tail = lines;
@@ -176,7 +190,9 @@ void FakeController::subscribe_events(std::function<void(const control::Event&)>
     subscribers_.push_back(std::move(callback));
 }
 
-std::string FakeController::metrics() { return "domus_domains{state=\"running\"} 1\n"; }
+std::string FakeController::metrics() {
+    return "domus_domains{state=\"running\"} 1\n";
+}
 
 void FakeController::add_event(const std::string& domain, const std::string& type) {
     std::lock_guard lock(mutex_);

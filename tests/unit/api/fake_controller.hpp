@@ -14,7 +14,7 @@
 namespace domus::api::test {
 
 class FakeController : public control::Controller {
-public:
+  public:
     std::vector<control::DomainView> list_domains() override;
     control::ApiResult<control::DomainView> get_domain(const std::string& name) override;
     control::ApiResult<control::DomainView> create_domain(const control::DomainConfig& config,
@@ -40,7 +40,7 @@ public:
     control::ActionOptions last_options;
     size_t last_tail = 0;
 
-private:
+  private:
     control::DomainView* find(const std::string& name);
     void add_event_locked(const std::string& domain, const std::string& type);
 

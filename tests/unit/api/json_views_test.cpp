@@ -90,6 +90,20 @@ TEST(JsonViews, ErrorObject) {
               R"({"error":{"code":"not_found","message":"no route"}})");
 }
 
+TEST(JsonViews, StringsAreAlwaysValidUtf8) {
+    EXPECT_EQ(utf8_safe("plain \xC3\xA9t\xC3\xA9 \xF0\x9F\x98\x80"),
+              "plain \xC3\xA9t\xC3\xA9 \xF0\x9F\x98\x80");
+    EXPECT_EQ(utf8_safe("a\xA7" "b"), "a\\xa7b");
+    EXPECT_EQ(utf8_safe("\xC3"), "\\xc3");                    // truncated
+    EXPECT_EQ(utf8_safe("\xC0\xAF"), "\\xc0\\xaf");           // overlong
+    EXPECT_EQ(utf8_safe("\xED\xA0\x80"), "\\xed\\xa0\\x80");  // surrogate
+    const control::ApiError e{400, "bad_request", "unknown \xFF", "ti\xA7"};
+    EXPECT_EQ(serialize(error_json(e)),
+              R"({"error":{"code":"bad_request","message":"unknown \\xff","field":"ti\\xa7"}})");
+    const control::Event ev{1, 2, "w", "crashed", "guest said \xFE"};
+    EXPECT_EQ(event_json(ev).at("detail").as_string(), "guest said \\xfe");
+}
+
 TEST(JsonViews, SseRecord) {
     const control::Event e{7, 5, "web1", "started", "line\nbreak"};
     EXPECT_EQ(sse_record(e),

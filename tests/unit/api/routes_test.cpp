@@ -24,7 +24,9 @@ void expect_error(const Translation& t, int status, const std::string& code,
     ASSERT_FALSE(t.ok());
     EXPECT_EQ(t.error.status, status) << t.error.message;
     EXPECT_EQ(t.error.code, code) << t.error.message;
-    if (!message.empty()) EXPECT_EQ(t.error.message, message);
+    if (!message.empty()) {
+        EXPECT_EQ(t.error.message, message);
+    }
 }
 
 TEST(Routes, EveryRouteOfTheTable) {
@@ -40,9 +42,8 @@ TEST(Routes, EveryRouteOfTheTable) {
     EXPECT_EQ(ok("GET", "/metrics").route, RouteId::metrics);
     EXPECT_EQ(ok("GET", "/openapi.json").route, RouteId::openapi);
     const std::pair<const char*, Action> actions[] = {
-        {"start", Action::start},       {"pause", Action::pause},
-        {"unpause", Action::unpause},   {"shutdown", Action::shutdown},
-        {"reboot", Action::reboot},     {"destroy", Action::destroy}};
+        {"start", Action::start},       {"pause", Action::pause},   {"unpause", Action::unpause},
+        {"shutdown", Action::shutdown}, {"reboot", Action::reboot}, {"destroy", Action::destroy}};
     for (const auto& [path, action] : actions) {
         const ApiRequest r = ok("POST", std::string("/v1/domains/web1/") + path);
         EXPECT_EQ(r.route, RouteId::domain_action);
@@ -204,8 +205,8 @@ TEST(Routes, CreateBodyErrorsMapToCodes) {
     t = tr("POST", "/v1/domains", R"({"name":"Domain-0"})");
     expect_error(t, 400, "invalid_field");
 
-    const ApiRequest r = ok("POST", "/v1/domains",
-                            R"({"name":"web1","memory":128,"vcpus":2,"on_crash":"restart"})");
+    const ApiRequest r =
+        ok("POST", "/v1/domains", R"({"name":"web1","memory":128,"vcpus":2,"on_crash":"restart"})");
     EXPECT_EQ(r.config.name, "web1");
     EXPECT_EQ(r.config.memory, 128u);
     EXPECT_EQ(r.config.vcpus, 2u);

@@ -15,7 +15,7 @@
 namespace domus::api::test {
 
 class ServerTest : public ::testing::Test {
-protected:
+  protected:
     void start(const std::function<void(ServerOptions&)>& tweak = {}) {
         ServerOptions o;
         o.unix_socket = socket_path();

@@ -50,7 +50,7 @@ TEST_F(ServerTest, CreateStartAndErrorsOverTheWire) {
     EXPECT_EQ(r->header("location"), "/v1/domains/web1");
     const auto doc = boost::json::parse(r->body);
     EXPECT_EQ(doc.at("state").as_string(), "running");
-    EXPECT_EQ(doc.at("memory").as_uint64(), 128u);
+    EXPECT_EQ(doc.at("memory").to_number<uint64_t>(), 128u);
 
     r = c.request("POST", "/v1/domains", R"({"name":"web2","disk":[]})");
     EXPECT_EQ(r->status, 400);
@@ -123,7 +123,7 @@ TEST_F(ServerTest, BodyOverTheLimitIs413ThenClose) {
 
 TEST_F(ServerTest, MalformedHttpIs400ThenClose) {
     start();
-    for (const std::string bad :
+    for (const std::string& bad :
          {std::string("GARBAGE\r\n\r\n"), std::string("GET /v1/host XTTP/1.1\r\n\r\n"),
           std::string("GET /v1/host HTTP/1.1\r\nBad Header\r\n\r\n"),
           std::string("POST /v1/domains HTTP/1.1\r\nContent-Length: abc\r\n\r\n"),
@@ -176,8 +176,10 @@ TEST_F(ServerTest, ExpectContinueIsAnswered) {
     start();
     HttpConn c = connect();
     const std::string body = R"({"name":"web1"})";
-    ASSERT_TRUE(c.send("POST /v1/domains HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-                       "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
+    ASSERT_TRUE(
+        c.send("POST /v1/domains HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+               "Content-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n"));
     auto cont = c.read_response();
     ASSERT_TRUE(cont);
     EXPECT_EQ(cont->status, 100);
@@ -230,7 +232,7 @@ TEST_F(ServerTest, TooManyConnectionsGet503) {
 
 TEST_F(ServerTest, UnixSocketIs0660AndRemovedOnStop) {
     start();
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat(socket_path().c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0660u);
     // A second server on the same path refuses: the first one answers.

@@ -1,6 +1,6 @@
 // The console WebSocket relays both ways through the fd console_attach gave.
-#include <sys/socket.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include "server_fixture.hpp"
 
@@ -30,7 +30,7 @@ bool peer_sees_eof(const Fd& fd) {
 }
 
 class ConsoleTest : public ServerTest {
-protected:
+  protected:
     void SetUp() override {
         start();
         HttpConn c = connect();

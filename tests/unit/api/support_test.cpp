@@ -22,7 +22,7 @@ TEST(ApiToken, CreatedOnceWithMode0600ThenReused) {
     ASSERT_TRUE(first) << first.error().message;
     EXPECT_EQ(first->size(), kTokenHexChars);
     EXPECT_EQ(first->find_first_not_of("0123456789abcdef"), std::string::npos);
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat((state + "/api.token").c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     auto second = load_or_create_token(state);
@@ -120,7 +120,7 @@ TEST(UnixListener, CreatesParentSetsModeAndReplacesOnlyStaleSockets) {
     {
         auto fd = open_unix_listener(path);
         ASSERT_TRUE(fd) << fd.error().message;
-        struct stat st{};
+        struct stat st {};
         ASSERT_EQ(::stat(path.c_str(), &st), 0);
         EXPECT_TRUE(S_ISSOCK(st.st_mode));
         EXPECT_EQ(st.st_mode & 0777, 0660u);

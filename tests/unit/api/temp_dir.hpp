@@ -9,7 +9,7 @@
 namespace domus::api::test {
 
 class TempDir {
-public:
+  public:
     TempDir() {
         char tmpl[] = "/tmp/domus-api-XXXXXX";
         if (::mkdtemp(tmpl)) path_ = tmpl;
@@ -23,7 +23,7 @@ public:
     const std::string& path() const { return path_; }
     std::string file(const std::string& name) const { return path_ + "/" + name; }
 
-private:
+  private:
     std::string path_;
 };
 

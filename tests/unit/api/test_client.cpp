@@ -14,6 +14,7 @@
 #include <boost/beast/websocket.hpp>
 #include <cctype>
 #include <cstring>
+#include <utility>
 
 namespace domus::api::test {
 
@@ -122,16 +123,18 @@ std::optional<Response> HttpConn::read_response(std::chrono::milliseconds timeou
     return r;
 }
 
-std::string HttpConn::read_until(std::string_view needle, std::chrono::milliseconds timeout) {
+bool HttpConn::wait_for(std::string_view needle, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (pending_.find(needle) == std::string::npos) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0 || !fill(left)) break;
+        if (left.count() <= 0 || !fill(left)) return false;
     }
-    std::string out = std::move(pending_);
-    pending_.clear();
-    return out;
+    return true;
+}
+
+std::string HttpConn::take() {
+    return std::exchange(pending_, {});
 }
 
 bool HttpConn::closed_within(std::chrono::milliseconds timeout) {

@@ -27,7 +27,7 @@ struct Response {
 };
 
 class HttpConn {
-public:
+  public:
     static HttpConn unix_socket(const std::string& path);
     static HttpConn tcp(uint16_t port);
     bool connected() const { return fd_.valid(); }
@@ -38,13 +38,14 @@ public:
                                     const std::string& body = "",
                                     const std::vector<std::string>& headers = {});
     std::optional<Response> read_response(std::chrono::milliseconds timeout = 5s);
-    // Raw bytes until `needle` appears (returns everything read so far) or the timeout.
-    std::string read_until(std::string_view needle, std::chrono::milliseconds timeout = 5s);
+    // Reads raw bytes until `needle` is among those not yet taken; false on timeout/EOF.
+    bool wait_for(std::string_view needle, std::chrono::milliseconds timeout = 5s);
+    std::string take();  // the raw bytes read and not yet taken
     // True when the server closes (EOF or reset) within the timeout; discards data.
     bool closed_within(std::chrono::milliseconds timeout);
     void close() { fd_.reset(); }
 
-private:
+  private:
     explicit HttpConn(Fd fd) : fd_(std::move(fd)) {}
     // Appends what arrives within the timeout; false on EOF/error/timeout with nothing read.
     bool fill(std::chrono::milliseconds timeout);
@@ -59,7 +60,7 @@ std::string make_request(const std::string& method, const std::string& target,
                          const std::vector<std::string>& headers = {});
 
 class WsClient {
-public:
+  public:
     // Connects to the Unix socket and upgrades on `target`; nullptr when the upgrade fails
     // (then `failure` holds the HTTP status, when there was a response).
     static std::unique_ptr<WsClient> connect(const std::string& socket_path,
@@ -73,7 +74,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     explicit WsClient(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
     bool closed_ = false;

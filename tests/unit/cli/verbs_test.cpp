@@ -182,7 +182,7 @@ TEST(CreateVerb, BadConfigNamesFileAndLineWithoutAsking) {
     cmd.file = path;
     auto r = run_verb(daemon.path(), cmd);
     EXPECT_EQ(r.rc, 1);
-    EXPECT_EQ(r.err.rfind("domus: error: " + path + ":2: ", 0), 0u) << r.err;
+    EXPECT_EQ(r.err.rfind("domus: error: " + path + ": line 2: ", 0), 0u) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_TRUE(daemon.requests().empty());
     ::unlink(path.c_str());
