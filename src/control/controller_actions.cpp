@@ -86,7 +86,13 @@ ApiResult<DomainView> ControllerImpl::act(const std::string& name, Action action
         default:
             break;
     }
-    if (!st) return api_error(503, "unavailable", st.error().message);
+    if (!st) {
+        // The monitor refusing (e.g. a state it disagrees with) is a conflict; silence is 503.
+        if (st.error().code == Errc::invalid_argument) {
+            return api_error(409, "conflict", st.error().message);
+        }
+        return api_error(503, "unavailable", st.error().message);
+    }
 
     std::string event;
     switch (action) {
