@@ -1,5 +1,6 @@
 // Boot time: wall time of `domus run` (hello, 1 vCPU, 64 MiB) from process spawn to exit,
-// beside QEMU microvm booting the same guest ELF through its PVH note, runs interleaved.
+// beside QEMU microvm booting the same guest ELF through its PVH note, runs interleaved. Also
+// `domus version` (the same binary, no VM): the part of the boot time that is process start.
 //
 //   bench_boot [--runs=20] [--qemu-runs=20]
 #include <cstdio>
@@ -83,7 +84,7 @@ int main(int argc, char** argv) {
         qemu_runs = 0;
     }
 
-    std::vector<double> domus_ms, qemu_ms;
+    std::vector<double> domus_ms, qemu_ms, version_ms;
     for (uint64_t i = 0; i < runs || i < qemu_runs; ++i) {
         if (i < runs) {
             auto r = domus::bench::run_child(kDomus);
@@ -92,6 +93,12 @@ int main(int argc, char** argv) {
                 return 1;
             }
             domus_ms.push_back(r.ms);
+            auto v = domus::bench::run_child({DOMUS_BIN, "version"});
+            if (v.exit_code != 0) {
+                domus::bench::report_failure("boot: domus version", v);
+                return 1;
+            }
+            version_ms.push_back(v.ms);
         }
         if (i < qemu_runs) {
             auto r = domus::bench::run_child(kQemuArgs, {}, 300);
@@ -105,6 +112,7 @@ int main(int argc, char** argv) {
 
     const double domus_med = quantile(domus_ms, 0.5);
     print_row("domus run hello (1 vCPU, 64 MiB)", domus_ms);
+    print_row("domus version (same binary, no VM)", version_ms);
     std::printf("boot: domus median %.2f ms (goal <= 5 ms: %s)\n", domus_med,
                 domus_med <= 5.0 ? "met" : "NOT met");
     if (!qemu_ms.empty()) {

@@ -17,6 +17,7 @@
 #include "api/api_token.hpp"
 #include "api/daemon_config.hpp"
 #include "api/http_server.hpp"
+#include "api/listen_sockets.hpp"
 #include "control/controller_impl.hpp"
 
 namespace {
@@ -124,6 +125,10 @@ int main(int argc, char** argv) {
     int signal_fd = -1;
     if (!install_signal_handlers(signal_fd)) return fail("cannot install signal handlers");
 
+    // Fail before the Controller adopts anything if another daemon already serves here.
+    if (domus::api::unix_socket_answers(cfg.socket)) {
+        return fail("another server is listening on " + cfg.socket);
+    }
     if (std::string error; !lock_state_dir(cfg.state_dir, error)) return fail(error);
 
     domus::control::ControllerOptions copts;

@@ -30,6 +30,14 @@ bool socket_answers(const sockaddr_un& addr) {
 
 }  // namespace
 
+bool unix_socket_answers(const std::string& path) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.empty() || path.size() >= sizeof addr.sun_path) return false;
+    std::memcpy(addr.sun_path, path.data(), path.size());
+    return socket_answers(addr);
+}
+
 Result<Fd> open_unix_listener(const std::string& path, int backlog) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;

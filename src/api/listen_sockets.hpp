@@ -14,6 +14,8 @@
 namespace domus::api {
 
 Result<Fd> open_unix_listener(const std::string& path, int backlog = 512);
+// True when a server accepts connections on the Unix socket at `path` (a cheap early check).
+bool unix_socket_answers(const std::string& path);
 
 struct TcpAddress {
     std::string host;  // numeric IPv4 or IPv6 (without brackets)

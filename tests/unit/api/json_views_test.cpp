@@ -93,7 +93,9 @@ TEST(JsonViews, ErrorObject) {
 TEST(JsonViews, StringsAreAlwaysValidUtf8) {
     EXPECT_EQ(utf8_safe("plain \xC3\xA9t\xC3\xA9 \xF0\x9F\x98\x80"),
               "plain \xC3\xA9t\xC3\xA9 \xF0\x9F\x98\x80");
-    EXPECT_EQ(utf8_safe("a\xA7" "b"), "a\\xa7b");
+    EXPECT_EQ(utf8_safe("a\xA7"
+                        "b"),
+              "a\\xa7b");
     EXPECT_EQ(utf8_safe("\xC3"), "\\xc3");                    // truncated
     EXPECT_EQ(utf8_safe("\xC0\xAF"), "\\xc0\\xaf");           // overlong
     EXPECT_EQ(utf8_safe("\xED\xA0\x80"), "\\xed\\xa0\\x80");  // surrogate

@@ -1,0 +1,168 @@
+#include "daemon_bench.hpp"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "bench_common.hpp"
+
+extern char** environ;
+
+namespace domus::bench {
+
+namespace {
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace
+
+BenchDaemon::BenchDaemon(std::vector<std::string> extra_args, const std::string& parent)
+    : extra_args_(std::move(extra_args)) {
+    std::string tmpl = parent + "/domus-dbench-XXXXXX";
+    if (::mkdtemp(tmpl.data()) != nullptr) dir_ = tmpl;
+    socket_ = dir_ + "/domusd.sock";
+    state_dir_ = dir_ + "/state";
+    log_path_ = dir_ + "/domusd.log";
+}
+
+BenchDaemon::~BenchDaemon() {
+    terminate();
+    if (dir_.empty()) return;
+    for (int round = 0; round < 5; ++round) {
+        const auto pids = monitors_under(dir_);
+        if (pids.empty()) break;
+        for (pid_t p : pids) ::kill(p, SIGKILL);
+        ::usleep(50000);
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+}
+
+bool BenchDaemon::spawn() {
+    if (dir_.empty() || pid_ > 0) return false;
+    std::vector<std::string> args{DOMUSD_BIN, "--socket", socket_, "--state-dir", state_dir_};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0600);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    const int rc = ::posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) pid_ = -1;
+    return rc == 0;
+}
+
+bool BenchDaemon::wait_ready(double timeout_s, unsigned sleep_us) {
+    const uint64_t deadline = now_ns() + static_cast<uint64_t>(timeout_s * 1e9);
+    while (pid_ > 0 && now_ns() < deadline) {
+        if (request("GET", "/v1/host", "", 2000).status == 200) return true;
+        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+            pid_ = -1;
+            return false;
+        }
+        if (sleep_us > 0) ::usleep(sleep_us);
+    }
+    return false;
+}
+
+void BenchDaemon::terminate() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 500; ++i) {
+        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+            pid_ = -1;
+            return;
+        }
+        ::usleep(10000);
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
+test::HttpResponse BenchDaemon::request(const std::string& method, const std::string& path,
+                                        const std::string& body, int timeout_ms) const {
+    test::HttpTarget t;
+    t.unix_path = socket_;
+    return test::http_request(t, method, path, body, {}, timeout_ms);
+}
+
+std::string BenchDaemon::token() const {
+    std::string t = read_text(state_dir_ + "/api.token");
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+    return t;
+}
+
+std::string BenchDaemon::log() const {
+    return read_text(log_path_);
+}
+
+std::vector<pid_t> monitors_under(const std::string& dir) {
+    std::vector<pid_t> pids;
+    DIR* d = ::opendir("/proc");
+    if (d == nullptr) return pids;
+    while (dirent* e = ::readdir(d)) {
+        const pid_t pid = std::atoi(e->d_name);
+        if (pid <= 0) continue;
+        const std::string cmd = read_text("/proc/" + std::string(e->d_name) + "/cmdline");
+        if (cmd.find("domus-vmm") != std::string::npos && cmd.find(dir) != std::string::npos) {
+            pids.push_back(pid);
+        }
+    }
+    ::closedir(d);
+    return pids;
+}
+
+ProcMemory proc_memory(pid_t pid) {
+    ProcMemory m;
+    std::istringstream in(read_text("/proc/" + std::to_string(pid) + "/status"));
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) m.rss_kib = std::atol(line.c_str() + 6);
+        if (line.rfind("VmHWM:", 0) == 0) m.hwm_kib = std::atol(line.c_str() + 6);
+    }
+    return m;
+}
+
+int free_tcp_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    int port = -1;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+        port = ntohs(addr.sin_port);
+    }
+    ::close(fd);
+    return port;
+}
+
+std::string domain_body(const std::string& name) {
+    return R"({"name":")" + name + R"(","cmdline":"service","memory":16})";
+}
+
+}  // namespace domus::bench
