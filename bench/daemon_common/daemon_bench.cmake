@@ -10,6 +10,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/../common/bench.cmake)
 
 if(TARGET domusd AND TARGET domus-vmm)
   add_library(domus_daemon_bench STATIC ${CMAKE_CURRENT_LIST_DIR}/daemon_bench.cpp
+              ${CMAKE_CURRENT_LIST_DIR}/signal_cleanup.cpp
               ${CMAKE_SOURCE_DIR}/tests/integration/http_client.cpp)
   target_include_directories(domus_daemon_bench PUBLIC ${CMAKE_CURRENT_LIST_DIR}
                              ${CMAKE_SOURCE_DIR}/tests/integration)

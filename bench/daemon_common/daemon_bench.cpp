@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "bench_common.hpp"
+#include "signal_cleanup.hpp"
 
 extern char** environ;
 
@@ -36,6 +37,7 @@ BenchDaemon::BenchDaemon(std::vector<std::string> extra_args, const std::string&
     : extra_args_(std::move(extra_args)) {
     std::string tmpl = parent + "/domus-dbench-XXXXXX";
     if (::mkdtemp(tmpl.data()) != nullptr) dir_ = tmpl;
+    cleanup_slot_ = register_cleanup(dir_);
     socket_ = dir_ + "/domusd.sock";
     state_dir_ = dir_ + "/state";
     log_path_ = dir_ + "/domusd.log";
@@ -52,6 +54,7 @@ BenchDaemon::~BenchDaemon() {
     }
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
+    unregister_cleanup(cleanup_slot_);
 }
 
 bool BenchDaemon::spawn() {
@@ -70,6 +73,7 @@ bool BenchDaemon::spawn() {
     const int rc = ::posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) pid_ = -1;
+    set_cleanup_pid(cleanup_slot_, pid_);
     return rc == 0;
 }
 
@@ -79,6 +83,7 @@ bool BenchDaemon::wait_ready(double timeout_s, unsigned sleep_us) {
         if (request("GET", "/v1/host", "", 2000).status == 200) return true;
         if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
             pid_ = -1;
+            set_cleanup_pid(cleanup_slot_, -1);
             return false;
         }
         if (sleep_us > 0) ::usleep(sleep_us);
@@ -89,15 +94,16 @@ bool BenchDaemon::wait_ready(double timeout_s, unsigned sleep_us) {
 void BenchDaemon::terminate() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 500; ++i) {
-        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-            pid_ = -1;
-            return;
-        }
-        ::usleep(10000);
+    bool gone = false;
+    for (int i = 0; i < 500 && !gone; ++i) {
+        gone = ::waitpid(pid_, nullptr, WNOHANG) == pid_;
+        if (!gone) ::usleep(i < 100 ? 1000 : 10000);
     }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
+    if (!gone) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+    }
+    set_cleanup_pid(cleanup_slot_, -1);
     pid_ = -1;
 }
 
@@ -143,6 +149,23 @@ ProcMemory proc_memory(pid_t pid) {
         if (line.rfind("VmHWM:", 0) == 0) m.hwm_kib = std::atol(line.c_str() + 6);
     }
     return m;
+}
+
+double proc_cpu_ms(pid_t pid) {
+    const std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
+    const size_t comm_end = stat.rfind(')');  // the command name may hold spaces
+    if (comm_end == std::string::npos) return -1;
+    std::istringstream in(stat.substr(comm_end + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    // After the name: state is field 3; utime and stime are fields 14 and 15.
+    for (int i = 3; i <= 15 && in >> field; ++i) {
+        if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+        if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+    }
+    if (!in) return -1;
+    return static_cast<double>(utime + stime) * 1000.0 /
+           static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 int free_tcp_port() {

@@ -42,6 +42,7 @@ class BenchDaemon {
     std::string dir_, socket_, state_dir_, log_path_;
     std::vector<std::string> extra_args_;
     pid_t pid_ = -1;
+    int cleanup_slot_ = -1;  // signal_cleanup.hpp
 };
 
 // PIDs of live domus-vmm processes whose command line mentions `dir`.
@@ -52,6 +53,9 @@ struct ProcMemory {
     long hwm_kib = -1;  // VmHWM (peak RSS)
 };
 ProcMemory proc_memory(pid_t pid);
+
+// CPU time (user + system) the process has used so far, in milliseconds; negative on failure.
+double proc_cpu_ms(pid_t pid);
 
 int free_tcp_port();  // a port on 127.0.0.1 that was free a moment ago; -1 on failure
 

@@ -7,8 +7,8 @@
  * current vCPU's PerCpu from any of its stacks without an MSR (no GS base needed). */
 #define CPU_BLOCK_SHIFT 14
 #define CPU_BLOCK_SIZE (1 << CPU_BLOCK_SHIFT) /* 16 KiB */
-#define CPU_PERCPU_SIZE 512                  /* PerCpu struct, padded */
-#define CPU_IST_SIZE 1792                    /* each of the two IST stacks (#DF, NMI) */
+#define CPU_PERCPU_SIZE 512                   /* PerCpu struct, padded */
+#define CPU_IST_SIZE 1792                     /* each of the two IST stacks (#DF, NMI) */
 
 /* Mirrors DOMUS_MAX_VCPUS in include/domus/abi/boot_info.h (checked by a static_assert). */
 #define GUEST_MAX_VCPUS 64

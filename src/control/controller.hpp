@@ -29,7 +29,7 @@ struct ApiError {
 
 template <typename T>
 class ApiResult {
-public:
+  public:
     ApiResult(T v) : v_(std::move(v)) {}         // NOLINT
     ApiResult(ApiError e) : v_(std::move(e)) {}  // NOLINT
     bool ok() const { return v_.index() == 0; }
@@ -37,7 +37,7 @@ public:
     const T& value() const { return std::get<0>(v_); }
     const ApiError& error() const { return std::get<1>(v_); }
 
-private:
+  private:
     std::variant<T, ApiError> v_;
 };
 
@@ -47,14 +47,14 @@ struct Empty {};
 struct DomainView {
     DomainRecord record;
     bool is_domain0 = false;
-    uint64_t vcpu_time_ns = 0;   // total guest vCPU thread CPU time, 0 when not running
-    uint64_t exits = 0;          // VM exits handled by the monitor
+    uint64_t vcpu_time_ns = 0;  // total guest vCPU thread CPU time, 0 when not running
+    uint64_t exits = 0;         // VM exits handled by the monitor
     uint64_t hypercalls = 0;
-    uint64_t resident_kib = 0;   // guest RAM actually touched
+    uint64_t resident_kib = 0;  // guest RAM actually touched
 };
 
 struct HostView {
-    std::string backend;            // "PVM" | "hardware KVM" | "none"
+    std::string backend;  // "PVM" | "hardware KVM" | "none"
     uint32_t cpus = 0;
     uint64_t memory_total_mib = 0;
     uint64_t memory_available_mib = 0;
@@ -74,7 +74,7 @@ struct ActionOptions {
 };
 
 class Controller {
-public:
+  public:
     virtual ~Controller() = default;
 
     virtual std::vector<DomainView> list_domains() = 0;  // Domain-0 first, then by id

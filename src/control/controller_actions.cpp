@@ -42,7 +42,7 @@ ApiResult<DomainView> ControllerImpl::act(const std::string& name, Action action
     switch (action) {
         case Action::start:
             if (is_live(rec.state)) return wrong_state(rec, "start");
-            if (auto e = check_capacity(rec.config, rec.id); e.status != 0) return e;
+            if (auto e = check_capacity(rec.config)) return *e;
             if (auto k = check_kernel(rec.config); !k.ok()) return k.error();
             rec.restarts = 0;
             return start_locked(rec, false);

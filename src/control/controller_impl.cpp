@@ -211,14 +211,13 @@ ApiResult<DomainView> ControllerImpl::get_domain(const std::string& name) {
     return view_of(*rec);
 }
 
-ApiError ControllerImpl::check_capacity(const DomainConfig& config, int64_t exclude_id) {
+std::optional<ApiError> ControllerImpl::check_capacity(const DomainConfig& config) {
     if (max_vcpus_ != 0 && config.vcpus > max_vcpus_) {
         return api_error(409, "insufficient_capacity",
                          "vcpus " + std::to_string(config.vcpus) + " exceeds the host's limit of " +
                              std::to_string(max_vcpus_),
                          "vcpus");
     }
-    (void)exclude_id;
     const uint64_t available = meminfo_mib("MemAvailable");
     if (config.memory > available) {
         return api_error(409, "insufficient_capacity",
@@ -227,7 +226,7 @@ ApiError ControllerImpl::check_capacity(const DomainConfig& config, int64_t excl
                              " MiB available)",
                          "memory");
     }
-    return ApiError{0, "", "", ""};
+    return std::nullopt;
 }
 
 ApiResult<Empty> ControllerImpl::check_kernel(const DomainConfig& config) {
@@ -246,12 +245,9 @@ ApiResult<DomainView> ControllerImpl::create_domain(const DomainConfig& config, 
     auto lock_ptr = domain_lock(config.name);
     std::lock_guard dl(*lock_ptr);
     if (auto k = check_kernel(config); !k.ok()) return k.error();
-    if (max_vcpus_ != 0 && config.vcpus > max_vcpus_) {
-        return check_capacity(config, 0);
-    }
-    if (start) {
-        if (auto e = check_capacity(config, 0); e.status != 0) return e;
-    }
+    // A definition may ask for more memory than is free now (it is checked again at start),
+    // but never for more vCPUs than the host can ever run.
+    if (auto e = check_capacity(config); e && (start || e->field == "vcpus")) return *e;
     Result<DomainRecord> created = make_error(Errc::io, "");
     int64_t first_event = 0;
     {

@@ -20,7 +20,7 @@
 namespace domus::control {
 
 class ControllerImpl final : public Controller {
-public:
+  public:
     ControllerImpl(ControllerOptions options, StateStore store);
     ~ControllerImpl() override;
 
@@ -41,7 +41,7 @@ public:
     void subscribe_events(std::function<void(const Event&)> callback) override;
     std::string metrics() override;
 
-private:
+  private:
     // controller_impl.cpp
     std::shared_ptr<std::mutex> domain_lock(const std::string& name);
     std::optional<DomainRecord> load(const std::string& name);
@@ -50,7 +50,8 @@ private:
     void notify_new_events();
     DomainView view_of(const DomainRecord& record);
     DomainView domain0_view();
-    ApiError check_capacity(const DomainConfig& config, int64_t exclude_id);
+    // The host cannot give what `config` asks for right now: the error, else nothing.
+    std::optional<ApiError> check_capacity(const DomainConfig& config);
     ApiResult<Empty> check_kernel(const DomainConfig& config);
     void adopt_all();
 

@@ -13,7 +13,7 @@
 namespace domus::control {
 
 class TaskQueue {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     TaskQueue() : thread_([this] { run(); }) {}
@@ -33,14 +33,12 @@ public:
         post_at(Clock::now() + delay, std::move(fn));
     }
 
-private:
+  private:
     struct Task {
         Clock::time_point when;
         uint64_t seq;
         std::function<void()> fn;
-        bool operator>(const Task& o) const {
-            return when != o.when ? when > o.when : seq > o.seq;
-        }
+        bool operator>(const Task& o) const { return when != o.when ? when > o.when : seq > o.seq; }
     };
 
     void post_at(Clock::time_point when, std::function<void()> fn) {

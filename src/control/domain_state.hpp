@@ -16,7 +16,8 @@ std::optional<DomainState> state_from_string(std::string_view s);
 
 // How a domain's monitor last ended (from its exit file, or "monitor died" when it had none).
 struct ExitInfo {
-    std::string reason;  // poweroff | reboot | crash | triple_fault | vcpu_error | destroyed | monitor_died
+    std::string
+        reason;  // poweroff | reboot | crash | triple_fault | vcpu_error | destroyed | monitor_died
     int64_t code = 0;
     std::string detail;
 };
@@ -25,20 +26,20 @@ struct DomainRecord {
     int64_t id = 0;  // stable, > 0 (Domain-0 is 0)
     DomainConfig config;
     DomainState state = DomainState::stopped;
-    int64_t pid = 0;            // domus-vmm pid while running/paused/shutting-down, else 0
-    int64_t created_at = 0;     // unix ms
-    int64_t updated_at = 0;     // unix ms
-    int64_t started_at = 0;     // unix ms of the last start, 0 if never
+    int64_t pid = 0;         // domus-vmm pid while running/paused/shutting-down, else 0
+    int64_t created_at = 0;  // unix ms
+    int64_t updated_at = 0;  // unix ms
+    int64_t started_at = 0;  // unix ms of the last start, 0 if never
     std::optional<ExitInfo> last_exit;
-    uint32_t restarts = 0;      // automatic restarts by policy since the last user start
+    uint32_t restarts = 0;  // automatic restarts by policy since the last user start
 };
 
 struct Event {
     int64_t id = 0;      // monotonically increasing
     int64_t time = 0;    // unix ms
     std::string domain;  // domain name ("" for host events)
-    std::string type;    // created, started, paused, unpaused, shutdown_requested, reboot_requested,
-                         // stopped, crashed, restarted, destroyed, deleted, updated, adopted
+    std::string type;  // created, started, paused, unpaused, shutdown_requested, reboot_requested,
+                       // stopped, crashed, restarted, destroyed, deleted, updated, adopted
     std::string detail;
 };
 

@@ -14,7 +14,7 @@
 namespace domus::control {
 
 class StateStore {
-public:
+  public:
     // Opens (creating if needed) the database at `path`, enables WAL and foreign keys, applies
     // pending schema migrations in one transaction each. Errc::io with the path on failure.
     static Result<StateStore> open(const std::string& path);
@@ -53,7 +53,7 @@ public:
     // has read so far / 0 and leaves the reason here; "" when the last read-only call succeeded.
     const std::string& last_error() const;
 
-private:
+  private:
     struct Impl;
     explicit StateStore(Impl* impl);
     Impl* impl_ = nullptr;

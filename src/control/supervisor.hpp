@@ -40,7 +40,7 @@ bool is_monitor_process(pid_t pid);
 bool wait_for_exit(pid_t pid, int timeout_ms);
 
 class Supervisor {
-public:
+  public:
     using ExitCallback = std::function<void(int64_t domain_id, pid_t pid)>;
 
     explicit Supervisor(ExitCallback on_exit);
@@ -53,7 +53,7 @@ public:
     Status watch(int64_t id, pid_t pid);
     void unwatch(pid_t pid);
 
-private:
+  private:
     void run();
 
     ExitCallback on_exit_;

@@ -40,7 +40,7 @@ struct CpuidTable {
 class Vcpu;
 
 class Vm {
-public:
+  public:
     Vm() = default;
     Vm(Vm&&) noexcept = default;
     Vm& operator=(Vm&&) noexcept = default;
@@ -50,7 +50,7 @@ public:
     Status set_memory(uint32_t slot, uint64_t gpa, uint64_t size, void* host);
     Result<Vcpu> create_vcpu(uint32_t index);
 
-private:
+  private:
     friend class Hypervisor;
     Vm(Fd fd, int run_size) : fd_(std::move(fd)), run_size_(run_size) {}
     Fd fd_;
@@ -58,7 +58,7 @@ private:
 };
 
 class Vcpu {
-public:
+  public:
     Vcpu() = default;
     ~Vcpu();
     Vcpu(Vcpu&& other) noexcept;
@@ -89,7 +89,7 @@ public:
     // Makes the next (or current, once kicked by a signal) KVM_RUN return at once.
     void set_immediate_exit(bool on);
 
-private:
+  private:
     friend class Vm;
     Vcpu(Fd fd, void* run, int run_size, uint32_t index)
         : fd_(std::move(fd)), run_(run), run_size_(run_size), index_(index) {}
@@ -102,7 +102,7 @@ private:
 };
 
 class Hypervisor {
-public:
+  public:
     static Result<Hypervisor> open(const std::string& path = "/dev/kvm");
 
     const Capabilities& caps() const { return caps_; }
@@ -111,7 +111,7 @@ public:
     // Detects the backend on a throw-away vCPU of `vm` (see pvm_host.cpp).
     static Result<Backend> detect_backend(Vcpu& probe);
 
-private:
+  private:
     Hypervisor(Fd fd, Capabilities caps, int run_size)
         : fd_(std::move(fd)), caps_(caps), run_size_(run_size) {}
     Fd fd_;

@@ -21,9 +21,8 @@ std::string hex(uint64_t v) {
 
 Result<GuestMemory> GuestMemory::create(uint64_t bytes) {
     if (bytes == 0 || bytes % kPage != 0) {
-        return make_error(Errc::invalid_argument,
-                          "guest memory size " + std::to_string(bytes) +
-                              " bytes is not a positive multiple of 4096");
+        return make_error(Errc::invalid_argument, "guest memory size " + std::to_string(bytes) +
+                                                      " bytes is not a positive multiple of 4096");
     }
     Fd fd(::memfd_create("domus-guest-ram", MFD_CLOEXEC));
     if (!fd.valid()) {
@@ -33,7 +32,8 @@ Result<GuestMemory> GuestMemory::create(uint64_t bytes) {
         return make_error(Errc::resource, "cannot size guest memory to " + std::to_string(bytes) +
                                               " bytes: " + std::strerror(errno));
     }
-    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd.get(), 0);
+    void* p =
+        ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd.get(), 0);
     if (p == MAP_FAILED) {
         return make_error(Errc::resource, "cannot map " + std::to_string(bytes) +
                                               " bytes of guest memory: " + std::strerror(errno));

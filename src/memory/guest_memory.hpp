@@ -13,7 +13,7 @@
 namespace domus {
 
 class GuestMemory {
-public:
+  public:
     // Creates `bytes` of zeroed RAM (a multiple of 4 KiB, > 0). Pages are allocated lazily.
     static Result<GuestMemory> create(uint64_t bytes);
 
@@ -30,9 +30,7 @@ public:
     uint8_t* host_base_for_kvm() const { return base_; }
 
     // True when [gpa, gpa + len) lies inside RAM. Overflow-safe; len 0 is inside iff gpa <= size.
-    bool contains(uint64_t gpa, uint64_t len) const {
-        return gpa <= size_ && len <= size_ - gpa;
-    }
+    bool contains(uint64_t gpa, uint64_t len) const { return gpa <= size_ && len <= size_ - gpa; }
 
     // A view of [gpa, gpa + len), or out_of_range naming the range.
     Result<std::span<uint8_t>> span(uint64_t gpa, uint64_t len);
@@ -56,8 +54,9 @@ public:
         return obj;
     }
 
-private:
-    GuestMemory(Fd fd, uint8_t* base, uint64_t size) : fd_(std::move(fd)), base_(base), size_(size) {}
+  private:
+    GuestMemory(Fd fd, uint8_t* base, uint64_t size)
+        : fd_(std::move(fd)), base_(base), size_(size) {}
     Error range_error(uint64_t gpa, uint64_t len) const;
 
     Fd fd_;

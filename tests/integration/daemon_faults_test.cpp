@@ -65,8 +65,8 @@ TEST(DaemonFaults, MonitorEndingWhileDaemonIsDownIsNoticedAtRestart) {
     Daemon d;
     ASSERT_TRUE(d.start()) << d.log();
     int status = 0;
-    d.json("POST", "/v1/domains?start=true", R"({"name":"b1","cmdline":"service","on_crash":"preserve"})",
-           &status);
+    d.json("POST", "/v1/domains?start=true",
+           R"({"name":"b1","cmdline":"service","on_crash":"preserve"})", &status);
     ASSERT_EQ(status, 201) << d.log();
     d.kill9();
     for (pid_t p : monitors_under(d.dir())) ::kill(p, SIGKILL);
@@ -88,8 +88,8 @@ TEST(DaemonFaults, Kill9OfAMonitorMarksCrashedAndAppliesThePolicy) {
     auto rest = d.json("POST", "/v1/domains?start=true",
                        R"({"name":"again","cmdline":"service","on_crash":"restart"})", &status);
     ASSERT_EQ(status, 201) << json::serialize(rest);
-    auto dest = d.json("POST", "/v1/domains?start=true",
-                       R"({"name":"gone","cmdline":"service"})", &status);
+    auto dest =
+        d.json("POST", "/v1/domains?start=true", R"({"name":"gone","cmdline":"service"})", &status);
     ASSERT_EQ(status, 201) << json::serialize(dest);
 
     ::kill(static_cast<pid_t>(pid_of(pres.as_object())), SIGKILL);

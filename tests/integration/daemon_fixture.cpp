@@ -34,7 +34,9 @@ double now_s() {
 
 }  // namespace
 
-bool daemon_binaries_built() { return kDomusd[0] != '\0' && ::access(kDomusd, X_OK) == 0; }
+bool daemon_binaries_built() {
+    return kDomusd[0] != '\0' && ::access(kDomusd, X_OK) == 0;
+}
 
 std::vector<pid_t> monitors_under(const std::string& dir) {
     std::vector<pid_t> pids;
@@ -83,8 +85,10 @@ bool Daemon::start() {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_addopen(&fa, 2, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_addopen(&fa, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0600);
+    posix_spawn_file_actions_addopen(&fa, 2, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0600);
     int rc = ::posix_spawn(&pid_, kDomusd, &fa, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) {
@@ -148,7 +152,8 @@ boost::json::object Daemon::wait_state(const std::string& name, const std::strin
         auto v = json("GET", "/v1/domains/" + name);
         if (v.is_object()) {
             last = v.as_object();
-            if (const auto* s = last.if_contains("state"); s && s->is_string() && s->as_string() == state) {
+            if (const auto* s = last.if_contains("state");
+                s && s->is_string() && s->as_string() == state) {
                 return last;
             }
         }

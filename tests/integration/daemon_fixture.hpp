@@ -14,15 +14,15 @@
 namespace domus::test {
 
 class Daemon {
-public:
+  public:
     explicit Daemon(std::vector<std::string> extra_args = {});
     ~Daemon();  // stops the daemon and kills every monitor it started
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
 
-    bool start();       // spawns domusd and waits until it answers; false on failure
-    void kill9();       // SIGKILL the daemon only (monitors keep running)
-    void terminate();   // SIGTERM and wait
+    bool start();      // spawns domusd and waits until it answers; false on failure
+    void kill9();      // SIGKILL the daemon only (monitors keep running)
+    void terminate();  // SIGTERM and wait
     bool running() const { return pid_ > 0; }
     pid_t pid() const { return pid_; }
 
@@ -44,7 +44,7 @@ public:
     const std::string& dir() const { return dir_; }
     std::string log() const;  // the daemon's stderr so far
 
-private:
+  private:
     std::string dir_, socket_, state_dir_, log_path_;
     std::vector<std::string> extra_args_;
     pid_t pid_ = -1;
@@ -55,10 +55,10 @@ std::vector<pid_t> monitors_under(const std::string& dir);
 
 bool daemon_binaries_built();
 
-#define DOMUS_REQUIRE_DAEMON()                                                              \
-    do {                                                                                    \
-        if (!::domus::test::have_kvm()) GTEST_SKIP() << "/dev/kvm is not available";        \
-        if (!::domus::test::daemon_binaries_built()) GTEST_SKIP() << "domusd not built";   \
+#define DOMUS_REQUIRE_DAEMON()                                                           \
+    do {                                                                                 \
+        if (!::domus::test::have_kvm()) GTEST_SKIP() << "/dev/kvm is not available";     \
+        if (!::domus::test::daemon_binaries_built()) GTEST_SKIP() << "domusd not built"; \
     } while (0)
 
 }  // namespace domus::test

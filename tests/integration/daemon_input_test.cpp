@@ -36,18 +36,26 @@ TEST(DaemonInput, EveryBadRequestGetsAPreciseErrorAndChangesNothing) {
     const std::vector<Case> cases = {
         {"POST", "/v1/domains", "{not json", 400, "invalid_json", "", ""},
         {"POST", "/v1/domains", "[1,2]", 400, "invalid_json", "", ""},
-        {"POST", "/v1/domains", R"({"name":"x","disk":["a"]})", 400, "unknown_field", "disk", "disk"},
-        {"POST", "/v1/domains", R"({"name":"x","memory":"64"})", 400, "invalid_field", "memory", "memory"},
+        {"POST", "/v1/domains", R"({"name":"x","disk":["a"]})", 400, "unknown_field", "disk",
+         "disk"},
+        {"POST", "/v1/domains", R"({"name":"x","memory":"64"})", 400, "invalid_field", "memory",
+         "memory"},
         {"POST", "/v1/domains", R"({"name":"x","memory":0})", 400, "invalid_field", "memory", "0"},
-        {"POST", "/v1/domains", R"({"name":"x","vcpus":1000})", 400, "invalid_field", "vcpus", "1000"},
-        {"POST", "/v1/domains", R"({"name":"bad name!"})", 400, "invalid_field", "name", "bad name!"},
+        {"POST", "/v1/domains", R"({"name":"x","vcpus":1000})", 400, "invalid_field", "vcpus",
+         "1000"},
+        {"POST", "/v1/domains", R"({"name":"bad name!"})", 400, "invalid_field", "name",
+         "bad name!"},
         {"POST", "/v1/domains", R"({"name":""})", 400, "invalid_field", "name", ""},
-        {"POST", "/v1/domains", "{\"name\":\"" + std::string(65, 'a') + "\"}", 400, "invalid_field", "name", ""},
+        {"POST", "/v1/domains", "{\"name\":\"" + std::string(65, 'a') + "\"}", 400, "invalid_field",
+         "name", ""},
         {"POST", "/v1/domains", R"({"name":"Domain-0"})", 400, "invalid_field", "name", "Domain-0"},
         {"POST", "/v1/domains", R"({"name":"exists"})", 409, "conflict", "name", "exists"},
-        {"POST", "/v1/domains", R"({"name":"k1","kernel":"/nonexistent/kernel"})", 400, "invalid_field", "kernel", "/nonexistent/kernel"},
-        {"POST", "/v1/domains", R"({"name":"k2","kernel":"/etc/passwd"})", 400, "invalid_field", "kernel", "/etc/passwd"},
-        {"POST", "/v1/domains?start=true", R"({"name":"big","memory":32000})", 409, "insufficient_capacity", "memory", "32000"},
+        {"POST", "/v1/domains", R"({"name":"k1","kernel":"/nonexistent/kernel"})", 400,
+         "invalid_field", "kernel", "/nonexistent/kernel"},
+        {"POST", "/v1/domains", R"({"name":"k2","kernel":"/etc/passwd"})", 400, "invalid_field",
+         "kernel", "/etc/passwd"},
+        {"POST", "/v1/domains?start=true", R"({"name":"big","memory":32000})", 409,
+         "insufficient_capacity", "memory", "32000"},
         {"POST", "/v1/domains/exists/pause", "", 409, "conflict", "", "stopped"},
         {"POST", "/v1/domains/exists/frobnicate", "", 404, "not_found", "", ""},
         {"POST", "/v1/domains/nope/start", "", 404, "not_found", "", "nope"},
@@ -126,7 +134,7 @@ TEST(DaemonInput, TcpNeedsTheBearerToken) {
     std::string token;
     in >> token;
     ASSERT_GE(token.size(), 32u);
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat((d.state_dir() + "/api.token").c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     auto ok = http_request(t, "GET", "/v1/domains", "", {{"Authorization", "Bearer " + token}});

@@ -18,7 +18,8 @@ std::string str(const json::object& o, const char* key) {
 
 int64_t num(const json::object& o, const char* key) {
     const auto* v = o.if_contains(key);
-    return v && v->is_int64() ? v->as_int64() : (v && v->is_uint64() ? static_cast<int64_t>(v->as_uint64()) : -1);
+    return v && v->is_int64() ? v->as_int64()
+                              : (v && v->is_uint64() ? static_cast<int64_t>(v->as_uint64()) : -1);
 }
 
 bool console_has(const Daemon& d, const std::string& name, const std::string& needle,
@@ -99,8 +100,8 @@ TEST(DaemonLifecycle, RebootRestartsThroughThePolicy) {
     Daemon d;
     ASSERT_TRUE(d.start()) << d.log();
     int status = 0;
-    auto v = d.json("POST", "/v1/domains?start=true", R"({"name":"r1","cmdline":"service"})",
-                    &status);
+    auto v =
+        d.json("POST", "/v1/domains?start=true", R"({"name":"r1","cmdline":"service"})", &status);
     ASSERT_EQ(status, 201) << json::serialize(v) << d.log();
     const int64_t first_pid = num(v.as_object(), "pid");
     ASSERT_TRUE(console_has(d, "r1", "service: heartbeat"));

@@ -8,7 +8,7 @@
 namespace domus::test {
 
 struct HttpResponse {
-    int status = 0;  // 0: no response (connection failed or closed)
+    int status = 0;                              // 0: no response (connection failed or closed)
     std::map<std::string, std::string> headers;  // lower-case names
     std::string body;
 };

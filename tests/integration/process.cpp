@@ -24,7 +24,9 @@ double now_s() {
 
 }  // namespace
 
-bool have_kvm() { return ::access("/dev/kvm", R_OK | W_OK) == 0; }
+bool have_kvm() {
+    return ::access("/dev/kvm", R_OK | W_OK) == 0;
+}
 
 ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions& opts) {
     static const bool sigpipe_ignored = (::signal(SIGPIPE, SIG_IGN), true);

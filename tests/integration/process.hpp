@@ -8,19 +8,19 @@
 namespace domus::test {
 
 struct ProcessResult {
-    int exit_code = -1;     // the exit status, or 128 + signal when killed by one
+    int exit_code = -1;  // the exit status, or 128 + signal when killed by one
     bool timed_out = false;
-    std::string out;        // standard output
-    std::string err;        // standard error
-    double seconds = 0;     // wall time from spawn to exit
+    std::string out;     // standard output
+    std::string err;     // standard error
+    double seconds = 0;  // wall time from spawn to exit
 };
 
 struct RunOptions {
     double timeout_s = 60;
-    int signal = 0;           // sent after signal_after_s when non-zero
+    int signal = 0;  // sent after signal_after_s when non-zero
     double signal_after_s = 0;
-    std::string input;            // written to the child's stdin (then closed) when non-empty
-    double input_after_s = 0;     // delay before writing the input
+    std::string input;               // written to the child's stdin (then closed) when non-empty
+    double input_after_s = 0;        // delay before writing the input
     double close_input_after_s = 0;  // keep stdin open this long after writing
 };
 
@@ -45,8 +45,8 @@ ProcessResult run_domus(const std::vector<std::string>& args, const RunOptions& 
 
 bool have_kvm();
 
-#define DOMUS_REQUIRE_KVM()                                                       \
-    do {                                                                          \
+#define DOMUS_REQUIRE_KVM()                                                          \
+    do {                                                                             \
         if (!::domus::test::have_kvm()) GTEST_SKIP() << "/dev/kvm is not available"; \
     } while (0)
 

@@ -13,7 +13,7 @@ namespace domus::test {
 namespace {
 
 class Workload : public ::testing::TestWithParam<int> {
-protected:
+  protected:
     std::string vcpus() const { return std::to_string(GetParam()); }
 };
 
@@ -42,14 +42,14 @@ TEST_P(Workload, SelftestPassesEveryCheck) {
     EXPECT_EQ(r.out.find("FAILED"), std::string::npos) << r.out;
     for (const char* check : {"#UD", "#PF", "timer ticks", "smp lock xadd", "hc DOMAIN_INFO"}) {
         EXPECT_NE(r.out.find(check), std::string::npos) << "missing check " << check << "\n"
-                                                         << r.out;
+                                                        << r.out;
     }
 }
 
 TEST_P(Workload, BenchReportsMachineReadableFigures) {
     DOMUS_REQUIRE_KVM();
-    auto r = run_domus(
-        {"run", "--vcpus", vcpus(), "--cmdline", "bench cpu_iters=2000000 hc_iters=200"});
+    auto r =
+        run_domus({"run", "--vcpus", vcpus(), "--cmdline", "bench cpu_iters=2000000 hc_iters=200"});
     ASSERT_FALSE(r.timed_out);
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     std::smatch m;

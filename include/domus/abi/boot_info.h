@@ -24,9 +24,9 @@
 #define DOMUS_BOOT_FLAG_PVM_HOST (1u << 0) /* the host is the pagetable-based PVM KVM backend */
 
 /* memory region types */
-#define DOMUS_MEM_RAM 1u      /* free for the guest to use */
-#define DOMUS_MEM_BOOT 2u     /* boot structures written by the VMM (page tables, this page) */
-#define DOMUS_MEM_KERNEL 3u   /* the loaded kernel image, including its zero-filled bss */
+#define DOMUS_MEM_RAM 1u    /* free for the guest to use */
+#define DOMUS_MEM_BOOT 2u   /* boot structures written by the VMM (page tables, this page) */
+#define DOMUS_MEM_KERNEL 3u /* the loaded kernel image, including its zero-filled bss */
 
 /* Guest physical layout chosen by the VMM (identity mapped, so also the virtual layout). */
 #define DOMUS_GPA_BOOT_INFO 0x1000ull
@@ -35,9 +35,9 @@
 #define DOMUS_GPA_BOOT_TSS 0x4000ull
 #define DOMUS_GPA_PML4 0x8000ull
 #define DOMUS_GPA_PDPT 0x9000ull
-#define DOMUS_GPA_PD 0x10000ull        /* one page directory per GiB of RAM */
-#define DOMUS_MAX_PD_PAGES 32u         /* so at most 32 GiB of guest RAM */
-#define DOMUS_GPA_VCPU_PAGES 0x40000ull /* DOMUS_MAX_VCPUS registration pages, 4 KiB each */
+#define DOMUS_GPA_PD 0x10000ull          /* one page directory per GiB of RAM */
+#define DOMUS_MAX_PD_PAGES 32u           /* so at most 32 GiB of guest RAM */
+#define DOMUS_GPA_VCPU_PAGES 0x40000ull  /* DOMUS_MAX_VCPUS registration pages, 4 KiB each */
 #define DOMUS_GPA_KERNEL_MIN 0x100000ull /* loadable segments start at or above 1 MiB */
 
 struct domus_memory_region {

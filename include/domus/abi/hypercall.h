@@ -14,7 +14,7 @@
 
 /* numbers */
 #define DOMUS_HC_VERSION 0u       /* () -> DOMUS_ABI_VERSION */
-#define DOMUS_HC_CONSOLE_WRITE 1u /* (gpa, len) -> bytes written; len <= DOMUS_CONSOLE_WRITE_MAX */
+#define DOMUS_HC_CONSOLE_WRITE 1u /* (gpa, len) -> bytes written (len <= 4096) */
 #define DOMUS_HC_YIELD 2u         /* () -> 0: give the host CPU to another thread */
 #define DOMUS_HC_BLOCK 3u         /* (timeout_ns) -> pending DOMUS_EVENT_* mask, 0 on timeout */
 #define DOMUS_HC_SHUTDOWN 4u      /* (reason, code) -> does not return on success */

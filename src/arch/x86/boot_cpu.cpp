@@ -32,8 +32,8 @@ hv::Segment flat_data() {
 Status write_boot_descriptors(GuestMemory& mem) {
     // GDT: null, unused, code64 (0x10), data (0x18), 16-byte TSS descriptor (0x20).
     const uint64_t tss = DOMUS_GPA_BOOT_TSS;
-    const uint64_t tss_low = kTssLimit | ((tss & 0xffffff) << 16) | (0x8bull << 40) |
-                             (((tss >> 24) & 0xff) << 56);
+    const uint64_t tss_low =
+        kTssLimit | ((tss & 0xffffff) << 16) | (0x8bull << 40) | (((tss >> 24) & 0xff) << 56);
     const std::array<uint64_t, 6> gdt{0, 0, kCode64, kData, tss_low, tss >> 32};
     if (auto st = mem.fill(DOMUS_GPA_BOOT_GDT, 4096, 0); !st) return st;
     if (auto st = mem.write_obj(DOMUS_GPA_BOOT_GDT, gdt); !st) return st;

@@ -10,8 +10,12 @@ namespace {
 
 constexpr uint64_t kPage = 4096;
 
-uint64_t page_down(uint64_t v) { return v & ~(kPage - 1); }
-uint64_t page_up(uint64_t v) { return (v + kPage - 1) & ~(kPage - 1); }
+uint64_t page_down(uint64_t v) {
+    return v & ~(kPage - 1);
+}
+uint64_t page_up(uint64_t v) {
+    return (v + kPage - 1) & ~(kPage - 1);
+}
 
 void add_region(domus_boot_info& info, uint64_t base, uint64_t size, uint32_t type) {
     if (size == 0) return;
@@ -30,19 +34,20 @@ Result<domus_boot_info> make_boot_info(const BootInfoParams& p) {
                                                       std::to_string(DOMUS_MAX_VCPUS));
     }
     if (p.cmdline.size() >= DOMUS_CMDLINE_MAX) {
-        return make_error(Errc::invalid_argument,
-                          "command line of " + std::to_string(p.cmdline.size()) +
-                              " bytes is too long (at most " +
-                              std::to_string(DOMUS_CMDLINE_MAX - 1) + ")");
+        return make_error(Errc::invalid_argument, "command line of " +
+                                                      std::to_string(p.cmdline.size()) +
+                                                      " bytes is too long (at most " +
+                                                      std::to_string(DOMUS_CMDLINE_MAX - 1) + ")");
     }
     if (p.cmdline.find('\0') != std::string_view::npos) {
         return make_error(Errc::invalid_argument, "command line contains a NUL byte");
     }
     if (p.kernel_start < DOMUS_GPA_KERNEL_MIN || p.kernel_end <= p.kernel_start ||
         p.kernel_end > p.ram_bytes) {
-        return make_error(Errc::invalid_argument,
-                          "kernel range [" + std::to_string(p.kernel_start) + ", " +
-                              std::to_string(p.kernel_end) + ") does not fit guest RAM above 1 MiB");
+        return make_error(Errc::invalid_argument, "kernel range [" +
+                                                      std::to_string(p.kernel_start) + ", " +
+                                                      std::to_string(p.kernel_end) +
+                                                      ") does not fit guest RAM above 1 MiB");
     }
 
     domus_boot_info info{};

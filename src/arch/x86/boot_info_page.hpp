@@ -24,6 +24,8 @@ struct BootInfoParams {
 Result<domus_boot_info> make_boot_info(const BootInfoParams& params);
 
 // GPA of vCPU `index`'s registration page.
-inline uint64_t vcpu_page_gpa(uint32_t index) { return DOMUS_GPA_VCPU_PAGES + index * 4096ull; }
+inline uint64_t vcpu_page_gpa(uint32_t index) {
+    return DOMUS_GPA_VCPU_PAGES + index * 4096ull;
+}
 
 }  // namespace domus::x86

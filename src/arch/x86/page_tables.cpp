@@ -4,13 +4,15 @@
 
 namespace domus::x86 {
 
-uint64_t max_mappable_ram() { return static_cast<uint64_t>(DOMUS_MAX_PD_PAGES) * k1GiB; }
+uint64_t max_mappable_ram() {
+    return static_cast<uint64_t>(DOMUS_MAX_PD_PAGES) * k1GiB;
+}
 
 Status build_identity_page_tables(GuestMemory& mem, uint64_t ram_bytes) {
     if (ram_bytes == 0 || ram_bytes > max_mappable_ram()) {
-        return make_error(Errc::invalid_argument,
-                          "cannot map " + std::to_string(ram_bytes) + " bytes of RAM (limit " +
-                              std::to_string(max_mappable_ram()) + ")");
+        return make_error(Errc::invalid_argument, "cannot map " + std::to_string(ram_bytes) +
+                                                      " bytes of RAM (limit " +
+                                                      std::to_string(max_mappable_ram()) + ")");
     }
     const uint64_t mapped = (ram_bytes + k2MiB - 1) / k2MiB * k2MiB;
     const uint64_t pd_pages = (mapped + k1GiB - 1) / k1GiB;

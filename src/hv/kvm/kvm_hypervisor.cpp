@@ -31,8 +31,10 @@ int check(int fd, long cap) {
 
 const char* to_string(Backend backend) {
     switch (backend) {
-        case Backend::hardware: return "hardware KVM";
-        case Backend::pvm: return "PVM (pagetable-based KVM, nested)";
+        case Backend::hardware:
+            return "hardware KVM";
+        case Backend::pvm:
+            return "PVM (pagetable-based KVM, nested)";
     }
     return "unknown";
 }

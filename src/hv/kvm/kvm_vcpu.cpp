@@ -23,7 +23,9 @@ static_assert(offsetof(Regs, r10) == offsetof(kvm_regs, r10));
 
 namespace {
 
-kvm_run* run_of(void* p) { return static_cast<kvm_run*>(p); }
+kvm_run* run_of(void* p) {
+    return static_cast<kvm_run*>(p);
+}
 
 Segment from_kvm(const kvm_segment& s) {
     return Segment{s.base, s.limit, s.selector, s.type, s.present, s.dpl,
@@ -51,15 +53,24 @@ kvm_segment to_kvm(const Segment& s) {
 
 const char* to_string(VmExitKind kind) {
     switch (kind) {
-        case VmExitKind::io: return "port I/O";
-        case VmExitKind::mmio: return "MMIO";
-        case VmExitKind::shutdown: return "triple fault";
-        case VmExitKind::halt: return "hlt";
-        case VmExitKind::interrupted: return "interrupted";
-        case VmExitKind::system_event: return "system event";
-        case VmExitKind::fail_entry: return "entry failure";
-        case VmExitKind::internal_error: return "KVM internal error";
-        case VmExitKind::unknown: return "unknown exit";
+        case VmExitKind::io:
+            return "port I/O";
+        case VmExitKind::mmio:
+            return "MMIO";
+        case VmExitKind::shutdown:
+            return "triple fault";
+        case VmExitKind::halt:
+            return "hlt";
+        case VmExitKind::interrupted:
+            return "interrupted";
+        case VmExitKind::system_event:
+            return "system event";
+        case VmExitKind::fail_entry:
+            return "entry failure";
+        case VmExitKind::internal_error:
+            return "KVM internal error";
+        case VmExitKind::unknown:
+            return "unknown exit";
     }
     return "?";
 }
@@ -124,9 +135,15 @@ Result<VmExit> Vcpu::run() {
             exit.mmio.is_write = r->mmio.is_write != 0;
             exit.mmio.data = {r->mmio.data, exit.mmio.len};
             break;
-        case KVM_EXIT_SHUTDOWN: exit.kind = VmExitKind::shutdown; break;
-        case KVM_EXIT_HLT: exit.kind = VmExitKind::halt; break;
-        case KVM_EXIT_INTR: exit.kind = VmExitKind::interrupted; break;
+        case KVM_EXIT_SHUTDOWN:
+            exit.kind = VmExitKind::shutdown;
+            break;
+        case KVM_EXIT_HLT:
+            exit.kind = VmExitKind::halt;
+            break;
+        case KVM_EXIT_INTR:
+            exit.kind = VmExitKind::interrupted;
+            break;
         case KVM_EXIT_SYSTEM_EVENT:
             exit.kind = VmExitKind::system_event;
             exit.detail = r->system_event.type;
@@ -139,7 +156,9 @@ Result<VmExit> Vcpu::run() {
             exit.kind = VmExitKind::internal_error;
             exit.detail = r->internal.suberror;
             break;
-        default: exit.kind = VmExitKind::unknown; break;
+        default:
+            exit.kind = VmExitKind::unknown;
+            break;
     }
     if (sync_regs_) std::memcpy(&synced_, &r->s.regs.regs, sizeof(Regs));
     return exit;
@@ -250,7 +269,9 @@ bool Vcpu::enable_sync_regs() {
     return true;
 }
 
-Regs* Vcpu::synced_regs() { return sync_regs_ ? &synced_ : nullptr; }
+Regs* Vcpu::synced_regs() {
+    return sync_regs_ ? &synced_ : nullptr;
+}
 
 void Vcpu::mark_regs_dirty() {
     kvm_run* r = run_of(run_);

@@ -26,8 +26,8 @@ Result<Vcpu> Vm::create_vcpu(uint32_t index) {
     int fd = ::ioctl(fd_.get(), KVM_CREATE_VCPU, static_cast<unsigned long>(index));
     if (fd < 0) return kvm_error(("KVM_CREATE_VCPU " + std::to_string(index)).c_str());
     Fd vcpu(fd);
-    void* run = ::mmap(nullptr, static_cast<size_t>(run_size_), PROT_READ | PROT_WRITE,
-                       MAP_SHARED, vcpu.get(), 0);
+    void* run = ::mmap(nullptr, static_cast<size_t>(run_size_), PROT_READ | PROT_WRITE, MAP_SHARED,
+                       vcpu.get(), 0);
     if (run == MAP_FAILED) return kvm_error("mmap of the vCPU run page");
     return Vcpu(std::move(vcpu), run, run_size_, index);
 }

@@ -7,7 +7,9 @@
 namespace domus::x86 {
 namespace {
 
-uint64_t entry(const GuestMemory& mem, uint64_t gpa) { return *mem.read_obj<uint64_t>(gpa); }
+uint64_t entry(const GuestMemory& mem, uint64_t gpa) {
+    return *mem.read_obj<uint64_t>(gpa);
+}
 
 // Walks the tables like the MMU does; returns the physical address or ~0 when unmapped.
 uint64_t translate(const GuestMemory& mem, uint64_t va) {
@@ -31,8 +33,8 @@ TEST(PageTables, IdentityMapsExactlyRam) {
     EXPECT_EQ(translate(*mem, 0), 0u);
     EXPECT_EQ(translate(*mem, 0x100123), 0x100123u);
     EXPECT_EQ(translate(*mem, (64ull << 20) - 1), (64ull << 20) - 1);
-    EXPECT_EQ(translate(*mem, 64ull << 20), ~0ull);        // first byte past RAM
-    EXPECT_EQ(translate(*mem, 0x4000000000ull), ~0ull);    // 256 GiB: selftest's #PF address
+    EXPECT_EQ(translate(*mem, 64ull << 20), ~0ull);            // first byte past RAM
+    EXPECT_EQ(translate(*mem, 0x4000000000ull), ~0ull);        // 256 GiB: selftest's #PF address
     EXPECT_EQ(translate(*mem, 0xffff800000000000ull), ~0ull);  // PML4 slot 256 never mapped
 }
 
