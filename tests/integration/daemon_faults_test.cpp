@@ -14,16 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string str(const json::object& o, const char* key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->as_string().c_str()) : std::string();
-}
-
-int64_t pid_of(const json::object& o) {
-    const auto* v = o.if_contains("pid");
-    return v && v->is_int64() ? v->as_int64() : -1;
-}
-
 TEST(DaemonFaults, Kill9OfTheDaemonLosesNoDomain) {
     DOMUS_REQUIRE_DAEMON();
     Daemon d;

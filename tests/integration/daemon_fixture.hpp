@@ -50,6 +50,23 @@ class Daemon {
     pid_t pid_ = -1;
 };
 
+// Field accessors for API objects: "" / -1 when the field is missing or of another type.
+inline std::string str(const boost::json::object& o, const char* key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string().c_str()) : std::string();
+}
+
+inline int64_t num(const boost::json::object& o, const char* key) {
+    const auto* v = o.if_contains(key);
+    if (v && v->is_int64()) return v->as_int64();
+    if (v && v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
+    return -1;
+}
+
+inline int64_t pid_of(const boost::json::object& o) {
+    return num(o, "pid");
+}
+
 // PIDs of live domus-vmm processes whose --run-dir lies under `dir`.
 std::vector<pid_t> monitors_under(const std::string& dir);
 

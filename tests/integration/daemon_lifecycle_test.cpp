@@ -11,17 +11,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string str(const json::object& o, const char* key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->as_string().c_str()) : std::string();
-}
-
-int64_t num(const json::object& o, const char* key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_int64() ? v->as_int64()
-                              : (v && v->is_uint64() ? static_cast<int64_t>(v->as_uint64()) : -1);
-}
-
 bool console_has(const Daemon& d, const std::string& name, const std::string& needle,
                  double timeout_s = 10) {
     for (int i = 0; i < timeout_s * 50; ++i) {
