@@ -64,6 +64,7 @@ json::object domain_json(const control::DomainView& view) {
     const control::DomainRecord& r = view.record;
     const control::DomainConfig& c = r.config;
     json::object o;
+    o.reserve(20);  // every field below: no rehashing while building
     o["name"] = c.name;
     o["id"] = r.id;
     o["state"] = control::to_string(r.state);
