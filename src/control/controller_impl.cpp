@@ -91,8 +91,10 @@ ControllerImpl::ControllerImpl(ControllerOptions options, StateStore store)
     : options_(std::move(options)), store_(std::move(store)) {}
 
 ControllerImpl::~ControllerImpl() {
-    supervisor_.reset();  // no more exit callbacks
-    tasks_.reset();       // no more tasks touching the store
+    // Order matters: the watcher posts into the task queue and tasks call the supervisor.
+    if (supervisor_) supervisor_->stop();  // 1. no more exit callbacks (no more posts)
+    tasks_.reset();                        // 2. finish/stop tasks, which may still watch()
+    supervisor_.reset();                   // 3. now nothing uses the supervisor
 }
 
 Status ControllerImpl::init() {

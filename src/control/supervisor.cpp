@@ -168,6 +168,10 @@ bool wait_for_exit(pid_t pid, int timeout_ms) {
 Supervisor::Supervisor(ExitCallback on_exit) : on_exit_(std::move(on_exit)) {}
 
 Supervisor::~Supervisor() {
+    stop();
+}
+
+void Supervisor::stop() {
     {
         std::lock_guard lock(mu_);
         stopping_ = true;

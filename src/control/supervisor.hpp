@@ -49,6 +49,9 @@ class Supervisor {
     Supervisor& operator=(const Supervisor&) = delete;
 
     Status start();
+    // Stops the watcher thread: no callback runs after it returns. watch()/unwatch() stay
+    // safe to call (they only edit the epoll set), so tasks still running can finish.
+    void stop();
     // Watches `pid` for domain `id`. If the process is already gone, the callback still fires.
     Status watch(int64_t id, pid_t pid);
     void unwatch(pid_t pid);
