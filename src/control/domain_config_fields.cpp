@@ -1,6 +1,7 @@
 // Field by field checks shared by the JSON and xl.cfg parsers, PATCH and validate_config.
 #include <array>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "control/domain_config.hpp"
@@ -245,23 +246,29 @@ ConfigResult<DomainConfig> config_from_patch(const DomainConfigPatch& p,
 }
 
 std::string quote(std::string_view s) {
+    // At most kShown characters between the quotes, counted after escaping, so a value full
+    // of escaped bytes is cut as short as a plain one.
     constexpr size_t kShown = 64;
     std::string out = "\"";
-    for (size_t i = 0; i < s.size() && i < kShown; ++i) {
+    size_t i = 0;
+    for (; i < s.size(); ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
+        char piece[8];
         if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
+            piece[0] = '\\';
+            piece[1] = static_cast<char>(c);
+            piece[2] = '\0';
         } else if (c >= 0x20 && c < 0x7F) {
-            out += static_cast<char>(c);
+            piece[0] = static_cast<char>(c);
+            piece[1] = '\0';
         } else {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\x%02x", c);
-            out += buf;
+            std::snprintf(piece, sizeof piece, "\\x%02x", c);
         }
+        if (out.size() - 1 + std::strlen(piece) > kShown) break;
+        out += piece;
     }
     out += '"';
-    if (s.size() > kShown) out += "...";
+    if (i < s.size()) out += "...";
     return out;
 }
 

@@ -267,3 +267,22 @@ TEST(ConfigJsonHostile, CustomLimits) {
 
 }  // namespace
 }  // namespace domus::control
+
+namespace domus::control {
+namespace {
+
+// Regression (fuzz_config_json): a key full of bytes that need escaping used to be cut after
+// 64 *input* bytes, so its escaped form ran past the promised length.
+TEST(ConfigJson, EscapedUnknownKeyIsCutAfterEscaping) {
+    const std::string key =
+        "name))))))\xef\xbb\xbf)))))))))))))destr" + std::string(40, 'H') + std::string(40, ')');
+    auto r = parse_config_json("{\"name\":\"x\",\"" + key + "\":\"x\"}");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error.kind, ConfigErrorKind::unknown_field);
+    EXPECT_LE(r.error.field.size(), 67u) << r.error.field;
+    EXPECT_NE(r.error.field.find("\\xef\\xbb\\xbf"), std::string::npos) << r.error.field;
+    EXPECT_EQ(r.error.field.substr(r.error.field.size() - 3), "...");
+}
+
+}  // namespace
+}  // namespace domus::control
