@@ -137,21 +137,7 @@ std::span<const RouteSpec> route_table() {
 }
 
 const char* action_name(Action a) {
-    switch (a) {
-        case Action::start:
-            return "start";
-        case Action::pause:
-            return "pause";
-        case Action::unpause:
-            return "unpause";
-        case Action::shutdown:
-            return "shutdown";
-        case Action::reboot:
-            return "reboot";
-        case Action::destroy:
-            return "destroy";
-    }
-    return "start";
+    return control::to_string(a);
 }
 
 Translation translate(const HttpInput& in) {

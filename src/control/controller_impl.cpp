@@ -51,32 +51,6 @@ int64_t unix_ms() {
     return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-const char* to_string(Action a) {
-    switch (a) {
-        case Action::start:
-            return "start";
-        case Action::pause:
-            return "pause";
-        case Action::unpause:
-            return "unpause";
-        case Action::shutdown:
-            return "shutdown";
-        case Action::reboot:
-            return "reboot";
-        case Action::destroy:
-            return "destroy";
-    }
-    return "?";
-}
-
-std::optional<Action> action_from_string(const std::string& s) {
-    for (Action a : {Action::start, Action::pause, Action::unpause, Action::shutdown,
-                     Action::reboot, Action::destroy}) {
-        if (s == to_string(a)) return a;
-    }
-    return std::nullopt;
-}
-
 Result<std::unique_ptr<Controller>> open_controller(const ControllerOptions& options) {
     if (auto st = make_dir(options.state_dir, 0700); !st) return st.error();
     if (auto st = make_dir(options.state_dir + "/run", 0700); !st) return st.error();
