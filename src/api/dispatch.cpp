@@ -25,20 +25,27 @@ HttpReply text_reply(std::string body, std::string content_type) {
     return r;
 }
 
-HttpReply run(control::Controller& c, const ApiRequest& req) {
+// Serialised domain by domain into one buffer: no document tree of the whole list.
+std::string list_body(const control::DomainList& list) {
+    std::string body = "{\"domains\":[";
+    bool first = true;
+    for (const auto& d : list) {
+        if (!first) body += ',';
+        first = false;
+        body += boost::json::serialize(domain_json(d));
+    }
+    body += "]}\n";
+    return body;
+}
+
+HttpReply run(control::Controller& c, const ApiRequest& req, ListBodyCache* cache) {
     switch (req.route) {
         case RouteId::list_domains: {
-            // Serialised domain by domain into one buffer: no document tree of the whole list
-            // (this route is the daemon's hottest; see docs/performance.md).
-            std::string body = "{\"domains\":[";
-            bool first = true;
-            for (const auto& d : c.list_domains()) {
-                if (!first) body += ',';
-                first = false;
-                body += boost::json::serialize(domain_json(d));
-            }
-            body += "]}\n";
-            return text_reply(std::move(body), "application/json");
+            // The daemon's hottest route (docs/performance.md): an unchanged list is not
+            // serialised again.
+            const auto list = c.list_domains();
+            if (cache == nullptr) return text_reply(list_body(*list), "application/json");
+            return text_reply(*cache->body_for(list), "application/json");
         }
         case RouteId::create_domain: {
             HttpReply r = domain_reply(c.create_domain(req.config, req.start), 201);
@@ -85,9 +92,28 @@ HttpReply run(control::Controller& c, const ApiRequest& req) {
 
 }  // namespace
 
-HttpReply execute(control::Controller& controller, const ApiRequest& request) {
+std::shared_ptr<const std::string> ListBodyCache::body_for(
+    const std::shared_ptr<const control::DomainList>& list) {
+    {
+        std::lock_guard lock(mu_);
+        if (key_ == list && body_) return body_;
+    }
+    auto body = std::make_shared<const std::string>(list_body(*list));
+    std::lock_guard lock(mu_);
+    key_ = list;
+    body_ = body;
+    return body;
+}
+
+bool never_blocks(RouteId route) {
+    return route == RouteId::list_domains || route == RouteId::host || route == RouteId::metrics ||
+           route == RouteId::openapi;
+}
+
+HttpReply execute(control::Controller& controller, const ApiRequest& request,
+                  ListBodyCache* cache) {
     try {
-        return run(controller, request);
+        return run(controller, request, cache);
     } catch (const std::exception& e) {
         return error_reply(500, "internal", std::string("controller failed: ") + e.what());
     } catch (...) {

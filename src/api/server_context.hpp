@@ -11,6 +11,7 @@
 #include <string_view>
 #include <utility>
 
+#include "api/dispatch.hpp"
 #include "api/event_hub.hpp"
 #include "api/server_options.hpp"
 #include "control/controller.hpp"
@@ -26,6 +27,7 @@ struct ServerContext {
     boost::asio::thread_pool workers;
     std::shared_ptr<EventHub> hub = std::make_shared<EventHub>();
     std::atomic<size_t> connections{0};
+    ListBodyCache list_cache;
 
     // Runs `work` (a blocking Controller call) on the worker pool, then `done(result)` on
     // `executor` (the connection's strand). `work` must not throw (wrap Controller calls).

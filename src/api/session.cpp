@@ -133,9 +133,14 @@ void HttpSession::dispatch(ApiRequest request) {
         return start_events(request);
     }
     if (request.route == RouteId::console_ws) return start_console(request);
+    if (never_blocks(request.route)) {
+        return reply(execute(ctx_.controller, request, &ctx_.list_cache), keep_alive_);
+    }
     ctx_.run_blocking(
         stream_.get_executor(),
-        [&ctx = ctx_, request = std::move(request)] { return execute(ctx.controller, request); },
+        [&ctx = ctx_, request = std::move(request)] {
+            return execute(ctx.controller, request, &ctx.list_cache);
+        },
         [self = shared_from_this()](HttpReply r) { self->reply(std::move(r), self->keep_alive_); });
 }
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -53,6 +54,8 @@ struct DomainView {
     uint64_t resident_kib = 0;  // guest RAM actually touched
 };
 
+using DomainList = std::vector<DomainView>;
+
 struct HostView {
     std::string backend;  // "PVM" | "hardware KVM" | "none"
     uint32_t cpus = 0;
@@ -77,7 +80,11 @@ class Controller {
   public:
     virtual ~Controller() = default;
 
-    virtual std::vector<DomainView> list_domains() = 0;  // Domain-0 first, then by id
+    // Domain-0 first, then by id. An immutable snapshot: the same object until a domain changes
+    // or new live figures arrive (callers may cache what they derive from it by its address).
+    // list_domains, host and metrics never wait for SQLite or a monitor: their live figures are
+    // sampled periodically (get_domain's are live).
+    virtual std::shared_ptr<const DomainList> list_domains() = 0;
     virtual ApiResult<DomainView> get_domain(const std::string& name) = 0;
     // Defines a domain (state stopped); with start=true also starts it, and if the start fails
     // the definition is removed again: the request changes nothing.

@@ -199,13 +199,7 @@ void ControllerImpl::shutdown_timeout(const std::string& name, int64_t pid) {
 }
 
 void ControllerImpl::on_monitor_exit(int64_t id, pid_t pid) {
-    std::optional<DomainRecord> found;
-    {
-        std::lock_guard lock(store_mu_);
-        for (auto& r : store_.list_domains()) {
-            if (r.id == id) found = r;
-        }
-    }
+    const std::optional<DomainRecord> found = table_->get(id);
     if (!found) return;
     auto lock_ptr = domain_lock(found->config.name);
     std::lock_guard dl(*lock_ptr);
@@ -274,12 +268,7 @@ void ControllerImpl::handle_exit_locked(DomainRecord& rec, const ExitInfo& exit)
 }
 
 void ControllerImpl::adopt_all() {
-    std::vector<DomainRecord> records;
-    {
-        std::lock_guard lock(store_mu_);
-        records = store_.list_domains();
-    }
-    for (auto& rec : records) {
+    for (auto& rec : table_->list()) {
         if (!is_live(rec.state)) continue;
         auto lock_ptr = domain_lock(rec.config.name);
         std::lock_guard dl(*lock_ptr);

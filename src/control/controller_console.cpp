@@ -60,7 +60,8 @@ ApiResult<Fd> ControllerImpl::console_attach(const std::string& name) {
 }
 
 std::string ControllerImpl::metrics() {
-    const auto views = list_domains();
+    const auto snapshot = list_domains();
+    const DomainList& views = *snapshot;
     std::map<std::string, int> by_state;
     for (const char* s : {"stopped", "running", "paused", "shutting-down", "crashed"})
         by_state[s] = 0;

@@ -56,15 +56,18 @@ Result<std::unique_ptr<Controller>> open_controller(const ControllerOptions& opt
     if (auto st = make_dir(options.state_dir + "/run", 0700); !st) return st.error();
     auto store = StateStore::open(options.state_dir + "/domus.db");
     if (!store) return store.error();
-    auto impl = std::make_unique<ControllerImpl>(options, std::move(store.value()));
+    auto table = DomainTable::open(std::move(store.value()));
+    if (!table) return table.error();
+    auto impl = std::make_unique<ControllerImpl>(options, std::move(table.value()));
     if (auto st = impl->init(); !st) return st.error();
     return std::unique_ptr<Controller>(std::move(impl));
 }
 
-ControllerImpl::ControllerImpl(ControllerOptions options, StateStore store)
-    : options_(std::move(options)), store_(std::move(store)) {}
+ControllerImpl::ControllerImpl(ControllerOptions options, std::unique_ptr<DomainTable> table)
+    : options_(std::move(options)), table_(std::move(table)) {}
 
 ControllerImpl::~ControllerImpl() {
+    stop_sampler();
     // Order matters: the watcher posts into the task queue and tasks call the supervisor.
     if (supervisor_) supervisor_->stop();  // 1. no more exit callbacks (no more posts)
     tasks_.reset();                        // 2. finish/stop tasks, which may still watch()
@@ -73,9 +76,11 @@ ControllerImpl::~ControllerImpl() {
 
 Status ControllerImpl::init() {
     {
-        std::lock_guard lock(store_mu_);
-        notified_event_id_ = store_.last_event_id();
+        std::lock_guard lock(notify_mu_);
+        notified_event_id_ = table_->last_event_id();
     }
+    host_cpus_ = static_cast<uint32_t>(::sysconf(_SC_NPROCESSORS_ONLN));
+    host_memory_mib_ = meminfo_mib("MemTotal");
     // The host's backend, probed once (a VM and a vCPU, then released).
     if (auto hv = hv::Hypervisor::open(); hv) {
         max_vcpus_ =
@@ -93,6 +98,7 @@ Status ControllerImpl::init() {
     });
     if (auto st = supervisor_->start(); !st) return st;
     adopt_all();
+    start_sampler();
     return {};
 }
 
@@ -108,8 +114,7 @@ std::shared_ptr<std::mutex> ControllerImpl::domain_lock(const std::string& name)
 }
 
 std::optional<DomainRecord> ControllerImpl::load(const std::string& name) {
-    std::lock_guard lock(store_mu_);
-    return store_.get_domain(name);
+    return table_->get(name);
 }
 
 ApiResult<Empty> ControllerImpl::save(const DomainRecord& record, const std::string& event_type,
@@ -120,11 +125,7 @@ ApiResult<Empty> ControllerImpl::save(const DomainRecord& record, const std::str
     ev.domain = r.config.name;
     ev.type = event_type;
     ev.detail = detail;
-    Status st;
-    {
-        std::lock_guard lock(store_mu_);
-        st = store_.update_domain(r, ev);
-    }
+    const Status st = table_->update(r, ev);
     if (!st) return api_error(500, "internal", "state store: " + st.error().message);
     notify_new_events();
     return Empty{};
@@ -134,10 +135,10 @@ void ControllerImpl::notify_new_events() {
     std::vector<Event> fresh;
     std::vector<std::function<void(const Event&)>> subs;
     {
-        std::lock_guard lock(store_mu_);
-        std::lock_guard sl(sub_mu_);
-        fresh = store_.events_after(notified_event_id_, 1000);
+        std::lock_guard lock(notify_mu_);
+        fresh = table_->events_after(notified_event_id_, 1000);
         if (!fresh.empty()) notified_event_id_ = fresh.back().id;
+        std::lock_guard sl(sub_mu_);
         subs = subscribers_;
     }
     for (const auto& e : fresh) {
@@ -151,8 +152,7 @@ void ControllerImpl::subscribe_events(std::function<void(const Event&)> callback
 }
 
 std::vector<Event> ControllerImpl::events_after(int64_t after_id, size_t limit) {
-    std::lock_guard lock(store_mu_);
-    return store_.events_after(after_id, limit);
+    return table_->events_after(after_id, limit);
 }
 
 DomainView ControllerImpl::domain0_view() {
@@ -160,24 +160,30 @@ DomainView ControllerImpl::domain0_view() {
     v.is_domain0 = true;
     v.record.id = 0;
     v.record.config.name = "Domain-0";
-    v.record.config.memory = meminfo_mib("MemTotal");
-    v.record.config.vcpus = static_cast<uint32_t>(::sysconf(_SC_NPROCESSORS_ONLN));
+    v.record.config.memory = host_memory_mib_;
+    v.record.config.vcpus = host_cpus_;
     v.record.state = DomainState::running;
     v.record.pid = ::getpid();
     return v;
 }
 
-std::vector<DomainView> ControllerImpl::list_domains() {
-    std::vector<DomainRecord> records;
-    {
-        std::lock_guard lock(store_mu_);
-        records = store_.list_domains();
+std::shared_ptr<const DomainList> ControllerImpl::list_domains() {
+    // Generations first, data second: a snapshot is never older than the generations it keeps.
+    const uint64_t table_gen = table_->generation();
+    const uint64_t stats_gen = stats_gen_.load(std::memory_order_acquire);
+    std::lock_guard lock(snapshot_mu_);
+    if (snapshot_ && snapshot_table_gen_ == table_gen && snapshot_stats_gen_ == stats_gen) {
+        return snapshot_;
     }
-    std::vector<DomainView> out;
-    out.reserve(records.size() + 1);
-    out.push_back(domain0_view());
-    for (const auto& r : records) out.push_back(view_of(r));
-    return out;
+    const auto records = table_->list();
+    auto list = std::make_shared<DomainList>();
+    list->reserve(records.size() + 1);
+    list->push_back(domain0_view());
+    for (const auto& r : records) list->push_back(sampled_view(r));
+    snapshot_ = std::move(list);
+    snapshot_table_gen_ = table_gen;
+    snapshot_stats_gen_ = stats_gen;
+    return snapshot_;
 }
 
 ApiResult<DomainView> ControllerImpl::get_domain(const std::string& name) {
@@ -224,13 +230,8 @@ ApiResult<DomainView> ControllerImpl::create_domain(const DomainConfig& config, 
     // A definition may ask for more memory than is free now (it is checked again at start),
     // but never for more vCPUs than the host can ever run.
     if (auto e = check_capacity(config); e && (start || e->field == "vcpus")) return *e;
-    Result<DomainRecord> created = make_error(Errc::io, "");
     int64_t first_event = 0;
-    {
-        std::lock_guard lock(store_mu_);
-        first_event = store_.last_event_id() + 1;
-        created = store_.create_domain(config);
-    }
+    Result<DomainRecord> created = table_->create(config, first_event);
     if (!created) {
         if (created.error().code == Errc::invalid_argument) {
             return api_error(409, "conflict", created.error().message, "name");
@@ -242,8 +243,7 @@ ApiResult<DomainView> ControllerImpl::create_domain(const DomainConfig& config, 
         auto started = start_locked(rec, false);
         if (!started.ok()) {
             // The request changes nothing: neither the definition nor its events remain.
-            std::lock_guard lock(store_mu_);
-            (void)store_.discard_domain(rec.config.name, first_event);
+            (void)table_->discard(rec.config.name, first_event);
             return started;
         }
         notify_new_events();
@@ -299,11 +299,7 @@ ApiResult<Empty> ControllerImpl::delete_domain(const std::string& name) {
                          "domain '" + name + "' is " + to_string(rec->state) +
                              ": destroy it before deleting it");
     }
-    Status st;
-    {
-        std::lock_guard lock(store_mu_);
-        st = store_.delete_domain(name);
-    }
+    const Status st = table_->remove(name);
     if (!st) return api_error(500, "internal", "state store: " + st.error().message);
     ::unlink(run_path(rec->id, ".console.log").c_str());
     ::unlink(run_path(rec->id, ".log").c_str());
@@ -314,18 +310,16 @@ ApiResult<Empty> ControllerImpl::delete_domain(const std::string& name) {
 HostView ControllerImpl::host() {
     HostView h;
     h.backend = backend_;
-    h.cpus = static_cast<uint32_t>(::sysconf(_SC_NPROCESSORS_ONLN));
-    h.memory_total_mib = meminfo_mib("MemTotal");
+    h.cpus = host_cpus_;
+    h.memory_total_mib = host_memory_mib_;
     h.memory_available_mib = meminfo_mib("MemAvailable");
     h.max_vcpus_per_domain = max_vcpus_;
     h.version = options_.version;
-    std::vector<DomainRecord> records;
-    {
-        std::lock_guard lock(store_mu_);
-        records = store_.list_domains();
-    }
-    h.domains_total = static_cast<uint32_t>(records.size());
-    for (const auto& r : records) {
+    const auto views = list_domains();
+    h.domains_total = static_cast<uint32_t>(views->size() - 1);  // without Domain-0
+    for (const auto& v : *views) {
+        const DomainRecord& r = v.record;
+        if (v.is_domain0) continue;
         if (r.state == DomainState::running || r.state == DomainState::paused ||
             r.state == DomainState::shutting_down) {
             ++h.domains_running;

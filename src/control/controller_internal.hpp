@@ -2,31 +2,40 @@
 //
 // Locks (acquire in this order, never the reverse):
 //   1. a domain's lock (domain_lock(name)): serialises every request and monitor event on it
-//   2. store_mu_: the SQLite connection
-//   3. sub_mu_ / restarts_mu_: leaf locks
+//   2. notify_mu_ / snapshot_mu_
+//   3. the DomainTable's own lock (SQLite and the in-memory records)
+//   4. sub_mu_ / restarts_mu_ / stats_mu_ / sampler_mu_: leaf locks
 // No lock is held while waiting for another thread that could need the same lock.
+//
+// Reads that serve lists (list_domains, host, metrics) never touch SQLite or a monitor: the
+// records come from the DomainTable's memory, the live figures from the stats sampler (a thread
+// asking each live monitor for its status every stats_interval_ms), and the list itself is one
+// immutable snapshot rebuilt only when either has changed.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "control/controller_impl.hpp"
 #include "control/controller_tasks.hpp"
-#include "control/state_store.hpp"
+#include "control/domain_table.hpp"
 #include "control/supervisor.hpp"
 
 namespace domus::control {
 
 class ControllerImpl final : public Controller {
   public:
-    ControllerImpl(ControllerOptions options, StateStore store);
+    ControllerImpl(ControllerOptions options, std::unique_ptr<DomainTable> table);
     ~ControllerImpl() override;
 
     Status init();  // supervisor, host probe, re-adoption
 
-    std::vector<DomainView> list_domains() override;
+    std::shared_ptr<const DomainList> list_domains() override;
     ApiResult<DomainView> get_domain(const std::string& name) override;
     ApiResult<DomainView> create_domain(const DomainConfig& config, bool start) override;
     ApiResult<DomainView> patch_domain(const std::string& name,
@@ -55,6 +64,17 @@ class ControllerImpl final : public Controller {
     ApiResult<Empty> check_kernel(const DomainConfig& config);
     void adopt_all();
 
+    // controller_stats.cpp
+    struct LiveStats {
+        int64_t pid = 0;  // the monitor these figures came from
+        uint64_t vcpu_time_ns = 0, exits = 0, hypercalls = 0, resident_kib = 0;
+    };
+    void start_sampler();
+    void stop_sampler();
+    void sample_stats();  // one round over every live domain
+    // The record with its last sampled figures (none unless from the record's own monitor).
+    DomainView sampled_view(const DomainRecord& record) const;
+
     // controller_actions.cpp
     ApiResult<DomainView> start_locked(DomainRecord& rec, bool by_policy);
     ApiResult<DomainView> destroy_locked(DomainRecord& rec, const std::string& event_type);
@@ -67,17 +87,29 @@ class ControllerImpl final : public Controller {
     std::string run_path(int64_t id, const char* suffix) const;
 
     ControllerOptions options_;
-    std::mutex store_mu_;
-    StateStore store_;
+    std::unique_ptr<DomainTable> table_;
     std::mutex locks_mu_;
     std::map<std::string, std::shared_ptr<std::mutex>> locks_;
+    std::mutex notify_mu_;
+    int64_t notified_event_id_ = 0;  // under notify_mu_
     std::mutex sub_mu_;
     std::vector<std::function<void(const Event&)>> subscribers_;
-    int64_t notified_event_id_ = 0;
+    std::mutex snapshot_mu_;
+    std::shared_ptr<const DomainList> snapshot_;
+    uint64_t snapshot_table_gen_ = 0, snapshot_stats_gen_ = 0;
+    mutable std::mutex stats_mu_;
+    std::map<int64_t, LiveStats> stats_;  // by domain id
+    std::atomic<uint64_t> stats_gen_{1};
+    std::mutex sampler_mu_;
+    std::condition_variable sampler_cv_;
+    bool sampler_stop_ = false;
+    std::thread sampler_;
     std::mutex restarts_mu_;
     std::map<int64_t, std::deque<int64_t>> restart_times_;
     std::string backend_ = "none";
     uint32_t max_vcpus_ = 0;
+    uint32_t host_cpus_ = 0;        // read once at init
+    uint64_t host_memory_mib_ = 0;  // MemTotal, read once at init
     std::unique_ptr<TaskQueue> tasks_;
     std::unique_ptr<Supervisor> supervisor_;
 };

@@ -152,5 +152,57 @@ TEST(DaemonLifecycle, HostMetricsAndOpenApi) {
     EXPECT_TRUE(spec.as_object().contains("paths"));
 }
 
+// The list answers from memory: definitions and states at once, a running domain's figures as
+// sampled from its monitor (every second by default), never a stopped domain's old figures.
+TEST(DaemonLifecycle, ListShowsChangesAtOnceAndSampledLiveFigures) {
+    DOMUS_REQUIRE_DAEMON();
+    Daemon d;
+    ASSERT_TRUE(d.start()) << d.log();
+    auto entry = [&](const std::string& name) {
+        auto list = d.json("GET", "/v1/domains");
+        for (const auto& v : list.as_object().at("domains").as_array()) {
+            if (str(v.as_object(), "name") == name) return v.as_object();
+        }
+        return json::object{};
+    };
+    int status = 0;
+    d.json("POST", "/v1/domains", R"({"name":"s1","cmdline":"service"})", &status);
+    ASSERT_EQ(status, 201);
+    EXPECT_EQ(str(entry("s1"), "state"), "stopped");
+    d.json("POST", "/v1/domains/s1/start", "", &status);
+    ASSERT_EQ(status, 200) << d.log();
+    EXPECT_EQ(str(entry("s1"), "state"), "running");
+    EXPECT_EQ(num(d.json("GET", "/v1/host").as_object(), "domains_running"), 1);
+
+    int64_t exits = 0, vcpu_ns = 0;
+    for (int i = 0; i < 250 && (exits == 0 || vcpu_ns == 0); ++i) {  // up to 5 s
+        const auto stats = entry("s1").at("stats").as_object();
+        exits = num(stats, "exits");
+        vcpu_ns = num(stats, "vcpu_time_ns");
+        if (exits == 0 || vcpu_ns == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_GT(exits, 0);
+    EXPECT_GT(vcpu_ns, 0);
+    // The figures move on while it runs (the service workload ticks every second).
+    int64_t later = exits;
+    for (int i = 0; i < 250 && later == exits; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        later = num(entry("s1").at("stats").as_object(), "exits");
+    }
+    EXPECT_GT(later, exits);
+    const auto metrics = d.request("GET", "/metrics").body;
+    EXPECT_EQ(metrics.find("domus_domain_exits_total{domain=\"s1\"} 0\n"), std::string::npos)
+        << metrics;
+
+    d.json("POST", "/v1/domains/s1/destroy", "", &status);
+    ASSERT_EQ(status, 200);
+    const auto stopped = entry("s1");
+    EXPECT_EQ(str(stopped, "state"), "stopped");
+    EXPECT_EQ(num(stopped.at("stats").as_object(), "exits"), 0);
+    EXPECT_EQ(num(d.json("GET", "/v1/host").as_object(), "domains_running"), 0);
+    ASSERT_EQ(d.request("DELETE", "/v1/domains/s1").status, 204);
+    EXPECT_TRUE(entry("s1").empty());
+}
+
 }  // namespace
 }  // namespace domus::test

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <memory>
 
 #include "api/dispatch.hpp"
 #include "fake_controller.hpp"
@@ -43,6 +44,47 @@ TEST_F(DispatchTest, ListPutsDomain0First) {
     ASSERT_EQ(list.size(), 2u);
     EXPECT_EQ(list[0].at("name").as_string(), "Domain-0");
     EXPECT_EQ(list[1].at("name").as_string(), "web1");
+}
+
+TEST_F(DispatchTest, CachedListBodyIsTheSameAsAFreshOne) {
+    run("POST", "/v1/domains", R"({"name":"web1"})");
+    ListBodyCache cache;
+    Translation t = translate(HttpInput{"GET", "/v1/domains", "", "", ""});
+    ASSERT_TRUE(t.ok());
+    const HttpReply cached = execute(fake, *t.request, &cache);
+    EXPECT_EQ(cached.status, 200);
+    EXPECT_EQ(cached.body, run("GET", "/v1/domains").body);
+}
+
+TEST(ListBodyCache, ReusesTheBodyOnlyForTheSameSnapshot) {
+    auto list = std::make_shared<control::DomainList>(1);
+    (*list)[0].record.config.name = "a";
+    std::shared_ptr<const control::DomainList> one = list;
+    ListBodyCache cache;
+    const auto b1 = cache.body_for(one);
+    EXPECT_EQ(cache.body_for(one), b1);  // the same object: not serialised again
+    EXPECT_NE(b1->find("\"a\""), std::string::npos) << *b1;
+
+    auto changed = std::make_shared<control::DomainList>(*list);
+    (*changed)[0].record.config.name = "b";
+    const auto b2 = cache.body_for(changed);
+    EXPECT_NE(b2, b1);
+    EXPECT_NE(b2->find("\"b\""), std::string::npos) << *b2;
+    EXPECT_EQ(b2->find("\"a\""), std::string::npos) << *b2;
+    // An earlier snapshot handed in again is serialised again, never served a newer body.
+    EXPECT_EQ(*cache.body_for(one), *b1);
+}
+
+TEST(NeverBlocks, OnlyRoutesServedFromMemory) {
+    EXPECT_TRUE(never_blocks(RouteId::list_domains));
+    EXPECT_TRUE(never_blocks(RouteId::host));
+    EXPECT_TRUE(never_blocks(RouteId::metrics));
+    EXPECT_TRUE(never_blocks(RouteId::openapi));
+    for (RouteId r : {RouteId::create_domain, RouteId::get_domain, RouteId::patch_domain,
+                      RouteId::delete_domain, RouteId::domain_action, RouteId::console_tail,
+                      RouteId::events, RouteId::console_ws}) {
+        EXPECT_FALSE(never_blocks(r));
+    }
 }
 
 TEST_F(DispatchTest, ActionStatuses) {

@@ -39,12 +39,13 @@ control::DomainView* FakeController::find(const std::string& name) {
     return it == domains_.end() ? nullptr : &it->second;
 }
 
-std::vector<DomainView> FakeController::list_domains() {
+std::shared_ptr<const control::DomainList> FakeController::list_domains() {
     ++list_calls;
     if (throw_on_list) throw std::runtime_error("store exploded");
     std::lock_guard lock(mutex_);
-    std::vector<DomainView> out{domain0()};
-    for (const auto& [name, v] : domains_) out.push_back(v);
+    auto out = std::make_shared<control::DomainList>();
+    out->push_back(domain0());
+    for (const auto& [name, v] : domains_) out->push_back(v);
     return out;
 }
 

@@ -15,7 +15,7 @@ namespace domus::api::test {
 
 class FakeController : public control::Controller {
   public:
-    std::vector<control::DomainView> list_domains() override;
+    std::shared_ptr<const control::DomainList> list_domains() override;
     control::ApiResult<control::DomainView> get_domain(const std::string& name) override;
     control::ApiResult<control::DomainView> create_domain(const control::DomainConfig& config,
                                                           bool start) override;

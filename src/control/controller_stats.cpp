@@ -1,0 +1,89 @@
+// Live figures for lists and metrics: a sampler thread asks every live domain's monitor for
+// its status once per stats interval, so that listing N domains costs no monitor round trip.
+#include <algorithm>
+
+#include "control/controller_internal.hpp"
+#include "vmm/vmm_client.hpp"
+
+namespace domus::control {
+
+namespace {
+
+// A monitor that does not answer within this is skipped for the round (its last figures stay).
+constexpr int kSampleTimeoutMs = 200;
+
+bool has_monitor(const DomainRecord& r) {
+    return r.pid > 0 && (r.state == DomainState::running || r.state == DomainState::paused ||
+                         r.state == DomainState::shutting_down);
+}
+
+}  // namespace
+
+void ControllerImpl::start_sampler() {
+    sampler_ = std::thread([this] {
+        const auto interval = std::chrono::milliseconds(std::max(options_.stats_interval_ms, 10));
+        std::unique_lock lock(sampler_mu_);
+        while (!sampler_stop_) {
+            lock.unlock();
+            sample_stats();
+            lock.lock();
+            sampler_cv_.wait_for(lock, interval, [this] { return sampler_stop_; });
+        }
+    });
+}
+
+void ControllerImpl::stop_sampler() {
+    {
+        std::lock_guard lock(sampler_mu_);
+        sampler_stop_ = true;
+    }
+    sampler_cv_.notify_all();
+    if (sampler_.joinable()) sampler_.join();
+}
+
+void ControllerImpl::sample_stats() {
+    std::map<int64_t, LiveStats> fresh;
+    for (const auto& rec : table_->list()) {
+        if (!has_monitor(rec)) continue;
+        auto client = vmm::VmmClient::connect(run_path(rec.id, ".ctl"), kSampleTimeoutMs);
+        auto status = client ? client->status() : Result<vmm::VmmStatus>(client.error());
+        if (status && status->pid == rec.pid) {
+            fresh[rec.id] = LiveStats{rec.pid, status->vcpu_time_ns, status->exits,
+                                      status->hypercalls, status->resident_kib};
+            continue;
+        }
+        // No answer this round: keep the figures it last gave, if from the same monitor.
+        std::lock_guard lock(stats_mu_);
+        if (auto it = stats_.find(rec.id); it != stats_.end() && it->second.pid == rec.pid) {
+            fresh[rec.id] = it->second;
+        }
+    }
+    std::lock_guard lock(stats_mu_);
+    const bool changed =
+        fresh.size() != stats_.size() ||
+        !std::equal(fresh.begin(), fresh.end(), stats_.begin(), [](const auto& a, const auto& b) {
+            const LiveStats &x = a.second, &y = b.second;
+            return a.first == b.first && x.pid == y.pid && x.vcpu_time_ns == y.vcpu_time_ns &&
+                   x.exits == y.exits && x.hypercalls == y.hypercalls &&
+                   x.resident_kib == y.resident_kib;
+        });
+    if (!changed) return;
+    stats_ = std::move(fresh);
+    stats_gen_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+DomainView ControllerImpl::sampled_view(const DomainRecord& record) const {
+    DomainView v;
+    v.record = record;
+    if (!has_monitor(record)) return v;
+    std::lock_guard lock(stats_mu_);
+    if (auto it = stats_.find(record.id); it != stats_.end() && it->second.pid == record.pid) {
+        v.vcpu_time_ns = it->second.vcpu_time_ns;
+        v.exits = it->second.exits;
+        v.hypercalls = it->second.hypercalls;
+        v.resident_kib = it->second.resident_kib;
+    }
+    return v;
+}
+
+}  // namespace domus::control
