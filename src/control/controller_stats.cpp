@@ -45,6 +45,10 @@ void ControllerImpl::sample_stats() {
     std::map<int64_t, LiveStats> fresh;
     for (const auto& rec : table_->list()) {
         if (!has_monitor(rec)) continue;
+        {
+            std::lock_guard lock(sampler_mu_);  // stopping: do not make the daemon wait
+            if (sampler_stop_) return;
+        }
         auto client = vmm::VmmClient::connect(run_path(rec.id, ".ctl"), kSampleTimeoutMs);
         auto status = client ? client->status() : Result<vmm::VmmStatus>(client.error());
         if (status && status->pid == rec.pid) {
