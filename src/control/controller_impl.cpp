@@ -56,9 +56,8 @@ Result<std::unique_ptr<Controller>> open_controller(const ControllerOptions& opt
     if (auto st = make_dir(options.state_dir + "/run", 0700); !st) return st.error();
     auto store = StateStore::open(options.state_dir + "/domus.db");
     if (!store) return store.error();
-    auto table = DomainTable::open(std::move(store.value()));
-    if (!table) return table.error();
-    auto impl = std::make_unique<ControllerImpl>(options, std::move(table.value()));
+    auto impl =
+        std::make_unique<ControllerImpl>(options, DomainTable::open(std::move(store.value())));
     if (auto st = impl->init(); !st) return st.error();
     return std::unique_ptr<Controller>(std::move(impl));
 }

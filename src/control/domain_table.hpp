@@ -1,6 +1,8 @@
 // The state store plus an in-memory copy of every domain record: reads are served from memory
 // (no SQLite, no I/O), writes go to SQLite first and reach the copy only once committed. All
-// writes go through here, so the copy never disagrees with the database. Thread-safe.
+// writes go through here, so the copy never disagrees with the database. Thread-safe; a reader
+// of the copy never waits for a write's SQLite transaction (two locks: store_mu_ for SQLite,
+// held through a write, then copy_mu_ only to swap the result in).
 //
 // generation() grows by one with every committed change; a reader that records it before
 // reading knows the data it then reads is at least that new (used to cache derived views).
@@ -22,8 +24,8 @@ namespace domus::control {
 
 class DomainTable {
   public:
-    // Loads every record. Fails (Errc::io) when the store cannot list them.
-    static Result<std::unique_ptr<DomainTable>> open(StateStore store);
+    // Loads every record the store can read (a damaged row is skipped, as in list_domains).
+    static std::unique_ptr<DomainTable> open(StateStore store);
 
     // As StateStore::create_domain; `first_event_id` receives the id its "created" event got
     // (what discard() needs to undo the create).
@@ -44,12 +46,14 @@ class DomainTable {
 
   private:
     explicit DomainTable(StateStore store) : store_(std::move(store)) {}
-    // With mu_ held, after a committed change to domain `id` (0: none had the name): re-reads
+    // With store_mu_ held, after a committed change to domain `id` (0: none had the name): re-reads
     // `name` from SQLite into the copy (or drops it when gone) and bumps the generation. If the
     // read-back fails, `fallback` (what was written) stands in for the stored row.
     void refresh_locked(const std::string& name, int64_t id, std::optional<DomainRecord> fallback);
+    int64_t id_of(const std::string& name) const;  // 0 when none
 
-    mutable std::mutex mu_;
+    mutable std::mutex store_mu_;  // the SQLite connection; taken before copy_mu_
+    mutable std::mutex copy_mu_;   // by_id_ and id_of_
     StateStore store_;
     std::map<int64_t, DomainRecord> by_id_;
     std::unordered_map<std::string, int64_t> id_of_;
