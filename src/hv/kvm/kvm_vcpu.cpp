@@ -105,7 +105,7 @@ Result<VmExit> Vcpu::run() {
     VmExit exit;
     if (::ioctl(fd_.get(), KVM_RUN, 0) != 0) {
         if (errno == EINTR || errno == EAGAIN) {
-            r->immediate_exit = 0;
+            __atomic_store_n(&r->immediate_exit, 0, __ATOMIC_SEQ_CST);  // kick_all() races it
             exit.kind = VmExitKind::interrupted;
             return exit;
         }
