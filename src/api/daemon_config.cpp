@@ -56,26 +56,37 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
     struct Limit {
         const char* key;
         uint64_t min, max;
-        void (*set)(ServerOptions&, uint64_t);
+        void (*set)(DaemonConfig&, uint64_t);
     };
     static constexpr Limit kLimits[] = {
-        {"max-body-bytes", 1, 1u << 30, [](ServerOptions& o, uint64_t n) { o.max_body_bytes = n; }},
+        {"max-body-bytes", 1, 1u << 30,
+         [](DaemonConfig& c, uint64_t n) { c.server.max_body_bytes = n; }},
         {"max-header-bytes", 1024, 1u << 20,
-         [](ServerOptions& o, uint64_t n) { o.max_header_bytes = n; }},
+         [](DaemonConfig& c, uint64_t n) { c.server.max_header_bytes = n; }},
         {"max-connections", 1, 1000000,
-         [](ServerOptions& o, uint64_t n) { o.max_connections = n; }},
+         [](DaemonConfig& c, uint64_t n) { c.server.max_connections = n; }},
         {"request-timeout-ms", 1, 3600000,
-         [](ServerOptions& o, uint64_t n) { o.request_timeout = std::chrono::milliseconds(n); }},
+         [](DaemonConfig& c, uint64_t n) {
+             c.server.request_timeout = std::chrono::milliseconds(n);
+         }},
         {"idle-timeout-ms", 1, 3600000,
-         [](ServerOptions& o, uint64_t n) { o.idle_timeout = std::chrono::milliseconds(n); }},
+         [](DaemonConfig& c, uint64_t n) { c.server.idle_timeout = std::chrono::milliseconds(n); }},
         {"write-timeout-ms", 1, 3600000,
-         [](ServerOptions& o, uint64_t n) { o.write_timeout = std::chrono::milliseconds(n); }},
+         [](DaemonConfig& c, uint64_t n) {
+             c.server.write_timeout = std::chrono::milliseconds(n);
+         }},
         {"sse-keepalive-ms", 100, 3600000,
-         [](ServerOptions& o, uint64_t n) { o.sse_keepalive = std::chrono::milliseconds(n); }},
+         [](DaemonConfig& c, uint64_t n) {
+             c.server.sse_keepalive = std::chrono::milliseconds(n);
+         }},
         {"io-threads", 1, 64,
-         [](ServerOptions& o, uint64_t n) { o.io_threads = static_cast<unsigned>(n); }},
+         [](DaemonConfig& c, uint64_t n) { c.server.io_threads = static_cast<unsigned>(n); }},
         {"worker-threads", 1, 256,
-         [](ServerOptions& o, uint64_t n) { o.worker_threads = static_cast<unsigned>(n); }},
+         [](DaemonConfig& c, uint64_t n) { c.server.worker_threads = static_cast<unsigned>(n); }},
+        {"events-kept", 100, 1000000000,
+         [](DaemonConfig& c, uint64_t n) { c.events_kept = static_cast<int64_t>(n); }},
+        {"stats-interval-ms", 10, 3600000,
+         [](DaemonConfig& c, uint64_t n) { c.stats_interval_ms = static_cast<int>(n); }},
     };
     for (const Limit& l : kLimits) {
         if (key != l.key) continue;
@@ -84,7 +95,7 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
             return key + " must be an integer between " + std::to_string(l.min) + " and " +
                    std::to_string(l.max) + " (got " + quote(v) + ")";
         }
-        l.set(s, n);
+        l.set(c, n);
         return std::nullopt;
     }
     std::string known = "socket, state-dir, listen, vmm, verbose";

@@ -135,6 +135,8 @@ int main(int argc, char** argv) {
     copts.state_dir = cfg.state_dir;
     copts.vmm_path = cfg.vmm;
     copts.version = DOMUS_VERSION;
+    copts.events_kept = cfg.events_kept;
+    copts.stats_interval_ms = cfg.stats_interval_ms;
     auto controller = domus::control::open_controller(copts);
     if (!controller) return fail(controller.error().message);
 

@@ -133,13 +133,22 @@ ApiResult<Empty> ControllerImpl::save(const DomainRecord& record, const std::str
 void ControllerImpl::notify_new_events() {
     std::vector<Event> fresh;
     std::vector<std::function<void(const Event&)>> subs;
+    bool prune = false;
     {
         std::lock_guard lock(notify_mu_);
         fresh = table_->events_after(notified_event_id_, 1000);
         if (!fresh.empty()) notified_event_id_ = fresh.back().id;
+        // Retention: once a tenth of events_kept (at least 1) new events arrived, delete the
+        // ones beyond events_kept (one DELETE per batch, not per event).
+        const int64_t step = std::max<int64_t>(options_.events_kept / 10, 1);
+        if (notified_event_id_ - pruned_at_event_id_ >= step) {
+            pruned_at_event_id_ = notified_event_id_;
+            prune = true;
+        }
         std::lock_guard sl(sub_mu_);
         subs = subscribers_;
     }
+    if (prune) (void)table_->prune_events(options_.events_kept);  // retried next batch
     for (const auto& e : fresh) {
         for (const auto& cb : subs) cb(e);
     }

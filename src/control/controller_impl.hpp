@@ -16,6 +16,7 @@ struct ControllerOptions {
     std::string version;                       // reported by GET /v1/host
     int handshake_timeout_ms = 10000;          // a monitor must be up within this
     int stats_interval_ms = 1000;              // live figures in lists and metrics: this fresh
+    int64_t events_kept = 100000;              // older lifecycle events are deleted
 };
 
 Result<std::unique_ptr<Controller>> open_controller(const ControllerOptions& options);

@@ -91,7 +91,8 @@ class ControllerImpl final : public Controller {
     std::mutex locks_mu_;
     std::map<std::string, std::shared_ptr<std::mutex>> locks_;
     std::mutex notify_mu_;
-    int64_t notified_event_id_ = 0;  // under notify_mu_
+    int64_t notified_event_id_ = 0;   // under notify_mu_
+    int64_t pruned_at_event_id_ = 0;  // under notify_mu_: the newest event id at the last prune
     std::mutex sub_mu_;
     std::vector<std::function<void(const Event&)>> subscribers_;
     std::mutex snapshot_mu_;

@@ -102,6 +102,11 @@ std::vector<Event> DomainTable::events_after(int64_t after_id, size_t limit) con
     return store_.events_after(after_id, limit);
 }
 
+Result<int64_t> DomainTable::prune_events(int64_t keep) {
+    std::lock_guard lock(store_mu_);
+    return store_.prune_events(keep);
+}
+
 int64_t DomainTable::last_event_id() const {
     std::lock_guard lock(store_mu_);
     return store_.last_event_id();

@@ -43,6 +43,7 @@ class DomainTable {
 
     std::vector<Event> events_after(int64_t after_id, size_t limit) const;
     int64_t last_event_id() const;
+    Result<int64_t> prune_events(int64_t keep);  // as StateStore::prune_events
 
   private:
     explicit DomainTable(StateStore store) : store_(std::move(store)) {}

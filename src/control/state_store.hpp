@@ -48,6 +48,9 @@ class StateStore {
     Result<Event> append_event(const Event& event);
     std::vector<Event> events_after(int64_t after_id, size_t limit) const;
     int64_t last_event_id() const;
+    // Keeps only the newest `keep` events (by id; ids are never reused) in one transaction;
+    // returns how many were deleted.
+    Result<int64_t> prune_events(int64_t keep);
 
     // The read-only calls above have no error channel: a failed read returns nullopt / what it
     // has read so far / 0 and leaves the reason here; "" when the last read-only call succeeded.

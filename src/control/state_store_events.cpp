@@ -13,6 +13,8 @@ constexpr const char kEventsAfter[] =
     "SELECT id, time, domain, type, detail FROM events WHERE id > ?1 ORDER BY id LIMIT ?2";
 // Plain max(): SQLite answers it from the end of the rowid b-tree.
 constexpr const char kLastEventId[] = "SELECT max(id) FROM events";
+constexpr const char kPruneEvents[] =
+    "DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?1";
 
 }  // namespace
 
@@ -62,6 +64,24 @@ std::vector<Event> StateStore::events_after(int64_t after_id, size_t limit) cons
     }
     if (rc != SQLITE_DONE) impl_->last_error = impl_->error(rc, "reading events").message;
     return out;
+}
+
+Result<int64_t> StateStore::prune_events(int64_t keep) {
+    const std::string what = "pruning events to the newest " + std::to_string(keep);
+    if (keep < 0) return make_error(Errc::invalid_argument, what + ": a negative count");
+    sqlite::Transaction txn(impl_->db.get());
+    if (!txn.ok()) return impl_->error(txn.begin_rc(), what);
+    int64_t deleted = 0;
+    {
+        auto lease = impl_->stmts.get(kPruneEvents);
+        if (!lease.ok()) return std::move(lease).error();
+        sqlite::Stmt& s = **lease;
+        s.bind(1, keep);
+        if (int rc = s.step(); rc != SQLITE_DONE) return impl_->error(rc, what);
+        deleted = sqlite3_changes(impl_->db.get());
+    }
+    if (int rc = txn.commit(); rc != SQLITE_OK) return impl_->error(rc, what);
+    return deleted;
 }
 
 int64_t StateStore::last_event_id() const {

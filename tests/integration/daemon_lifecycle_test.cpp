@@ -1,5 +1,7 @@
 // The whole domain lifecycle through domusd's API, with real monitors and guests.
 #include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <string>
 #include <thread>
@@ -150,6 +152,35 @@ TEST(DaemonLifecycle, HostMetricsAndOpenApi) {
     auto spec = d.json("GET", "/openapi.json");
     ASSERT_TRUE(spec.is_object());
     EXPECT_TRUE(spec.as_object().contains("paths"));
+}
+
+// `events-kept` bounds the event log: older events are deleted in batches, newer ids go on.
+TEST(DaemonLifecycle, OldEventsArePrunedBeyondEventsKept) {
+    DOMUS_REQUIRE_DAEMON();
+    char conf[] = "/tmp/domus-events-kept-XXXXXX";
+    const int fd = ::mkstemp(conf);
+    ASSERT_GE(fd, 0);
+    const std::string text = "events-kept = 100\n";
+    ASSERT_EQ(::write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    ::close(fd);
+    Daemon d({"--config", conf});
+    const bool started = d.start();
+    ::unlink(conf);
+    ASSERT_TRUE(started) << d.log();
+    for (int i = 0; i < 60; ++i) {  // 120 events: created, deleted
+        const std::string name = "e" + std::to_string(i);
+        ASSERT_EQ(d.request("POST", "/v1/domains", R"({"name":")" + name + R"("})").status, 201);
+        ASSERT_EQ(d.request("DELETE", "/v1/domains/" + name).status, 204);
+    }
+    const auto doc = d.json("GET", "/v1/events?after=0").as_object();
+    const auto& events = doc.at("events").as_array();
+    EXPECT_GE(events.size(), 100u);
+    EXPECT_LT(events.size(), 110u);  // pruned once per batch of events-kept/10
+    ASSERT_FALSE(events.empty());
+    EXPECT_GT(num(events.front().as_object(), "id"), 1);
+    EXPECT_EQ(num(doc, "last_id"), 120);
+    EXPECT_EQ(str(events.back().as_object(), "domain"), "e59");
+    EXPECT_EQ(str(events.back().as_object(), "type"), "deleted");
 }
 
 // The list answers from memory: definitions and states at once, a running domain's figures as

@@ -57,7 +57,8 @@ TEST(DaemonConfig, KeysValuesAndComments) {
     const auto st = apply_config_text(
         "# domusd\n\nsocket = /tmp/x.sock\nstate_dir = \"/srv/domus\"\nlisten=127.0.0.1:8080\n"
         "vmm = /opt/domus-vmm\nverbose = true\nmax_body_bytes = 1024\n"
-        "max-connections = 10\nrequest_timeout_ms = 500\nworker_threads = 8\n",
+        "max-connections = 10\nrequest_timeout_ms = 500\nworker_threads = 8\n"
+        "events-kept = 5000\nstats_interval_ms = 250\n",
         c);
     ASSERT_TRUE(st) << st.error().message;
     EXPECT_EQ(c.socket, "/tmp/x.sock");
@@ -69,6 +70,8 @@ TEST(DaemonConfig, KeysValuesAndComments) {
     EXPECT_EQ(c.server.max_connections, 10u);
     EXPECT_EQ(c.server.request_timeout, std::chrono::milliseconds(500));
     EXPECT_EQ(c.server.worker_threads, 8u);
+    EXPECT_EQ(c.events_kept, 5000);
+    EXPECT_EQ(c.stats_interval_ms, 250);
 }
 
 TEST(DaemonConfig, RejectsUnknownKeysAndBadValuesByName) {
@@ -85,6 +88,12 @@ TEST(DaemonConfig, RejectsUnknownKeysAndBadValuesByName) {
     EXPECT_FALSE(apply_config_text("just words\n", c));
     EXPECT_FALSE(apply_config_text("= value\n", c));
     EXPECT_FALSE(apply_config_text("io_threads = 0\n", c));
+    st = apply_config_text("events-kept = 99\n", c);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().message,
+              "line 1: events-kept must be an integer between 100 and 1000000000 (got \"99\")");
+    EXPECT_FALSE(apply_config_text("stats-interval-ms = 5\n", c));
+    EXPECT_EQ(c.events_kept, 100000);  // a refused value changes nothing
 }
 
 TEST(DaemonConfig, FileErrorsNameThePath) {

@@ -102,5 +102,29 @@ TEST_F(StoreEvents, EventsOutliveTheirDomainAndIdsSurviveReopen) {
     EXPECT_EQ(next->id, last + 1);
 }
 
+TEST_F(StoreEvents, PruneKeepsExactlyTheNewestAndIdsGoOn) {
+    for (int i = 0; i < 50; ++i) ASSERT_TRUE(store().append_event(Event{0, 0, "", "e", ""}).ok());
+    auto deleted = store().prune_events(20);
+    ASSERT_TRUE(deleted.ok()) << deleted.error().message;
+    EXPECT_EQ(deleted.value(), 30);
+    const auto left = store().events_after(0, 100);
+    ASSERT_EQ(left.size(), 20u);
+    EXPECT_EQ(left.front().id, 31);
+    EXPECT_EQ(left.back().id, 50);
+    EXPECT_EQ(store().prune_events(20).value(), 0);  // nothing more to do
+    EXPECT_EQ(store().prune_events(1000).value(), 0);
+    reopen();
+    EXPECT_EQ(store().append_event(Event{0, 0, "", "e", ""})->id, 51);  // never reused
+    EXPECT_EQ(store().prune_events(0).value(), 21);
+    EXPECT_TRUE(store().events_after(0, 100).empty());
+    EXPECT_EQ(store().prune_events(-1).error().code, Errc::invalid_argument);
+}
+
+TEST_F(StoreEvents, PruneOnAnEmptyLogDeletesNothing) {
+    auto deleted = store().prune_events(10);
+    ASSERT_TRUE(deleted.ok()) << deleted.error().message;
+    EXPECT_EQ(deleted.value(), 0);
+}
+
 }  // namespace
 }  // namespace domus::control::test
