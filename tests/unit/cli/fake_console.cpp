@@ -26,27 +26,12 @@ std::string header_value(const std::string& headers, const std::string& name) {
 }  // namespace
 
 FakeConsole::FakeConsole(int close_after_ms) : close_after_ms_(close_after_ms) {
-    char tmpl[] = "/tmp/domus-cli-console-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    path_ = dir_ + "/domusd.sock";
-    listener_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path_.c_str(), sizeof addr.sun_path - 1);
-    (void)!::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    (void)!::listen(listener_.get(), 4);
-    int p[2];
-    (void)!::pipe2(p, O_CLOEXEC);
-    wake_read_.reset(p[0]);
-    wake_write_.reset(p[1]);
     thread_ = std::thread([this] { serve(); });
 }
 
 FakeConsole::~FakeConsole() {
-    (void)!::write(wake_write_.get(), "x", 1);
+    sock_.wake();
     thread_.join();
-    ::unlink(path_.c_str());
-    ::rmdir(dir_.c_str());
 }
 
 std::string FakeConsole::target() const {
@@ -68,7 +53,7 @@ bool FakeConsole::client_closed() const {
 bool FakeConsole::read_exact(int fd, void* out, size_t n, int timeout_ms) {
     auto* p = static_cast<char*>(out);
     while (n > 0) {
-        pollfd fds[2] = {{fd, POLLIN, 0}, {wake_read_.get(), POLLIN, 0}};
+        pollfd fds[2] = {{fd, POLLIN, 0}, {sock_.wake_fd(), POLLIN, 0}};
         if (::poll(fds, 2, timeout_ms) <= 0 || fds[1].revents != 0) return false;
         ssize_t r = ::read(fd, p, n);
         if (r <= 0) return false;
@@ -87,9 +72,9 @@ void FakeConsole::send_frame(int fd, int opcode, const std::string& payload) {
 }
 
 void FakeConsole::serve() {
-    pollfd fds[2] = {{listener_.get(), POLLIN, 0}, {wake_read_.get(), POLLIN, 0}};
+    pollfd fds[2] = {{sock_.listener(), POLLIN, 0}, {sock_.wake_fd(), POLLIN, 0}};
     if (::poll(fds, 2, -1) <= 0 || fds[1].revents != 0) return;
-    Fd conn(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    Fd conn(::accept4(sock_.listener(), nullptr, nullptr, SOCK_CLOEXEC));
     std::string req;
     while (req.find("\r\n\r\n") == std::string::npos) {
         char c;
@@ -127,7 +112,7 @@ void FakeConsole::serve() {
             }
         }
         unsigned char head[2];
-        pollfd pfd[2] = {{conn.get(), POLLIN, 0}, {wake_read_.get(), POLLIN, 0}};
+        pollfd pfd[2] = {{conn.get(), POLLIN, 0}, {sock_.wake_fd(), POLLIN, 0}};
         const int ready = ::poll(pfd, 2, wait_ms);
         if (ready < 0 || pfd[1].revents != 0) return;
         if (ready == 0) continue;  // time to close

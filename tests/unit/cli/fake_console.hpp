@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "base/fd.hpp"
+#include "fake_socket.hpp"
 
 namespace domus::test {
 
@@ -19,7 +20,7 @@ class FakeConsole {
     FakeConsole(const FakeConsole&) = delete;
     FakeConsole& operator=(const FakeConsole&) = delete;
 
-    const std::string& path() const { return path_; }
+    const std::string& path() const { return sock_.path(); }
     std::string target() const;    // the request target of the upgrade
     std::string received() const;  // the payloads of the client's data frames, concatenated
     bool client_closed() const;    // the client sent a close frame
@@ -30,8 +31,7 @@ class FakeConsole {
     void send_frame(int fd, int opcode, const std::string& payload);
 
     int close_after_ms_;
-    std::string dir_, path_;
-    Fd listener_, wake_read_, wake_write_;
+    FakeSocket sock_{"/tmp/domus-cli-console-", 4};
     mutable std::mutex mu_;
     std::string target_, received_;
     bool client_closed_ = false;

@@ -26,27 +26,12 @@ std::string http_response(int status, const std::string& reason, const std::stri
 
 FakeDaemon::FakeDaemon(Handler handler, bool close_after_response)
     : handler_(std::move(handler)), close_after_response_(close_after_response) {
-    char tmpl[] = "/tmp/domus-cli-test-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    path_ = dir_ + "/domusd.sock";
-    listener_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path_.c_str(), sizeof addr.sun_path - 1);
-    (void)!::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    (void)!::listen(listener_.get(), 8);
-    int p[2];
-    (void)!::pipe2(p, O_CLOEXEC);
-    wake_read_.reset(p[0]);
-    wake_write_.reset(p[1]);
     thread_ = std::thread([this] { serve(); });
 }
 
 FakeDaemon::~FakeDaemon() {
-    (void)!::write(wake_write_.get(), "x", 1);
+    sock_.wake();
     thread_.join();
-    ::unlink(path_.c_str());
-    ::rmdir(dir_.c_str());
 }
 
 std::vector<FakeRequest> FakeDaemon::requests() const {
@@ -60,15 +45,15 @@ int FakeDaemon::connections() const {
 }
 
 bool FakeDaemon::wait_readable(int fd) {
-    pollfd fds[2] = {{fd, POLLIN, 0}, {wake_read_.get(), POLLIN, 0}};
+    pollfd fds[2] = {{fd, POLLIN, 0}, {sock_.wake_fd(), POLLIN, 0}};
     while (::poll(fds, 2, -1) < 0) {
     }
     return fds[1].revents == 0;
 }
 
 void FakeDaemon::serve() {
-    while (wait_readable(listener_.get())) {
-        Fd conn(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    while (wait_readable(sock_.listener())) {
+        Fd conn(::accept4(sock_.listener(), nullptr, nullptr, SOCK_CLOEXEC));
         if (!conn.valid()) continue;
         {
             std::lock_guard lock(mu_);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/fd.hpp"
+#include "fake_socket.hpp"
 
 namespace domus::test {
 
@@ -30,7 +31,7 @@ class FakeDaemon {
     FakeDaemon(const FakeDaemon&) = delete;
     FakeDaemon& operator=(const FakeDaemon&) = delete;
 
-    const std::string& path() const { return path_; }
+    const std::string& path() const { return sock_.path(); }
     std::vector<FakeRequest> requests() const;
     int connections() const;
 
@@ -41,8 +42,7 @@ class FakeDaemon {
 
     Handler handler_;
     bool close_after_response_;
-    std::string dir_, path_;
-    Fd listener_, wake_read_, wake_write_;
+    FakeSocket sock_{"/tmp/domus-cli-test-", 8};
     mutable std::mutex mu_;
     std::vector<FakeRequest> requests_;
     int connections_ = 0;
