@@ -11,7 +11,8 @@ include(${CMAKE_CURRENT_LIST_DIR}/../common/bench.cmake)
 if(TARGET domusd AND TARGET domus-vmm)
   add_library(domus_daemon_bench STATIC ${CMAKE_CURRENT_LIST_DIR}/daemon_bench.cpp
               ${CMAKE_CURRENT_LIST_DIR}/signal_cleanup.cpp
-              ${CMAKE_SOURCE_DIR}/tests/integration/http_client.cpp)
+              ${CMAKE_SOURCE_DIR}/tests/integration/http_client.cpp
+              ${CMAKE_SOURCE_DIR}/tests/integration/daemon_spawn.cpp)
   target_include_directories(domus_daemon_bench PUBLIC ${CMAKE_CURRENT_LIST_DIR}
                              ${CMAKE_SOURCE_DIR}/tests/integration)
   target_link_libraries(domus_daemon_bench PUBLIC domus_bench_common Threads::Threads)

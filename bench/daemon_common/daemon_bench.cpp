@@ -1,11 +1,8 @@
 #include "daemon_bench.hpp"
 
 #include <arpa/inet.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,9 +13,8 @@
 #include <sstream>
 
 #include "bench_common.hpp"
+#include "daemon_spawn.hpp"
 #include "signal_cleanup.hpp"
-
-extern char** environ;
 
 namespace domus::bench {
 
@@ -47,7 +43,7 @@ BenchDaemon::~BenchDaemon() {
     terminate();
     if (dir_.empty()) return;
     for (int round = 0; round < 5; ++round) {
-        const auto pids = monitors_under(dir_);
+        const auto pids = test::monitors_under(dir_);
         if (pids.empty()) break;
         for (pid_t p : pids) ::kill(p, SIGKILL);
         ::usleep(50000);
@@ -59,22 +55,9 @@ BenchDaemon::~BenchDaemon() {
 
 bool BenchDaemon::spawn() {
     if (dir_.empty() || pid_ > 0) return false;
-    std::vector<std::string> args{DOMUSD_BIN, "--socket", socket_, "--state-dir", state_dir_};
-    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    const int rc = ::posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) pid_ = -1;
+    pid_ = test::spawn_domusd(DOMUSD_BIN, socket_, state_dir_, extra_args_, log_path_);
     set_cleanup_pid(cleanup_slot_, pid_);
-    return rc == 0;
+    return pid_ > 0;
 }
 
 bool BenchDaemon::wait_ready(double timeout_s, unsigned sleep_us) {
@@ -122,22 +105,6 @@ std::string BenchDaemon::token() const {
 
 std::string BenchDaemon::log() const {
     return read_text(log_path_);
-}
-
-std::vector<pid_t> monitors_under(const std::string& dir) {
-    std::vector<pid_t> pids;
-    DIR* d = ::opendir("/proc");
-    if (d == nullptr) return pids;
-    while (dirent* e = ::readdir(d)) {
-        const pid_t pid = std::atoi(e->d_name);
-        if (pid <= 0) continue;
-        const std::string cmd = read_text("/proc/" + std::string(e->d_name) + "/cmdline");
-        if (cmd.find("domus-vmm") != std::string::npos && cmd.find(dir) != std::string::npos) {
-            pids.push_back(pid);
-        }
-    }
-    ::closedir(d);
-    return pids;
 }
 
 ProcMemory proc_memory(pid_t pid) {

@@ -45,9 +45,6 @@ class BenchDaemon {
     int cleanup_slot_ = -1;  // signal_cleanup.hpp
 };
 
-// PIDs of live domus-vmm processes whose command line mentions `dir`.
-std::vector<pid_t> monitors_under(const std::string& dir);
-
 struct ProcMemory {
     long rss_kib = -1;  // VmRSS
     long hwm_kib = -1;  // VmHWM (peak RSS)

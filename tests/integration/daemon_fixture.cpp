@@ -1,9 +1,6 @@
 #include "daemon_fixture.hpp"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,8 +10,6 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-extern char** environ;
 
 namespace domus::test {
 
@@ -36,23 +31,6 @@ double now_s() {
 
 bool daemon_binaries_built() {
     return kDomusd[0] != '\0' && ::access(kDomusd, X_OK) == 0;
-}
-
-std::vector<pid_t> monitors_under(const std::string& dir) {
-    std::vector<pid_t> pids;
-    DIR* d = ::opendir("/proc");
-    if (d == nullptr) return pids;
-    while (dirent* e = ::readdir(d)) {
-        pid_t pid = std::atoi(e->d_name);
-        if (pid <= 0) continue;
-        std::ifstream in("/proc/" + std::string(e->d_name) + "/cmdline", std::ios::binary);
-        std::string cmd((std::istreambuf_iterator<char>(in)), {});
-        if (cmd.find("domus-vmm") == std::string::npos) continue;
-        if (cmd.find(dir) == std::string::npos) continue;
-        pids.push_back(pid);
-    }
-    ::closedir(d);
-    return pids;
 }
 
 Daemon::Daemon(std::vector<std::string> extra_args) : extra_args_(std::move(extra_args)) {
@@ -77,24 +55,8 @@ Daemon::~Daemon() {
 
 bool Daemon::start() {
     if (!daemon_binaries_built()) return false;
-    std::vector<std::string> args{kDomusd, "--socket", socket_, "--state-dir", state_dir_};
-    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0600);
-    posix_spawn_file_actions_addopen(&fa, 2, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0600);
-    int rc = ::posix_spawn(&pid_, kDomusd, &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-        pid_ = -1;
-        return false;
-    }
+    pid_ = spawn_domusd(kDomusd, socket_, state_dir_, extra_args_, log_path_);
+    if (pid_ < 0) return false;
     const double deadline = now_s() + 10;
     while (now_s() < deadline) {
         if (request("GET", "/v1/host").status == 200) return true;

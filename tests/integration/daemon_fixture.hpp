@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon_spawn.hpp"
 #include "http_client.hpp"
 #include "process.hpp"
 
@@ -68,7 +69,6 @@ inline int64_t pid_of(const boost::json::object& o) {
 }
 
 // PIDs of live domus-vmm processes whose --run-dir lies under `dir`.
-std::vector<pid_t> monitors_under(const std::string& dir);
 
 bool daemon_binaries_built();
 

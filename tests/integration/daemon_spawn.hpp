@@ -1,0 +1,21 @@
+// Starting a real domusd and finding the monitors it started: shared by the integration tests'
+// Daemon fixture and the bench/daemon_* benchmarks.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace domus::test {
+
+// Spawns `domusd --socket SOCKET --state-dir STATE_DIR EXTRA...` with stdin from /dev/null and
+// stdout and stderr appended to `log_path`. The pid, or -1 when it could not be spawned.
+pid_t spawn_domusd(const std::string& domusd, const std::string& socket,
+                   const std::string& state_dir, const std::vector<std::string>& extra,
+                   const std::string& log_path);
+
+// The domus-vmm processes whose command line names `dir` (a daemon's private directory).
+std::vector<pid_t> monitors_under(const std::string& dir);
+
+}  // namespace domus::test
