@@ -3,7 +3,7 @@
 // Locks (acquire in this order, never the reverse):
 //   1. a domain's lock (domain_lock(name)): serialises every request and monitor event on it
 //   2. notify_mu_ / snapshot_mu_
-//   3. the DomainTable's own lock (SQLite and the in-memory records)
+//   3. the DomainTable's locks (its SQLite lock, then its in-memory copy's lock)
 //   4. sub_mu_ / restarts_mu_ / stats_mu_ / sampler_mu_: leaf locks
 // No lock is held while waiting for another thread that could need the same lock.
 //
