@@ -45,7 +45,9 @@ HttpReply run(control::Controller& c, const ApiRequest& req, ListBodyCache* cach
             // serialised again.
             const auto list = c.list_domains();
             if (cache == nullptr) return text_reply(list_body(*list), "application/json");
-            return text_reply(*cache->body_for(list), "application/json");
+            HttpReply r = text_reply({}, "application/json");
+            r.shared_body = cache->body_for(list);
+            return r;
         }
         case RouteId::create_domain: {
             HttpReply r = domain_reply(c.create_domain(req.config, req.start), 201);

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <boost/json/fwd.hpp>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,7 +16,12 @@ struct HttpReply {
     int status = 200;
     std::string content_type = "application/json";
     std::string body;
+    // When set, sent instead of `body` without being copied (a cached list body shared by
+    // every connection that asks for it).
+    std::shared_ptr<const std::string> shared_body;
     std::vector<std::pair<std::string, std::string>> headers;  // extra: Allow, Location, ...
+
+    std::string_view text() const { return shared_body ? *shared_body : body; }
 };
 
 HttpReply json_reply(int status, const boost::json::object& body);

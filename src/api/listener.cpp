@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "api/session.hpp"
@@ -56,6 +57,12 @@ void Listener::on_accept(beast::error_code ec, Socket socket) {
     // asio's accept() does not set close-on-exec; monitors the daemon starts must not inherit
     // client connections.
     ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
+    if (tcp_) {
+        // A reply is written whole (header and body in one gather write): Nagle's algorithm
+        // would only hold its last segment back until the client's delayed ACK.
+        const int one = 1;
+        ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
     if (ctx_.connections.load() >= ctx_.options.max_connections) {
         reject(socket);
     } else {

@@ -146,17 +146,30 @@ void HttpSession::dispatch(ApiRequest request) {
 
 void HttpSession::reply(HttpReply r, bool keep_alive) {
     ctx_.log_request(sv_method(), sv_target(), r.status, started_);
-    response_.emplace(static_cast<http::status>(r.status), 11);
-    response_->set(http::field::server, "domusd");
-    if (!r.content_type.empty()) response_->set(http::field::content_type, r.content_type);
-    for (auto& [name, value] : r.headers) response_->set(name, value);
-    response_->keep_alive(keep_alive);
-    if (r.status != 204) response_->body() = std::move(r.body);
-    response_->prepare_payload();
+    if (r.shared_body && r.status != 204) {
+        shared_body_ = std::move(r.shared_body);
+        auto& response = shared_response_.emplace(static_cast<http::status>(r.status), 11);
+        response.body() = {shared_body_->data(), shared_body_->size()};
+        return send(response, r, keep_alive);
+    }
+    auto& response = response_.emplace(static_cast<http::status>(r.status), 11);
+    if (r.status != 204) response.body() = std::move(r.body);
+    send(response, r, keep_alive);
+}
+
+template <typename Body>
+void HttpSession::send(http::response<Body>& response, HttpReply& r, bool keep_alive) {
+    response.set(http::field::server, "domusd");
+    if (!r.content_type.empty()) response.set(http::field::content_type, r.content_type);
+    for (auto& [name, value] : r.headers) response.set(name, value);
+    response.keep_alive(keep_alive);
+    response.prepare_payload();
     stream_.expires_after(ctx_.options.write_timeout);
-    http::async_write(stream_, *response_,
+    http::async_write(stream_, response,
                       [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                           self->response_.reset();
+                          self->shared_response_.reset();
+                          self->shared_body_.reset();
                           if (ec) return self->stream_.close();
                           if (!keep_alive) return self->close_gracefully();
                           self->wait_for_request();

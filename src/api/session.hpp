@@ -35,6 +35,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     void handle();
     void dispatch(ApiRequest request);
     void reply(HttpReply reply, bool keep_alive);
+    template <typename Body>
+    void send(http::response<Body>& response, HttpReply& reply, bool keep_alive);
     void close_gracefully();
     void drain();
     std::string_view sv_method() const;
@@ -62,6 +64,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     std::optional<http::request_parser<http::string_body>> parser_;
     Request request_;
     std::optional<http::response<http::string_body>> response_;
+    // A reply whose body is shared (HttpReply::shared_body): kept alive until written.
+    std::optional<http::response<http::span_body<const char>>> shared_response_;
+    std::shared_ptr<const std::string> shared_body_;
     http::response<http::empty_body> continue_;
     std::chrono::steady_clock::time_point started_;
     bool keep_alive_ = false;
