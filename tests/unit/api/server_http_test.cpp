@@ -1,7 +1,9 @@
 // The server over a real Unix socket: keep-alive, limits, malformed input, 404/405, timeouts.
 #include <sys/stat.h>
 
+#include <atomic>
 #include <thread>
+#include <vector>
 
 #include "server_fixture.hpp"
 
@@ -28,6 +30,49 @@ TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
     auto h = c.request("GET", "/v1/host");
     ASSERT_TRUE(h);
     EXPECT_EQ(boost::json::parse(h->body).at("cpus").as_int64(), 2);
+}
+
+// The list body is shared between connections and replaced when the list changes: every
+// reply must still arrive whole while other connections change the list under it.
+TEST_F(ServerTest, SharedListBodiesSurviveConcurrentChanges) {
+    start();
+    {
+        HttpConn c = connect();
+        for (int i = 0; i < 200; ++i) {
+            auto r = c.request("POST", "/v1/domains",
+                               R"({"name":"base)" + std::to_string(i) + R"(","cmdline":")" +
+                                   std::string(100, 'x') + R"("})");
+            ASSERT_TRUE(r);
+            ASSERT_EQ(r->status, 201);
+        }
+    }
+    std::atomic<int> bad{0};
+    std::vector<std::thread> readers;
+    for (int t = 0; t < 4; ++t) {
+        readers.emplace_back([&] {
+            HttpConn c = connect();
+            for (int i = 0; i < 40; ++i) {
+                auto r = c.request("GET", "/v1/domains");
+                boost::system::error_code ec;
+                const auto doc = r ? boost::json::parse(r->body, ec) : boost::json::value();
+                if (!r || r->status != 200 || ec || !doc.is_object() ||
+                    doc.as_object().at("domains").as_array().size() < 201) {
+                    ++bad;
+                }
+            }
+        });
+    }
+    HttpConn w = connect();
+    for (int i = 0; i < 40; ++i) {
+        auto r = w.request("POST", "/v1/domains", R"({"name":"new)" + std::to_string(i) + R"("})");
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 201);
+    }
+    for (auto& th : readers) th.join();
+    EXPECT_EQ(bad.load(), 0);
+    auto last = w.request("GET", "/v1/domains");
+    ASSERT_TRUE(last);
+    EXPECT_EQ(boost::json::parse(last->body).at("domains").as_array().size(), 241u);
 }
 
 TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
