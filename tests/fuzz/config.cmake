@@ -17,20 +17,14 @@ foreach(target fuzz_config_json fuzz_config_xl)
   target_link_libraries(${target} PRIVATE Boost::headers)
 endforeach()
 
-# Seed corpora, written once at configure time (the fuzzer adds its own files next to them).
-function(config_fuzz_seed target name content)
-  set(file ${CMAKE_CURRENT_BINARY_DIR}/${target}_corpus/${name})
-  if(NOT EXISTS ${file})
-    file(WRITE ${file} "${content}")
-  endif()
-endfunction()
-config_fuzz_seed(fuzz_config_json minimal [=[{"name":"web1"}]=])
-config_fuzz_seed(fuzz_config_json full [=[{"name":"web1","memory":128,"vcpus":2,"kernel":"/srv/k.elf","cmdline":"a \"b\" \u00e9","on_poweroff":"preserve","on_reboot":"destroy","on_crash":"restart"}]=])
-config_fuzz_seed(fuzz_config_json types [=[{"name":"a","kernel":null,"memory":-1,"vcpus":1e3,"disk":[{"x":[1]}]}]=])
-config_fuzz_seed(fuzz_config_json patch [=[{"memory":256,"on_crash":"coredump-restart"}]=])
-config_fuzz_seed(fuzz_config_json patch_kernel [=[{"kernel":null}]=])
-config_fuzz_seed(fuzz_config_json dup [=[{"name":"Domain-0","name":"x","memory":18446744073709551616}]=])
-config_fuzz_seed(fuzz_config_xl realistic [=[# xl.cfg
+# Seed corpora (domus_fuzz_seed: tests/fuzz/CMakeLists.txt).
+domus_fuzz_seed(fuzz_config_json minimal [=[{"name":"web1"}]=])
+domus_fuzz_seed(fuzz_config_json full [=[{"name":"web1","memory":128,"vcpus":2,"kernel":"/srv/k.elf","cmdline":"a \"b\" \u00e9","on_poweroff":"preserve","on_reboot":"destroy","on_crash":"restart"}]=])
+domus_fuzz_seed(fuzz_config_json types [=[{"name":"a","kernel":null,"memory":-1,"vcpus":1e3,"disk":[{"x":[1]}]}]=])
+domus_fuzz_seed(fuzz_config_json patch [=[{"memory":256,"on_crash":"coredump-restart"}]=])
+domus_fuzz_seed(fuzz_config_json patch_kernel [=[{"kernel":null}]=])
+domus_fuzz_seed(fuzz_config_json dup [=[{"name":"Domain-0","name":"x","memory":18446744073709551616}]=])
+domus_fuzz_seed(fuzz_config_xl realistic [=[# xl.cfg
 name = "web-01.example"
 kernel = '/var/lib/domus/kernels/web.elf'
 extra = "console=hvc0 \"q\" \x41\101\t"
@@ -39,13 +33,13 @@ vcpus = 2
 on_poweroff = 'destroy'; on_reboot = 'restart'
 on_crash    = 'preserve'
 ]=])
-config_fuzz_seed(fuzz_config_xl lists [=[name='a';memory=64;vcpus=1;cmdline='x'
+domus_fuzz_seed(fuzz_config_xl lists [=[name='a';memory=64;vcpus=1;cmdline='x'
 disk = [ 'phy:/dev/vg0/a,xvda,w',
          'file:/srv/iso,xvdc:cdrom,r',   # a CD
        ]
 vif = [ 'bridge=xenbr0', ]
 ]=])
-config_fuzz_seed(fuzz_config_xl errors [=[name = "a"
+domus_fuzz_seed(fuzz_config_xl errors [=[name = "a"
 memory = [[1]]
 memory += 010
 on_crash = "rename-restart"
