@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/meminfo.hpp"
 #include "boot/elf_loader.hpp"
 #include "control/controller_internal.hpp"
 #include "domus/abi/boot_info.h"
@@ -21,22 +22,6 @@ constexpr uint64_t kMaxKernelBytes = 256ull << 20;
 Status make_dir(const std::string& path, mode_t mode) {
     if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return {};
     return make_error(Errc::io, "cannot create directory " + path + ": " + std::strerror(errno));
-}
-
-uint64_t meminfo_mib(const char* key) {
-    FILE* f = std::fopen("/proc/meminfo", "re");
-    if (f == nullptr) return 0;
-    char line[256];
-    uint64_t kib = 0;
-    const size_t klen = std::strlen(key);
-    while (std::fgets(line, sizeof line, f) != nullptr) {
-        if (std::strncmp(line, key, klen) == 0 && line[klen] == ':') {
-            kib = std::strtoull(line + klen + 1, nullptr, 10);
-            break;
-        }
-    }
-    std::fclose(f);
-    return kib / 1024;
 }
 
 }  // namespace

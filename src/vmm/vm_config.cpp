@@ -1,9 +1,7 @@
 #include "vmm/vm_config.hpp"
 
-#include <cstdio>
-#include <cstring>
-
 #include "arch/x86/page_tables.hpp"
+#include "base/meminfo.hpp"
 #include "domus/abi/boot_info.h"
 
 namespace domus::vmm {
@@ -52,19 +50,7 @@ Status validate_config(const VmConfig& c, const HostLimits& limits) {
 }
 
 uint64_t host_available_memory_mib() {
-    FILE* f = std::fopen("/proc/meminfo", "re");
-    if (f == nullptr) return 0;
-    char line[256];
-    uint64_t kib = 0;
-    while (std::fgets(line, sizeof line, f) != nullptr) {
-        unsigned long long v = 0;
-        if (std::sscanf(line, "MemAvailable: %llu kB", &v) == 1) {
-            kib = v;
-            break;
-        }
-    }
-    std::fclose(f);
-    return kib / 1024;
+    return meminfo_mib("MemAvailable");
 }
 
 }  // namespace domus::vmm

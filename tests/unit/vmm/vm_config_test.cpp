@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "base/meminfo.hpp"
+
 namespace domus::vmm {
 namespace {
 
@@ -55,6 +57,14 @@ TEST(VmConfig, CommandLineLimits) {
 
 TEST(VmConfig, HostMemoryIsReadable) {
     EXPECT_GT(host_available_memory_mib(), 0u);
+}
+
+TEST(Meminfo, NamedFieldsOnlyWholeKeys) {
+    const uint64_t total = meminfo_mib("MemTotal");
+    EXPECT_GT(total, 0u);
+    EXPECT_LE(meminfo_mib("MemAvailable"), total);
+    EXPECT_EQ(meminfo_mib("Mem"), 0u);  // a prefix of a key is not the key
+    EXPECT_EQ(meminfo_mib("NoSuchField"), 0u);
 }
 
 }  // namespace
