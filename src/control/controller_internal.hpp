@@ -68,6 +68,7 @@ class ControllerImpl final : public Controller {
     struct LiveStats {
         int64_t pid = 0;  // the monitor these figures came from
         uint64_t vcpu_time_ns = 0, exits = 0, hypercalls = 0, resident_kib = 0;
+        bool operator==(const LiveStats&) const = default;
     };
     void start_sampler();
     void stop_sampler();

@@ -63,15 +63,7 @@ void ControllerImpl::sample_stats() {
         }
     }
     std::lock_guard lock(stats_mu_);
-    const bool changed =
-        fresh.size() != stats_.size() ||
-        !std::equal(fresh.begin(), fresh.end(), stats_.begin(), [](const auto& a, const auto& b) {
-            const LiveStats &x = a.second, &y = b.second;
-            return a.first == b.first && x.pid == y.pid && x.vcpu_time_ns == y.vcpu_time_ns &&
-                   x.exits == y.exits && x.hypercalls == y.hypercalls &&
-                   x.resident_kib == y.resident_kib;
-        });
-    if (!changed) return;
+    if (fresh == stats_) return;
     stats_ = std::move(fresh);
     stats_gen_.fetch_add(1, std::memory_order_acq_rel);
 }
