@@ -105,17 +105,25 @@ std::optional<std::string> check_policy(std::string_view shown, std::string_view
     return std::string(shown) + " " + quote(s) + " is not a policy (destroy, restart or preserve)";
 }
 
+// A number as the file spelled it, for a message: numbers are plain ASCII, but a file may
+// spell one with any number of digits, so a long one is cut like a quoted value.
+std::string shown_number(std::string_view text) {
+    constexpr size_t kShown = 64;
+    if (text.size() <= kShown) return std::string(text);
+    return std::string(text.substr(0, kShown)) + "...";
+}
+
 // An integer field in [min, max]; `unit` is appended to the value in messages.
 std::optional<std::string> check_integer(Field f, std::string_view shown, const RawValue& v,
                                          uint64_t min, uint64_t max, const char* unit,
                                          uint64_t& out) {
     if (v.kind == RawValue::Kind::fraction) {
-        return std::string(shown) + " " + v.text + " is not an integer";
+        return std::string(shown) + " " + shown_number(v.text) + " is not an integer";
     }
     if (v.kind != RawValue::Kind::integer) {
         return std::string(shown) + " must be an integer (got " + kind_name(v.kind) + ")";
     }
-    const std::string value = std::string(shown) + " " + v.text + unit;
+    const std::string value = std::string(shown) + " " + shown_number(v.text) + unit;
     if (v.negative || (v.magnitude && *v.magnitude < min)) {
         if (f == Field::vcpus) return value + ": a domain needs at least one vCPU";
         return value + " is too small (at least " + std::to_string(min) + unit + ")";

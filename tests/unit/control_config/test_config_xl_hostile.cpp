@@ -181,6 +181,20 @@ TEST(ConfigXlHostile, OutOfRangeNamesTheValue) {
     expect_invalid("name='a'\nvcpus = 0x100000001", "vcpus", 2, "vcpus 0x100000001 exceeds");
 }
 
+// fuzz_config_xl found a memory value of 600 hex digits echoed whole into the message: a number
+// is shown cut to 64 characters, like a quoted value.
+TEST(ConfigXlHostile, AnOverlongNumberIsCutInTheMessage) {
+    const std::string digits = "0x" + std::string(600, 'D');
+    const ConfigError e = xl_error("name='a'\nmemory = " + digits);
+    EXPECT_EQ(e.field, "memory");
+    EXPECT_THAT(e.message,
+                HasSubstr("memory " + digits.substr(0, 64) + "... MiB exceeds the limit"));
+    EXPECT_LT(e.message.size(), 160u) << e.message;
+    const ConfigError small = xl_error("name='a'\nvcpus = -" + std::string(300, '9'));
+    EXPECT_THAT(small.message, HasSubstr("vcpus -" + std::string(63, '9') + "...: a domain"));
+    EXPECT_LT(small.message.size(), 160u) << small.message;
+}
+
 TEST(ConfigXlHostile, StringValues) {
     expect_invalid("name='a'\nkernel = ''", "kernel", 2, "kernel \"\" is empty");
     expect_invalid("name='a'\nkernel = '" + std::string(4096, 'k') + "'", "kernel", 2,
