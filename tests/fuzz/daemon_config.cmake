@@ -1,14 +1,11 @@
 # fuzz_daemon_config: domusd's `key = value` config file (src/api/daemon_config.cpp). Included
 # by tests/fuzz/CMakeLists.txt.
-file(GLOB DAEMON_CONFIG_FUZZ_SOURCES CONFIGURE_DEPENDS
-     ${CMAKE_SOURCE_DIR}/src/control/domain_config*.cpp
-     ${CMAKE_SOURCE_DIR}/src/control/domain_state*.cpp)
 find_package(Boost 1.81 REQUIRED)
 domus_fuzz_target(fuzz_daemon_config
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_daemon_config.cpp
           ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_http_boost_json.cpp
           ${CMAKE_SOURCE_DIR}/src/api/daemon_config.cpp
-          ${DAEMON_CONFIG_FUZZ_SOURCES})
+          ${DOMUS_FUZZ_CONFIG_LIB_SOURCES})
 target_link_libraries(fuzz_daemon_config PRIVATE Boost::headers)
 
 domus_fuzz_seed(fuzz_daemon_config all "# domusd\nsocket = /run/domus/domusd.sock\nstate_dir = \"/var/lib/domus\"\nlisten = 127.0.0.1:8080\nvmm = /usr/lib/domus/domus-vmm\nverbose = true\nmax-body-bytes = 65536\nmax_header_bytes = 8192\nmax-connections = 1024\nrequest-timeout-ms = 10000\nidle-timeout-ms = 60000\nwrite-timeout-ms = 10000\nsse-keepalive-ms = 15000\nio-threads = 2\nworker-threads = 4\nevents-kept = 100000\nstats-interval-ms = 1000\n")

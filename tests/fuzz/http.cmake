@@ -3,9 +3,6 @@
 # tests/fuzz/CMakeLists.txt. Beast and Boost.JSON are header-only here (nothing g++-built is
 # linked into the clang fuzzer).
 find_package(Boost 1.81 REQUIRED)
-file(GLOB HTTP_FUZZ_CONFIG_SOURCES CONFIGURE_DEPENDS
-     ${CMAKE_SOURCE_DIR}/src/control/domain_config*.cpp
-     ${CMAKE_SOURCE_DIR}/src/control/domain_state*.cpp)
 domus_fuzz_target(fuzz_http_request
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_http_request.cpp
           ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_http_boost_json.cpp
@@ -14,7 +11,7 @@ domus_fuzz_target(fuzz_http_request
           ${CMAKE_SOURCE_DIR}/src/api/routes.cpp
           ${CMAKE_SOURCE_DIR}/src/api/json_views.cpp
           ${CMAKE_SOURCE_DIR}/src/api/http_reply.cpp
-          ${HTTP_FUZZ_CONFIG_SOURCES})
+          ${DOMUS_FUZZ_CONFIG_LIB_SOURCES})
 target_link_libraries(fuzz_http_request PRIVATE Boost::headers)
 
 domus_fuzz_seed(fuzz_http_request list "GET /v1/domains HTTP/1.1\r\nHost: d\r\n\r\n")
