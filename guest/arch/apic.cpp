@@ -5,6 +5,7 @@
 #include "arch/cpu.hpp"
 #include "arch/layout.h"
 #include "arch/percpu.hpp"
+#include "arch/vmem.hpp"
 
 namespace apic {
 
@@ -18,7 +19,7 @@ constexpr uint64_t kMmioBase = 0xfee00000;
 Mode g_mode = Mode::X2apic;
 
 volatile uint32_t* mmio(uint32_t reg) {
-    return reinterpret_cast<volatile uint32_t*>(kMmioBase + reg);
+    return vmem::from_gpa<volatile uint32_t>(kMmioBase + reg);  // physmap alias
 }
 
 }  // namespace

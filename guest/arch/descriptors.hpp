@@ -11,8 +11,12 @@ struct PerCpu;
 // which name identical descriptors in this GDT, so no segment reload is needed.
 void gdt_load_for_cpu(PerCpu* cpu);
 
-// Fills all IDT gates (exceptions, timer, wake IPI, spurious). Done once by the BSP before
-// the APs load it.
+// Points this vCPU's RSP0, #DF and interrupt stacks at its entry area (arch/entry_area.hpp)
+// and reloads the task register. Once the vCPU runs on the kernel's own page tables.
+void tss_use_entry_area(PerCpu* cpu);
+
+// Fills all IDT gates (exceptions; timer, wake, TLB and reschedule IPIs, spurious: the
+// interrupts on the IST_IRQ stack). Done once by the BSP before the APs load it.
 void idt_build();
 // Only the #GP gate: the PVH path uses it to probe MSRs while everything else is emulated.
 void idt_build_gp_only();

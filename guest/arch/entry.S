@@ -16,6 +16,8 @@ domus_entry64:
     shl $CPU_BLOCK_SHIFT, %rax
     /* Top of cpu_blocks[index]: the kernel stack is the highest part of the block. */
     lea cpu_blocks + CPU_BLOCK_SIZE(%rax), %rsp
+    lea cpu_blocks(%rax), %rax
+    mov %rax, (%rax)            /* PerCpu::self, which this_cpu() loads */
     xor %ebp, %ebp
     call domus_main             /* (boot_info, index, reg_page); does not return */
     jmp park_forever

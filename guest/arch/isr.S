@@ -1,14 +1,26 @@
 /* Interrupt and exception entry stubs.
  *
  * Every stub leaves the same frame (struct TrapFrame in arch/traps.hpp): the hardware frame,
- * an error code (a dummy 0 where the CPU pushes none) and the vector, then all 15 GPRs saved
- * by isr_common, which calls trap_dispatch(frame) and returns with iretq (on PVM, iretq also
- * restores the interrupt flag word from the saved RFLAGS.IF). The frame is 176 bytes and the
- * CPU aligns RSP to 16 before pushing, so the call below is made on a 16-byte aligned stack.
- * No FPU/SSE state is saved: the kernel is built with -mgeneral-regs-only. */
+ * an error code (a dummy 0 where the CPU pushes none) and the vector, then all 15 GPRs. The
+ * stubs are in the entry section (mapped in every user page table) because an event in user
+ * mode arrives with the user's page table still loaded (the host never switches CR3):
+ *
+ *  - from user mode (CS RPL 3; on RSP0 or the IST_IRQ stack of the entry area): load the
+ *    kernel page table of the current address space, move the frame to the thread's kernel
+ *    stack and call user_trap(frame), which returns to user mode itself (arch/user.cpp);
+ *  - from kernel mode: save the GPRs where we are, call trap_dispatch(frame), iretq. External
+ *    interrupts always run on the IST_IRQ stack. One of them may arrive inside the last
+ *    instructions of the PVM return to user mode (arch/pvm_user.S), after the user page table
+ *    is loaded: that window is recognised by RIP, and the handler runs on the kernel page table
+ *    and puts the user one back before returning into the window.
+ *
+ * On PVM, iretq to kernel mode also restores the interrupt-flag word from the saved IF. The
+ * frame is 176 bytes and the CPU aligns RSP to 16 before pushing, so calls are made on a
+ * 16-byte aligned stack. No FPU/SSE state is saved: the kernel is built with
+ * -mgeneral-regs-only (user FPU state is switched with the thread, proc/task.cpp). */
 #include "arch/layout.h"
 
-    .text
+    .section .entry.text, "ax", @progbits
     .code64
 
 .macro ISR name, vector
@@ -28,11 +40,103 @@ isr_\name:
 .endr
     ISR timer, VECTOR_TIMER
     ISR wake, VECTOR_WAKE
+    ISR tlb, VECTOR_TLB
+    ISR resched, VECTOR_RESCHED
+    ISR event, VECTOR_EVENT
     ISR spurious, VECTOR_SPURIOUS
 
+.macro PUSH_GPRS
+    push %rax
+    push %rbx
+    push %rcx
+    push %rdx
+    push %rsi
+    push %rdi
+    push %rbp
+    push %r8
+    push %r9
+    push %r10
+    push %r11
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+.endm
+
+.macro POP_GPRS
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %r11
+    pop %r10
+    pop %r9
+    pop %r8
+    pop %rbp
+    pop %rdi
+    pop %rsi
+    pop %rdx
+    pop %rcx
+    pop %rbx
+    pop %rax
+.endm
+
+    /* [rsp] vector, 8 error, 16 rip, 24 cs, 32 rflags, 40 rsp, 48 ss */
     .p2align 4
 isr_common:
+    testb $3, 24(%rsp)
+    jnz isr_from_user
+    cmpq $syscall_floor_user_view, 16(%rsp)
+    jb 1f
+    cmpq $syscall_floor_end, 16(%rsp)
+    jb isr_user_view
+1:  cmpq $pvm_exit_user_view, 16(%rsp)
+    jb isr_kernel
+    cmpq $pvm_exit_end, 16(%rsp)
+    jae isr_kernel
+isr_user_view:
+    /* In a PVM exit window with the user page table loaded. */
     push %rax
+    mov ENTRY_KERNEL_CR3, %rax
+    mov %rax, %cr3
+    pop %rax
+    PUSH_GPRS
+    mov %rsp, %rdi
+    cld
+    call trap_dispatch
+    POP_GPRS
+    push %rax
+    mov ENTRY_USER_CR3, %rax
+    mov %rax, %cr3
+    pop %rax
+    add $16, %rsp
+    iretq
+
+isr_kernel:
+    PUSH_GPRS
+    mov %rsp, %rdi
+    cld
+    call trap_dispatch
+    POP_GPRS
+    add $16, %rsp               /* vector and error code */
+    iretq
+
+isr_from_user:
+    push %rax
+    mov ENTRY_KERNEL_CR3, %rax
+    mov %rax, %cr3
+    push %rbx
+    mov %rsp, %rbx              /* [rbx] rbx, 8 rax, 16 vector, 24 error, 32 rip .. 64 ss */
+    mov ENTRY_KERNEL_RSP, %rsp
+    pushq 64(%rbx)
+    pushq 56(%rbx)
+    pushq 48(%rbx)
+    pushq 40(%rbx)
+    pushq 32(%rbx)
+    pushq 24(%rbx)
+    pushq 16(%rbx)
+    pushq 8(%rbx)               /* rax */
+    mov (%rbx), %rbx
     push %rbx
     push %rcx
     push %rdx
@@ -49,26 +153,11 @@ isr_common:
     push %r15
     mov %rsp, %rdi
     cld
-    call trap_dispatch
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rbp
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    pop %rcx
-    pop %rbx
-    pop %rax
-    add $16, %rsp               /* vector and error code */
-    iretq
+    call user_trap              /* does not return: it leaves through a user exit */
+    ud2
 
-    /* Stub addresses for idt.cpp: exceptions 0..31, then timer, wake, spurious. */
+    /* Stub addresses for idt.cpp: exceptions 0..31, then timer, wake, tlb, resched, event,
+     * spurious. */
     .section .rodata
     .p2align 3
     .globl isr_stub_table
@@ -78,6 +167,9 @@ isr_stub_table:
 .endr
     .quad isr_timer
     .quad isr_wake
+    .quad isr_tlb
+    .quad isr_resched
+    .quad isr_event
     .quad isr_spurious
 
     .section .note.GNU-stack, "", @progbits

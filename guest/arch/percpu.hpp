@@ -1,6 +1,8 @@
-// Per-vCPU state and stacks. Each vCPU owns one CpuBlock, aligned to its size, so the
-// current vCPU's PerCpu is found by masking RSP (this_cpu()) on its kernel stack and on its
-// IST stacks alike, with no GS base and no MSR access.
+// Per-vCPU state and stacks. Every kernel stack is a block aligned to its size
+// (CPU_BLOCK_SIZE) whose first word points at the PerCpu of the vCPU running on it: a vCPU's
+// own boot/idle block (CpuBlock, PerCpu at its base), a thread's kernel stack (proc/task.hpp)
+// and the vCPU's entry area (arch/entry_area.hpp). this_cpu() masks RSP and loads that word:
+// no GS base and no MSR access (swapgs and GS-base MSRs trap on the PVM host).
 #pragma once
 
 #include <stddef.h>
@@ -9,7 +11,7 @@
 #include "arch/layout.h"
 #include "arch/traps.hpp"
 
-// 64-bit Task State Segment: only the IST stacks are used (the kernel never runs ring 3).
+// 64-bit Task State Segment (one per vCPU, arch/gdt.cpp): RSP0 and the IST stacks.
 struct [[gnu::packed]] Tss {
     uint32_t reserved0;
     uint64_t rsp[3];
@@ -21,15 +23,31 @@ struct [[gnu::packed]] Tss {
 };
 static_assert(sizeof(Tss) == 104, "TSS layout");
 
+struct Task;
+struct EntryPage;
+namespace mm {
+struct AddressSpace;
+}
+
 struct PerCpu {
-    Tss tss;
+    PerCpu* self;      // first: this_cpu() reads it through the stack block's first word
     uint32_t index;    // vCPU index from the boot registers
     uint32_t apic_id;  // valid once apic_ready
     // PVM host: qword 0 of this vCPU's registration page, the virtual interrupt flag.
     // nullptr on hardware KVM and under plain QEMU, where cli/sti are used instead.
     volatile uint64_t* pvm_irq_flag;
-    FaultRecord fault;    // armed by code that expects to fault (traps.hpp)
-    uint32_t apic_ready;  // this vCPU's LAPIC is enabled and can take IPIs (atomic)
+    FaultRecord fault;         // armed by code that expects to fault (traps.hpp)
+    uint32_t apic_ready;       // this vCPU's LAPIC is enabled and can take IPIs (atomic)
+    uint32_t need_resched;     // set by interrupts, consumed on the way back to user mode
+    EntryPage* entry;          // this vCPU's entry area page 0, through the physmap (writable)
+    uint64_t entry_gpa;        // GPA of the 16 KiB entry area
+    uint64_t kernel_cr3;       // the kernel page table with no address space (idle, boot)
+    Task* current;             // running thread (the idle task when none)
+    mm::AddressSpace* as;      // address space loaded on this vCPU, nullptr for none
+    uint32_t tlb_flush;        // a shootdown asked this vCPU to flush (atomic)
+    uint32_t irq_stack_dirty;  // the entry area's interrupt stack was used: scrub it
+    Task* idle;
+    uint64_t user_gs_shadow;  // value last written to KERNEL_GS_BASE (see arch/user.cpp)
 };
 
 // Alignment to CPU_BLOCK_SIZE comes from the linker script (section .bss.cpu_blocks), not
@@ -51,8 +69,8 @@ extern "C" CpuBlock cpu_blocks[GUEST_MAX_VCPUS];
 
 inline PerCpu* this_cpu() {
     uint64_t rsp;
-    asm("mov %%rsp, %0" : "=r"(rsp));  // not volatile: the block is the same all along
-    return reinterpret_cast<PerCpu*>(rsp & ~uint64_t(CPU_BLOCK_SIZE - 1));
+    asm("mov %%rsp, %0" : "=r"(rsp));  // not volatile: threads never migrate in kernel mode
+    return *reinterpret_cast<PerCpu* const*>(rsp & ~uint64_t(CPU_BLOCK_SIZE - 1));
 }
 
 inline PerCpu* cpu_by_index(uint32_t index) {

@@ -5,6 +5,7 @@
 #include "arch/layout.h"
 #include "arch/percpu.hpp"
 #include "arch/traps.hpp"
+#include "arch/vmem.hpp"
 
 extern "C" void pvm_idle_halt(volatile uint64_t* flag_word);
 extern "C" const char pvm_halt_insn[];
@@ -25,7 +26,7 @@ void register_page(uint64_t page_gpa) {
 namespace irq {
 
 void init_cpu(PerCpu* cpu, uint64_t flag_page_gpa) {
-    cpu->pvm_irq_flag = reinterpret_cast<volatile uint64_t*>(flag_page_gpa);  // identity map
+    cpu->pvm_irq_flag = flag_page_gpa ? vmem::from_gpa<volatile uint64_t>(flag_page_gpa) : nullptr;
     disable();
 }
 

@@ -13,7 +13,8 @@
 
 namespace {
 
-IrqHandler g_timer_handler = nullptr;
+IrqHandler g_irq_handlers[256] = {};
+PageFaultHandler g_page_fault_handler = nullptr;
 
 const char* const kExceptionNames[32] = {
     "#DE divide error",
@@ -50,11 +51,11 @@ const char* const kExceptionNames[32] = {
     "reserved 31",
 };
 
-[[noreturn]] void report_and_crash(const TrapFrame* f, uint32_t vcpu) {
+[[noreturn]] void report_and_crash(const TrapFrame* f, uint32_t vcpu, uint64_t cr2) {
     if (f->vector == 14) {
         kprintf_panic(
             "guest: exception %lu (%s) on vcpu %u: rip=0x%lx err=0x%lx cr2=0x%lx rsp=0x%lx\n",
-            f->vector, exception_name(f->vector), vcpu, f->rip, f->error, cpu::read_cr2(), f->rsp);
+            f->vector, exception_name(f->vector), vcpu, f->rip, f->error, cr2, f->rsp);
     } else {
         kprintf_panic("guest: exception %lu (%s) on vcpu %u: rip=0x%lx err=0x%lx rsp=0x%lx\n",
                       f->vector, exception_name(f->vector), vcpu, f->rip, f->error, f->rsp);
@@ -69,7 +70,15 @@ const char* exception_name(uint64_t vector) {
 }
 
 void trap_set_timer_handler(IrqHandler handler) {
-    g_timer_handler = handler;
+    g_irq_handlers[VECTOR_TIMER] = handler;
+}
+
+void trap_set_irq_handler(uint8_t vector, IrqHandler handler) {
+    g_irq_handlers[vector] = handler;
+}
+
+void trap_set_page_fault_handler(PageFaultHandler handler) {
+    g_page_fault_handler = handler;
 }
 
 FaultRecord* fault_expect() {
@@ -101,30 +110,29 @@ bool safe_rdmsr(uint32_t msr, uint64_t* value) {
 extern "C" void trap_dispatch(TrapFrame* f) {
     if (f->vector >= 32) {
         irq::on_interrupt_entry(f);
-        if (f->vector == VECTOR_TIMER) {
-            if (g_timer_handler) {
-                g_timer_handler(f);
-            } else {
-                apic::eoi();
-            }
-        } else if (f->vector == VECTOR_WAKE) {
-            apic::eoi();  // the wake-up itself is the point: the idle loop re-checks
+        this_cpu()->irq_stack_dirty = 1;
+        if (f->vector == VECTOR_SPURIOUS) return;  // no EOI by definition
+        if (IrqHandler h = g_irq_handlers[f->vector & 0xff]) {
+            h(f);  // acknowledges (EOI) itself
+        } else {
+            apic::eoi();  // e.g. VECTOR_WAKE: the wake-up itself is the point
         }
-        // VECTOR_SPURIOUS: no EOI by definition.
         return;
     }
 
+    const uint64_t cr2 = f->vector == 14 ? cpu::read_cr2() : 0;  // trapped on PVM: read once
+    if (f->vector == 14 && g_page_fault_handler && g_page_fault_handler(f, cr2)) return;
     PerCpu* cpu = this_cpu();
     FaultRecord& r = cpu->fault;
     if (r.armed && r.recover_rip != 0) {
         r.vector = f->vector;
         r.error = f->error;
         r.rip = f->rip;
-        r.cr2 = f->vector == 14 ? cpu::read_cr2() : 0;
+        r.cr2 = cr2;
         r.faulted = 1;
         r.armed = 0;
         f->rip = r.recover_rip;
         return;
     }
-    report_and_crash(f, cpu->index);
+    report_and_crash(f, cpu->index, cr2);
 }

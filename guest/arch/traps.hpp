@@ -39,5 +39,11 @@ const char* exception_name(uint64_t vector);
 // Interrupt handlers registered by other modules (one each, set at init).
 using IrqHandler = void (*)(TrapFrame*);
 void trap_set_timer_handler(IrqHandler handler);
+void trap_set_irq_handler(uint8_t vector, IrqHandler handler);
+
+// Called first for every kernel-mode #PF with CR2: true when it resolved the fault (a user page
+// brought in or copied on write) and the instruction can simply be retried.
+using PageFaultHandler = bool (*)(TrapFrame*, uint64_t cr2);
+void trap_set_page_fault_handler(PageFaultHandler handler);
 
 extern "C" void trap_dispatch(TrapFrame* frame);

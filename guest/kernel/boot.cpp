@@ -3,6 +3,7 @@
 // bug or ABI mismatch is reported instead of running on garbage.
 #include "kernel/boot.hpp"
 
+#include "arch/vmem.hpp"
 #include "domus/abi/hypercall.h"
 
 constinit BootState g_boot{};
@@ -18,7 +19,7 @@ const char* boot_info_check(const domus_boot_info* bi, uint64_t reg_page) {
     if (bi->vcpu_count == 0 || bi->vcpu_count > DOMUS_MAX_VCPUS) return "bad vcpu_count";
     if (bi->region_count > DOMUS_MAX_MEMORY_REGIONS) return "bad region_count";
     if (bi->hypercall_port != DOMUS_HYPERCALL_PORT) return "unsupported hypercall_port";
-    if (bi->memory_bytes < reinterpret_cast<uint64_t>(__image_end))
+    if (bi->memory_bytes < vmem::to_gpa(__image_end))
         return "memory_bytes smaller than the kernel image";
     for (uint32_t i = 0; i < bi->region_count; ++i) {
         const domus_memory_region& r = bi->regions[i];

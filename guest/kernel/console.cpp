@@ -9,8 +9,8 @@
 namespace {
 
 constinit Spinlock g_lock;
-// One buffer for all vCPUs, used only under g_lock. In .bss, identity mapped: its address
-// is the GPA handed to HC_CONSOLE_WRITE.
+// One buffer for all vCPUs, used only under g_lock (platform_console_write hands its GPA to
+// HC_CONSOLE_WRITE).
 char g_buffer[DOMUS_CONSOLE_WRITE_MAX];
 size_t g_length = 0;
 

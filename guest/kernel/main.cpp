@@ -4,6 +4,8 @@
 #include "arch/descriptors.hpp"
 #include "arch/percpu.hpp"
 #include "arch/pvm.hpp"
+#include "arch/user.hpp"
+#include "arch/vmem.hpp"
 #include "domus/abi/hypercall.h"
 #include "kernel/boot.hpp"
 #include "kernel/cmdline.hpp"
@@ -11,6 +13,8 @@
 #include "kernel/kernel.hpp"
 #include "kernel/platform.hpp"
 #include "kernel/smp.hpp"
+#include "kernel/userspace.hpp"
+#include "mm/mm_init.hpp"
 #include "workloads/workloads.hpp"
 
 namespace {
@@ -18,6 +22,7 @@ namespace {
 constexpr uint64_t kApBringUpTimeoutNs = 2'000'000'000;
 constexpr uint32_t kExitBadBootInfo = 0xb0;
 constexpr uint32_t kExitBadCmdline = 0xb1;
+constexpr uint32_t kExitNoMemory = 0xb2;
 
 // Set by the BSP once g_boot is valid and the IDT built; APs wait for it.
 uint32_t g_boot_ready = 0;
@@ -30,6 +35,7 @@ uint32_t g_boot_ready = 0;
     }
     irq::init_cpu(cpu, reg_page);
     cpu_load_tables(cpu);
+    user::init_cpu(cpu);
     // Print first, count second: the BSP's banner then follows every "online" line.
     kprintf("vcpu %u online\n", cpu->index);
     smp_mark_online();
@@ -44,9 +50,9 @@ void cpu_load_tables(PerCpu* cpu) {
 }
 
 // Called by arch/entry.S on every vCPU, natively on the PVM host (already registered).
-extern "C" [[noreturn]] void domus_main(const domus_boot_info* info, uint64_t index,
-                                        uint64_t reg_page) {
+extern "C" [[noreturn]] void domus_main(uint64_t info_gpa, uint64_t index, uint64_t reg_page) {
     PerCpu* cpu = this_cpu();
+    const auto* info = vmem::from_gpa<const domus_boot_info>(info_gpa);
     cpu->index = uint32_t(index);  // first: the console lock identifies vCPUs by it
 
     if (index != 0) {
@@ -64,6 +70,11 @@ extern "C" [[noreturn]] void domus_main(const domus_boot_info* info, uint64_t in
     boot_state_init(Platform::Domus, info);
     irq::init_cpu(cpu, reg_page);
     apic::set_mode(apic::Mode::X2apic);  // the monitor's in-kernel LAPIC speaks x2APIC
+    if (const char* error = mm_init()) {
+        kprintf_panic("guest: memory set-up failed: %s\n", error);
+        platform_shutdown(DOMUS_SHUTDOWN_CRASH, kExitNoMemory);
+    }
+    user::init_cpu(cpu);
     __atomic_store_n(&g_boot_ready, 1u, __ATOMIC_RELEASE);
     kernel_main();
 }
@@ -71,13 +82,15 @@ extern "C" [[noreturn]] void domus_main(const domus_boot_info* info, uint64_t in
 void kernel_main() {
     smp_mark_online();
     Options options;
-    if (!parse_cmdline(g_boot.cmdline, &options))
+    if (g_boot.info->ramdisk_size == 0 && !parse_cmdline(g_boot.cmdline, &options))
         platform_shutdown(DOMUS_SHUTDOWN_CRASH, kExitBadCmdline);
 
     if (!smp_wait_online(g_boot.vcpu_count, kApBringUpTimeoutNs)) {
         kprintf("guest: vCPU bring-up FAILED: %u of %u online after %lu ms\n", smp_online_count(),
                 g_boot.vcpu_count, kApBringUpTimeoutNs / 1'000'000);
     }
+
+    if (g_boot.info->ramdisk_size != 0) run_userspace();  // a program to boot: never returns
 
     const WorkloadExit exit = run_workload(options);
     smp_park_aps();

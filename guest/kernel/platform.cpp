@@ -1,5 +1,6 @@
 // Boot-path-dependent services; see platform.hpp.
 #include "kernel/platform.hpp"
+#include "arch/vmem.hpp"
 
 #include "arch/cpu.hpp"
 #include "arch/descriptors.hpp"
@@ -36,10 +37,10 @@ void platform_console_write(const char* text, size_t length) {
         uart_write(text, length);
         return;
     }
-    // The buffer's address is its GPA: the kernel is identity mapped.
+    // Kernel memory is linear in both aliases: a contiguous buffer is contiguous in GPA too.
     while (length > 0) {
         const size_t chunk = length < DOMUS_CONSOLE_WRITE_MAX ? length : DOMUS_CONSOLE_WRITE_MAX;
-        const int64_t written = hc::console_write(reinterpret_cast<uint64_t>(text), chunk);
+        const int64_t written = hc::console_write(vmem::to_gpa(text), chunk);
         if (written <= 0 || uint64_t(written) > chunk) return;  // console error: drop the rest
         text += written;
         length -= size_t(written);
@@ -57,6 +58,10 @@ void platform_shutdown(uint32_t reason, uint32_t code) {
     }
     uint32_t value = 0;
     if (reason == DOMUS_SHUTDOWN_CRASH) value = code < 126 ? code + 1 : 127;
+    if (reason == DOMUS_SHUTDOWN_EXIT) {  // init's status as a shell reports it, up to 127
+        const uint32_t shell = (code & 0x7f) ? 128 + (code & 0x7f) : (code >> 8) & 0xff;
+        value = shell < 127 ? shell : 127;
+    }
     if (reason == DOMUS_SHUTDOWN_REBOOT) value = 127;
     cpu::outl(kDebugExitPort, value);
     for (;;) cpu::hlt();  // no isa-debug-exit device: stay stopped
@@ -72,11 +77,22 @@ uint64_t clock_ns() {
     return uint64_t((unsigned __int128)cycles * g_tsc_mult >> 32);
 }
 
+namespace {
+uint32_t g_stashed_events = 0;  // DOMUS_EVENT_* that platform_wait_ns took from the monitor
+}  // namespace
+
+uint32_t platform_take_events() {
+    return __atomic_exchange_n(&g_stashed_events, 0u, __ATOMIC_SEQ_CST);
+}
+
 void platform_wait_ns(uint64_t ns) {
     const uint64_t start = clock_ns();
     for (uint64_t now = start; now - start < ns; now = clock_ns()) {
         if (platform_is_domus()) {
-            hc::block(ns - (now - start));  // may return early (events): loop re-checks
+            // May return early with events, which BLOCK clears: keep them for their owner.
+            const int64_t events = hc::block(ns - (now - start));
+            if (events > 0)
+                __atomic_fetch_or(&g_stashed_events, uint32_t(events), __ATOMIC_SEQ_CST);
         } else {
             cpu::pause();
         }

@@ -7,12 +7,17 @@
 #include "arch/percpu.hpp"
 #include "arch/pvm.hpp"
 #include "arch/uart16550.hpp"
+#include "arch/user.hpp"
+#include "arch/vmem.hpp"
 #include "domus/abi/boot_info.h"
 #include "domus/abi/hypercall.h"
 #include "kernel/boot.hpp"
 #include "kernel/console.hpp"
 #include "kernel/kernel.hpp"
+#include "kernel/platform.hpp"
 #include "kernel/string.hpp"
+#include "mm/kpt.hpp"
+#include "mm/mm_init.hpp"
 
 // arch/pvh.S
 extern "C" uint64_t pvh_pdpt[512];
@@ -33,6 +38,12 @@ struct HvmStartInfo {
     uint64_t memmap_paddr;  // version >= 1
     uint32_t memmap_entries;
     uint32_t reserved;
+};
+struct HvmModlistEntry {
+    uint64_t paddr;
+    uint64_t size;
+    uint64_t cmdline_paddr;
+    uint64_t reserved;
 };
 struct HvmMemmapEntry {
     uint64_t addr;
@@ -58,7 +69,7 @@ void fill_memory(domus_boot_info* bi, const HvmStartInfo* si) {
     if (si == nullptr || si->version < 1 || si->memmap_entries == 0) return;
     const uint32_t entries = si->memmap_entries < 128 ? si->memmap_entries : 128;
     if (!readable(si->memmap_paddr, uint64_t(entries) * sizeof(HvmMemmapEntry))) return;
-    const auto* map = reinterpret_cast<const HvmMemmapEntry*>(si->memmap_paddr);
+    const auto* map = vmem::from_gpa<const HvmMemmapEntry>(si->memmap_paddr);
     uint64_t top = 0;
     for (uint32_t i = 0; i < entries; ++i) {
         if (map[i].type != 1 || map[i].addr + map[i].size < map[i].addr) continue;
@@ -71,9 +82,25 @@ void fill_memory(domus_boot_info* bi, const HvmStartInfo* si) {
     if (top != 0) bi->memory_bytes = top;
 }
 
+// The first module (QEMU's -initrd) becomes the ramdisk: an uncompressed newc archive (only
+// the Domus monitor decompresses gzip).
+void fill_ramdisk(domus_boot_info* bi, const HvmStartInfo* si) {
+    if (si == nullptr || si->nr_modules == 0 ||
+        !readable(si->modlist_paddr, sizeof(HvmModlistEntry))) {
+        return;
+    }
+    const auto* mod = vmem::from_gpa<const HvmModlistEntry>(si->modlist_paddr);
+    if (mod->size == 0 || mod->paddr < DOMUS_GPA_KERNEL_MIN ||
+        mod->paddr + mod->size < mod->paddr || mod->paddr + mod->size > bi->memory_bytes) {
+        return;
+    }
+    bi->ramdisk_gpa = mod->paddr;
+    bi->ramdisk_size = mod->size;
+}
+
 void fill_cmdline(domus_boot_info* bi, const HvmStartInfo* si) {
     if (si == nullptr || si->cmdline_paddr == 0 || si->cmdline_paddr >= kMapped) return;
-    const char* source = reinterpret_cast<const char*>(si->cmdline_paddr);
+    const char* source = vmem::from_gpa<const char>(si->cmdline_paddr);
     uint64_t limit = kMapped - si->cmdline_paddr;
     if (limit > DOMUS_CMDLINE_MAX - 1) limit = DOMUS_CMDLINE_MAX - 1;
     const size_t length = kstrnlen(source, limit);
@@ -83,8 +110,8 @@ void fill_cmdline(domus_boot_info* bi, const HvmStartInfo* si) {
 
 // xAPIC registers are MMIO at 0xfee00000 (3..4 GiB): map that one 2 MiB page, uncached.
 void map_lapic_mmio() {
-    pvh_pd_high[(kLapicMmio >> 21) & 511] = kLapicMmio | 0x9f;    // P RW U PWT PCD PS
-    pvh_pdpt[3] = reinterpret_cast<uint64_t>(pvh_pd_high) | 0x7;  // P RW U
+    pvh_pd_high[(kLapicMmio >> 21) & 511] = kLapicMmio | 0x9f;  // P RW U PWT PCD PS
+    pvh_pdpt[3] = vmem::to_gpa(pvh_pd_high) | 0x7;              // P RW U
     cpu::barrier();  // was not present before: no TLB entry to flush
 }
 
@@ -100,7 +127,7 @@ extern "C" [[noreturn]] void pvh_main(uint32_t start_info_paddr) {
     idt_build_gp_only();
     idt_load();
     const bool pvm = pvm::probe();
-    const uint64_t reg_page = pvm ? reinterpret_cast<uint64_t>(g_pvm_page) : 0;
+    const uint64_t reg_page = pvm ? vmem::to_gpa(g_pvm_page) : 0;
     if (pvm) pvm::register_page(reg_page);
     irq::init_cpu(cpu, reg_page);
 
@@ -113,9 +140,8 @@ extern "C" [[noreturn]] void pvh_main(uint32_t start_info_paddr) {
 
     const HvmStartInfo* si = nullptr;
     if (readable(start_info_paddr, sizeof(HvmStartInfo)) &&
-        reinterpret_cast<const HvmStartInfo*>(uint64_t(start_info_paddr))->magic ==
-            kStartInfoMagic) {
-        si = reinterpret_cast<const HvmStartInfo*>(uint64_t(start_info_paddr));
+        vmem::from_gpa<const HvmStartInfo>(start_info_paddr)->magic == kStartInfoMagic) {
+        si = vmem::from_gpa<const HvmStartInfo>(start_info_paddr);
     } else {
         kprintf("guest: no valid hvm_start_info at 0x%x, using defaults\n", start_info_paddr);
     }
@@ -130,6 +156,7 @@ extern "C" [[noreturn]] void pvh_main(uint32_t start_info_paddr) {
     bi->vcpu_page_gpa[0] = reg_page;
     fill_memory(bi, si);
     fill_cmdline(bi, si);
+    fill_ramdisk(bi, si);
     boot_state_init(Platform::Pvh, bi);
 
     if (apic::x2apic_supported()) {
@@ -138,5 +165,13 @@ extern "C" [[noreturn]] void pvh_main(uint32_t start_info_paddr) {
         map_lapic_mmio();
         apic::set_mode(apic::Mode::Xapic);
     }
+    if (const char* error = mm_init()) {
+        kprintf_panic("guest: memory set-up failed: %s\n", error);
+        platform_shutdown(DOMUS_SHUTDOWN_CRASH, 0xb2);
+    }
+    if (!apic::x2apic_supported() && !kpt::map_mmio(kLapicMmio)) {
+        platform_shutdown(DOMUS_SHUTDOWN_CRASH, 0xb2);
+    }
+    user::init_cpu(cpu);
     kernel_main();
 }

@@ -96,6 +96,14 @@ bool smp_run_on_all(SmpWork fn, void* arg, uint64_t timeout_ns) {
     return true;
 }
 
+void smp_start_all(SmpWork fn, void* arg) {
+    g_work_fn = fn;
+    g_work_arg = arg;
+    __atomic_store_n(&g_done, 0u, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&g_generation, 1, __ATOMIC_SEQ_CST);  // publishes fn/arg
+    wake_aps();
+}
+
 void smp_ap_loop(PerCpu* cpu) {
     uint32_t seen = 0;
     for (;;) {

@@ -22,6 +22,9 @@ bool smp_run_on_all(SmpWork fn, void* arg, uint64_t timeout_ns);
 // AP: serve smp_run_on_all() requests until smp_park_aps(), then park for good.
 [[noreturn]] void smp_ap_loop(PerCpu* cpu);
 
+// Every online AP runs fn(index, arg) and never comes back (the scheduler's idle loop).
+void smp_start_all(SmpWork fn, void* arg);
+
 // BSP: make every AP mask interrupts and halt forever (before shutdown).
 void smp_park_aps();
 

@@ -1,5 +1,6 @@
 // Every hypercall, with valid arguments and with each kind of invalid argument the monitor
 // must reject (include/domus/abi/hypercall.h). Only under Domus.
+#include "arch/vmem.hpp"
 #include "domus/abi/boot_info.h"
 #include "domus/abi/hypercall.h"
 #include "kernel/boot.hpp"
@@ -25,7 +26,7 @@ void check_valid(SelftestResults* r) {
 
     static const char kProbe[] = "selftest: note: this line was written by one HC_CONSOLE_WRITE\n";
     const uint64_t probe_length = sizeof(kProbe) - 1;
-    expect_result(r, "hc CONSOLE_WRITE", hc::console_write(uint64_t(kProbe), probe_length),
+    expect_result(r, "hc CONSOLE_WRITE", hc::console_write(vmem::to_gpa(kProbe), probe_length),
                   int64_t(probe_length));
 
     expect_result(r, "hc YIELD", hc::yield(), 0);
@@ -47,7 +48,7 @@ void check_valid(SelftestResults* r) {
     selftest_check(r, "hc TIME monotonic", m0 > 0 && m1 > m0, "%ld then %ld", m0, m1);
 
     memset(&g_info, 0xa5, sizeof(g_info));
-    const int64_t written = hc::domain_info(uint64_t(&g_info), sizeof(g_info));
+    const int64_t written = hc::domain_info(vmem::to_gpa(&g_info), sizeof(g_info));
     const bool consistent =
         g_info.abi_version == DOMUS_ABI_VERSION && g_info.domain_id == g_boot.domain_id &&
         g_info.vcpu_count == g_boot.vcpu_count && g_info.flags == g_boot.flags &&
@@ -63,7 +64,7 @@ void check_valid(SelftestResults* r) {
     // `domus run` never queues console input.
     static char read_buffer[64];
     expect_result(r, "hc CONSOLE_READ (no input queued)",
-                  hc::console_read(uint64_t(read_buffer), sizeof(read_buffer)), 0);
+                  hc::console_read(vmem::to_gpa(read_buffer), sizeof(read_buffer)), 0);
     expect_result(r, "hc CONSOLE_READ len 0", hc::console_read(0, 0), 0);
 }
 

@@ -7,6 +7,7 @@
 // It sleeps in HC_BLOCK until the next beat or a monitor event (never busy-polls). Input lines
 // longer than kLineMax are echoed in kLineMax-byte pieces. Under QEMU/PVH there are no events:
 // it only beats.
+#include "arch/vmem.hpp"
 #include "domus/abi/hypercall.h"
 #include "kernel/console.hpp"
 #include "kernel/hypercall.hpp"
@@ -19,7 +20,7 @@ constexpr uint64_t kBeatNs = 1'000'000'000;
 constexpr size_t kLineMax = 256;
 constexpr int kMaxReadsPerEvent = 16;  // input left over keeps the event pending
 
-// In .bss, identity mapped: the buffer's address is the GPA HC_CONSOLE_READ writes to.
+// In .bss: vmem::to_gpa() gives the GPA HC_CONSOLE_READ writes to.
 char g_read[1024];
 char g_line[kLineMax];
 size_t g_line_length = 0;
@@ -44,7 +45,7 @@ void take_input(const char* bytes, size_t length) {
 
 void drain_console() {
     for (int i = 0; i < kMaxReadsPerEvent; ++i) {
-        const int64_t n = hc::console_read(reinterpret_cast<uint64_t>(g_read), sizeof(g_read));
+        const int64_t n = hc::console_read(vmem::to_gpa(g_read), sizeof(g_read));
         if (n <= 0 || uint64_t(n) > sizeof(g_read)) return;
         take_input(g_read, size_t(n));
     }

@@ -75,6 +75,11 @@ json::object domain_json(const control::DomainView& view) {
     } else {
         o["kernel"] = c.kernel;
     }
+    if (c.ramdisk.empty()) {
+        o["ramdisk"] = nullptr;
+    } else {
+        o["ramdisk"] = c.ramdisk;
+    }
     o["cmdline"] = c.cmdline;
     o["on_poweroff"] = control::to_string(c.on_poweroff);
     o["on_reboot"] = control::to_string(c.on_reboot);

@@ -177,6 +177,15 @@ Status add_load(size_t index, const Elf64_Phdr& ph, uint64_t file_size, const El
         return bad(name + " at " + hex(gpa) + " with size " + hex(ph.p_memsz) +
                    " wraps around the end of the address space");
     }
+    // The boot page tables map RAM at VA == GPA and at DOMUS_KERNEL_VIRT_BASE + GPA (the
+    // first DOMUS_KERNEL_VIRT_MAX_RAM bytes): a segment must be linked at one of the two.
+    const uint64_t vaddr = ph.p_vaddr;
+    const bool high = vaddr != gpa;
+    if (high && (vaddr - gpa != DOMUS_KERNEL_VIRT_BASE || end > DOMUS_KERNEL_VIRT_MAX_RAM)) {
+        return bad(name + ": virtual address " + hex(vaddr) + " for physical " + hex(gpa) +
+                   " is neither identity mapped nor at " + hex(DOMUS_KERNEL_VIRT_BASE) +
+                   " + physical below " + hex(DOMUS_KERNEL_VIRT_MAX_RAM));
+    }
     if (gpa < limits.min_gpa) {
         return bad(name + " " + range(gpa, end) + " starts below " + hex(limits.min_gpa) +
                    ", where the boot structures live");
@@ -193,7 +202,7 @@ Status add_load(size_t index, const Elf64_Phdr& ph, uint64_t file_size, const El
                        " " + range(o.gpa, o_end));
         }
     }
-    image.segments.push_back(ElfSegment{ph.p_offset, ph.p_filesz, gpa, ph.p_memsz,
+    image.segments.push_back(ElfSegment{ph.p_offset, ph.p_filesz, gpa, vaddr, ph.p_memsz,
                                         (ph.p_flags & PF_X) != 0, (ph.p_flags & PF_W) != 0});
     seg_index.push_back(index);
     return {};
@@ -252,14 +261,16 @@ Status parse_notes(size_t index, const Elf64_Phdr& ph, std::span<const uint8_t> 
 
 Status check_entry(const ElfImage& image, const std::vector<size_t>& seg_index) {
     for (const ElfSegment& s : image.segments) {
-        if (s.executable && image.entry >= s.gpa && image.entry - s.gpa < s.mem_size) return {};
+        if (s.executable && image.entry >= s.vaddr && image.entry - s.vaddr < s.mem_size) {
+            return {};
+        }
     }
     for (size_t j = 0; j < image.segments.size(); ++j) {
         const ElfSegment& s = image.segments[j];
-        if (image.entry >= s.gpa && image.entry - s.gpa < s.mem_size) {
+        if (image.entry >= s.vaddr && image.entry - s.vaddr < s.mem_size) {
             return bad("ELF entry " + hex(image.entry) +
                        " is not inside an executable segment (segment " + dec(seg_index[j]) + " " +
-                       range(s.gpa, s.gpa + s.mem_size) + " lacks PF_X)");
+                       range(s.vaddr, s.vaddr + s.mem_size) + " lacks PF_X)");
         }
     }
     return bad("ELF entry " + hex(image.entry) + " is not inside an executable segment");

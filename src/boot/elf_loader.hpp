@@ -26,13 +26,14 @@ struct ElfSegment {
     uint64_t file_offset = 0;
     uint64_t file_size = 0;
     uint64_t gpa = 0;
+    uint64_t vaddr = 0;  // gpa, or gpa + DOMUS_KERNEL_VIRT_BASE for a kernel linked at -2 GiB
     uint64_t mem_size = 0;
     bool executable = false;
     bool writable = false;
 };
 
 struct ElfImage {
-    uint64_t entry = 0;                 // e_entry (identity mapped: a GPA too)
+    uint64_t entry = 0;                 // e_entry, a virtual address inside a PF_X segment
     std::vector<ElfSegment> segments;   // non-empty PT_LOADs in program header order
     uint64_t lowest_gpa = 0;            // lowest byte of any segment
     uint64_t end_gpa = 0;               // one past the highest byte of any segment

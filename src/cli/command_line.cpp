@@ -83,6 +83,9 @@ class Parser {
                          "by default)",
                          false);
         run->add_option("--kernel", c.kernel_path, "Guest kernel ELF (default: embedded guest)");
+        run->add_option("--ramdisk", c.ramdisk_path,
+                        "Initramfs: a newc cpio archive, gzip-compressed or not (at most half "
+                        "of the guest's RAM uncompressed)");
         run->add_option("--memory", c.memory_mib, "Guest RAM in MiB")->capture_default_str();
         run->add_option("--vcpus", c.vcpus, "Number of vCPUs")->capture_default_str();
         run->add_option("--cmdline", c.cmdline,

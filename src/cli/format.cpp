@@ -138,6 +138,7 @@ std::string format_config_xl(const json::object& d) {
     number("memory");
     number("vcpus");
     text("kernel");
+    text("ramdisk");
     text("cmdline");
     text("on_poweroff");
     text("on_reboot");
@@ -147,8 +148,8 @@ std::string format_config_xl(const json::object& d) {
 
 std::string format_config_json(const json::object& d) {
     json::object config;
-    for (const char* key :
-         {"name", "memory", "vcpus", "kernel", "cmdline", "on_poweroff", "on_reboot", "on_crash"}) {
+    for (const char* key : {"name", "memory", "vcpus", "kernel", "ramdisk", "cmdline",
+                            "on_poweroff", "on_reboot", "on_crash"}) {
         if (const auto* v = d.if_contains(key)) config[key] = *v;
     }
     return json::serialize(config);

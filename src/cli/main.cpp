@@ -12,6 +12,7 @@
 #include "cli/command_line.hpp"
 #include "cli/console.hpp"
 #include "cli/info.hpp"
+#include "cli/terminal.hpp"
 #include "cli/verbs.hpp"
 #include "vmm/run_domain.hpp"
 
@@ -31,8 +32,14 @@ void ensure_standard_fds() {
 int dispatch(const domus::cli::Command& cmd) {
     using domus::cli::Verb;
     switch (cmd.verb) {
-        case Verb::run:
-            return domus::vmm::run_domain(cmd.run_config);
+        case Verb::run: {
+            // A program's domain gets standard input: raw when it is a terminal (keys, Ctrl-C
+            // included, go to the guest's tty; Ctrl-] tears the domain down).
+            if (cmd.run_config.ramdisk_path.empty()) return domus::vmm::run_domain(cmd.run_config);
+            auto raw = domus::cli::RawTerminal::enter(STDIN_FILENO);
+            const bool tty = raw.ok() && raw->active();
+            return domus::vmm::run_domain(cmd.run_config, domus::vmm::RunInput{STDIN_FILENO, tty});
+        }
         case Verb::info:
             return domus::cli::print_info(cmd.json, cmd.socket);
         case Verb::version:

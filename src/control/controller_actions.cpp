@@ -43,7 +43,7 @@ ApiResult<DomainView> ControllerImpl::act(const std::string& name, Action action
         case Action::start:
             if (is_live(rec.state)) return wrong_state(rec, "start");
             if (auto e = check_capacity(rec.config)) return *e;
-            if (auto k = check_kernel(rec.config); !k.ok()) return k.error();
+            if (auto k = check_boot_files(rec.config); !k.ok()) return k.error();
             rec.restarts = 0;
             return start_locked(rec, false);
         case Action::destroy:
@@ -138,6 +138,10 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
         req.args.push_back("--kernel");
         req.args.push_back(rec.config.kernel);
     }
+    if (!rec.config.ramdisk.empty()) {
+        req.args.push_back("--ramdisk");
+        req.args.push_back(rec.config.ramdisk);
+    }
     if (!rec.config.cmdline.empty()) {
         req.args.push_back("--cmdline");
         req.args.push_back(rec.config.cmdline);
@@ -229,10 +233,11 @@ void ControllerImpl::handle_exit_locked(DomainRecord& rec, const ExitInfo& exit)
     rec.last_exit = exit;
     rec.pid = 0;
     Policy policy;
-    if (exit.reason == "poweroff") {
+    if (exit.reason == "poweroff" || exit.reason == "exit") {
+        // "exit": the domain's init program ended (its status is the code): a power-off.
         policy = rec.config.on_poweroff;
         rec.state = DomainState::stopped;
-        (void)save(rec, "stopped", "poweroff");
+        (void)save(rec, "stopped", exit.reason == "exit" ? exit.detail : "poweroff");
     } else if (exit.reason == "reboot") {
         policy = rec.config.on_reboot;
         rec.state = DomainState::stopped;

@@ -9,6 +9,7 @@
 
 #include "base/meminfo.hpp"
 #include "boot/elf_loader.hpp"
+#include "boot/initramfs.hpp"
 #include "control/controller_internal.hpp"
 #include "domus/abi/boot_info.h"
 #include "hv/hypervisor.hpp"
@@ -204,14 +205,31 @@ std::optional<ApiError> ControllerImpl::check_capacity(const DomainConfig& confi
     return std::nullopt;
 }
 
-ApiResult<Empty> ControllerImpl::check_kernel(const DomainConfig& config) {
-    if (config.kernel.empty()) return Empty{};
-    auto bytes = read_file(config.kernel, kMaxKernelBytes);
-    if (!bytes) return api_error(400, "invalid_field", bytes.error().message, "kernel");
-    auto image = parse_elf(*bytes, ElfLimits{config.memory << 20, DOMUS_GPA_KERNEL_MIN});
-    if (!image) {
-        return api_error(400, "invalid_field",
-                         "kernel " + config.kernel + ": " + image.error().message, "kernel");
+ApiResult<Empty> ControllerImpl::check_boot_files(const DomainConfig& config) {
+    const uint64_t ram_bytes = config.memory << 20;
+    std::optional<ElfImage> image;
+    if (!config.kernel.empty()) {
+        auto bytes = read_file(config.kernel, kMaxKernelBytes);
+        if (!bytes) return api_error(400, "invalid_field", bytes.error().message, "kernel");
+        auto parsed = parse_elf(*bytes, ElfLimits{ram_bytes, DOMUS_GPA_KERNEL_MIN});
+        if (!parsed) {
+            return api_error(400, "invalid_field",
+                             "kernel " + config.kernel + ": " + parsed.error().message, "kernel");
+        }
+        image = std::move(parsed.value());
+    }
+    if (config.ramdisk.empty()) return Empty{};
+    // The same checks the monitor makes; where the embedded guest ends is the monitor's to know.
+    auto archive =
+        load_initramfs(config.ramdisk, max_initramfs_bytes(ram_bytes),
+                       "half of the domain's " + std::to_string(config.memory) + " MiB of memory");
+    if (!archive) return api_error(400, "invalid_field", archive.error().message, "ramdisk");
+    if (image) {
+        auto gpa = place_initramfs(ram_bytes, archive->size(), image->lowest_gpa, image->end_gpa);
+        if (!gpa) {
+            return api_error(400, "invalid_field",
+                             "ramdisk '" + config.ramdisk + "': " + gpa.error().message, "ramdisk");
+        }
     }
     return Empty{};
 }
@@ -219,7 +237,7 @@ ApiResult<Empty> ControllerImpl::check_kernel(const DomainConfig& config) {
 ApiResult<DomainView> ControllerImpl::create_domain(const DomainConfig& config, bool start) {
     auto lock_ptr = domain_lock(config.name);
     std::lock_guard dl(*lock_ptr);
-    if (auto k = check_kernel(config); !k.ok()) return k.error();
+    if (auto k = check_boot_files(config); !k.ok()) return k.error();
     // A definition may ask for more memory than is free now (it is checked again at start),
     // but never for more vCPUs than the host can ever run.
     if (auto e = check_capacity(config); e && (start || e->field == "vcpus")) return *e;
@@ -274,7 +292,7 @@ ApiResult<DomainView> ControllerImpl::patch_domain(const std::string& name,
     }
     DomainRecord updated = *rec;
     updated.config = *merged.value;
-    if (auto k = check_kernel(updated.config); !k.ok()) return k.error();
+    if (auto k = check_boot_files(updated.config); !k.ok()) return k.error();
     std::string fields;
     for (const auto& f : patch.present_fields()) fields += (fields.empty() ? "" : ",") + f;
     if (auto s = save(updated, "updated", fields); !s.ok()) return s.error();

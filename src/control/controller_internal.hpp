@@ -61,7 +61,9 @@ class ControllerImpl final : public Controller {
     DomainView domain0_view();
     // The host cannot give what `config` asks for right now: the error, else nothing.
     std::optional<ApiError> check_capacity(const DomainConfig& config);
-    ApiResult<Empty> check_kernel(const DomainConfig& config);
+    // The kernel (a valid ELF for this memory size) and the ramdisk (a valid initramfs of at
+    // most half the memory) can be read: 400 invalid_field naming the file and the problem.
+    ApiResult<Empty> check_boot_files(const DomainConfig& config);
     void adopt_all();
 
     // controller_stats.cpp

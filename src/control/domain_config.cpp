@@ -94,6 +94,7 @@ ConfigResult<DomainConfig> apply_patch(const DomainConfig& base, const DomainCon
     if (patch.memory) c.memory = *patch.memory;
     if (patch.vcpus) c.vcpus = *patch.vcpus;
     if (patch.kernel) c.kernel = *patch.kernel;
+    if (patch.ramdisk) c.ramdisk = *patch.ramdisk;
     if (patch.cmdline) c.cmdline = *patch.cmdline;
     if (patch.on_poweroff) c.on_poweroff = *patch.on_poweroff;
     if (patch.on_reboot) c.on_reboot = *patch.on_reboot;
@@ -121,6 +122,12 @@ std::string config_to_json(const DomainConfig& c) {
         out += "null";
     } else {
         append_json_string(out, c.kernel);
+    }
+    out += ",\"ramdisk\":";
+    if (c.ramdisk.empty()) {
+        out += "null";
+    } else {
+        append_json_string(out, c.ramdisk);
     }
     out += ",\"cmdline\":";
     append_json_string(out, c.cmdline);

@@ -20,6 +20,7 @@ struct DomainConfig {
     uint64_t memory = 64;  // MiB
     uint32_t vcpus = 1;
     std::string kernel;   // empty: the embedded Domus guest kernel
+    std::string ramdisk;  // empty: none; else a newc cpio initramfs file, gzip'd or not
     std::string cmdline;  // < DOMUS_CMDLINE_MAX bytes
     Policy on_poweroff = Policy::destroy;
     Policy on_reboot = Policy::restart;
@@ -55,6 +56,7 @@ struct DomainConfigPatch {
     std::optional<uint64_t> memory;
     std::optional<uint32_t> vcpus;
     std::optional<std::string> kernel;
+    std::optional<std::string> ramdisk;
     std::optional<std::string> cmdline;
     std::optional<Policy> on_poweroff, on_reboot, on_crash;
     std::vector<std::string> present_fields() const;  // JSON names of the fields set, in order
@@ -69,7 +71,7 @@ struct ConfigLimits {
 
 // Inputs larger than this are rejected before parsing (the API's body limit).
 inline constexpr size_t kMaxConfigBytes = 64 * 1024;
-// A kernel path is shorter than this (PATH_MAX including the NUL).
+// A kernel or ramdisk path is shorter than this (PATH_MAX including the NUL).
 inline constexpr size_t kMaxKernelPathBytes = 4096;
 
 // [A-Za-z0-9_.-]{1,64} and neither "." nor ".." (they would be URL dot-segments). Syntax only:
@@ -96,14 +98,24 @@ ConfigResult<DomainConfig> parse_config_any(std::string_view text, const ConfigL
 ConfigResult<DomainConfig> apply_patch(const DomainConfig& base, const DomainConfigPatch& patch,
                                        const ConfigLimits& limits = {});
 
-// Serialises to the JSON object parse_config_json accepts (kernel "" -> null).
+// Serialises to the JSON object parse_config_json accepts (kernel or ramdisk "" -> null).
 std::string config_to_json(const DomainConfig& config);
 
 // Building blocks the JSON and xl.cfg parsers share (domain_config_fields.cpp).
 namespace config_detail {
 
-enum class Field { name, memory, vcpus, kernel, cmdline, on_poweroff, on_reboot, on_crash };
-inline constexpr int kFieldCount = 8;
+enum class Field {
+    name,
+    memory,
+    vcpus,
+    kernel,
+    ramdisk,
+    cmdline,
+    on_poweroff,
+    on_reboot,
+    on_crash
+};
+inline constexpr int kFieldCount = 9;
 const char* field_name(Field f);  // the JSON name
 std::optional<Field> field_from_name(std::string_view json_name);
 bool patch_has(const DomainConfigPatch& patch, Field f);

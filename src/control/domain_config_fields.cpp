@@ -12,7 +12,8 @@ namespace config_detail {
 namespace {
 
 constexpr std::array<const char*, kFieldCount> kFieldNames = {
-    "name", "memory", "vcpus", "kernel", "cmdline", "on_poweroff", "on_reboot", "on_crash"};
+    "name",    "memory",      "vcpus",     "kernel",  "ramdisk",
+    "cmdline", "on_poweroff", "on_reboot", "on_crash"};
 
 // xl.cfg policies Domus does not implement (yet): named as such rather than "not a policy".
 constexpr std::array<std::string_view, 4> kUnsupportedPolicies = {
@@ -84,12 +85,17 @@ std::optional<std::string> check_name(std::string_view shown, std::string_view s
     return std::nullopt;
 }
 
-std::optional<std::string> check_kernel(std::string_view shown, std::string_view s) {
+// kernel and ramdisk: a file path, or absent/null for the default (the embedded guest, none).
+std::optional<std::string> check_file(Field f, std::string_view shown, std::string_view s) {
     if (s.empty()) {
-        return std::string(shown) +
-               " \"\" is empty (leave it out, or null, for the embedded guest)";
+        return std::string(shown) + " \"\" is empty (leave it out, or null, for " +
+               (f == Field::kernel ? "the embedded guest)" : "none)");
     }
     return check_path_like(shown, s, kMaxKernelPathBytes, "path");
+}
+
+bool nullable(Field f) {
+    return f == Field::kernel || f == Field::ramdisk;
 }
 
 std::optional<std::string> check_policy(std::string_view shown, std::string_view s,
@@ -137,12 +143,12 @@ std::optional<std::string> check_integer(Field f, std::string_view shown, const 
 
 std::optional<std::string> set_string_field(DomainConfigPatch& p, Field f, std::string_view shown,
                                             const RawValue& v) {
-    if (f == Field::kernel && v.kind == RawValue::Kind::null) {
-        p.kernel = std::string();
+    if (nullable(f) && v.kind == RawValue::Kind::null) {
+        (f == Field::kernel ? p.kernel : p.ramdisk) = std::string();
         return std::nullopt;
     }
     if (v.kind != RawValue::Kind::string) {
-        return std::string(shown) + " must be a string" + (f == Field::kernel ? " or null" : "") +
+        return std::string(shown) + " must be a string" + (nullable(f) ? " or null" : "") +
                " (got " + kind_name(v.kind) + ")";
     }
     std::optional<std::string> err;
@@ -152,7 +158,10 @@ std::optional<std::string> set_string_field(DomainConfigPatch& p, Field f, std::
             if (!(err = check_name(shown, v.text))) p.name = v.text;
             break;
         case Field::kernel:
-            if (!(err = check_kernel(shown, v.text))) p.kernel = v.text;
+            if (!(err = check_file(f, shown, v.text))) p.kernel = v.text;
+            break;
+        case Field::ramdisk:
+            if (!(err = check_file(f, shown, v.text))) p.ramdisk = v.text;
             break;
         case Field::cmdline:
             if (!(err = check_path_like(shown, v.text, DOMUS_CMDLINE_MAX, ""))) p.cmdline = v.text;
@@ -196,6 +205,8 @@ bool patch_has(const DomainConfigPatch& p, Field f) {
             return p.vcpus.has_value();
         case Field::kernel:
             return p.kernel.has_value();
+        case Field::ramdisk:
+            return p.ramdisk.has_value();
         case Field::cmdline:
             return p.cmdline.has_value();
         case Field::on_poweroff:
@@ -309,6 +320,9 @@ std::optional<ConfigError> validate_config(const DomainConfig& c, const ConfigLi
     if (!err) err = set_field(scratch, Field::vcpus, "vcpus", integer(c.vcpus), limits);
     if (!err && !c.kernel.empty()) {
         err = set_field(scratch, Field::kernel, "kernel", string(c.kernel), limits);
+    }
+    if (!err && !c.ramdisk.empty()) {
+        err = set_field(scratch, Field::ramdisk, "ramdisk", string(c.ramdisk), limits);
     }
     if (!err) err = set_field(scratch, Field::cmdline, "cmdline", string(c.cmdline), limits);
     return err;  // policies are enums: always valid

@@ -16,8 +16,8 @@ std::optional<DomainState> state_from_string(std::string_view s);
 
 // How a domain's monitor last ended (from its exit file, or "monitor died" when it had none).
 struct ExitInfo {
-    std::string
-        reason;  // poweroff | reboot | crash | triple_fault | vcpu_error | destroyed | monitor_died
+    std::string reason;  // poweroff | exit | reboot | crash | triple_fault | vcpu_error | destroyed
+                         // | monitor_died
     int64_t code = 0;
     std::string detail;
 };

@@ -85,6 +85,7 @@ void bind_domain(sqlite::Stmt& s, const DomainRecord& r) {
         s.bind_null(16);
     }
     s.bind(17, static_cast<int64_t>(r.restarts));
+    s.bind(18, c.ramdisk);
 }
 
 Result<DomainRecord> read_domain(const sqlite::Stmt& s) {
@@ -128,6 +129,7 @@ Result<DomainRecord> read_domain(const sqlite::Stmt& s) {
         r.last_exit = ExitInfo{s.text_at(14), s.int_at(15), s.text_at(16)};
     }
     r.restarts = static_cast<uint32_t>(restarts);
+    r.config.ramdisk = s.text_at(18);
     return r;
 }
 

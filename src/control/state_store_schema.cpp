@@ -48,8 +48,16 @@ CREATE TABLE events (
 PRAGMA user_version = 1;
 )sql";
 
+// v2: a domain's initramfs (issue 7): a file path, '' for none.
+constexpr const char kV2[] = R"sql(
+ALTER TABLE domains ADD COLUMN ramdisk TEXT NOT NULL DEFAULT '';
+
+PRAGMA user_version = 2;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
+    {2, kV2},
 };
 
 }  // namespace

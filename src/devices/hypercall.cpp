@@ -45,7 +45,11 @@ std::variant<HypercallRequest, int64_t> decode_hypercall(const HypercallArgs& ar
             if (!fits_u32(args.a0) || !fits_u32(args.a1)) return err(DOMUS_EINVAL);
             const auto reason = static_cast<uint32_t>(args.a0);
             if (reason != DOMUS_SHUTDOWN_POWEROFF && reason != DOMUS_SHUTDOWN_REBOOT &&
-                reason != DOMUS_SHUTDOWN_CRASH) {
+                reason != DOMUS_SHUTDOWN_CRASH && reason != DOMUS_SHUTDOWN_EXIT) {
+                return err(DOMUS_EINVAL);
+            }
+            if (reason == DOMUS_SHUTDOWN_EXIT &&
+                !valid_exit_status(static_cast<uint32_t>(args.a1))) {
                 return err(DOMUS_EINVAL);
             }
             return HypercallRequest{hc::Shutdown{reason, static_cast<uint32_t>(args.a1)}};
@@ -63,9 +67,20 @@ std::variant<HypercallRequest, int64_t> decode_hypercall(const HypercallArgs& ar
             }
             return HypercallRequest{hc::DomainInfo{gpa, len}};
         }
+        case DOMUS_HC_EVENT_IRQ:
+            if ((args.a0 != 0 && (args.a0 < 32 || args.a0 > 255)) || !fits_u32(args.a1)) {
+                return err(DOMUS_EINVAL);
+            }
+            return HypercallRequest{
+                hc::EventIrq{static_cast<uint32_t>(args.a0), static_cast<uint32_t>(args.a1)}};
         default:
             return err(DOMUS_ENOSYS);
     }
+}
+
+bool valid_exit_status(uint32_t status) {
+    if ((status & 0x7f) == 0) return status <= 0xff00 && (status & 0xff) == 0;
+    return status <= 0xff && (status & 0x7f) <= 64;
 }
 
 namespace {
@@ -107,6 +122,10 @@ struct Performer {
         info.name[sizeof info.name - 1] = '\0';
         if (!mem.write_obj(d.gpa, info)) return err(DOMUS_EFAULT);
         return static_cast<int64_t>(sizeof info);
+    }
+
+    int64_t operator()(const hc::EventIrq& e) const {
+        return host.set_event_irq(e.vector, e.vcpu) ? 0 : err(DOMUS_EINVAL);
     }
 
     int64_t operator()(const hc::ConsoleRead& c) const {

@@ -39,10 +39,19 @@ struct DomainInfo {
 struct ConsoleRead {
     uint64_t gpa, len;  // len <= DOMUS_CONSOLE_WRITE_MAX; the range is in RAM unless len == 0
 };
+struct EventIrq {
+    uint32_t vector;  // 0 (off) or 32..255
+    uint32_t vcpu;    // checked by the host against the domain's vCPU count
+};
 }  // namespace hc
 
-using HypercallRequest = std::variant<hc::Version, hc::ConsoleWrite, hc::Yield, hc::Block,
-                                      hc::Shutdown, hc::Time, hc::DomainInfo, hc::ConsoleRead>;
+using HypercallRequest =
+    std::variant<hc::Version, hc::ConsoleWrite, hc::Yield, hc::Block, hc::Shutdown, hc::Time,
+                 hc::DomainInfo, hc::ConsoleRead, hc::EventIrq>;
+
+// True for a wait(2) status word a guest may report with DOMUS_SHUTDOWN_EXIT: an exit status
+// (0..255) << 8, or a signal number 1..64 (with the core-dump bit 0x80 or not).
+bool valid_exit_status(uint32_t status);
 
 // Pure: validates the number and arguments against a guest of `guest_ram_bytes` bytes of RAM
 // at GPA 0. Returns the request, or a negative DOMUS_E* errno. Unused argument registers are
@@ -62,6 +71,9 @@ class HypercallHost {
     virtual domus_domain_info domain_info() = 0;
     // Moves up to out.size() bytes of pending console input into `out`; returns how many.
     virtual size_t console_read(std::span<uint8_t> out) = 0;
+    // From now on raise `vector` on vCPU `vcpu` whenever an event is posted (0: stop).
+    // false when the vCPU does not exist.
+    virtual bool set_event_irq(uint32_t vector, uint32_t vcpu) = 0;
 };
 
 // Decodes, validates against `mem`, performs the call and returns the value for RAX: >= 0 on

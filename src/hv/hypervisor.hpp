@@ -49,6 +49,9 @@ class Vm {
     // Registers host memory [host, host+size) as guest physical [gpa, gpa+size).
     Status set_memory(uint32_t slot, uint64_t gpa, uint64_t size, void* host);
     Result<Vcpu> create_vcpu(uint32_t index);
+    // Injects a fixed, edge-triggered interrupt `vector` into the vCPU whose APIC id is
+    // `apic_id` (an MSI through the in-kernel irqchip). Callable from any thread.
+    Status signal_msi(uint32_t apic_id, uint8_t vector) const;
 
   private:
     friend class Hypervisor;

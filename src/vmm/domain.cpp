@@ -1,6 +1,8 @@
 // Domain lifetime: devices, vCPU threads, stopping, and the hypercall host services.
 #include "vmm/domain.hpp"
 
+#include "vmm/exit_status.hpp"
+
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <time.h>
@@ -31,6 +33,8 @@ const char* to_string(StopReason reason) {
             return "reboot";
         case StopReason::crash:
             return "crash";
+        case StopReason::exit:
+            return "exit";
         case StopReason::triple_fault:
             return "triple fault";
         case StopReason::vcpu_error:
@@ -181,6 +185,9 @@ void Domain::shutdown(uint32_t reason, uint32_t code) {
             break;
         case DOMUS_SHUTDOWN_REBOOT:
             finish(StopReason::reboot, code, "guest requested reboot");
+            break;
+        case DOMUS_SHUTDOWN_EXIT:
+            finish(StopReason::exit, code, describe_exit_status(code));
             break;
         default:
             finish(StopReason::crash, code, "guest reported a crash");

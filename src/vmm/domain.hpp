@@ -37,6 +37,7 @@ enum class StopReason {
     poweroff,      // guest HC_SHUTDOWN(POWEROFF)
     reboot,        // guest HC_SHUTDOWN(REBOOT)
     crash,         // guest HC_SHUTDOWN(CRASH, code)
+    exit,          // guest HC_SHUTDOWN(EXIT, status): its init program ended
     triple_fault,  // the vCPU reset itself (KVM_EXIT_SHUTDOWN)
     vcpu_error,    // an exit the monitor cannot continue from, or a KVM failure
     destroyed,     // stopped from outside (signal, destroy)
@@ -108,6 +109,7 @@ class Domain final : public HypercallHost {
     uint64_t time_ns(uint32_t clock) override;
     domus_domain_info domain_info() override;
     size_t console_read(std::span<uint8_t> out) override;
+    bool set_event_irq(uint32_t vector, uint32_t vcpu) override;
 
   private:
     struct VcpuThread {
@@ -147,7 +149,9 @@ class Domain final : public HypercallHost {
     std::condition_variable wake_;    // vCPU threads: events, unpause, stop
     std::condition_variable parked_;  // the owner in pause(): a thread parked or exited
     Outcome outcome_;
-    uint32_t events_ = 0;      // pending DOMUS_EVENT_* mask
+    uint32_t events_ = 0;  // pending DOMUS_EVENT_* mask
+    // DOMUS_HC_EVENT_IRQ: vector (0 = none) in bits 0..7, vCPU in bits 8..39.
+    std::atomic<uint64_t> event_irq_{0};
     size_t parked_count_ = 0;  // vCPU threads parked by a pause
     size_t live_threads_ = 0;  // vCPU threads still running run_vcpu
     std::atomic<bool> paused_{false};

@@ -33,6 +33,14 @@ void Domain::post_event(uint32_t mask) {
         events_ |= mask;
     }
     wake_.notify_all();
+    const uint64_t irq = event_irq_.load();
+    if (irq & 0xff) (void)vm_.signal_msi(static_cast<uint32_t>(irq >> 8), uint8_t(irq & 0xff));
+}
+
+bool Domain::set_event_irq(uint32_t vector, uint32_t vcpu) {
+    if (vcpu >= vcpus_.size()) return false;
+    event_irq_.store((uint64_t{vcpu} << 8) | (vector & 0xff));
+    return true;
 }
 
 void Domain::park_while_paused(std::unique_lock<std::mutex>& lock) {

@@ -16,7 +16,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr const char* kReasons[] = {"poweroff",     "reboot",     "crash",
+constexpr const char* kReasons[] = {"poweroff",     "exit",       "reboot",   "crash",
                                     "triple_fault", "vcpu_error", "destroyed"};
 
 Error bad(const std::string& message) {

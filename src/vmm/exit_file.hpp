@@ -1,6 +1,6 @@
 // `<run-dir>/<id>.exit`: how a domus-vmm ended, written just before it exits (tmp + rename, so
 // a reader sees the whole file or none) as one JSON object:
-//   {"reason": "poweroff|reboot|crash|triple_fault|vcpu_error|destroyed", "code": N,
+//   {"reason": "poweroff|exit|reboot|crash|triple_fault|vcpu_error|destroyed", "code": N,
 //    "detail": "..."}
 // No exit file after the process is gone means the monitor died (killed, crashed).
 #pragma once

@@ -15,7 +15,7 @@
 namespace domus::vmm {
 
 struct MonitorOptions {
-    VmConfig config;  // name, domain_id, memory, vcpus, kernel, cmdline (console_path unused)
+    VmConfig config;  // name, domain_id, memory, vcpus, kernel, ramdisk, cmdline (no console_path)
     std::string run_dir;
 };
 

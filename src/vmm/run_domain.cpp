@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -17,6 +18,7 @@
 #include "base/fd.hpp"
 #include "boot/elf_loader.hpp"
 #include "vmm/embedded_guest.hpp"
+#include "vmm/exit_status.hpp"
 #include "vmm/vm_builder.hpp"
 
 namespace domus::vmm {
@@ -25,14 +27,18 @@ namespace {
 
 constexpr uint64_t kMaxKernelBytes = 256ull << 20;
 
-int fail(const std::string& message) {
+int fail(const std::string& message, bool program) {
     std::fprintf(stderr, "domus: error: %s\n", message.c_str());
-    return kExitError;
+    return program ? kExitProgramPlatformError : kExitError;
 }
 
 }  // namespace
 
-int exit_code_for(const Outcome& o) {
+int exit_code_for(const Outcome& o, bool program) {
+    if (o.reason == StopReason::exit) return shell_exit_code(o.code);
+    if (program && o.reason != StopReason::poweroff && o.reason != StopReason::reboot) {
+        return kExitProgramPlatformError;
+    }
     switch (o.reason) {
         case StopReason::poweroff:
             return kExitPoweroff;
@@ -43,6 +49,7 @@ int exit_code_for(const Outcome& o) {
         case StopReason::triple_fault:
         case StopReason::vcpu_error:
             return kExitTripleFault;
+        case StopReason::exit:  // handled above
         case StopReason::destroyed:
         case StopReason::running:
             return kExitError;
@@ -55,6 +62,9 @@ namespace {
 void report(const Outcome& o) {
     switch (o.reason) {
         case StopReason::poweroff:
+            return;
+        case StopReason::exit:
+            if (o.code != 0) std::fprintf(stderr, "domus: %s\n", o.detail.c_str());
             return;
         case StopReason::crash:
             std::fprintf(stderr, "domus: guest crashed (code %u)\n", o.code);
@@ -82,22 +92,25 @@ void print_stats(Domain& d) {
 
 }  // namespace
 
-int run_domain(const VmConfig& config) {
+int run_domain(const VmConfig& config, RunInput input) {
     // SIGINT/SIGTERM are taken through a signalfd; block them before any vCPU thread exists so
     // every thread inherits the mask and only this thread sees them.
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
-    if (::pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0) return fail("cannot block signals");
+    const bool program = !config.ramdisk_path.empty();
+    if (::pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0) {
+        return fail("cannot block signals", program);
+    }
     Fd sigfd(::signalfd(-1, &mask, SFD_CLOEXEC));
-    if (!sigfd.valid()) return fail(std::string("signalfd: ") + std::strerror(errno));
+    if (!sigfd.valid()) return fail(std::string("signalfd: ") + std::strerror(errno), program);
 
     std::vector<uint8_t> file;
     std::span<const uint8_t> kernel = embedded_guest();
     if (!config.kernel_path.empty()) {
         auto bytes = read_file(config.kernel_path, kMaxKernelBytes);
-        if (!bytes) return fail(bytes.error().message);
+        if (!bytes) return fail(bytes.error().message, program);
         file = std::move(bytes.value());
         kernel = file;
     }
@@ -108,20 +121,22 @@ int run_domain(const VmConfig& config) {
         console_file.reset(
             ::open(config.console_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
         if (!console_file.valid()) {
-            return fail("cannot open console file " + config.console_path + ": " +
-                        std::strerror(errno));
+            return fail(
+                "cannot open console file " + config.console_path + ": " + std::strerror(errno),
+                program);
         }
         console_fd = console_file.get();
     }
 
     auto domain = build_domain(config, kernel, console_fd);
-    if (!domain) return fail(domain.error().message);
-    if (auto st = (*domain)->start(); !st) return fail(st.error().message);
+    if (!domain) return fail(domain.error().message, program);
+    if (auto st = (*domain)->start(); !st) return fail(st.error().message, program);
 
-    pollfd fds[2] = {{sigfd.get(), POLLIN, 0}, {(*domain)->outcome_fd(), POLLIN, 0}};
+    pollfd fds[3] = {
+        {sigfd.get(), POLLIN, 0}, {(*domain)->outcome_fd(), POLLIN, 0}, {input.fd, POLLIN, 0}};
     int signo = 0;
     for (;;) {
-        int n = ::poll(fds, 2, -1);
+        int n = ::poll(fds, input.fd >= 0 ? 3 : 2, -1);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) break;
         if (fds[0].revents & POLLIN) {
@@ -131,6 +146,21 @@ int run_domain(const VmConfig& config) {
             break;
         }
         if (fds[1].revents & POLLIN) break;
+        if (input.fd >= 0 && fds[2].revents) {
+            uint8_t buf[4096];
+            const ssize_t got = ::read(input.fd, buf, sizeof buf);
+            if (got <= 0) {
+                if (got < 0 && errno == EINTR) continue;
+                input.fd = -1;  // end of input: the guest just sees no more bytes
+                continue;
+            }
+            const auto bytes = std::span<const uint8_t>(buf, static_cast<size_t>(got));
+            if (input.tty && std::find(bytes.begin(), bytes.end(), uint8_t{0x1d}) != bytes.end()) {
+                signo = SIGINT;  // Ctrl-]: detach, which for `domus run` means tear down
+                break;
+            }
+            (*domain)->console_input(bytes);
+        }
     }
     (*domain)->stop();
     (*domain)->join();
@@ -143,7 +173,7 @@ int run_domain(const VmConfig& config) {
         return signo == SIGINT ? kExitSigint : kExitSigterm;
     }
     report(outcome);
-    return exit_code_for(outcome);
+    return exit_code_for(outcome, program);
 }
 
 }  // namespace domus::vmm

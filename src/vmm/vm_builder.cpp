@@ -6,6 +6,7 @@
 #include "arch/x86/boot_info_page.hpp"
 #include "arch/x86/page_tables.hpp"
 #include "boot/elf_loader.hpp"
+#include "boot/initramfs.hpp"
 #include "domus/abi/boot_info.h"
 
 namespace domus::vmm {
@@ -20,6 +21,8 @@ struct Parts {
     std::vector<hv::Vcpu> vcpus;
     hv::Backend backend = hv::Backend::hardware;
     uint64_t tsc_khz = 0;
+    uint64_t ramdisk_gpa = 0;  // where place_ramdisk put the initramfs (0 and 0: none)
+    uint64_t ramdisk_size = 0;
 };
 
 Result<hv::Hypervisor> open_hypervisor() {
@@ -36,6 +39,29 @@ Status check_config(const VmConfig& config, const hv::Hypervisor& hv) {
 
 Result<ElfImage> parse_kernel(const VmConfig& config, std::span<const uint8_t> elf) {
     return parse_elf(elf, ElfLimits{config.memory_mib << 20, DOMUS_GPA_KERNEL_MIN});
+}
+
+// The initramfs, decompressed and validated, before any VM exists (empty: none asked for).
+// It may take at most half of guest RAM.
+Result<std::vector<uint8_t>> load_ramdisk(const VmConfig& config) {
+    if (config.ramdisk_path.empty()) return std::vector<uint8_t>();
+    return load_initramfs(
+        config.ramdisk_path, max_initramfs_bytes(config.memory_mib << 20),
+        "half of the guest's " + std::to_string(config.memory_mib) + " MiB of RAM");
+}
+
+// Copies the archive to the top of RAM, clear of the kernel and the boot area.
+Status place_ramdisk(const VmConfig& config, std::span<const uint8_t> archive, Parts& p) {
+    if (archive.empty()) return {};
+    auto gpa = place_initramfs(p.mem.size(), archive.size(), p.image.lowest_gpa, p.image.end_gpa);
+    if (!gpa) {
+        return make_error(gpa.error().code,
+                          "ramdisk '" + config.ramdisk_path + "': " + gpa.error().message);
+    }
+    if (auto st = p.mem.write(*gpa, archive); !st) return st;
+    p.ramdisk_gpa = *gpa;
+    p.ramdisk_size = archive.size();
+    return {};
 }
 
 Result<GuestMemory> create_memory(const VmConfig& config, hv::Vm& vm) {
@@ -74,6 +100,8 @@ Status write_boot_structures(const VmConfig& config, Parts& p) {
     params.cmdline = config.cmdline;
     params.kernel_start = p.image.lowest_gpa;
     params.kernel_end = p.image.end_gpa;
+    params.ramdisk_gpa = p.ramdisk_gpa;
+    params.ramdisk_size = p.ramdisk_size;
     auto info = x86::make_boot_info(params);
     if (!info) return info.error();
     if (auto st = p.mem.fill(DOMUS_GPA_VCPU_PAGES, DOMUS_MAX_VCPUS * 4096ull, 0); !st) return st;
@@ -110,13 +138,18 @@ Result<std::unique_ptr<Domain>> build_domain(const VmConfig& config,
     if (auto st = check_config(config, *hv); !st) return st.error();
     auto image = parse_kernel(config, kernel_elf);
     if (!image) return image.error();
+    auto ramdisk = load_ramdisk(config);
+    if (!ramdisk) return ramdisk.error();
     auto vm = hv->create_vm();
     if (!vm) return vm.error();
     auto mem = create_memory(config, *vm);
     if (!mem) return mem.error();
-    Parts p{std::move(*hv), std::move(*image), std::move(*vm), std::move(*mem), {}, {}, 0};
+    Parts p{std::move(*hv), std::move(*image), std::move(*vm), std::move(*mem), {}, {}, 0, 0, 0};
 
     if (auto st = load_elf(p.image, kernel_elf, p.mem); !st) return st.error();
+    if (auto st = place_ramdisk(config, *ramdisk, p); !st) return st.error();
+    ramdisk->clear();
+    ramdisk->shrink_to_fit();  // the guest has its copy
     if (auto st = create_vcpus(config, p); !st) return st.error();
     if (auto st = write_boot_structures(config, p); !st) return st.error();
     if (auto st = set_initial_cpu_state(p); !st) return st.error();

@@ -11,8 +11,9 @@
 
 namespace domus::vmm {
 
-// Builds (but does not start) a domain from `config` and the kernel ELF bytes. On error nothing
-// is left behind: every handle is owned by a value that is destroyed on the way out.
+// Builds (but does not start) a domain from `config` (which names the ramdisk file, if any) and
+// the kernel ELF bytes. On error nothing is left behind: every handle is owned by a value that
+// is destroyed on the way out.
 Result<std::unique_ptr<Domain>> build_domain(const VmConfig& config,
                                              std::span<const uint8_t> kernel_elf, int console_fd);
 

@@ -6,6 +6,24 @@
 
 namespace domus::vmm {
 
+namespace {
+
+// A file the monitor opens: empty is "none"; otherwise a usable path.
+Status check_path(const char* what, const std::string& path) {
+    if (path.size() >= kMaxPathBytes) {
+        return make_error(Errc::invalid_argument, std::string(what) + " path of " +
+                                                      std::to_string(path.size()) +
+                                                      " bytes is too long (at most " +
+                                                      std::to_string(kMaxPathBytes - 1) + ")");
+    }
+    if (path.find('\0') != std::string::npos) {
+        return make_error(Errc::invalid_argument, std::string(what) + " path contains a NUL byte");
+    }
+    return {};
+}
+
+}  // namespace
+
 Status validate_config(const VmConfig& c, const HostLimits& limits) {
     if (c.memory_mib < kMinMemoryMib) {
         return make_error(Errc::invalid_argument, "memory " + std::to_string(c.memory_mib) +
@@ -46,6 +64,8 @@ Status validate_config(const VmConfig& c, const HostLimits& limits) {
     if (c.cmdline.find('\0') != std::string::npos) {
         return make_error(Errc::invalid_argument, "command line contains a NUL byte");
     }
+    if (auto st = check_path("kernel", c.kernel_path); !st) return st;
+    if (auto st = check_path("ramdisk", c.ramdisk_path); !st) return st;
     return {};
 }
 

@@ -1,6 +1,7 @@
 // What a user asks for when booting a domain, and its validation against what the host can give.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -14,6 +15,7 @@ struct VmConfig {
     uint32_t vcpus = 1;
     std::string cmdline;
     std::string kernel_path;   // empty: the embedded Domus guest kernel
+    std::string ramdisk_path;  // empty: none; else a newc cpio initramfs, gzip'd or not
     std::string console_path;  // empty: standard output
     uint32_t domain_id = 1;    // in the boot-info page and DOMAIN_INFO; 0 is Domain-0's
 };
@@ -24,6 +26,7 @@ struct HostLimits {
 };
 
 inline constexpr uint64_t kMinMemoryMib = 4;
+inline constexpr size_t kMaxPathBytes = 4096;  // PATH_MAX, including the NUL
 
 // Pure: every value a user typed is checked here; the message names the bad value.
 Status validate_config(const VmConfig& config, const HostLimits& limits);

@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
     app.add_option("--memory", c.memory_mib, "Guest RAM in MiB")->capture_default_str();
     app.add_option("--vcpus", c.vcpus, "Number of vCPUs")->capture_default_str();
     app.add_option("--kernel", c.kernel_path, "Guest kernel ELF (default: embedded guest)");
+    app.add_option("--ramdisk", c.ramdisk_path,
+                   "Initramfs: a newc cpio archive, gzip-compressed or not (default: none)");
     app.add_option("--cmdline", c.cmdline, "Guest command line");
     app.add_option("--run-dir", options.run_dir,
                    "Directory for <id>.ctl, <id>.console.log and <id>.exit")

@@ -23,6 +23,7 @@ domus_fuzz_seed(fuzz_config_json full [=[{"name":"web1","memory":128,"vcpus":2,"
 domus_fuzz_seed(fuzz_config_json types [=[{"name":"a","kernel":null,"memory":-1,"vcpus":1e3,"disk":[{"x":[1]}]}]=])
 domus_fuzz_seed(fuzz_config_json patch [=[{"memory":256,"on_crash":"coredump-restart"}]=])
 domus_fuzz_seed(fuzz_config_json patch_kernel [=[{"kernel":null}]=])
+domus_fuzz_seed(fuzz_config_json ramdisk [=[{"name":"bb","ramdisk":"/srv/rd.cpio.gz","cmdline":"init=/bin/sh -- -c 'echo hi'"}]=])
 domus_fuzz_seed(fuzz_config_json dup [=[{"name":"Domain-0","name":"x","memory":18446744073709551616}]=])
 domus_fuzz_seed(fuzz_config_xl realistic [=[# xl.cfg
 name = "web-01.example"
@@ -32,6 +33,10 @@ memory = 0x200     # MiB
 vcpus = 2
 on_poweroff = 'destroy'; on_reboot = 'restart'
 on_crash    = 'preserve'
+]=])
+domus_fuzz_seed(fuzz_config_xl ramdisk [=[name = "bb"
+ramdisk = "/srv/rd.cpio.gz"
+extra = "init=/bin/sh -- -c 'echo hi'"
 ]=])
 domus_fuzz_seed(fuzz_config_xl lists [=[name='a';memory=64;vcpus=1;cmdline='x'
 disk = [ 'phy:/dev/vg0/a,xvda,w',
@@ -50,9 +55,9 @@ device_model_version = "qemu-xen"
 file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/fuzz_config_json.dict
      "\"{\"\n\"}\"\n\"[\"\n\"]\"\n\":\"\n\",\"\n\"null\"\n\"true\"\n\"-1\"\n\"1e3\"\n\"0.5\"\n"
      "\"\\\"name\\\"\"\n\"\\\"memory\\\"\"\n\"\\\"vcpus\\\"\"\n\"\\\"kernel\\\"\"\n"
-     "\"\\\"cmdline\\\"\"\n\"\\\"on_poweroff\\\"\"\n\"\\\"on_reboot\\\"\"\n\"\\\"on_crash\\\"\"\n"
+     "\"\\\"ramdisk\\\"\"\n\"\\\"cmdline\\\"\"\n\"\\\"on_poweroff\\\"\"\n\"\\\"on_reboot\\\"\"\n\"\\\"on_crash\\\"\"\n"
      "\"\\\"destroy\\\"\"\n\"\\\"restart\\\"\"\n\"\\\"preserve\\\"\"\n\"\\\\u0000\"\n\"\\\\ud800\"\n")
 file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/fuzz_config_xl.dict
      "\"=\"\n\";\"\n\"#\"\n\"[\"\n\"]\"\n\",\"\n\"\\\"\"\n\"'\"\n\"0x\"\n\"-\"\n\"\\\\x\"\n\"\\\\0\"\n"
-     "\"name\"\n\"memory\"\n\"vcpus\"\n\"kernel\"\n\"cmdline\"\n\"extra\"\n\"on_poweroff\"\n"
+     "\"name\"\n\"memory\"\n\"vcpus\"\n\"kernel\"\n\"ramdisk\"\n\"cmdline\"\n\"extra\"\n\"on_poweroff\"\n"
      "\"on_reboot\"\n\"on_crash\"\n\"disk\"\n\"'destroy'\"\n\"'restart'\"\n\"'preserve'\"\n")

@@ -32,8 +32,13 @@ class InertHost : public HypercallHost {
     }
     void yield() override {}
     uint32_t block(uint64_t timeout_ns) override { return static_cast<uint32_t>(timeout_ns) & 7; }
-    void shutdown(uint32_t reason, uint32_t) override {
-        if (reason > DOMUS_SHUTDOWN_CRASH) __builtin_trap();
+    void shutdown(uint32_t reason, uint32_t code) override {
+        if (reason > DOMUS_SHUTDOWN_EXIT) __builtin_trap();
+        if (reason == DOMUS_SHUTDOWN_EXIT && !valid_exit_status(code)) __builtin_trap();
+    }
+    bool set_event_irq(uint32_t vector, uint32_t vcpu) override {
+        if (vector != 0 && (vector < 32 || vector > 255)) __builtin_trap();
+        return vcpu < 4;
     }
     uint64_t time_ns(uint32_t clock) override {
         if (clock > DOMUS_CLOCK_MONOTONIC) __builtin_trap();

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "domus/abi/boot_info.h"
 #include "process.hpp"
 
 namespace domus::test {
@@ -140,7 +141,8 @@ TEST(Cli, HelpOnEveryVerb) {
 TEST(Cli, VersionAndInfo) {
     auto v = run_domus({"version"});
     EXPECT_EQ(v.exit_code, 0);
-    EXPECT_NE(v.out.find("guest ABI v1"), std::string::npos) << v.out;
+    EXPECT_NE(v.out.find("guest ABI v" + std::to_string(DOMUS_ABI_VERSION)), std::string::npos)
+        << v.out;
     if (!have_kvm()) GTEST_SKIP() << "/dev/kvm is not available";
     auto i = run_domus({"info"});
     EXPECT_EQ(i.exit_code, 0) << i.err;

@@ -1,4 +1,4 @@
-/* Domus guest ABI v1: the boot-info page and the boot register state.
+/* Domus guest ABI v2: the boot-info page and the boot register state.
  *
  * Shared verbatim by the VMM (C++20, hosted) and the guest kernel (freestanding). This file is
  * the contract: change it only together with DOMUS_ABI_VERSION and docs/abi.md.
@@ -7,13 +7,19 @@
  *   RIP = ELF entry, RDI = GPA of struct domus_boot_info, RSI = vCPU index,
  *   RDX = GPA of this vCPU's registration page when DOMUS_BOOT_FLAG_PVM_HOST is set, else 0,
  *   RSP = 0 (the guest sets its own stack), RFLAGS = 0x2, interrupts masked.
+ *
+ * Boot page tables (v2): guest RAM is mapped three times with 2 MiB pages, so a kernel may be
+ * linked either way: identity (VA == GPA), at DOMUS_PHYSMAP_BASE + GPA (all RAM), and at
+ * DOMUS_KERNEL_VIRT_BASE + GPA (the first 2 GiB: a kernel linked like Linux at -2 GiB with
+ * -mcmodel=kernel). A kernel's ELF gives physical load addresses in p_paddr and virtual ones in
+ * p_vaddr; p_vaddr - p_paddr is 0 or DOMUS_KERNEL_VIRT_BASE for every segment.
  */
 #ifndef DOMUS_ABI_BOOT_INFO_H
 #define DOMUS_ABI_BOOT_INFO_H
 
 #include <stdint.h>
 
-#define DOMUS_ABI_VERSION 1u
+#define DOMUS_ABI_VERSION 2u
 #define DOMUS_BOOT_INFO_MAGIC 0x31494253554d4f44ull /* "DOMUSBI1" little-endian */
 
 #define DOMUS_MAX_VCPUS 64u
@@ -24,9 +30,10 @@
 #define DOMUS_BOOT_FLAG_PVM_HOST (1u << 0) /* the host is the pagetable-based PVM KVM backend */
 
 /* memory region types */
-#define DOMUS_MEM_RAM 1u    /* free for the guest to use */
-#define DOMUS_MEM_BOOT 2u   /* boot structures written by the VMM (page tables, this page) */
-#define DOMUS_MEM_KERNEL 3u /* the loaded kernel image, including its zero-filled bss */
+#define DOMUS_MEM_RAM 1u     /* free for the guest to use */
+#define DOMUS_MEM_BOOT 2u    /* boot structures written by the VMM (page tables, this page) */
+#define DOMUS_MEM_KERNEL 3u  /* the loaded kernel image, including its zero-filled bss */
+#define DOMUS_MEM_RAMDISK 4u /* the initramfs: an uncompressed newc cpio archive */
 
 /* Guest physical layout chosen by the VMM (identity mapped, so also the virtual layout). */
 #define DOMUS_GPA_BOOT_INFO 0x1000ull
@@ -35,10 +42,17 @@
 #define DOMUS_GPA_BOOT_TSS 0x4000ull
 #define DOMUS_GPA_PML4 0x8000ull
 #define DOMUS_GPA_PDPT 0x9000ull
+#define DOMUS_GPA_PDPT_HIGH 0xa000ull    /* PML4 slot 511: the kernel alias at -2 GiB */
 #define DOMUS_GPA_PD 0x10000ull          /* one page directory per GiB of RAM */
 #define DOMUS_MAX_PD_PAGES 32u           /* so at most 32 GiB of guest RAM */
 #define DOMUS_GPA_VCPU_PAGES 0x40000ull  /* DOMUS_MAX_VCPUS registration pages, 4 KiB each */
 #define DOMUS_GPA_KERNEL_MIN 0x100000ull /* loadable segments start at or above 1 MiB */
+
+/* Virtual aliases of guest RAM in the boot page tables (see above). PML4 slot 273 and the
+ * last 2 GiB; PML4 slot 256 is avoided on purpose (the PVM host triple-faults there). */
+#define DOMUS_PHYSMAP_BASE 0xffff888000000000ull
+#define DOMUS_KERNEL_VIRT_BASE 0xffffffff80000000ull
+#define DOMUS_KERNEL_VIRT_MAX_RAM 0x80000000ull /* RAM mapped at DOMUS_KERNEL_VIRT_BASE */
 
 struct domus_memory_region {
     uint64_t base;
@@ -62,6 +76,10 @@ struct domus_boot_info {
     struct domus_memory_region regions[DOMUS_MAX_MEMORY_REGIONS];
     uint64_t vcpu_page_gpa[DOMUS_MAX_VCPUS]; /* per-vCPU registration page, 0 when unused */
     char cmdline[DOMUS_CMDLINE_MAX];         /* NUL-terminated */
+    /* v2: the initramfs, already decompressed and validated by the monitor, in a
+     * DOMUS_MEM_RAMDISK region; both 0 when the domain has none. */
+    uint64_t ramdisk_gpa;  /* page aligned */
+    uint64_t ramdisk_size; /* bytes of the cpio archive */
 };
 
 #ifdef __cplusplus

@@ -1,4 +1,4 @@
-/* Domus guest ABI v1: hypercalls.
+/* Domus guest ABI v2: hypercalls.
  *
  * A hypercall is a one-byte `out %al, $DOMUS_HYPERCALL_PORT`, trapped by the monitor.
  * Number in RAX; arguments in RDI, RSI, RDX, R10, R8 (Xen's x86-64 order); result in RAX:
@@ -21,7 +21,8 @@
 #define DOMUS_HC_TIME 5u          /* (clock) -> nanoseconds */
 #define DOMUS_HC_DOMAIN_INFO 6u   /* (gpa, len) -> bytes written of struct domus_domain_info */
 #define DOMUS_HC_CONSOLE_READ 7u  /* (gpa, len) -> bytes read from console input, 0 when none */
-#define DOMUS_HC_COUNT 8u
+#define DOMUS_HC_EVENT_IRQ 8u     /* (vector, vcpu) -> 0: raise `vector` on `vcpu` at each event */
+#define DOMUS_HC_COUNT 9u
 
 /* limits (DOMUS_CONSOLE_WRITE_MAX also bounds one DOMUS_HC_CONSOLE_READ) */
 #define DOMUS_CONSOLE_WRITE_MAX 4096u
@@ -31,6 +32,7 @@
 #define DOMUS_SHUTDOWN_POWEROFF 0u
 #define DOMUS_SHUTDOWN_REBOOT 1u
 #define DOMUS_SHUTDOWN_CRASH 2u
+#define DOMUS_SHUTDOWN_EXIT 3u /* the guest's init program ended; code = its wait(2) status */
 
 /* DOMUS_HC_TIME clocks */
 #define DOMUS_CLOCK_REALTIME 0u  /* ns since the Unix epoch */

@@ -1,6 +1,9 @@
 #include "arch/x86/boot_info_page.hpp"
 
+#include <cstdio>
 #include <cstring>
+#include <string>
+#include <utility>
 
 #include "domus/abi/hypercall.h"
 
@@ -13,8 +16,45 @@ constexpr uint64_t kPage = 4096;
 uint64_t page_down(uint64_t v) {
     return v & ~(kPage - 1);
 }
-uint64_t page_up(uint64_t v) {
-    return (v + kPage - 1) & ~(kPage - 1);
+// `end` rounded up to a page, but not past the end of RAM.
+uint64_t round_up_in_ram(uint64_t end, uint64_t ram_bytes) {
+    if (end >= ram_bytes) return ram_bytes;
+    const uint64_t rest = end % kPage == 0 ? 0 : kPage - end % kPage;
+    return rest > ram_bytes - end ? ram_bytes : end + rest;
+}
+
+std::string hex(uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+// The ramdisk range must be page aligned, inside RAM above the boot area, and clear of the
+// kernel's pages. Called once the kernel range is known to be valid.
+Status check_ramdisk(const BootInfoParams& p) {
+    if (p.ramdisk_size == 0) {
+        if (p.ramdisk_gpa == 0) return {};
+        return make_error(Errc::invalid_argument, "ramdisk at " + hex(p.ramdisk_gpa) +
+                                                      " has size 0 (use 0 and 0 for none)");
+    }
+    const std::string range = "ramdisk [" + hex(p.ramdisk_gpa) + ", +" + hex(p.ramdisk_size) + ")";
+    if (p.ramdisk_gpa % kPage != 0) {
+        return make_error(Errc::invalid_argument, range + " does not start on a page boundary");
+    }
+    if (p.ramdisk_gpa < DOMUS_GPA_KERNEL_MIN || p.ramdisk_gpa > p.ram_bytes ||
+        p.ramdisk_size > p.ram_bytes - p.ramdisk_gpa) {
+        return make_error(Errc::invalid_argument, range + " does not fit guest RAM above " +
+                                                      hex(DOMUS_GPA_KERNEL_MIN) + " (" +
+                                                      std::to_string(p.ram_bytes) + " bytes)");
+    }
+    const uint64_t kstart = page_down(p.kernel_start);
+    const uint64_t kend = round_up_in_ram(p.kernel_end, p.ram_bytes);
+    const uint64_t rend = round_up_in_ram(p.ramdisk_gpa + p.ramdisk_size, p.ram_bytes);
+    if (p.ramdisk_gpa < kend && kstart < rend) {
+        return make_error(Errc::invalid_argument,
+                          range + " overlaps the kernel [" + hex(kstart) + ", " + hex(kend) + ")");
+    }
+    return {};
 }
 
 void add_region(domus_boot_info& info, uint64_t base, uint64_t size, uint32_t type) {
@@ -50,6 +90,8 @@ Result<domus_boot_info> make_boot_info(const BootInfoParams& p) {
                                                       ") does not fit guest RAM above 1 MiB");
     }
 
+    if (auto st = check_ramdisk(p); !st) return st.error();
+
     domus_boot_info info{};
     info.magic = DOMUS_BOOT_INFO_MAGIC;
     info.abi_version = DOMUS_ABI_VERSION;
@@ -61,12 +103,27 @@ Result<domus_boot_info> make_boot_info(const BootInfoParams& p) {
     info.tsc_khz = p.tsc_khz;
     info.domain_id = p.domain_id;
 
-    const uint64_t kstart = page_down(p.kernel_start);
-    const uint64_t kend = page_up(p.kernel_end) > p.ram_bytes ? p.ram_bytes : page_up(p.kernel_end);
+    // Reserved ranges in address order (the ramdisk may sit below or above the kernel).
+    struct Range {
+        uint64_t start, end;
+        uint32_t type;
+    };
+    Range reserved[2] = {
+        {page_down(p.kernel_start), round_up_in_ram(p.kernel_end, p.ram_bytes), DOMUS_MEM_KERNEL},
+        {p.ramdisk_gpa, round_up_in_ram(p.ramdisk_gpa + p.ramdisk_size, p.ram_bytes),
+         DOMUS_MEM_RAMDISK}};
+    const size_t count = p.ramdisk_size == 0 ? 1 : 2;
+    if (count == 2 && reserved[1].start < reserved[0].start) std::swap(reserved[0], reserved[1]);
     add_region(info, 0, DOMUS_GPA_KERNEL_MIN, DOMUS_MEM_BOOT);
-    add_region(info, DOMUS_GPA_KERNEL_MIN, kstart - DOMUS_GPA_KERNEL_MIN, DOMUS_MEM_RAM);
-    add_region(info, kstart, kend - kstart, DOMUS_MEM_KERNEL);
-    add_region(info, kend, p.ram_bytes - kend, DOMUS_MEM_RAM);
+    uint64_t next = DOMUS_GPA_KERNEL_MIN;
+    for (size_t i = 0; i < count; ++i) {
+        add_region(info, next, reserved[i].start - next, DOMUS_MEM_RAM);
+        add_region(info, reserved[i].start, reserved[i].end - reserved[i].start, reserved[i].type);
+        next = reserved[i].end;
+    }
+    add_region(info, next, p.ram_bytes - next, DOMUS_MEM_RAM);
+    info.ramdisk_gpa = p.ramdisk_gpa;
+    info.ramdisk_size = p.ramdisk_size;
 
     for (uint32_t i = 0; i < p.vcpus; ++i) info.vcpu_page_gpa[i] = vcpu_page_gpa(i);
     std::memcpy(info.cmdline, p.cmdline.data(), p.cmdline.size());

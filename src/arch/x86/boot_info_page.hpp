@@ -18,9 +18,13 @@ struct BootInfoParams {
     std::string_view cmdline;
     uint64_t kernel_start = 0;  // lowest GPA of the loaded image
     uint64_t kernel_end = 0;    // one past its highest byte
+    uint64_t ramdisk_gpa = 0;   // the uncompressed initramfs: page aligned, above the boot
+    uint64_t ramdisk_size = 0;  // area, inside RAM, clear of the kernel; 0 and 0 for none
 };
 
 // Pure: validates the parameters and lays out the page (memory map, per-vCPU pages, cmdline).
+// The memory map covers RAM exactly: the boot area, the kernel and the ramdisk (each rounded out
+// to whole pages) as their own regions, the rest as DOMUS_MEM_RAM.
 Result<domus_boot_info> make_boot_info(const BootInfoParams& params);
 
 // GPA of vCPU `index`'s registration page.

@@ -4,6 +4,14 @@
 
 namespace domus::x86 {
 
+namespace {
+
+constexpr uint64_t pml4_slot(uint64_t va) {
+    return (va >> 39) & 511;
+}
+
+}  // namespace
+
 uint64_t max_mappable_ram() {
     return static_cast<uint64_t>(DOMUS_MAX_PD_PAGES) * k1GiB;
 }
@@ -29,6 +37,27 @@ Status build_identity_page_tables(GuestMemory& mem, uint64_t ram_bytes) {
             return st;
         }
         if (auto st = mem.fill(pd, 4096, 0); !st) return st;
+    }
+    // The same PDPT again at DOMUS_PHYSMAP_BASE (all RAM), and the first two PDs at
+    // DOMUS_KERNEL_VIRT_BASE (PML4 511, PDPT 510-511) for a kernel linked at -2 GiB.
+    if (auto st = mem.write_obj<uint64_t>(DOMUS_GPA_PML4 + pml4_slot(DOMUS_PHYSMAP_BASE) * 8,
+                                          DOMUS_GPA_PDPT | kTableFlags);
+        !st) {
+        return st;
+    }
+    if (auto st = mem.fill(DOMUS_GPA_PDPT_HIGH, 4096, 0); !st) return st;
+    if (auto st = mem.write_obj<uint64_t>(DOMUS_GPA_PML4 + pml4_slot(DOMUS_KERNEL_VIRT_BASE) * 8,
+                                          DOMUS_GPA_PDPT_HIGH | kTableFlags);
+        !st) {
+        return st;
+    }
+    const uint64_t high_slot = (DOMUS_KERNEL_VIRT_BASE >> 30) & 511;
+    for (uint64_t i = 0; i < pd_pages && i < DOMUS_KERNEL_VIRT_MAX_RAM / k1GiB; ++i) {
+        if (auto st = mem.write_obj<uint64_t>(DOMUS_GPA_PDPT_HIGH + (high_slot + i) * 8,
+                                              (DOMUS_GPA_PD + i * 4096) | kTableFlags);
+            !st) {
+            return st;
+        }
     }
     for (uint64_t addr = 0; addr < mapped; addr += k2MiB) {
         const uint64_t gib = addr / k1GiB;

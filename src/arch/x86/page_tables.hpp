@@ -20,7 +20,9 @@ inline constexpr uint64_t k1GiB = 1ull << 30;
 
 // Maps guest virtual [0, ram rounded up to 2 MiB) to the same physical addresses with 2 MiB
 // pages: PML4 at DOMUS_GPA_PML4, one PDPT at DOMUS_GPA_PDPT, one PD per GiB from DOMUS_GPA_PD.
-// Addresses above RAM stay unmapped, so a stray access faults.
+// The same PDPT is also hung at DOMUS_PHYSMAP_BASE, and the first two GiB of PDs at
+// DOMUS_KERNEL_VIRT_BASE (through DOMUS_GPA_PDPT_HIGH). Addresses above RAM stay unmapped, so
+// a stray access faults.
 Status build_identity_page_tables(GuestMemory& mem, uint64_t ram_bytes);
 
 // Largest RAM the fixed page-directory area can map.

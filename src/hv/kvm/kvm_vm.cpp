@@ -22,6 +22,15 @@ Status Vm::set_memory(uint32_t slot, uint64_t gpa, uint64_t size, void* host) {
     return {};
 }
 
+Status Vm::signal_msi(uint32_t apic_id, uint8_t vector) const {
+    struct kvm_msi msi {};
+    msi.address_lo = 0xfee00000u | ((apic_id & 0xff) << 12);  // physical destination
+    msi.address_hi = 0;
+    msi.data = vector;  // fixed delivery, edge
+    if (::ioctl(fd_.get(), KVM_SIGNAL_MSI, &msi) < 0) return kvm_error("KVM_SIGNAL_MSI");
+    return {};
+}
+
 Result<Vcpu> Vm::create_vcpu(uint32_t index) {
     int fd = ::ioctl(fd_.get(), KVM_CREATE_VCPU, static_cast<unsigned long>(index));
     if (fd < 0) return kvm_error(("KVM_CREATE_VCPU " + std::to_string(index)).c_str());

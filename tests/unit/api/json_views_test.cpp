@@ -30,7 +30,7 @@ control::DomainView web1() {
 TEST(JsonViews, DomainAsDocumented) {
     EXPECT_EQ(serialize(domain_json(web1())),
               R"({"name":"web1","id":3,"state":"running","memory":64,"vcpus":1,"kernel":null,)"
-              R"("cmdline":"service","on_poweroff":"destroy","on_reboot":"restart",)"
+              R"("ramdisk":null,"cmdline":"service","on_poweroff":"destroy","on_reboot":"restart",)"
               R"("on_crash":"destroy","pid":12345,"created_at":1796000000000,)"
               R"("updated_at":1796000000000,"started_at":1796000000000,)"
               R"("last_exit":{"reason":"crash","code":6,"detail":"guest reported a crash"},)"
@@ -41,10 +41,12 @@ TEST(JsonViews, DomainAsDocumented) {
 TEST(JsonViews, DomainKernelLastExitAndStates) {
     control::DomainView v = web1();
     v.record.config.kernel = "/boot/guest.elf";
+    v.record.config.ramdisk = "/boot/initramfs.cpio.gz";
     v.record.last_exit.reset();
     v.record.state = control::DomainState::shutting_down;
     const auto o = domain_json(v);
     EXPECT_EQ(o.at("kernel").as_string(), "/boot/guest.elf");
+    EXPECT_EQ(o.at("ramdisk").as_string(), "/boot/initramfs.cpio.gz");
     EXPECT_TRUE(o.at("last_exit").is_null());
     EXPECT_EQ(o.at("state").as_string(), "shutting-down");
 }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include "domus/abi/hypercall.h"
@@ -24,7 +26,9 @@ BootInfoParams params() {
 }
 
 TEST(BootInfo, AbiLayoutIsFrozen) {
-    // Offsets are part of the guest ABI v1: a change here breaks every guest.
+    // Offsets are part of the guest ABI (v2 appended the ramdisk fields): a change here breaks
+    // every guest.
+    EXPECT_EQ(DOMUS_ABI_VERSION, 2u);
     EXPECT_EQ(offsetof(domus_boot_info, magic), 0u);
     EXPECT_EQ(offsetof(domus_boot_info, abi_version), 8u);
     EXPECT_EQ(offsetof(domus_boot_info, flags), 16u);
@@ -35,7 +39,9 @@ TEST(BootInfo, AbiLayoutIsFrozen) {
     EXPECT_EQ(offsetof(domus_boot_info, regions), 56u);
     EXPECT_EQ(offsetof(domus_boot_info, vcpu_page_gpa), 56u + 8 * 24);
     EXPECT_EQ(offsetof(domus_boot_info, cmdline), 56u + 8 * 24 + 64 * 8);
-    EXPECT_EQ(sizeof(domus_boot_info), 56u + 8 * 24 + 64 * 8 + 1024);
+    EXPECT_EQ(offsetof(domus_boot_info, ramdisk_gpa), 56u + 8 * 24 + 64 * 8 + 1024);
+    EXPECT_EQ(offsetof(domus_boot_info, ramdisk_size), 56u + 8 * 24 + 64 * 8 + 1024 + 8);
+    EXPECT_EQ(sizeof(domus_boot_info), 56u + 8 * 24 + 64 * 8 + 1024 + 16);
 }
 
 TEST(BootInfo, DescribesTheDomain) {
@@ -54,6 +60,8 @@ TEST(BootInfo, DescribesTheDomain) {
     EXPECT_EQ(info->vcpu_page_gpa[0], DOMUS_GPA_VCPU_PAGES);
     EXPECT_EQ(info->vcpu_page_gpa[1], DOMUS_GPA_VCPU_PAGES + 4096);
     EXPECT_EQ(info->vcpu_page_gpa[2], 0u);
+    EXPECT_EQ(info->ramdisk_gpa, 0u);  // none asked for
+    EXPECT_EQ(info->ramdisk_size, 0u);
 }
 
 TEST(BootInfo, MemoryMapCoversRamWithoutGapsOrOverlap) {
@@ -111,6 +119,78 @@ TEST(BootInfo, RejectsBadParameters) {
     p = params();
     p.kernel_end = p.ram_bytes + 1;
     EXPECT_FALSE(make_boot_info(p).ok());
+}
+
+// Every region in order, gap-free, covering exactly [0, ram); returns "type@base+size ...".
+std::string describe_map(const domus_boot_info& info) {
+    std::string out;
+    uint64_t next = 0;
+    for (uint32_t i = 0; i < info.region_count; ++i) {
+        const auto& r = info.regions[i];
+        EXPECT_EQ(r.base, next) << "region " << i;
+        EXPECT_NE(r.size, 0u) << "region " << i;
+        next = r.base + r.size;
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%s%u@%llx+%llx", out.empty() ? "" : " ", r.type,
+                      static_cast<unsigned long long>(r.base),
+                      static_cast<unsigned long long>(r.size));
+        out += buf;
+    }
+    EXPECT_EQ(next, info.memory_bytes);
+    return out;
+}
+
+TEST(BootInfo, RamdiskAtTheTopOfRamIsItsOwnRegion) {
+    auto p = params();
+    p.ramdisk_gpa = 0x3f00000;  // 1 MiB below the end of 64 MiB
+    p.ramdisk_size = 0xff001;   // ends inside the last page
+    auto info = make_boot_info(p);
+    ASSERT_TRUE(info.ok()) << info.error().message;
+    EXPECT_EQ(info->ramdisk_gpa, 0x3f00000u);
+    EXPECT_EQ(info->ramdisk_size, 0xff001u);
+    // boot, kernel, free RAM up to the ramdisk, the ramdisk rounded to pages, the last page.
+    EXPECT_EQ(describe_map(*info), "2@0+100000 3@100000+135000 1@235000+3ccb000 4@3f00000+100000");
+    p.ramdisk_size = 0xfe000;
+    info = make_boot_info(p);
+    ASSERT_TRUE(info.ok()) << info.error().message;
+    EXPECT_EQ(describe_map(*info),
+              "2@0+100000 3@100000+135000 1@235000+3ccb000 4@3f00000+fe000 1@3ffe000+2000");
+}
+
+TEST(BootInfo, RamdiskBelowTheKernel) {
+    auto p = params();
+    p.kernel_start = 0x1000000;
+    p.kernel_end = 0x1200000;
+    p.ramdisk_gpa = 0x200000;
+    p.ramdisk_size = 0x1000;
+    auto info = make_boot_info(p);
+    ASSERT_TRUE(info.ok()) << info.error().message;
+    EXPECT_EQ(describe_map(*info),
+              "2@0+100000 1@100000+100000 4@200000+1000 1@201000+dff000 3@1000000+200000 "
+              "1@1200000+2e00000");
+}
+
+TEST(BootInfo, RejectsABadRamdiskRange) {
+    const auto refused = [](uint64_t gpa, uint64_t size, const char* words) {
+        auto p = params();
+        p.ramdisk_gpa = gpa;
+        p.ramdisk_size = size;
+        auto e = make_boot_info(p);
+        ASSERT_FALSE(e.ok()) << std::hex << gpa << " +" << size;
+        EXPECT_NE(e.error().message.find(words), std::string::npos) << e.error().message;
+    };
+    refused(0x3f00000, 0, "size 0");
+    refused(0x3f00800, 0x100, "page boundary");
+    refused(0x80000, 0x1000, "does not fit");          // in the boot area
+    refused(0x3fff000, 0x2000, "does not fit");        // past the end of RAM
+    refused(0x4000000, 0x1000, "does not fit");        // starts at the end of RAM
+    refused(0x3f00000, UINT64_MAX, "does not fit");    // gpa + size wraps
+    refused(0x234000, 0x1000, "overlaps the kernel");  // the kernel's last (partial) page
+    refused(0xff000 + 0x1000, 0x1000, "overlaps the kernel");
+    auto p = params();
+    p.ramdisk_gpa = 0x235000;  // the first page after the kernel's
+    p.ramdisk_size = 0x1000;
+    EXPECT_TRUE(make_boot_info(p).ok());
 }
 
 TEST(BootInfo, LongestCommandLineFits) {

@@ -47,6 +47,19 @@ TEST(PageTables, MapsAcrossGibBoundaries) {
     EXPECT_EQ(translate(*mem, ram + k2MiB), ~0ull);
 }
 
+TEST(PageTables, MapsRamAtThePhysmapAndTheKernelAlias) {
+    const uint64_t ram = (2ull << 30) + (4ull << 20);  // 2 GiB + 4 MiB: past the alias window
+    auto mem = GuestMemory::create(ram);
+    ASSERT_TRUE(mem.ok());
+    ASSERT_TRUE(build_identity_page_tables(*mem, ram).ok());
+    EXPECT_EQ(translate(*mem, DOMUS_PHYSMAP_BASE + 0x100123), 0x100123u);
+    EXPECT_EQ(translate(*mem, DOMUS_PHYSMAP_BASE + (2ull << 30) + 0x10), (2ull << 30) + 0x10);
+    EXPECT_EQ(translate(*mem, DOMUS_PHYSMAP_BASE + ram + k2MiB), ~0ull);
+    EXPECT_EQ(translate(*mem, DOMUS_KERNEL_VIRT_BASE + 0x100123), 0x100123u);
+    EXPECT_EQ(translate(*mem, DOMUS_KERNEL_VIRT_BASE + (1ull << 30) + 5), (1ull << 30) + 5);
+    EXPECT_EQ(translate(*mem, 0xffffffffffe00000ull), 0x7fe00000u);  // last alias page
+}
+
 TEST(PageTables, RoundsPartialLargePageUp) {
     const uint64_t ram = 5ull << 20;  // 5 MiB: the 4-6 MiB page is mapped, 6+ is not
     auto mem = GuestMemory::create(ram);

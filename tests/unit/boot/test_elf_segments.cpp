@@ -121,6 +121,24 @@ TEST(ElfSegments, PhysicalAddressIsUsedWhenSet) {
     EXPECT_EQ(r->segments[1].gpa, kDataGpa);
 }
 
+TEST(ElfSegments, VirtualAddressMustBeIdentityOrTheKernelAlias) {
+    auto b = valid_image();
+    b.phdr(1).p_vaddr = 0xffffffff90101000ull;  // neither VA == PA nor -2 GiB + PA
+    EXPECT_TRUE(rejected_with(
+        b.build(), {"segment 1", "virtual address 0xffffffff90101000", "neither identity mapped"}));
+}
+
+TEST(ElfSegments, EntryIsCheckedAgainstVirtualAddresses) {
+    auto b = valid_image();
+    b.phdr(0).p_vaddr += DOMUS_KERNEL_VIRT_BASE;
+    b.phdr(1).p_vaddr += DOMUS_KERNEL_VIRT_BASE;
+    EXPECT_TRUE(rejected_with(b.build(), {"entry", "not inside an executable segment"}));
+    b.ehdr().e_entry += DOMUS_KERNEL_VIRT_BASE;
+    auto r = parse_elf(b.build(), kLimits);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->segments[0].vaddr, r->segments[0].gpa + DOMUS_KERNEL_VIRT_BASE);
+}
+
 TEST(ElfSegments, VirtualAddressIsUsedWhenPaddrIsZero) {
     auto b = valid_image();
     b.phdr(1).p_paddr = 0;

@@ -126,6 +126,10 @@ TEST(Verbs, LocalVerbsKeepTheirOptions) {
     EXPECT_EQ(run.run_config.memory_mib, 128u);
     EXPECT_EQ(run.run_config.vcpus, 2u);
     EXPECT_EQ(run.run_config.cmdline, "selftest");
+    EXPECT_EQ(run.run_config.ramdisk_path, "");
+    auto rd = ok({"run", "--ramdisk", "/srv/initrd.cpio.gz", "--cmdline", "init=/bin/sh"});
+    EXPECT_EQ(rd.run_config.ramdisk_path, "/srv/initrd.cpio.gz");
+    EXPECT_EQ(rd.run_config.cmdline, "init=/bin/sh");
     EXPECT_EQ(ok({"version"}).verb, Verb::version);
     auto info = ok({"info", "--json"});
     EXPECT_EQ(info.verb, Verb::info);

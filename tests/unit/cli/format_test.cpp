@@ -101,6 +101,23 @@ TEST(ConfigFormat, XlCfgRoundTripsFields) {
               R"("on_poweroff":"destroy","on_reboot":"restart","on_crash":"preserve"})");
 }
 
+TEST(ConfigFormat, RamdiskIsShownWhenSet) {
+    auto d = obj(R"({"name":"bb","memory":128,"vcpus":1,"kernel":null,
+        "ramdisk":"/srv/rd.cpio.gz","cmdline":"init=/bin/sh","on_poweroff":"destroy",
+        "on_reboot":"restart","on_crash":"destroy"})");
+    EXPECT_EQ(format_config_xl(d),
+              "name = \"bb\"\nmemory = 128\nvcpus = 1\nramdisk = \"/srv/rd.cpio.gz\"\n"
+              "cmdline = \"init=/bin/sh\"\non_poweroff = \"destroy\"\non_reboot = \"restart\"\n"
+              "on_crash = \"destroy\"\n");
+    EXPECT_EQ(format_config_json(d),
+              R"({"name":"bb","memory":128,"vcpus":1,"kernel":null,"ramdisk":"/srv/rd.cpio.gz",)"
+              R"("cmdline":"init=/bin/sh","on_poweroff":"destroy","on_reboot":"restart",)"
+              R"("on_crash":"destroy"})");
+    d["ramdisk"] = nullptr;  // none: left out of xl.cfg, null in JSON
+    EXPECT_EQ(format_config_xl(d).find("ramdisk"), std::string::npos);
+    EXPECT_NE(format_config_json(d).find(R"("ramdisk":null)"), std::string::npos);
+}
+
 TEST(HostFormat, Lines) {
     auto h = obj(R"({"backend":"PVM","cpus":2,"memory_total_mib":24000,
         "memory_available_mib":20000,"memory_assigned_mib":128,"max_vcpus_per_domain":64,

@@ -63,6 +63,7 @@ TEST(ConfigCommon, ValidateAcceptsDefaultsAndBounds) {
     c.vcpus = 64;
     c.cmdline = std::string(1023, 'c');
     c.kernel = "/" + std::string(4094, 'k');
+    c.ramdisk = "/" + std::string(4094, 'r');
     EXPECT_FALSE(validate_config(c).has_value());
     c.memory = 32768;
     EXPECT_FALSE(validate_config(c).has_value());
@@ -87,6 +88,10 @@ TEST(ConfigCommon, ValidateNamesEachBadField) {
         {[](DomainConfig& c) { c.kernel = std::string(4096, 'k'); }, "kernel",
          "kernel path of 4096 bytes is too long (at most 4095)"},
         {[](DomainConfig& c) { c.kernel = std::string("/a\0b", 4); }, "kernel", "NUL"},
+        {[](DomainConfig& c) { c.ramdisk = std::string(4096, 'r'); }, "ramdisk",
+         "ramdisk path of 4096 bytes is too long (at most 4095)"},
+        {[](DomainConfig& c) { c.ramdisk = std::string("/a\0b", 4); }, "ramdisk", "NUL"},
+        {[](DomainConfig& c) { c.ramdisk = "/bad \xff"; }, "ramdisk", "is not valid UTF-8"},
         {[](DomainConfig& c) { c.cmdline = std::string(1024, 'c'); }, "cmdline",
          "cmdline of 1024 bytes is too long (at most 1023)"},
         {[](DomainConfig& c) { c.cmdline = "bad \xff"; }, "cmdline",
@@ -138,12 +143,15 @@ TEST(ConfigCommon, Utf8ValidationFollowsRfc3629) {
 
 TEST(ConfigCommon, ToJsonHasEveryFieldAndNullKernel) {
     EXPECT_EQ(config_to_json(valid_config()),
-              "{\"name\":\"web1\",\"memory\":64,\"vcpus\":1,\"kernel\":null,\"cmdline\":\"\","
-              "\"on_poweroff\":\"destroy\",\"on_reboot\":\"restart\",\"on_crash\":\"destroy\"}");
+              "{\"name\":\"web1\",\"memory\":64,\"vcpus\":1,\"kernel\":null,\"ramdisk\":null,"
+              "\"cmdline\":\"\",\"on_poweroff\":\"destroy\",\"on_reboot\":\"restart\","
+              "\"on_crash\":\"destroy\"}");
     DomainConfig c = valid_config();
     c.kernel = "/boot/k";
+    c.ramdisk = "/boot/initrd";
     c.on_crash = Policy::preserve;
-    EXPECT_THAT(config_to_json(c), HasSubstr("\"kernel\":\"/boot/k\""));
+    EXPECT_THAT(config_to_json(c),
+                HasSubstr("\"kernel\":\"/boot/k\",\"ramdisk\":\"/boot/initrd\""));
     EXPECT_THAT(config_to_json(c), HasSubstr("\"on_crash\":\"preserve\""));
 }
 
@@ -152,6 +160,7 @@ TEST(ConfigCommon, ToJsonEscapesAndRoundTrips) {
     c.memory = 32768;
     c.vcpus = 64;
     c.kernel = "/k \"q\" \\ \xe2\x82\xac";
+    c.ramdisk = "/r \"q\" \\ \xe2\x82\xac";
     c.cmdline = "quote\" back\\ nl\n tab\t ctl\x01\x1f del\x7f";
     c.on_poweroff = Policy::preserve;
     c.on_reboot = Policy::destroy;
@@ -183,8 +192,9 @@ TEST(ConfigCommon, QuoteEscapesAndTruncates) {
 
 TEST(ConfigCommon, FieldNamesMatchTheApi) {
     using namespace config_detail;
-    const char* names[] = {"name",    "memory",      "vcpus",     "kernel",
+    const char* names[] = {"name",    "memory",      "vcpus",     "kernel",  "ramdisk",
                            "cmdline", "on_poweroff", "on_reboot", "on_crash"};
+    ASSERT_EQ(std::size(names), static_cast<size_t>(kFieldCount));
     for (int i = 0; i < kFieldCount; ++i) {
         EXPECT_STREQ(field_name(static_cast<Field>(i)), names[i]);
         EXPECT_EQ(field_from_name(names[i]), static_cast<Field>(i));

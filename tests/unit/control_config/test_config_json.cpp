@@ -32,6 +32,7 @@ TEST(ConfigJson, MinimalGetsTheDefaults) {
     EXPECT_EQ(c.memory, 64u);
     EXPECT_EQ(c.vcpus, 1u);
     EXPECT_EQ(c.kernel, "");
+    EXPECT_EQ(c.ramdisk, "");
     EXPECT_EQ(c.cmdline, "");
     EXPECT_EQ(c.on_poweroff, Policy::destroy);
     EXPECT_EQ(c.on_reboot, Policy::restart);
@@ -42,13 +43,14 @@ TEST(ConfigJson, EveryField) {
     const DomainConfig c = json_ok(R"(
         {
           "name": "web1", "memory": 128, "vcpus": 2, "kernel": "/srv/k.elf",
-          "cmdline": "service \"x\" \u00e9", "on_poweroff": "preserve",
+          "ramdisk": "/srv/initramfs.cpio.gz", "cmdline": "service \"x\" \u00e9", "on_poweroff": "preserve",
           "on_reboot": "destroy", "on_crash": "restart"
         }
     )");
     EXPECT_EQ(c.memory, 128u);
     EXPECT_EQ(c.vcpus, 2u);
     EXPECT_EQ(c.kernel, "/srv/k.elf");
+    EXPECT_EQ(c.ramdisk, "/srv/initramfs.cpio.gz");
     EXPECT_EQ(c.cmdline, "service \"x\" \xc3\xa9");
     EXPECT_EQ(c.on_poweroff, Policy::preserve);
     EXPECT_EQ(c.on_reboot, Policy::destroy);
@@ -58,6 +60,25 @@ TEST(ConfigJson, EveryField) {
 TEST(ConfigJson, NullKernelIsTheEmbeddedGuestAndEscapedKeysCount) {
     EXPECT_EQ(json_ok(R"({"name":"a","kernel":null})").kernel, "");
     EXPECT_EQ(json_ok(R"({"n\u0061me":"a","mem\u006fry":4})").memory, 4u);
+}
+
+TEST(ConfigJson, RamdiskIsAPathOrNull) {
+    EXPECT_EQ(json_ok(R"({"name":"a","ramdisk":null})").ramdisk, "");
+    EXPECT_EQ(json_ok(R"({"name":"a","ramdisk":"rd.cpio"})").ramdisk, "rd.cpio");
+    EXPECT_EQ(json_ok(with_name("\"ramdisk\":\"" + std::string(4095, 'r') + "\"")).ramdisk.size(),
+              4095u);
+    expect_field_error(with_name("\"ramdisk\":\"" + std::string(4096, 'r') + "\""), "ramdisk",
+                       "ramdisk path of 4096 bytes is too long (at most 4095)");
+    expect_field_error(with_name(R"("ramdisk":"")"), "ramdisk",
+                       "ramdisk \"\" is empty (leave it out, or null, for none)");
+    expect_field_error(with_name(R"("ramdisk":7)"), "ramdisk",
+                       "ramdisk must be a string or null (got integer)");
+    expect_field_error(with_name(R"("ramdisk":["a"])"), "ramdisk",
+                       "ramdisk must be a string or null (got array)");
+    expect_field_error(with_name(R"("ramdisk":"a\u0000b")"), "ramdisk",
+                       "ramdisk path \"a\\x00b\" contains a NUL byte");
+    expect_field_error(with_name(R"("ramdisk":"/a","ramdisk":"/b")"), "ramdisk",
+                       "field \"ramdisk\" appears twice");
 }
 
 TEST(ConfigJson, Boundaries) {
@@ -78,6 +99,7 @@ TEST(ConfigJson, Boundaries) {
 TEST(ConfigJson, RoundTrip) {
     for (const char* text :
          {R"({"name":"a"})", R"({"name":"x.y-z_1","memory":32768,"vcpus":64,"kernel":"/k"})",
+          R"({"name":"r","ramdisk":"/srv/r \"1\".cpio.gz","cmdline":"init=/bin/sh -- -c 'x'"})",
           R"({"name":"b","cmdline":"a\\b\"c\n\t\u0001 \u20ac","on_crash":"preserve"})",
           R"({"name":"c","on_poweroff":"restart","on_reboot":"preserve","on_crash":"restart"})"}) {
         const DomainConfig c = json_ok(text);

@@ -30,10 +30,11 @@ TEST(ConfigPatch, OnlyTheFieldsPresent) {
 TEST(ConfigPatch, EveryField) {
     const DomainConfigPatch p = patch_ok(
         R"({"on_reboot":"destroy","name":"web2","vcpus":4,"kernel":"/k","cmdline":"",
-            "on_poweroff":"restart","memory":4,"on_crash":"destroy"})");
+            "on_poweroff":"restart","memory":4,"on_crash":"destroy","ramdisk":"/r"})");
     EXPECT_EQ(p.present_fields(),
-              (std::vector<std::string>{"name", "memory", "vcpus", "kernel", "cmdline",
+              (std::vector<std::string>{"name", "memory", "vcpus", "kernel", "ramdisk", "cmdline",
                                         "on_poweroff", "on_reboot", "on_crash"}));
+    EXPECT_EQ(p.ramdisk, "/r");
     EXPECT_EQ(p.name, "web2");
     EXPECT_EQ(p.cmdline, "");
 }
@@ -45,6 +46,20 @@ TEST(ConfigPatch, NullKernelMeansTheEmbeddedGuest) {
     auto r = apply_patch(base(), p);
     ASSERT_TRUE(r.ok()) << r.error.message;
     EXPECT_EQ(r.value->kernel, "");
+}
+
+TEST(ConfigPatch, RamdiskSetAndRemoved) {
+    auto r = apply_patch(base(), patch_ok(R"({"ramdisk":"/srv/rd.cpio"})"));
+    ASSERT_TRUE(r.ok()) << r.error.message;
+    EXPECT_EQ(r.value->ramdisk, "/srv/rd.cpio");
+    EXPECT_EQ(r.value->kernel, "/srv/k.elf");  // the rest untouched
+    const DomainConfigPatch none = patch_ok(R"({"ramdisk":null})");
+    ASSERT_TRUE(none.ramdisk.has_value());
+    r = apply_patch(*r.value, none);
+    ASSERT_TRUE(r.ok()) << r.error.message;
+    EXPECT_EQ(r.value->ramdisk, "");
+    const ConfigError e = patch_error(R"({"ramdisk":""})");
+    EXPECT_EQ(e.field, "ramdisk");
 }
 
 TEST(ConfigPatch, EmptyPatchIsRefused) {

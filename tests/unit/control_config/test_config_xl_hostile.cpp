@@ -44,7 +44,6 @@ TEST(ConfigXlHostile, UnsupportedXenKeysByNameAndLine) {
                           "type",
                           "pvh",
                           "bootloader",
-                          "ramdisk",
                           "root",
                           "cpus",
                           "cpu_weight",

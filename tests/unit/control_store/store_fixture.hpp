@@ -49,6 +49,7 @@ inline DomainConfig sample_config(const std::string& name) {
     c.memory = 128;
     c.vcpus = 2;
     c.kernel = "/srv/kernels/" + name + ".elf";
+    c.ramdisk = "/srv/initramfs/" + name + ".cpio.gz";
     c.cmdline = "console=hvc0 role=" + name;
     c.on_poweroff = Policy::preserve;
     c.on_reboot = Policy::destroy;
@@ -129,6 +130,7 @@ inline void expect_same(const DomainRecord& a, const DomainRecord& b) {
     EXPECT_EQ(a.config.memory, b.config.memory);
     EXPECT_EQ(a.config.vcpus, b.config.vcpus);
     EXPECT_EQ(a.config.kernel, b.config.kernel);
+    EXPECT_EQ(a.config.ramdisk, b.config.ramdisk);
     EXPECT_EQ(a.config.cmdline, b.config.cmdline);
     EXPECT_EQ(a.config.on_poweroff, b.config.on_poweroff);
     EXPECT_EQ(a.config.on_reboot, b.config.on_reboot);

@@ -49,6 +49,7 @@ TEST_F(StoreDomains, EmptyKernelAndDefaultsRoundTrip) {
     auto got = store().get_domain("plain");
     ASSERT_TRUE(got.has_value());
     EXPECT_EQ(got->config.kernel, "");
+    EXPECT_EQ(got->config.ramdisk, "");
     EXPECT_EQ(got->config.cmdline, "");
     EXPECT_EQ(got->config.memory, 64u);
     EXPECT_EQ(got->config.vcpus, 1u);
@@ -82,6 +83,7 @@ TEST_F(StoreDomains, UpdateRoundTripsEveryField) {
     r.config.memory = 4096;
     r.config.vcpus = 64;
     r.config.kernel = "";
+    r.config.ramdisk = "";
     r.config.cmdline = "quiet";
     r.config.on_poweroff = Policy::restart;
     r.config.on_reboot = Policy::preserve;

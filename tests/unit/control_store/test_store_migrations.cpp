@@ -38,10 +38,37 @@ TEST(StoreMigrations, RefusesANewerDatabaseAndLeavesItAlone) {
     const std::string& msg = store.error().message;
     EXPECT_TRUE(contains(msg, path)) << msg;
     EXPECT_TRUE(contains(msg, "version 7")) << msg;
-    EXPECT_TRUE(contains(msg, "(1)")) << msg;
+    EXPECT_TRUE(contains(msg, "(" + std::to_string(schema::latest_version()) + ")")) << msg;
     RawDb raw(path);
     EXPECT_EQ(raw.scalar("PRAGMA user_version"), 7);
     EXPECT_EQ(raw.scalar("SELECT count(*) FROM domains"), 1);
+}
+
+TEST(StoreMigrations, AVersion1DatabaseGainsTheRamdiskColumn) {
+    TempDir dir;
+    const std::string path = dir.file("domus.db");
+    {
+        { std::ofstream(path, std::ios::binary); }
+        RawDb raw(path);
+        auto v1 = schema::migrate(raw.get(), path, schema::migrations().first(1));
+        ASSERT_TRUE(v1.ok()) << v1.error().message;
+        ASSERT_EQ(
+            raw.exec("INSERT INTO domains (name, memory, vcpus, kernel, cmdline, on_poweroff, "
+                     "on_reboot, on_crash, state, created_at, updated_at) VALUES ('old', 64, "
+                     "1, '/k', 'x', 'destroy', 'restart', 'destroy', 'stopped', 1, 1)"),
+            SQLITE_OK);
+    }
+    auto store = StateStore::open(path);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    EXPECT_EQ(store->schema_version(), 2);
+    auto old = store->get_domain("old");
+    ASSERT_TRUE(old.has_value());
+    EXPECT_EQ(old->config.kernel, "/k");
+    EXPECT_EQ(old->config.ramdisk, "");  // none: what every v1 domain had
+    DomainRecord rec = *old;
+    rec.config.ramdisk = "/srv/initramfs.cpio.gz";
+    ASSERT_TRUE(store->update_domain(rec, {}).ok());
+    EXPECT_EQ(store->get_domain("old")->config.ramdisk, "/srv/initramfs.cpio.gz");
 }
 
 class MigrateTest : public ::testing::Test {

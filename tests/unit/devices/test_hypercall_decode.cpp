@@ -106,13 +106,38 @@ TEST(DecodeHypercall, ShutdownValidReasons) {
 }
 
 TEST(DecodeHypercall, ShutdownInvalid) {
-    EXPECT_EQ(err_of(A(DOMUS_HC_SHUTDOWN, 3, 0)), -DOMUS_EINVAL);
+    EXPECT_EQ(err_of(A(DOMUS_HC_SHUTDOWN, 4, 0)), -DOMUS_EINVAL);
     EXPECT_EQ(err_of(A(DOMUS_HC_SHUTDOWN, 0xffffffffu, 0)), -DOMUS_EINVAL);
     // High bits must not be truncated into a valid reason or code.
     EXPECT_EQ(err_of(A(DOMUS_HC_SHUTDOWN, 1ull << 32, 0)), -DOMUS_EINVAL);
     EXPECT_EQ(err_of(A(DOMUS_HC_SHUTDOWN, (1ull << 32) | DOMUS_SHUTDOWN_CRASH, 0)), -DOMUS_EINVAL);
     EXPECT_EQ(err_of(A(DOMUS_HC_SHUTDOWN, 0, 1ull << 32)), -DOMUS_EINVAL);
     EXPECT_EQ(err_of(A(DOMUS_HC_SHUTDOWN, 0, kMax)), -DOMUS_EINVAL);
+}
+
+TEST(DecodeHypercall, ShutdownExitTakesOnlyWaitStatusWords) {
+    for (uint32_t status : {0u, 0x100u, 0xff00u, 9u, 0x8bu, 64u, 0xc0u}) {
+        auto s = req_of<hc::Shutdown>(A(DOMUS_HC_SHUTDOWN, DOMUS_SHUTDOWN_EXIT, status));
+        EXPECT_EQ(s.reason, DOMUS_SHUTDOWN_EXIT);
+        EXPECT_EQ(s.code, status);
+    }
+    // Not a wait status: stray low bits with an exit code, a signal above 64, the "stopped"
+    // encoding 0x7f, anything above 16 bits.
+    for (uint32_t status : {0x101u, 65u, 0x7fu, 0xffu, 0x10000u, 0xffffffffu}) {
+        EXPECT_EQ(err_of(A(DOMUS_HC_SHUTDOWN, DOMUS_SHUTDOWN_EXIT, status)), -DOMUS_EINVAL)
+            << status;
+    }
+}
+
+TEST(DecodeHypercall, EventIrq) {
+    auto e = req_of<hc::EventIrq>(A(DOMUS_HC_EVENT_IRQ, 0x44, 3));
+    EXPECT_EQ(e.vector, 0x44u);
+    EXPECT_EQ(e.vcpu, 3u);
+    EXPECT_EQ(req_of<hc::EventIrq>(A(DOMUS_HC_EVENT_IRQ, 0, 0)).vector, 0u);  // off
+    EXPECT_EQ(req_of<hc::EventIrq>(A(DOMUS_HC_EVENT_IRQ, 255, 0)).vector, 255u);
+    EXPECT_EQ(err_of(A(DOMUS_HC_EVENT_IRQ, 31, 0)), -DOMUS_EINVAL);  // an exception vector
+    EXPECT_EQ(err_of(A(DOMUS_HC_EVENT_IRQ, 256, 0)), -DOMUS_EINVAL);
+    EXPECT_EQ(err_of(A(DOMUS_HC_EVENT_IRQ, 0x44, 1ull << 32)), -DOMUS_EINVAL);
 }
 
 TEST(DecodeHypercall, TimeClocks) {
@@ -174,7 +199,7 @@ TEST(DecodeHypercall, ConsoleReadErrors) {
 }
 
 TEST(DecodeHypercall, UnknownNumbers) {
-    for (uint64_t nr : {uint64_t{DOMUS_HC_COUNT}, uint64_t{9}, uint64_t{0x100}, uint64_t{1} << 32,
+    for (uint64_t nr : {uint64_t{DOMUS_HC_COUNT}, uint64_t{10}, uint64_t{0x100}, uint64_t{1} << 32,
                         (uint64_t{1} << 32) | DOMUS_HC_VERSION, kMax}) {
         EXPECT_EQ(err_of(A(nr, 0, 0, 0, 0, 0)), -DOMUS_ENOSYS) << nr;
     }

@@ -36,6 +36,10 @@ class RecordingHost : public HypercallHost {
         return time_result;
     }
     domus_domain_info domain_info() override { return info; }
+    bool set_event_irq(uint32_t vector, uint32_t vcpu) override {
+        irq_requests.emplace_back(vector, vcpu);
+        return vcpu < 2;
+    }
     size_t console_read(std::span<uint8_t> out) override {
         read_sizes.push_back(out.size());
         const size_t n = std::min(out.size(), input.size());
@@ -43,6 +47,8 @@ class RecordingHost : public HypercallHost {
         input.erase(0, n);
         return n + read_extra;
     }
+
+    std::vector<std::pair<uint32_t, uint32_t>> irq_requests;
 
     int calls() const {
         return console_calls + yields + static_cast<int>(block_timeouts.size()) + shutdowns +
@@ -237,6 +243,13 @@ TEST_F(HandleHypercall, ConsoleReadNeverReportsMoreThanAsked) {
 
 TEST_F(HandleHypercall, UnknownNumber) {
     EXPECT_EQ(call(DOMUS_HC_COUNT), -DOMUS_ENOSYS);
+}
+
+TEST_F(HandleHypercall, EventIrqReachesTheHostWhichChecksTheVcpu) {
+    EXPECT_EQ(call(DOMUS_HC_EVENT_IRQ, 0x44, 1), 0);
+    EXPECT_EQ(call(DOMUS_HC_EVENT_IRQ, 0x44, 2), -DOMUS_EINVAL);  // no vCPU 2 in this host
+    ASSERT_EQ(host.irq_requests.size(), 2u);
+    EXPECT_EQ(host.irq_requests[0], (std::pair<uint32_t, uint32_t>{0x44, 1}));
     EXPECT_EQ(call(~0ull), -DOMUS_ENOSYS);
     EXPECT_EQ(host.calls(), 0);
 }

@@ -55,6 +55,22 @@ TEST(VmConfig, CommandLineLimits) {
     EXPECT_NE(error_of(c).find("NUL"), std::string::npos);
 }
 
+TEST(VmConfig, PathLimits) {
+    VmConfig c;
+    c.ramdisk_path = "/srv/initramfs.cpio.gz";
+    c.kernel_path = "/srv/kernel.elf";
+    EXPECT_EQ(error_of(c), "");
+    c.ramdisk_path = std::string(4095, 'r');
+    EXPECT_EQ(error_of(c), "");
+    c.ramdisk_path = std::string(4096, 'r');
+    EXPECT_NE(error_of(c).find("ramdisk path of 4096 bytes is too long"), std::string::npos);
+    c.ramdisk_path = std::string("/a\0b", 4);
+    EXPECT_NE(error_of(c).find("ramdisk path contains a NUL"), std::string::npos);
+    c.ramdisk_path.clear();
+    c.kernel_path = std::string("/k\0", 3);
+    EXPECT_NE(error_of(c).find("kernel path contains a NUL"), std::string::npos);
+}
+
 TEST(VmConfig, HostMemoryIsReadable) {
     EXPECT_GT(host_available_memory_mib(), 0u);
 }

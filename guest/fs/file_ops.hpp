@@ -1,0 +1,28 @@
+// The FileOps of regular files and directories of any file system (through InodeOps), and
+// offset-based access to a regular file's data for kernel users (exec reading an ELF image).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fs/file.hpp"
+
+namespace fs {
+
+extern const FileOps kRegularFileOps;
+extern const FileOps kDirectoryFileOps;
+
+// Reads up to `len` bytes at `offset` (short at the end of the file; holes read as zeros).
+int64_t inode_read(Inode* file, void* buf, size_t len, uint64_t offset);
+
+// Writes at `offset`, or at the end of the file when `append`; *end receives the offset just
+// past the written bytes. -EFBIG past kMaxFileSize, -ENOSPC when no memory is left at all.
+int64_t inode_write(Inode* file, const void* buf, size_t len, uint64_t offset, bool append,
+                    uint64_t* end);
+
+// The page holding bytes [index * 4 KiB, +4 KiB) of a regular file, allocated when `create`;
+// nullptr for a hole (without `create`) or when out of memory. The page belongs to the file:
+// it stays valid until the file is truncated below it or destroyed.
+void* inode_get_page(Inode* file, uint64_t index, bool create);
+
+}  // namespace fs

@@ -1,0 +1,31 @@
+// The kernel command line when the domain boots a program (it has a ramdisk), with Linux's
+// meaning: `init=PATH` (or `rdinit=PATH`, which wins when both are given) names the first
+// program (default /init); words after `--` are its arguments; other words the kernel does not
+// know go to init too (as Linux does): `name=value` ones into its environment (replacing an
+// earlier one of the same name), the rest into its arguments. Unlike Linux, a word may
+// be quoted with '...' or "..." to hold spaces (`init=/bin/sh -- -c 'echo hi'`).
+// Known kernel words: init=, rdinit=, console=, quiet, loglevel=, bench_floor=1 (enables the
+// unsafe floor-measuring system call, arch/layout.h: benchmarks only).
+//
+// Pure (unit-tested and fuzzed on the host): the result points into `storage`.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+inline constexpr size_t kInitMaxArgs = 64;
+inline constexpr size_t kInitMaxEnv = 32;
+
+struct InitCommand {
+    const char* path;
+    const char* argv[kInitMaxArgs + 2];  // argv[0] = path, NULL-terminated
+    const char* envp[kInitMaxEnv + 3];   // HOME=/ TERM=linux first, NULL-terminated
+    uint32_t argc, envc;
+    bool quiet;
+    bool bench_floor;
+};
+
+// `storage` must hold at least strlen(cmdline) + 1 bytes. Returns nullptr on success, else a
+// message naming the problem (an unterminated quote, too many arguments, an empty init=).
+const char* parse_init_cmdline(const char* cmdline, char* storage, size_t storage_size,
+                               InitCommand* out);

@@ -1,0 +1,35 @@
+// Kernel heap: small objects from power-of-two size classes (16..2048 bytes) carved out of
+// pages, larger ones as whole buddy blocks. Returned memory is 16-byte aligned (blocks of 4 KiB
+// and more are page aligned) and lives in the physmap. nullptr when memory is exhausted.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+void* kmalloc(size_t size);
+void* kzalloc(size_t size);  // zero-filled
+void kfree(void* pointer);   // nullptr is ignored
+
+// One zero-filled 4 KiB page, page aligned, and its release (kernel pointers, physmap). The
+// page is reference counted (mm/phys.hpp): page_free drops the allocator's reference, and a
+// process mapping the page (MAP_SHARED of a file) holds its own.
+void* page_alloc_zeroed();
+void page_free(void* page);
+
+// Placement new for freestanding code (no <new>).
+inline void* operator new(size_t, void* where) noexcept {
+    return where;
+}
+
+template <typename T, typename... Args>
+T* knew(Args&&... args) {
+    void* p = kzalloc(sizeof(T));
+    return p ? new (p) T(static_cast<Args&&>(args)...) : nullptr;
+}
+
+template <typename T>
+void kdelete(T* object) {
+    if (!object) return;
+    object->~T();
+    kfree(object);
+}

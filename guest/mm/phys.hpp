@@ -1,0 +1,42 @@
+// Physical page allocator: a binary buddy allocator over every DOMUS_MEM_RAM byte of guest RAM
+// that is not the kernel image, the boot area (below 1 MiB) or the ramdisk, with a reference
+// count per page (shared and copy-on-write user pages). Addresses are GPAs; the memory is
+// reachable through vmem::from_gpa(). One lock; every operation is O(max order).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace phys {
+
+inline constexpr uint64_t kPageSize = 4096;
+inline constexpr unsigned kMaxOrder = 10;  // blocks of 4 KiB .. 4 MiB
+
+struct Range {
+    uint64_t base, size;
+};
+
+// Takes the usable RAM ranges and the ranges to keep out (image, ramdisk...). Once, on the BSP.
+void init(const Range* ram, size_t ram_count, const Range* reserved, size_t reserved_count);
+
+// A block of 2^order pages, naturally aligned, not zeroed; 0 when none is free.
+uint64_t alloc(unsigned order = 0);
+uint64_t alloc_zeroed(unsigned order = 0);
+// One page for a process (page faults): fails while the free memory is below the kernel's
+// reserve, so a program that allocates without end runs out first and the kernel keeps
+// enough to kill it and carry on.
+uint64_t alloc_user();
+void free(uint64_t gpa, unsigned order = 0);
+
+// Makes a reserved range (page aligned) allocatable, e.g. the ramdisk once unpacked.
+void release(Range range);
+
+// Reference counts of order-0 pages handed out by alloc(): alloc sets 1; unref frees at 0.
+void ref(uint64_t gpa);
+void unref(uint64_t gpa);
+uint32_t refcount(uint64_t gpa);
+
+uint64_t free_pages();
+uint64_t total_pages();
+
+}  // namespace phys

@@ -1,0 +1,3 @@
+module domus.test/guestgo
+
+go 1.19

@@ -1,0 +1,88 @@
+// Domains that boot a program (a busybox initramfs built here) through domusd: defined with
+// `ramdisk` and `cmdline` over the API, their init's exit status in last_exit and the events,
+// and an interactive shell through `domus console` (type commands, ^C a sleep).
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "daemon_fixture.hpp"
+
+namespace domus::test {
+namespace {
+
+namespace json = boost::json;
+
+// A busybox initramfs in `dir`: /bin/busybox and the applets used below as symlinks.
+std::string make_busybox_cpio(const std::string& dir) {
+    const std::string script =
+        "set -e; cd '" + dir + "'; mkdir -p root/bin; cp /bin/busybox root/bin/; " +
+        "for a in sh echo sleep cat; do ln -sf busybox root/bin/$a; done; " +
+        "(cd root && find . | cpio -o -H newc 2>/dev/null) | gzip > busybox.cpio.gz";
+    const auto r = run_process({"/bin/sh", "-c", script}, timeout_after(60));
+    return r.exit_code == 0 ? dir + "/busybox.cpio.gz" : std::string();
+}
+
+bool console_log_has(const Daemon& d, const std::string& name, const std::string& needle) {
+    return d.request("GET", "/v1/domains/" + name + "/console?tail=400").body.find(needle) !=
+           std::string::npos;
+}
+
+class DaemonProgram : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        DOMUS_REQUIRE_DAEMON();
+        if (::access("/bin/busybox", X_OK) != 0) GTEST_SKIP() << "busybox-static is not installed";
+        ASSERT_TRUE(d_.start()) << d_.log();
+        ramdisk_ = make_busybox_cpio(d_.dir());
+        ASSERT_FALSE(ramdisk_.empty());
+    }
+    Daemon d_;
+    std::string ramdisk_;
+};
+
+TEST_F(DaemonProgram, ApiDomainRunsItsInitAndReportsItsExitStatus) {
+    json::object body{{"name", "prog"},
+                      {"memory", 64},
+                      {"vcpus", 2},
+                      {"ramdisk", ramdisk_},
+                      {"cmdline", "init=/bin/sh -- -c 'echo via-api $((6*7)); exit 7'"}};
+    int status = 0;
+    d_.json("POST", "/v1/domains?start=true", json::serialize(body), &status);
+    ASSERT_EQ(status, 201) << d_.log();
+    const auto stopped = d_.wait_state("prog", "stopped");
+    ASSERT_EQ(str(stopped, "state"), "stopped") << stopped;
+    const auto& exit = stopped.at("last_exit").as_object();
+    EXPECT_EQ(str(exit, "reason"), "exit") << exit;
+    EXPECT_EQ(num(exit, "code"), 7 << 8) << exit;  // the wait(2) status word
+    EXPECT_EQ(str(exit, "detail"), "init exited with status 7") << exit;
+    EXPECT_TRUE(console_log_has(d_, "prog", "via-api 42"));
+    const auto shown = d_.json("GET", "/v1/domains/prog").as_object();
+    EXPECT_EQ(str(shown, "ramdisk"), ramdisk_) << shown;
+}
+
+TEST_F(DaemonProgram, ConsoleGivesAnInteractiveShellWithCtrlC) {
+    json::object body{
+        {"name", "sh"}, {"memory", 64}, {"ramdisk", ramdisk_}, {"cmdline", "init=/bin/sh"}};
+    int status = 0;
+    d_.json("POST", "/v1/domains?start=true", json::serialize(body), &status);
+    ASSERT_EQ(status, 201) << d_.log();
+    d_.wait_state("sh", "running");
+    // Staged input: the ^C (\003) must arrive while `sleep` runs in the foreground.
+    const std::string feed =
+        "(sleep 0.5; printf 'echo typed-$((40+2))\\n'; sleep 0.5; printf 'sleep 30\\n'; "
+        "sleep 1; printf '\\003'; sleep 0.5; printf 'echo after-$?\\n'; sleep 0.5; "
+        "printf 'exit 0\\n'; sleep 2) | '" +
+        std::string(DOMUS_BIN) + "' --socket '" + d_.socket() + "' console sh";
+    const auto r = run_process({"/bin/sh", "-c", feed}, timeout_after(25));
+    ASSERT_FALSE(r.timed_out) << "sleep 30 was not interrupted by ^C\n" << r.out << r.err;
+    EXPECT_NE(r.out.find("typed-42"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.out.find("after-130"), std::string::npos) << r.out << r.err;  // 128 + SIGINT
+    const auto stopped = d_.wait_state("sh", "stopped");
+    EXPECT_EQ(str(stopped.at("last_exit").as_object(), "reason"), "exit") << stopped;
+    EXPECT_EQ(num(stopped.at("last_exit").as_object(), "code"), 0) << stopped;
+}
+
+}  // namespace
+}  // namespace domus::test

@@ -1,0 +1,95 @@
+// The guest kernel services guest/fs needs, for the host tests: heap, pages and the clock.
+#include "host_shims.hpp"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <atomic>
+
+#include "kernel/time.hpp"
+#include "mm/kheap.hpp"
+
+namespace {
+
+std::atomic<size_t> g_blocks{0};
+std::atomic<size_t> g_pages{0};
+std::atomic<int64_t> g_budget{-1};  // allocations left before failing; -1: unlimited
+std::atomic<uint64_t> g_time_ns{1'700'000'000'000'000'000ull};
+
+bool allowed() {
+    int64_t budget = g_budget.load();
+    while (budget >= 0) {
+        if (budget == 0) return false;
+        if (g_budget.compare_exchange_weak(budget, budget - 1)) return true;
+    }
+    return true;
+}
+
+}  // namespace
+
+namespace guest_fs_test {
+
+size_t live_blocks() {
+    return g_blocks.load();
+}
+
+size_t live_pages() {
+    return g_pages.load();
+}
+
+void fail_after(size_t successes) {
+    g_budget.store(int64_t(successes));
+}
+
+void fail_never() {
+    g_budget.store(-1);
+}
+
+void set_time_ns(uint64_t ns) {
+    g_time_ns.store(ns);
+}
+
+}  // namespace guest_fs_test
+
+void* kmalloc(size_t size) {
+    if (!allowed()) return nullptr;
+    // 16-byte aligned like the guest heap; never 0 bytes (malloc(0) may return nullptr).
+    void* p = aligned_alloc(16, (size + 15) & ~size_t{15} ? (size + 15) & ~size_t{15} : 16);
+    if (p != nullptr) ++g_blocks;
+    return p;
+}
+
+void* kzalloc(size_t size) {
+    void* p = kmalloc(size);
+    if (p != nullptr) memset(p, 0, size);
+    return p;
+}
+
+void kfree(void* pointer) {
+    if (pointer == nullptr) return;
+    --g_blocks;
+    free(pointer);
+}
+
+void* page_alloc_zeroed() {
+    if (!allowed()) return nullptr;
+    void* p = aligned_alloc(4096, 4096);
+    if (p == nullptr) return nullptr;
+    memset(p, 0, 4096);
+    ++g_pages;
+    return p;
+}
+
+void page_free(void* page) {
+    if (page == nullptr) return;
+    --g_pages;
+    free(page);
+}
+
+uint64_t time_realtime_ns() {
+    return g_time_ns.load();
+}
+
+uint64_t time_monotonic_ns() {
+    return g_time_ns.load();
+}

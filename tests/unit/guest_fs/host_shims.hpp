@@ -1,0 +1,21 @@
+// Controls of the host shims that stand in for the guest kernel's heap and clock.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace guest_fs_test {
+
+// Blocks from kmalloc/kzalloc and pages from page_alloc_zeroed not yet freed.
+size_t live_blocks();
+size_t live_pages();
+
+// After `successes` more allocations (blocks and pages alike) succeed, every allocation fails
+// until fail_never() is called.
+void fail_after(size_t successes);
+void fail_never();
+
+// time_realtime_ns() answers this value (default: 2023-11-14T22:13:20Z).
+void set_time_ns(uint64_t ns);
+
+}  // namespace guest_fs_test

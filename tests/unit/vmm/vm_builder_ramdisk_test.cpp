@@ -1,0 +1,160 @@
+// build_domain's ramdisk steps on a real VM (skipped without /dev/kvm): the decompressed
+// archive lands byte for byte at the top of guest RAM, and the boot-info page describes it.
+// Nothing runs: the domain is built, inspected and destroyed.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "boot/elf_loader.hpp"
+#include "cpio_builder.hpp"
+#include "domus/abi/boot_info.h"
+#include "vmm/embedded_guest.hpp"
+#include "vmm/vm_builder.hpp"
+
+namespace domus::vmm {
+namespace {
+
+using ::testing::HasSubstr;
+
+bool have_kvm() {
+    const int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd < 0) return false;
+    ::close(fd);
+    return true;
+}
+
+std::string gzip(const std::string& data) {
+    z_stream zs{};
+    EXPECT_EQ(deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    std::string out(deflateBound(&zs, data.size()), '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    zs.avail_in = static_cast<uInt>(data.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    return out;
+}
+
+class BuilderRamdisk : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (!have_kvm()) GTEST_SKIP() << "/dev/kvm is not available";
+        char tmpl[] = "/tmp/domus-builder-ramdisk-XXXXXX";
+        ASSERT_NE(::mkdtemp(tmpl), nullptr);
+        dir_ = tmpl;
+        null_fd_ = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    }
+    void TearDown() override {
+        if (null_fd_ >= 0) ::close(null_fd_);
+        if (!dir_.empty()) (void)!std::system(("rm -rf '" + dir_ + "'").c_str());
+    }
+    std::string write(const std::string& name, const std::string& content) {
+        const std::string path = dir_ + "/" + name;
+        std::ofstream(path, std::ios::binary) << content;
+        return path;
+    }
+    VmConfig config(uint64_t memory_mib, const std::string& ramdisk) const {
+        VmConfig c;
+        c.memory_mib = memory_mib;
+        c.ramdisk_path = ramdisk;
+        return c;
+    }
+    Result<std::unique_ptr<Domain>> build(const VmConfig& c) {
+        return build_domain(c, embedded_guest(), null_fd_);
+    }
+
+    std::string dir_;
+    int null_fd_ = -1;
+};
+
+// The uncompressed archive the guest must find.
+const std::string kArchive =
+    test::archive({test::dir("."), test::file("init", std::string(10000, 'i'), 0100755),
+                   test::symlink("bin/sh", "../init"), test::file("etc/motd", "welcome\n")});
+
+TEST_F(BuilderRamdisk, TheArchiveIsAtTheTopOfRamAndInTheBootInfo) {
+    for (const std::string& file : {write("rd.cpio", kArchive), write("rd.gz", gzip(kArchive))}) {
+        SCOPED_TRACE(file);
+        auto d = build(config(32, file));
+        ASSERT_TRUE(d.ok()) << d.error().message;
+        GuestMemory& mem = (*d)->memory();
+        auto info = mem.read_obj<domus_boot_info>(DOMUS_GPA_BOOT_INFO);
+        ASSERT_TRUE(info.ok());
+        const uint64_t ram = 32ull << 20;
+        EXPECT_EQ(info->ramdisk_size, kArchive.size());
+        EXPECT_EQ(info->ramdisk_gpa, (ram - kArchive.size()) & ~0xfffull);
+        std::string in_guest(kArchive.size(), '\0');
+        ASSERT_TRUE(mem.read(info->ramdisk_gpa,
+                             {reinterpret_cast<uint8_t*>(in_guest.data()), in_guest.size()})
+                        .ok());
+        EXPECT_TRUE(in_guest == kArchive) << "the guest's copy differs from the archive";
+
+        // Exactly one ramdisk region, covering the archive's pages; the RAM regions avoid it.
+        int ramdisks = 0;
+        uint64_t next = 0;
+        for (uint32_t i = 0; i < info->region_count; ++i) {
+            const auto& r = info->regions[i];
+            EXPECT_EQ(r.base, next);
+            next = r.base + r.size;
+            if (r.type == DOMUS_MEM_RAMDISK) {
+                ++ramdisks;
+                EXPECT_EQ(r.base, info->ramdisk_gpa);
+                EXPECT_EQ(r.size, ram - info->ramdisk_gpa);
+            } else if (r.type == DOMUS_MEM_RAM) {
+                EXPECT_TRUE(r.base + r.size <= info->ramdisk_gpa || r.base >= ram);
+            }
+        }
+        EXPECT_EQ(ramdisks, 1);
+        EXPECT_EQ(next, ram);
+    }
+}
+
+TEST_F(BuilderRamdisk, NoRamdiskLeavesTheFieldsZero) {
+    auto d = build(config(32, ""));
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    auto info = (*d)->memory().read_obj<domus_boot_info>(DOMUS_GPA_BOOT_INFO);
+    ASSERT_TRUE(info.ok());
+    EXPECT_EQ(info->ramdisk_gpa, 0u);
+    EXPECT_EQ(info->ramdisk_size, 0u);
+    for (uint32_t i = 0; i < info->region_count; ++i) {
+        EXPECT_NE(info->regions[i].type, DOMUS_MEM_RAMDISK);
+    }
+}
+
+TEST_F(BuilderRamdisk, RefusalsNameThePathAndTheSizes) {
+    auto d = build(config(32, dir_ + "/missing.cpio"));
+    ASSERT_FALSE(d.ok());
+    EXPECT_THAT(d.error().message, HasSubstr("ramdisk: cannot open '" + dir_ + "/missing.cpio'"));
+
+    // More than half of a 16 MiB guest once inflated.
+    const std::string big = test::archive({test::file("big", std::string(9 << 20, 'b'))});
+    d = build(config(16, write("big.gz", gzip(big))));
+    ASSERT_FALSE(d.ok());
+    EXPECT_THAT(d.error().message, HasSubstr("decompresses to more than 8388608 bytes (half of the "
+                                             "guest's 16 MiB of RAM, 8 MiB)"));
+
+    // Up to half of RAM, but reaching down into the kernel image: only when this kernel is big
+    // enough for the smallest guest to show it.
+    auto image = parse_elf(embedded_guest(), ElfLimits{4ull << 20, DOMUS_GPA_KERNEL_MIN});
+    ASSERT_TRUE(image.ok()) << image.error().message;
+    if (image->end_gpa > (2ull << 20)) {
+        const std::string half =
+            test::archive({test::file("h", std::string((2 << 20) - 400, 'h'))});
+        ASSERT_LE(half.size(), 2u << 20);
+        d = build(config(4, write("half.cpio", half)));
+        ASSERT_FALSE(d.ok());
+        EXPECT_THAT(d.error().message, HasSubstr("would overlap the kernel image"));
+        EXPECT_THAT(d.error().message, HasSubstr(dir_ + "/half.cpio"));
+    }
+}
+
+}  // namespace
+}  // namespace domus::vmm
