@@ -165,13 +165,15 @@ extern "C" [[noreturn]] void pvh_main(uint32_t start_info_paddr) {
         map_lapic_mmio();
         apic::set_mode(apic::Mode::Xapic);
     }
-    if (const char* error = mm_init()) {
-        kprintf_panic("guest: memory set-up failed: %s\n", error);
-        platform_shutdown(DOMUS_SHUTDOWN_CRASH, 0xb2);
+    if (bi->ramdisk_size != 0) {  // a program to run (see kernel/main.cpp)
+        if (const char* error = mm_init()) {
+            kprintf_panic("guest: memory set-up failed: %s\n", error);
+            platform_shutdown(DOMUS_SHUTDOWN_CRASH, 0xb2);
+        }
+        if (!apic::x2apic_supported() && !kpt::map_mmio(kLapicMmio)) {
+            platform_shutdown(DOMUS_SHUTDOWN_CRASH, 0xb2);
+        }
+        user::init_cpu(cpu);
     }
-    if (!apic::x2apic_supported() && !kpt::map_mmio(kLapicMmio)) {
-        platform_shutdown(DOMUS_SHUTDOWN_CRASH, 0xb2);
-    }
-    user::init_cpu(cpu);
     kernel_main();
 }

@@ -1,10 +1,13 @@
 #include "memory/guest_memory.hpp"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <utility>
 
 namespace domus {
@@ -89,7 +92,24 @@ Status GuestMemory::read(uint64_t gpa, std::span<uint8_t> out) const {
 
 Status GuestMemory::fill(uint64_t gpa, uint64_t len, uint8_t value) {
     if (!contains(gpa, len)) return range_error(gpa, len);
-    if (len != 0) std::memset(base_ + gpa, value, len);
+    if (value != 0) {
+        if (len != 0) std::memset(base_ + gpa, value, len);
+        return {};
+    }
+    // Zeroing: the memfd's holes read as zero already and are left alone, so a fresh kernel's
+    // bss or a boot area does not become guest memory the domain owns (a read would not help:
+    // a read fault on a shared memfd mapping allocates too). SEEK_DATA finds what is not a hole.
+    uint64_t at = gpa;
+    const uint64_t end = gpa + len;
+    while (at < end) {
+        const off_t data = ::lseek(fd_.get(), static_cast<off_t>(at), SEEK_DATA);
+        if (data < 0 || static_cast<uint64_t>(data) >= end) break;  // only holes are left
+        at = static_cast<uint64_t>(data);
+        off_t hole = ::lseek(fd_.get(), static_cast<off_t>(at), SEEK_HOLE);
+        const uint64_t stop = hole < 0 ? end : std::min(end, static_cast<uint64_t>(hole));
+        std::memset(base_ + at, 0, static_cast<size_t>(stop - at));
+        at = stop;
+    }
     return {};
 }
 

@@ -1,6 +1,7 @@
 #include "memory/guest_memory.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdint>
 #include <vector>
@@ -78,6 +79,38 @@ TEST(GuestMemory, MoveTransfersOwnership) {
     EXPECT_EQ(b.size(), kRam);
     EXPECT_EQ(a.size(), 0u);  // NOLINT(bugprone-use-after-move): documented moved-from state
     EXPECT_FALSE(a.contains(0, 1));
+}
+
+}  // namespace
+}  // namespace domus
+
+namespace domus {
+namespace {
+
+int64_t allocated_kib(const GuestMemory& mem) {
+    struct stat st {};
+    if (::fstat(mem.memfd(), &st) != 0) return -1;
+    return static_cast<int64_t>(st.st_blocks) * 512 / 1024;
+}
+
+// Zero-filling leaves the memfd's holes alone (they read as zero), so a kernel's bss or a boot
+// area costs the domain no RAM; written pages are still zeroed.
+TEST(GuestMemory, ZeroFillKeepsHolesAndClearsData) {
+    auto mem = GuestMemory::create(8ull << 20);
+    ASSERT_TRUE(mem.ok());
+    ASSERT_TRUE(mem->fill(0, 4ull << 20, 0).ok());
+    EXPECT_EQ(allocated_kib(*mem), 0);
+    const uint8_t data[3] = {1, 2, 3};
+    ASSERT_TRUE(mem->write(0x200ffe, std::span<const uint8_t>(data, 3)).ok());  // two pages
+    ASSERT_TRUE(mem->fill(0x100000, 0x200000, 0).ok());
+    uint8_t back[3] = {9, 9, 9};
+    ASSERT_TRUE(mem->read(0x200ffe, std::span<uint8_t>(back, 3)).ok());
+    EXPECT_EQ(back[0] | back[1] | back[2], 0);
+    EXPECT_LE(allocated_kib(*mem), 8);        // just the two pages written
+    ASSERT_TRUE(mem->fill(0x10, 5, 7).ok());  // another value still writes
+    uint8_t seven = 0;
+    ASSERT_TRUE(mem->read(0x12, std::span<uint8_t>(&seven, 1)).ok());
+    EXPECT_EQ(seven, 7);
 }
 
 }  // namespace
