@@ -86,6 +86,37 @@ bool fill_page(const Vma* v, uint64_t va, uint64_t gpa) {
     return true;
 }
 
+constexpr unsigned kFaultAround = 16;
+
+// A read of a private file mapping: the file's own pages are mapped (read-only, marked
+// copy-on-write whatever the mapping's protection, so neither a write nor a later mprotect can
+// reach the file), for the faulting page and up to kFaultAround - 1 following ones of the same
+// mapping. Pages that end in the zero-filled tail (bss) are copied instead. false when the
+// faulting page itself could not be shared. as->lock held.
+bool share_file_pages(AddressSpace* as, const Vma* v, uint64_t va) {
+    const uint64_t file_pages = (v->backing->size(v->file) + 4095) & ~uint64_t(4095);
+    bool first = false;
+    for (unsigned i = 0; i < kFaultAround; ++i) {
+        const uint64_t at = va + uint64_t(i) * 4096;
+        if (at >= v->end) break;
+        const uint64_t into = at - v->start;
+        const uint64_t offset = v->file_offset + into;
+        if (into + 4096 > v->file_bytes || offset + 4096 > file_pages) break;
+        uint64_t* pte = walk(as, at, true);
+        if (!pte) break;
+        if (*pte & (kpt::kPresent | kPteProtNone)) {
+            if (i == 0) break;
+            continue;
+        }
+        const uint64_t page = v->backing->shared_page(v->file, offset);
+        if (!page) break;
+        *pte = page | user_pte_flags(v->prot, false) | kPteCow;
+        ++as->resident_pages;
+        if (i == 0) first = true;
+    }
+    return first;
+}
+
 }  // namespace
 
 AsGuard::AsGuard(AddressSpace* as) : as_(as) {
@@ -254,6 +285,7 @@ int handle_fault(AddressSpace* as, uint64_t address, uint64_t error) {
             return -linux_errno::EIO;
         }
     }
+    if (v->file && !write && !(v->flags & kVmaShared) && share_file_pages(as, v, va)) return 0;
     if ((v->flags & kVmaShared) && v->file) {
         const uint64_t shared = v->backing->shared_page(v->file, v->file_offset + (va - v->start));
         if (!shared) return -linux_errno::EFAULT;
