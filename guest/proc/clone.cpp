@@ -140,8 +140,14 @@ int64_t clone(Task* parent_task, uint64_t flags, uint64_t stack, uint64_t parent
 
     if ((flags & CLONE_VFORK) && !thread) {
         lock().lock();
+        p->vfork_waiting = true;
         while (!p->vfork_done) {
             if (sched::wait(p->vfork_wait, lock(), 0) != 0 && signal_pending(parent_task)) break;
+        }
+        p->vfork_waiting = false;
+        const SigAction& chld = parent->actions[sig::SIGCHLD - 1];
+        if (p->zombie && (chld.handler == sig::SIG_IGN || (chld.flags & sig::SA_NOCLDWAIT))) {
+            reap_zombie_locked(p);  // nobody waits for it: what exit_thread left to us
         }
         lock().unlock();
     }

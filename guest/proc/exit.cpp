@@ -57,6 +57,18 @@ bool matches(const Process* child, int32_t pid, const Process* parent) {
 
 }  // namespace
 
+void reap_zombie_locked(Process* p) {
+    if (Process* parent = p->parent) {
+        for (Process** link = &parent->first_child; *link; link = &(*link)->sibling) {
+            if (*link == p) {
+                *link = p->sibling;
+                break;
+            }
+        }
+    }
+    free_process(p);
+}
+
 void reap_dead_tasks() {
     Task* list;
     {
@@ -117,10 +129,14 @@ void exit_thread(int status) {
     lock().lock();
     reparent_children(p);
     p->zombie = true;
+    // A vfork parent waits for this child to exec or to end.
+    p->vfork_done = true;
+    sched::wake_all(p->vfork_wait);
     Process* parent = p->parent;
     if (parent) {
         const SigAction& chld = parent->actions[sig::SIGCHLD - 1];
-        if (chld.handler == sig::SIG_IGN || (chld.flags & sig::SA_NOCLDWAIT)) {
+        if ((chld.handler == sig::SIG_IGN || (chld.flags & sig::SA_NOCLDWAIT)) &&
+            !p->vfork_waiting) {  // (a vfork parent still looks at it: it reaps it then)
             // Nobody will wait: reap at once (POSIX.1-2001).
             for (Process** link = &parent->first_child; *link; link = &(*link)->sibling) {
                 if (*link == p) {

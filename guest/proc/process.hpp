@@ -47,6 +47,7 @@ struct Process {
     uint64_t start_ns;
     uint64_t children_cpu_ns;
     bool vfork_done;       // CLONE_VFORK child: exec'd or exited (proc lock)
+    bool vfork_waiting;    // its parent sleeps in vfork: not to be freed meanwhile
     WaitQueue vfork_wait;  // the vfork parent sleeps here
     // Job control (proc lock): stopped by SIGSTOP/SIGTSTP/SIGTTIN/SIGTTOU until SIGCONT; what
     // wait4(WUNTRACED / WCONTINUED) has not reported yet.
@@ -111,6 +112,8 @@ int32_t wait_child(int32_t pid, int options, int* status, uint64_t* child_cpu_ns
 
 // Frees the tasks of threads that have exited (their stacks are no longer in use).
 void reap_dead_tasks();
+// Frees a zombie nobody will wait for (proc lock held).
+void reap_zombie_locked(Process* p);
 
 // Job control: stops the calling thread's process (a stop signal's default action), and
 // keeps the calling thread asleep while its process is stopped.

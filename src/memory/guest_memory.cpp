@@ -103,6 +103,10 @@ Status GuestMemory::fill(uint64_t gpa, uint64_t len, uint8_t value) {
     const uint64_t end = gpa + len;
     while (at < end) {
         const off_t data = ::lseek(fd_.get(), static_cast<off_t>(at), SEEK_DATA);
+        if (data < 0 && errno != ENXIO) {  // no SEEK_DATA here: zero the old way
+            std::memset(base_ + at, 0, static_cast<size_t>(end - at));
+            break;
+        }
         if (data < 0 || static_cast<uint64_t>(data) >= end) break;  // only holes are left
         at = static_cast<uint64_t>(data);
         off_t hole = ::lseek(fd_.get(), static_cast<off_t>(at), SEEK_HOLE);

@@ -371,6 +371,7 @@ const std::vector<Outcome> kSignals = {
     {"abort", {"SIGABRT"}, {}},
     {"sigpipe", {"SIGPIPE"}, {}},
     {"exit42", {"exit 42"}, {}},
+    {"vfork-exit", {"exit 0"}, {}},    // a vfork parent resumes when the child exits
     {"no-core-flag", {"exit 0"}, {}},  // WCOREDUMP only when a core was written
 };
 

@@ -497,6 +497,20 @@ static void c_exit42(void) {
     exit(42);
 }
 
+/* vfork: the parent resumes when the child exits without exec, also with SIGCHLD ignored
+ * (then the child is reaped at once and wait finds none). */
+static void c_vfork_exit(void) {
+    pid_t pid = vfork();
+    if (pid == 0) _exit(5);
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 5) _exit(2);
+    signal(SIGCHLD, SIG_IGN);
+    pid = vfork();
+    if (pid == 0) _exit(6);
+    if (pid < 0 || wait(NULL) != -1 || errno != ECHILD) _exit(3);
+    _exit(0);
+}
+
 /* With RLIMIT_CORE 0 (Linux's default for init) no core is written, and the wait status must
  * not claim one was (WCOREDUMP). Exit 0: no flag; 1: the flag; 2: not killed by SIGSEGV. */
 static void c_no_core_flag(void) {
@@ -857,6 +871,7 @@ static const struct fault_case cases[] = {
     {"abort", c_abort, 0, 0},
     {"sigpipe", c_sigpipe, 0, 0},
     {"exit42", c_exit42, 0, 0},
+    {"vfork-exit", c_vfork_exit, 0, 0},
     {"no-core-flag", c_no_core_flag, 0, 0},
     {"fs-arch-prctl", c_fs_arch_prctl, 0, 0},
     {"gs-arch-prctl", c_gs_arch_prctl, 0, 0},
