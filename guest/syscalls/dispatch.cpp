@@ -41,8 +41,8 @@ int64_t dispatch(Task* task, TrapFrame* f) {
         const uint64_t bit = nr < kTableSize ? (uint64_t(1) << (nr % 64)) : 0;
         if (nr >= kTableSize ||
             !(__atomic_fetch_or(&g_reported[nr / 64], bit, __ATOMIC_RELAXED) & bit)) {
-            kprintf("guest: unimplemented system call %lu (from %s, pid %d): -ENOSYS\n", nr,
-                    task->proc->comm, task->proc->pid);
+            kprintf("guest: unimplemented system call %ld (from %s, pid %d): -ENOSYS\n",
+                    int64_t(nr), task->proc->comm, task->proc->pid);
         }
         result = -linux_errno::ENOSYS;
     }
