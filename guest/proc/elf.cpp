@@ -111,6 +111,11 @@ Result parse_segments(const uint8_t* ph, size_t length, uint64_t file_size, uint
     bool entry_ok = false;
     for (uint32_t j = 0; j < program->segment_count; ++j) {
         Segment& s = program->segments[j];
+        // ET_DYN: the distance from the lowest segment must fit above kPieBase (a segment at a
+        // huge address must not wrap around into the user range).
+        if (pie && s.vaddr - (lowest & ~(kPage - 1)) > user_top - elf::kPieBase) {
+            return fail("segment address out of range");
+        }
         s.vaddr += bias;
         if (s.vaddr < user_min || s.vaddr + s.memsz > user_top || s.vaddr + s.memsz < s.vaddr) {
             return fail("segment address out of range");

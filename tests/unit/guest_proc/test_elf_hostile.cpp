@@ -391,3 +391,20 @@ TEST(GuestElfHostile, EmptyLoadIsCheckedLikeTheOthers) {
 
 }  // namespace
 }  // namespace guest_proc_test
+
+namespace guest_proc_test {
+namespace {
+
+// Found by fuzz_guest_elf: an ET_DYN segment at a huge address must not wrap, once biased,
+// into the user range below the others (and overlap nothing the overlap check saw).
+TEST(GuestElfHostile, PieSegmentMayNotWrapIntoTheUserRange) {
+    UserElf pie = pie_image();
+    pie.add_load(0x0000, 0xfffffffffffff000ull, 0x100, 0x100, PF_R);
+    EXPECT_TRUE(refused(parse_image(pie), "segment address out of range"));
+    UserElf far = pie_image();  // far above the others, but inside the user range once biased
+    far.add_load(0x0000, 0x100000000ull, 0x100, 0x100, PF_R);
+    EXPECT_TRUE(parse_image(far).ok());
+}
+
+}  // namespace
+}  // namespace guest_proc_test
