@@ -19,6 +19,7 @@
  * 16-byte aligned stack. No FPU/SSE state is saved: the kernel is built with
  * -mgeneral-regs-only (user FPU state is switched with the thread, proc/task.cpp). */
 #include "arch/layout.h"
+#include "arch/gpr_frame.inc"
 
     .section .entry.text, "ax", @progbits
     .code64
@@ -44,42 +45,6 @@ isr_\name:
     ISR resched, VECTOR_RESCHED
     ISR event, VECTOR_EVENT
     ISR spurious, VECTOR_SPURIOUS
-
-.macro PUSH_GPRS
-    push %rax
-    push %rbx
-    push %rcx
-    push %rdx
-    push %rsi
-    push %rdi
-    push %rbp
-    push %r8
-    push %r9
-    push %r10
-    push %r11
-    push %r12
-    push %r13
-    push %r14
-    push %r15
-.endm
-
-.macro POP_GPRS
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rbp
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    pop %rcx
-    pop %rbx
-    pop %rax
-.endm
 
     /* [rsp] vector, 8 error, 16 rip, 24 cs, 32 rflags, 40 rsp, 48 ss */
     .p2align 4
@@ -137,20 +102,7 @@ isr_from_user:
     pushq 16(%rbx)
     pushq 8(%rbx)               /* rax */
     mov (%rbx), %rbx
-    push %rbx
-    push %rcx
-    push %rdx
-    push %rsi
-    push %rdi
-    push %rbp
-    push %r8
-    push %r9
-    push %r10
-    push %r11
-    push %r12
-    push %r13
-    push %r14
-    push %r15
+    PUSH_GPRS_AFTER_RAX
     mov %rsp, %rdi
     cld
     call user_trap              /* does not return: it leaves through a user exit */

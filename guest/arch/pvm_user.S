@@ -12,6 +12,7 @@
  *  - A return that must restore RCX and R11 too goes through pvm_user_trampoline, with the
  *    user's RCX, R11 and RIP stored below the red zone of the user stack (pvm_user.cpp). */
 #include "arch/layout.h"
+#include "arch/gpr_frame.inc"
 
     .section .entry.text, "ax", @progbits
     .code64
@@ -20,28 +21,7 @@
     .globl pvm_user_trampoline_end
     .p2align 4
 pvm_user_exit:
-    mov %rdi, %rsp
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    add $8, %rsp                /* r11: becomes RFLAGS */
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rbp
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    add $8, %rsp                /* rcx: becomes RIP */
-    pop %rbx
-    pop %rax
-    add $16, %rsp               /* vector, error */
-    mov (%rsp), %rcx
-    mov 16(%rsp), %r11
-    mov %rax, ENTRY_SCRATCH_RAX
-    mov 24(%rsp), %rax
-    mov %rax, ENTRY_SCRATCH_RSP
+    LOAD_SYSRET_FRAME
     mov $ENTRY_RSP0_TOP, %rsp
     mov ENTRY_FLAG_WORD, %rax
     movq $1, (%rax)

@@ -8,6 +8,7 @@
  * kernel stack) is read-only to user code; the scratch word in page 1 is private to this vCPU.
  * The frame built on the thread's kernel stack is a TrapFrame with vector VECTOR_SYSCALL. */
 #include "arch/layout.h"
+#include "arch/gpr_frame.inc"
 
     .section .entry.text, "ax", @progbits
     .code64
@@ -34,21 +35,7 @@ syscall_normal:
     pushq $VECTOR_SYSCALL       /* vector */
     mov ENTRY_SCRATCH_RAX, %rax
     movq $0, ENTRY_SCRATCH_RAX
-    push %rax
-    push %rbx
-    push %rcx
-    push %rdx
-    push %rsi
-    push %rdi
-    push %rbp
-    push %r8
-    push %r9
-    push %r10
-    push %r11
-    push %r12
-    push %r13
-    push %r14
-    push %r15
+    PUSH_GPRS
     mov %rsp, %rdi
     call syscall_trap           /* does not return */
     ud2
@@ -82,28 +69,7 @@ syscall_floor_end:
     .globl hw_user_exit_sysret
     .p2align 4
 hw_user_exit_sysret:
-    mov %rdi, %rsp
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    add $8, %rsp                /* r11: becomes RFLAGS */
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rbp
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    add $8, %rsp                /* rcx: becomes RIP */
-    pop %rbx
-    pop %rax
-    add $16, %rsp               /* vector, error */
-    mov (%rsp), %rcx
-    mov 16(%rsp), %r11
-    mov %rax, ENTRY_SCRATCH_RAX
-    mov 24(%rsp), %rax
-    mov %rax, ENTRY_SCRATCH_RSP
+    LOAD_SYSRET_FRAME
     mov ENTRY_USER_CR3, %rax
     mov %rax, %cr3
     mov ENTRY_SCRATCH_RAX, %rax
@@ -119,21 +85,7 @@ hw_user_exit_sysret:
     .p2align 4
 hw_user_exit_iret:
     mov %rdi, %rsp
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rbp
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    pop %rcx
-    pop %rbx
-    pop %rax
+    POP_GPRS
     add $16, %rsp
     mov %rax, ENTRY_SCRATCH_RAX
     mov 32(%rsp), %rax
