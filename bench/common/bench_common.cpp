@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 extern char** environ;
 
@@ -32,9 +33,27 @@ bool is_executable(const std::string& path) {
     return ::access(path.c_str(), X_OK) == 0;
 }
 
+namespace {
+
+// Compares the complete lines of res.out from `scanned` on with `mark`, until one matches.
+void find_mark(ChildResult& res, const std::string& mark, uint64_t start, size_t& scanned) {
+    const uint64_t at = now_ns();
+    size_t nl;
+    while (!res.mark_ms && (nl = res.out.find('\n', scanned)) != std::string::npos) {
+        std::string_view l(res.out.data() + scanned, nl - scanned);
+        if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+        if (l.compare(0, mark.size(), mark) == 0) {
+            res.mark_ms = static_cast<double>(at - start) / 1e6;
+        }
+        scanned = nl + 1;
+    }
+}
+
+}  // namespace
+
 ChildResult run_child(const std::vector<std::string>& argv,
-                      const std::vector<std::pair<std::string, std::string>>& env,
-                      double timeout_s) {
+                      const std::vector<std::pair<std::string, std::string>>& env, double timeout_s,
+                      const std::string& mark) {
     ChildResult res;
     int out_pipe[2], err_pipe[2];
     if (::pipe2(out_pipe, O_CLOEXEC) != 0) return res;
@@ -82,6 +101,7 @@ ChildResult run_child(const std::vector<std::string>& argv,
     res.spawned = true;
 
     // Drain both pipes until the child closes them (at its exit), then reap it.
+    size_t scanned = 0;  // start of the first line of out not yet compared with mark
     pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
     int open_fds = 2;
     const uint64_t deadline = start + static_cast<uint64_t>(timeout_s * 1e9);
@@ -102,6 +122,7 @@ ChildResult run_child(const std::vector<std::string>& argv,
             const ssize_t r = ::read(fds[i].fd, buf, sizeof buf);
             if (r > 0) {
                 (i == 0 ? res.out : res.err).append(buf, static_cast<size_t>(r));
+                if (i == 0 && !mark.empty()) find_mark(res, mark, start, scanned);
             } else if (r == 0 || errno != EINTR) {
                 ::close(fds[i].fd);
                 fds[i].fd = -1;

@@ -21,13 +21,17 @@ struct ChildResult {
     long maxrss_kib = 0;  // ru_maxrss of the child
     std::string out;
     std::string err;
+    // Spawn -> the first complete standard-output line starting with the `mark` run_child was
+    // given ('\r' ignored), on our end of the pipe; empty when none came or no mark was given.
+    std::optional<double> mark_ms;
 };
 
 // Runs argv[0] (a path) with argv, standard input /dev/null, standard output and error
-// captured, `env` added to this process's environment. Killed after timeout_s.
+// captured, `env` added to this process's environment. Killed after timeout_s. A non-empty
+// `mark` times the first output line that starts with it (ChildResult::mark_ms).
 ChildResult run_child(const std::vector<std::string>& argv,
                       const std::vector<std::pair<std::string, std::string>>& env = {},
-                      double timeout_s = 120);
+                      double timeout_s = 120, const std::string& mark = {});
 
 uint64_t now_ns();  // CLOCK_MONOTONIC
 
