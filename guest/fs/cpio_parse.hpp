@@ -43,6 +43,7 @@ struct CpioReader {
     size_t pos;
     bool after_trailer;
     bool finished;
+    bool check_data;    // verify c_check sums of regular files' data (cpio_reader_init: yes)
     const char* error;  // why the last cpio_next failed
     size_t error_offset;
 };

@@ -3,6 +3,7 @@
 #include "abi/errno.hpp"
 #include "fs/cpio_parse.hpp"
 #include "fs/file_ops.hpp"
+#include "fs/page_array.hpp"
 #include "fs/vfs.hpp"
 #include "kernel/string.hpp"
 #include "mm/kheap.hpp"
@@ -102,8 +103,8 @@ bool fatal(int err) {
 
 class Unpacker {
   public:
-    Unpacker(Inode* root, CpioStats* stats, char* scratch, char* target)
-        : root_(root), stats_(stats), scratch_(scratch), target_(target) {}
+    Unpacker(Inode* root, CpioStats* stats, char* scratch, char* target, CpioAdoptPage adopt)
+        : root_(root), stats_(stats), scratch_(scratch), target_(target), adopt_(adopt) {}
 
     // One entry; 0 also when it was skipped, -ENOMEM/-ENOSPC to stop.
     int entry(const CpioRecord& r) {
@@ -196,16 +197,34 @@ class Unpacker {
         return err;
     }
 
+    // The file's contents become r's data: its whole pages taken over from the archive where
+    // they are page aligned and the caller lets us, the rest copied.
     int write_data(Inode* inode, const CpioRecord& r, bool truncate) {
         if (truncate) {
-            const int err = inode_truncate(inode, int64_t(r.data_len));
+            const int err = inode_truncate(inode, 0);
             if (err < 0) return err;
         }
+        uint64_t done = 0;
+        if (adopt_ != nullptr && (reinterpret_cast<uintptr_t>(r.data) & (kPageSize - 1)) == 0) {
+            while (r.data_len - done >= kPageSize) {
+                void* page = const_cast<uint8_t*>(r.data + done);
+                if (!adopt_(page)) break;  // copied below instead
+                const int err = inode_adopt_page(inode, done / kPageSize, page);
+                if (err < 0) {
+                    page_free(page);  // now an ordinary page; nothing reads it any more
+                    return err;
+                }
+                done += kPageSize;
+                ++stats_->adopted_pages;
+            }
+        }
+        stats_->bytes += done;
+        if (done == r.data_len) return 0;
         uint64_t end = 0;
-        const int64_t n = inode_write(inode, r.data, r.data_len, 0, false, &end);
+        const int64_t n = inode_write(inode, r.data + done, r.data_len - done, done, false, &end);
         if (n < 0) return int(n);
         stats_->bytes += uint64_t(n);
-        return uint64_t(n) == r.data_len ? 0 : -linux_errno::ENOSPC;
+        return uint64_t(n) == r.data_len - done ? 0 : -linux_errno::ENOSPC;
     }
 
     int remember(const CpioRecord& r) {
@@ -257,6 +276,7 @@ class Unpacker {
     CpioStats* stats_;
     char* scratch_;  // kPathMax bytes: parent paths
     char* target_;   // kPathMax bytes: a symlink target with its NUL
+    CpioAdoptPage adopt_;
     LinkTable links_;
 };
 
@@ -277,7 +297,8 @@ int validate(const void* archive, size_t size, CpioStats* stats) {
 
 }  // namespace
 
-int cpio_unpack(Inode* root, const void* archive, size_t size, CpioStats* stats) {
+int cpio_unpack(Inode* root, const void* archive, size_t size, CpioStats* stats,
+                CpioAdoptPage adopt) {
     *stats = {};
     int err = validate(archive, size, stats);
     if (err < 0) return err;
@@ -289,12 +310,14 @@ int cpio_unpack(Inode* root, const void* archive, size_t size, CpioStats* stats)
         return -linux_errno::ENOMEM;
     }
     {
-        Unpacker unpacker(root, stats, scratch, target);
+        Unpacker unpacker(root, stats, scratch, target, adopt);
         CpioReader reader;
         CpioRecord record;
         cpio_reader_init(&reader, archive, size);
         while (err == 0 && cpio_next(&reader, &record) > 0) err = unpacker.entry(record);
+        // Only headers are read again: adopted pages of file data may have changed meanwhile.
         cpio_reader_init(&reader, archive, size);
+        reader.check_data = false;
         while (err == 0 && cpio_next(&reader, &record) > 0) {
             if ((record.mode & smode::IFMT) == smode::IFDIR) unpacker.directory_time(record);
         }

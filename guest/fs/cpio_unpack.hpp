@@ -28,7 +28,8 @@ struct CpioStats {
     uint32_t nodes;       // devices, FIFOs, sockets
     uint32_t hard_links;  // names added to an earlier entry's file
     uint32_t skipped;
-    uint64_t bytes;  // file data written
+    uint64_t bytes;          // file data written or adopted
+    uint64_t adopted_pages;  // pages of file data taken over from the archive
     // A malformed archive (-EINVAL): the reason and the byte offset of the header.
     const char* error;
     size_t error_offset;
@@ -37,8 +38,16 @@ struct CpioStats {
     int first_skipped_error;
 };
 
+// Offered each page-aligned whole page of a regular file's data inside the archive: true when
+// the page is now an ordinary kernel page (reference count 1, page_free releases it), which
+// the file then keeps instead of a copy; false to have it copied. The archive must then stay
+// in place, untouched by anything else, until cpio_unpack returns; the pages taken are no
+// longer the caller's (mm/phys.hpp adopt() is the guest's).
+using CpioAdoptPage = bool (*)(void* page);
+
 // 0 on success (some entries may have been skipped: stats->skipped), -EINVAL for a malformed
 // archive (nothing created), -ENOMEM/-ENOSPC when memory ran out (unpacked in part).
-int cpio_unpack(Inode* root, const void* archive, size_t size, CpioStats* stats);
+int cpio_unpack(Inode* root, const void* archive, size_t size, CpioStats* stats,
+                CpioAdoptPage adopt = nullptr);
 
 }  // namespace fs

@@ -216,6 +216,13 @@ int64_t inode_write(Inode* file, const void* buf, size_t len, uint64_t offset, b
     return n;
 }
 
+int inode_adopt_page(Inode* file, uint64_t index, void* page) {
+    if (!is_reg(file)) return -linux_errno::EINVAL;
+    if (index >= (kMaxFileSize >> 12)) return -linux_errno::EFBIG;
+    LockGuard guard(file->lock);
+    return file->ops->adopt_page(file, index, page);
+}
+
 void* inode_get_page(Inode* file, uint64_t index, bool create) {
     if (!is_reg(file) || index > (kMaxFileSize >> 12)) return nullptr;
     LockGuard guard(file->lock);

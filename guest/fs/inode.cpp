@@ -46,6 +46,9 @@ int anon_truncate(Inode*, uint64_t) {
 void* anon_get_page(Inode*, uint64_t, bool) {
     return nullptr;
 }
+int anon_adopt_page(Inode*, uint64_t, void*) {
+    return -linux_errno::EINVAL;
+}
 void anon_destroy(Inode* inode) {
     __atomic_sub_fetch(&inode->sb->inodes, 1, __ATOMIC_RELAXED);
     kfree(inode);
@@ -63,6 +66,7 @@ constexpr InodeOps kAnonOps = {
     .write = anon_write,
     .truncate = anon_truncate,
     .get_page = anon_get_page,
+    .adopt_page = anon_adopt_page,
     .destroy = anon_destroy,
 };
 

@@ -71,6 +71,10 @@ struct InodeOps {
     int64_t (*write)(Inode* file, const void* buf, size_t len, uint64_t offset) = nullptr;
     int (*truncate)(Inode* file, uint64_t size) = nullptr;
     void* (*get_page)(Inode* file, uint64_t index, bool create) = nullptr;
+    // Takes `page` (a whole kernel page and the caller's reference on it) as the file's page
+    // `index`, which is a hole, and grows the size to its end: 0, or -ENOMEM (the page is not
+    // taken) and -EINVAL where the file system keeps no pages.
+    int (*adopt_page)(Inode* file, uint64_t index, void* page) = nullptr;
     // The last reference is gone: free the inode and what it owns (not `parent`: inode_put
     // drops that reference itself).
     void (*destroy)(Inode* inode) = nullptr;

@@ -89,7 +89,11 @@ void* page_array_lookup(const PageArray* array, uint64_t index) {
     return node;
 }
 
-void* page_array_get_or_create(PageArray* array, uint64_t index) {
+namespace {
+
+// The slot that holds (or will hold) the page at `index`, growing the tree and allocating the
+// nodes on the way; nullptr when out of memory or `index` is too large.
+Node* leaf_slot(PageArray* array, uint64_t index) {
     if (array->root == nullptr) array->height = 0;
     while (index >= capacity(array->height)) {
         if (array->height >= kMaxHeight) return nullptr;
@@ -102,16 +106,37 @@ void* page_array_get_or_create(PageArray* array, uint64_t index) {
         ++array->height;
     }
     Node* link = &array->root;
-    for (uint32_t level = array->height;; --level) {
+    for (uint32_t level = array->height; level > 0; --level) {
         if (*link == nullptr) {
             void* fresh = page_alloc_zeroed();
             if (fresh == nullptr) return nullptr;
             *link = fresh;
-            if (level == 0) ++array->pages;
         }
-        if (level == 0) return *link;
         link = &slots(*link)[(index >> (kBits * (level - 1))) & (kFanout - 1)];
     }
+    return link;
+}
+
+}  // namespace
+
+void* page_array_get_or_create(PageArray* array, uint64_t index) {
+    Node* slot = leaf_slot(array, index);
+    if (slot == nullptr) return nullptr;
+    if (*slot == nullptr) {
+        void* fresh = page_alloc_zeroed();
+        if (fresh == nullptr) return nullptr;
+        *slot = fresh;
+        ++array->pages;
+    }
+    return *slot;
+}
+
+bool page_array_insert(PageArray* array, uint64_t index, void* page) {
+    Node* slot = leaf_slot(array, index);
+    if (slot == nullptr || *slot != nullptr) return false;
+    *slot = page;
+    ++array->pages;
+    return true;
 }
 
 void page_array_truncate(PageArray* array, uint64_t first) {

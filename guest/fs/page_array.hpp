@@ -27,6 +27,10 @@ void* page_array_lookup(const PageArray* array, uint64_t index);
 // `index` must be below 2^51 (kMaxFileSize / 4 KiB).
 void* page_array_get_or_create(PageArray* array, uint64_t index);
 
+// Stores `page` (a whole page, the caller's reference passes to the array; page_free releases
+// it with the rest) at `index`, which must be a hole. False, with the page not taken, when out
+// of memory for the nodes above it, when `index` is too large or holds a page already.
+bool page_array_insert(PageArray* array, uint64_t index, void* page);
 // Frees every page whose index is >= `first` and the nodes left empty; 0 frees everything.
 void page_array_truncate(PageArray* array, uint64_t first);
 

@@ -194,6 +194,7 @@ constexpr InodeOps kRamfsOps = {
     .write = ramfs_write,
     .truncate = ramfs_truncate,
     .get_page = ramfs_get_page,
+    .adopt_page = ramfs_adopt_page,
     .destroy = ram_destroy,
 };
 

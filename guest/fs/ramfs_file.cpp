@@ -87,6 +87,15 @@ void* ramfs_get_page(Inode* inode, uint64_t index, bool create) {
     return page;
 }
 
+int ramfs_adopt_page(Inode* inode, uint64_t index, void* page) {
+    RamInode* file = ram(inode);
+    if (page_array_lookup(&file->pages, index) != nullptr) return -linux_errno::EEXIST;
+    if (!page_array_insert(&file->pages, index, page)) return -linux_errno::ENOMEM;
+    if ((index + 1) * kPageSize > file->size) file->size = (index + 1) * kPageSize;
+    update_blocks(file);
+    return 0;
+}
+
 int64_t ramfs_readlink(Inode* inode, char* buf, size_t size) {
     RamInode* link = ram(inode);
     const size_t n = size < link->size ? size : size_t(link->size);

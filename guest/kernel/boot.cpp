@@ -45,6 +45,7 @@ void boot_state_init(Platform platform, const domus_boot_info* bi) {
     g_boot.domain_id = bi->domain_id;
     g_boot.memory_bytes = bi->memory_bytes;
     g_boot.tsc_khz = bi->tsc_khz;
+    g_boot.lapic_timer_khz = bi->lapic_timer_khz;
     g_boot.info = bi;
     g_boot.cmdline = bi->cmdline;
 }

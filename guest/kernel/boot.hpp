@@ -18,7 +18,8 @@ struct BootState {
     uint32_t vcpu_count;
     uint32_t domain_id;
     uint64_t memory_bytes;
-    uint64_t tsc_khz;  // 0 when unknown
+    uint64_t tsc_khz;          // 0 when unknown
+    uint32_t lapic_timer_khz;  // the LAPIC timer's clock at divide-by-1; 0 when unknown
     const domus_boot_info* info;
     const char* cmdline;  // NUL-terminated, at most DOMUS_CMDLINE_MAX - 1 characters
 };

@@ -58,6 +58,12 @@ void ap_enter_scheduler(uint32_t, void*) {
     sched::idle_loop();
 }
 
+// The archive's pages become ordinary pages: a file keeps a page of its data in place instead
+// of a copy (the monitor places the archive so that the largest files' data is page aligned).
+bool adopt_archive_page(void* page) {
+    return phys::adopt(vmem::to_gpa(page));
+}
+
 void unpack_ramdisk() {
     const domus_boot_info* bi = g_boot.info;
     fs::Inode* root = fs::ramfs_create(0755);
@@ -65,8 +71,8 @@ void unpack_ramdisk() {
     fs::vfs_set_root(root);
     fs::inode_put(root);
     fs::CpioStats stats{};
-    const int r =
-        fs::cpio_unpack(fs::vfs_root(), vmem::from_gpa(bi->ramdisk_gpa), bi->ramdisk_size, &stats);
+    const int r = fs::cpio_unpack(fs::vfs_root(), vmem::from_gpa(bi->ramdisk_gpa), bi->ramdisk_size,
+                                  &stats, adopt_archive_page);
     if (r == -linux_errno::EINVAL) {
         kprintf("guest: initramfs: %s at byte %lu\n", stats.error ? stats.error : "malformed",
                 uint64_t(stats.error_offset));
@@ -77,8 +83,12 @@ void unpack_ramdisk() {
         kprintf("guest: initramfs: %u entries skipped (first: %s)\n", stats.skipped,
                 stats.first_skipped ? stats.first_skipped : "?");
     }
-    // The archive's pages are free memory from now on.
-    phys::release(phys::Range{bi->ramdisk_gpa, bi->ramdisk_size});
+    // The rest of the archive's pages (the monitor gives it pages of its own) is free memory
+    // from now on.
+    const uint64_t first = bi->ramdisk_gpa & ~(phys::kPageSize - 1);
+    const uint64_t end =
+        (bi->ramdisk_gpa + bi->ramdisk_size + phys::kPageSize - 1) & ~(phys::kPageSize - 1);
+    phys::release(phys::Range{first, end - first});
 }
 
 }  // namespace

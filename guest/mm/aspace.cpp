@@ -86,33 +86,37 @@ bool fill_page(const Vma* v, uint64_t va, uint64_t gpa) {
     return true;
 }
 
-constexpr unsigned kFaultAround = 16;
+constexpr uint64_t kFaultAround = 64;  // pages: a 256 KiB window
 
 // A read of a private file mapping: the file's own pages are mapped (read-only, marked
 // copy-on-write whatever the mapping's protection, so neither a write nor a later mprotect can
-// reach the file), for the faulting page and up to kFaultAround - 1 following ones of the same
-// mapping. Pages that end in the zero-filled tail (bss) are copied instead. false when the
-// faulting page itself could not be shared. as->lock held.
+// reach the file), for the faulting page and the others of the mapping in the aligned window
+// of kFaultAround pages around it. The file system's pages are resident (ramfs), so each one
+// costs a PTE here against a whole fault round trip later (~80 us on the PVM host). Pages that
+// end in the zero-filled tail (bss) are copied instead. false when the faulting page itself
+// could not be shared. as->lock held.
 bool share_file_pages(AddressSpace* as, const Vma* v, uint64_t va) {
     const uint64_t file_pages = (v->backing->size(v->file) + 4095) & ~uint64_t(4095);
+    const uint64_t window = va & ~(kFaultAround * 4096 - 1);
+    const uint64_t from = window > v->start ? window : v->start;
+    const uint64_t to =
+        v->end - window > kFaultAround * 4096 ? window + kFaultAround * 4096 : v->end;
     bool first = false;
-    for (unsigned i = 0; i < kFaultAround; ++i) {
-        const uint64_t at = va + uint64_t(i) * 4096;
-        if (at >= v->end) break;
+    for (uint64_t at = from; at < to; at += 4096) {
         const uint64_t into = at - v->start;
         const uint64_t offset = v->file_offset + into;
         if (into + 4096 > v->file_bytes || offset + 4096 > file_pages) break;
         uint64_t* pte = walk(as, at, true);
         if (!pte) break;
-        if (*pte & (kpt::kPresent | kPteProtNone)) {
-            if (i == 0) break;
-            continue;
-        }
+        if (*pte & (kpt::kPresent | kPteProtNone)) continue;
         const uint64_t page = v->backing->shared_page(v->file, offset);
-        if (!page) break;
+        if (!page) {
+            if (at < va) continue;
+            break;
+        }
         *pte = page | user_pte_flags(v->prot, false) | kPteCow;
         ++as->resident_pages;
-        if (i == 0) first = true;
+        if (at == va) first = true;
     }
     return first;
 }

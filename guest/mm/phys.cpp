@@ -17,7 +17,8 @@ struct FreeBlock {
 struct PageInfo {
     uint32_t refcount;
     uint8_t free_order;  // order + 1 when this page heads a free block, else 0
-    uint8_t reserved[3];
+    uint8_t reserved;    // 1: in a range init() kept out, not yet released or adopted
+    uint8_t pad[2];
 };
 
 constinit SpinLock g_lock;
@@ -106,7 +107,11 @@ void init(const Range* ram, size_t ram_count, const Range* reserved, size_t rese
     for (size_t i = 0; i < ram_count; ++i) {
         if (ram[i].base + ram[i].size > top) top = ram[i].base + ram[i].size;
     }
-    g_page_count = top / kPageSize;
+    // Reserved ranges count too: the ramdisk at the top of RAM is released and adopted later.
+    for (size_t i = 0; i < reserved_count; ++i) {
+        if (reserved[i].base + reserved[i].size > top) top = reserved[i].base + reserved[i].size;
+    }
+    g_page_count = (top + kPageSize - 1) / kPageSize;
     // The page-info array goes into the first RAM range (above the reservations) big enough.
     const uint64_t info_bytes =
         (g_page_count * sizeof(PageInfo) + kPageSize - 1) & ~(kPageSize - 1);
@@ -131,7 +136,15 @@ void init(const Range* ram, size_t ram_count, const Range* reserved, size_t rese
 
     Range all[16];
     size_t n = 0;
-    for (size_t i = 0; i < reserved_count && n < 15; ++i) all[n++] = reserved[i];
+    for (size_t i = 0; i < reserved_count && n < 15; ++i) {
+        all[n++] = reserved[i];
+        // Every page the range touches stays out of the free lists (add_minus rounds the RAM
+        // around it inwards), so every such page is marked.
+        const uint64_t first = reserved[i].base / kPageSize;
+        uint64_t last = (reserved[i].base + reserved[i].size + kPageSize - 1) / kPageSize;
+        if (last > g_page_count) last = g_page_count;
+        for (uint64_t pfn = first; pfn < last; ++pfn) g_pages[pfn].reserved = 1;
+    }
     all[n++] = placed;
     LockGuard guard(g_lock);
     for (size_t i = 0; i < ram_count; ++i) {
@@ -179,7 +192,31 @@ void release(Range range) {
     LockGuard guard(g_lock);
     const uint64_t first = (range.base + kPageSize - 1) / kPageSize;
     const uint64_t last = (range.base + range.size) / kPageSize;
-    if (first < last && last <= g_page_count) add_range(first, last);
+    if (first >= last || last > g_page_count) return;
+    // Runs of pages still reserved (adopted ones already belong to the allocator).
+    for (uint64_t pfn = first; pfn < last;) {
+        if (!g_pages[pfn].reserved) {
+            ++pfn;
+            continue;
+        }
+        uint64_t end = pfn;
+        while (end < last && g_pages[end].reserved) g_pages[end++].reserved = 0;
+        add_range(pfn, end);
+        pfn = end;
+    }
+}
+
+bool adopt(uint64_t gpa) {
+    if (gpa % kPageSize != 0) return false;
+    const uint64_t pfn = gpa / kPageSize;
+    LockGuard guard(g_lock);
+    if (g_pages == nullptr || pfn >= g_page_count) return false;
+    PageInfo& page = g_pages[pfn];
+    if (!page.reserved) return false;
+    page.reserved = 0;
+    page.refcount = 1;
+    ++g_total_pages;
+    return true;
 }
 
 void ref(uint64_t gpa) {

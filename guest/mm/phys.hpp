@@ -28,8 +28,14 @@ uint64_t alloc_zeroed(unsigned order = 0);
 uint64_t alloc_user();
 void free(uint64_t gpa, unsigned order = 0);
 
-// Makes a reserved range (page aligned) allocatable, e.g. the ramdisk once unpacked.
+// Makes the whole pages of a reserved range allocatable, e.g. the ramdisk once unpacked;
+// pages adopted from it meanwhile are skipped.
 void release(Range range);
+// Takes one page of a range init() kept out (the ramdisk's) into the allocator as if alloc()
+// had returned it: reference count 1, freed by unref() like any other page. False (nothing
+// changed) for a page that is not reserved (never was, already adopted or released) or not
+// page aligned. Lets the initramfs's file data become the files' pages instead of a copy.
+bool adopt(uint64_t gpa);
 
 // Reference counts of order-0 pages handed out by alloc(): alloc sets 1; unref frees at 0.
 void ref(uint64_t gpa);

@@ -268,6 +268,9 @@ int refuse_truncate(fs::Inode*, uint64_t) {
 void* no_page(fs::Inode*, uint64_t, bool) {
     return nullptr;
 }
+int no_adopt(fs::Inode*, uint64_t, void*) {
+    return -linux_errno::EINVAL;
+}
 void destroy(fs::Inode* inode) {
     __atomic_sub_fetch(&inode->sb->inodes, 1, __ATOMIC_RELAXED);
     kfree(as_node(inode)->target);
@@ -286,6 +289,7 @@ constexpr fs::InodeOps kOps = {
     .write = refuse_write,
     .truncate = refuse_truncate,
     .get_page = no_page,
+    .adopt_page = no_adopt,
     .destroy = destroy,
 };
 

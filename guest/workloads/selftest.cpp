@@ -102,6 +102,16 @@ void check_timer(SelftestResults* r) {
                         "no usable APIC timer frequency"))
         return;
     kprintf("selftest: note: %s timer at %lu kHz\n", apic::mode_name(), apic_hz / 1000);
+    // What the monitor announced (the scheduler trusts it instead of measuring) must be what
+    // the timer really counts: within 5% of 20 ms measured against the monitor's clock.
+    const uint64_t announced_hz = uint64_t(g_boot.lapic_timer_khz) * 1000;
+    if (announced_hz != 0) {
+        const uint64_t diff =
+            announced_hz > apic_hz ? announced_hz - apic_hz : apic_hz - announced_hz;
+        selftest_check(r, "announced LAPIC timer clock", diff * 20 <= apic_hz,
+                       "boot info says %lu kHz, measured %lu kHz", announced_hz / 1000,
+                       apic_hz / 1000);
+    }
     if (!selftest_check(r, "timer start", timer_start(kHz), "could not start at %u Hz", kHz))
         return;
     const uint64_t ticks0 = timer_ticks();

@@ -359,13 +359,17 @@ Result<std::vector<uint8_t>> read_file(const std::string& path, uint64_t max_byt
     std::vector<uint8_t> out;
     if (S_ISREG(st.st_mode)) {
         if (static_cast<uint64_t>(st.st_size) > max_bytes) return too_big();
-        out.reserve(static_cast<size_t>(st.st_size));
+        out.reserve(static_cast<size_t>(st.st_size) + 1);
     }
     constexpr uint64_t kChunk = 64 * 1024;
     for (;;) {
         // Ask for at most one byte beyond the limit, so an oversized stream is detected.
         const uint64_t room = max_bytes - out.size();
-        const uint64_t want = std::min(kChunk, room == UINT64_MAX ? room : room + 1);
+        uint64_t want = std::min(kChunk, room == UINT64_MAX ? room : room + 1);
+        // Within the capacity fstat announced, so that the final read (of nothing) does not
+        // reallocate and copy the whole file.
+        if (out.capacity() > out.size())
+            want = std::min<uint64_t>(want, out.capacity() - out.size());
         const size_t old = out.size();
         out.resize(old + want);
         const ssize_t n = ::read(fd.get(), out.data() + old, want);

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
+#include <map>
 
 #include "boot/cpio.hpp"
 #include "boot/elf_loader.hpp"
@@ -59,29 +60,36 @@ std::string first_bytes(std::span<const uint8_t> b) {
 
 }  // namespace
 
-Result<std::vector<uint8_t>> decode_initramfs(std::vector<uint8_t> file, uint64_t max_bytes,
-                                              std::string_view limit_name) {
-    std::vector<uint8_t> archive;
-    if (looks_like_gzip(file)) {
-        auto out = gunzip(file, max_bytes, limit_name);
-        if (!out) return out.error();
-        archive = std::move(out.value());
-    } else if (const char* other = other_compression(file)) {
+Result<std::vector<CpioEntry>> validate_initramfs(std::span<const uint8_t> archive,
+                                                  uint64_t max_bytes, std::string_view limit_name) {
+    if (const char* other = other_compression(archive)) {
         return make_error(Errc::bad_image,
                           std::string("the initramfs is ") + other +
                               "-compressed; Domus takes a newc cpio archive, uncompressed or gzip");
-    } else if (!starts_with(file, {'0', '7'})) {  // "07...": let the cpio parser say what is wrong
-        return make_error(Errc::bad_image, "not a newc cpio archive or gzip data (it starts with " +
-                                               first_bytes(file) + "; expected \"070701\")");
-    } else {
-        if (file.size() > max_bytes) {
-            return make_error(Errc::bad_image, "the archive of " + dec(file.size()) +
-                                                   " bytes is larger than " + dec(max_bytes) +
-                                                   " bytes (" + std::string(limit_name) + ")");
-        }
-        archive = std::move(file);
     }
-    if (auto entries = parse_cpio(archive); !entries) return entries.error();
+    if (!starts_with(archive, {'0', '7'})) {  // "07...": let the cpio parser say what is wrong
+        return make_error(Errc::bad_image, "not a newc cpio archive or gzip data (it starts with " +
+                                               first_bytes(archive) + "; expected \"070701\")");
+    }
+    if (archive.size() > max_bytes) {
+        return make_error(Errc::bad_image, "the archive of " + dec(archive.size()) +
+                                               " bytes is larger than " + dec(max_bytes) +
+                                               " bytes (" + std::string(limit_name) + ")");
+    }
+    return parse_cpio(archive);
+}
+
+Result<std::vector<uint8_t>> decode_initramfs(std::vector<uint8_t> file, uint64_t max_bytes,
+                                              std::string_view limit_name) {
+    if (!looks_like_gzip(file)) {
+        if (auto entries = validate_initramfs(file, max_bytes, limit_name); !entries) {
+            return entries.error();
+        }
+        return file;
+    }
+    auto archive = gunzip(file, max_bytes, limit_name);
+    if (!archive) return archive.error();
+    if (auto entries = parse_cpio(*archive); !entries) return entries.error();
     return archive;
 }
 
@@ -103,9 +111,36 @@ Result<std::vector<uint8_t>> load_initramfs(const std::string& path, uint64_t ma
     return archive;
 }
 
+uint32_t initramfs_page_offset(std::span<const CpioEntry> entries) {
+    std::map<uint32_t, uint64_t> pages_at;  // offset -> whole data pages it aligns
+    for (const CpioEntry& e : entries) {
+        if (e.type != CpioType::regular || e.data.size() < kPage) continue;
+        const auto offset = static_cast<uint32_t>((kPage - e.data_offset % kPage) % kPage);
+        pages_at[offset] += e.data.size() / kPage;
+    }
+    uint32_t best = 0;
+    uint64_t best_pages = 0;
+    for (const auto& [offset, pages] : pages_at) {  // ascending: ties keep the smaller offset
+        if (pages > best_pages) {
+            best = offset;
+            best_pages = pages;
+        }
+    }
+    return best;
+}
+
+uint32_t initramfs_page_offset(std::span<const uint8_t> archive) {
+    auto entries = parse_cpio(archive);
+    return entries ? initramfs_page_offset(*entries) : 0;
+}
+
 Result<uint64_t> place_initramfs(uint64_t ram_bytes, uint64_t size, uint64_t kernel_start,
-                                 uint64_t kernel_end) {
+                                 uint64_t kernel_end, uint32_t page_offset) {
     if (size == 0) return make_error(Errc::invalid_argument, "the ramdisk is empty");
+    if (page_offset >= kPage) {
+        return make_error(Errc::invalid_argument,
+                          "ramdisk page offset " + dec(page_offset) + " is not below 4096");
+    }
     const uint64_t limit = max_initramfs_bytes(ram_bytes);
     if (size > limit) {
         return make_error(Errc::invalid_argument,
@@ -113,7 +148,12 @@ Result<uint64_t> place_initramfs(uint64_t ram_bytes, uint64_t size, uint64_t ker
                               size_text(ram_bytes) + " of guest RAM (at most " + size_text(limit) +
                               ")");
     }
-    const uint64_t gpa = (ram_bytes - size) & ~(kPage - 1);
+    if (size + page_offset > ram_bytes) {
+        return make_error(Errc::invalid_argument, "the ramdisk of " + size_text(size) +
+                                                      " does not fit " + size_text(ram_bytes) +
+                                                      " of guest RAM");
+    }
+    const uint64_t gpa = (ram_bytes - size - page_offset) & ~(kPage - 1);
     if (gpa < DOMUS_GPA_KERNEL_MIN) {
         return make_error(Errc::invalid_argument,
                           "the ramdisk of " + size_text(size) + " at " + hex(gpa) +
@@ -123,14 +163,15 @@ Result<uint64_t> place_initramfs(uint64_t ram_bytes, uint64_t size, uint64_t ker
     const uint64_t kstart = kernel_start & ~(kPage - 1);
     const uint64_t kend =
         kernel_end > UINT64_MAX - kPage ? UINT64_MAX : (kernel_end + kPage - 1) & ~(kPage - 1);
-    if (gpa < kend && kstart < gpa + size) {
+    const uint64_t end = gpa + page_offset + size;
+    if (gpa < kend && kstart < end) {
         return make_error(Errc::invalid_argument,
-                          "the ramdisk of " + size_text(size) + " at [" + hex(gpa) + ", " +
-                              hex(gpa + size) + ") would overlap the kernel image at [" +
+                          "the ramdisk of " + size_text(size) + " at [" + hex(gpa + page_offset) +
+                              ", " + hex(end) + ") would overlap the kernel image at [" +
                               hex(kstart) + ", " + hex(kend) + ") in " + size_text(ram_bytes) +
                               " of guest RAM: give the domain more memory");
     }
-    return gpa;
+    return gpa + page_offset;
 }
 
 }  // namespace domus

@@ -225,7 +225,8 @@ ApiResult<Empty> ControllerImpl::check_boot_files(const DomainConfig& config) {
                        "half of the domain's " + std::to_string(config.memory) + " MiB of memory");
     if (!archive) return api_error(400, "invalid_field", archive.error().message, "ramdisk");
     if (image) {
-        auto gpa = place_initramfs(ram_bytes, archive->size(), image->lowest_gpa, image->end_gpa);
+        auto gpa = place_initramfs(ram_bytes, archive->size(), image->lowest_gpa, image->end_gpa,
+                                   initramfs_page_offset(*archive));
         if (!gpa) {
             return api_error(400, "invalid_field",
                              "ramdisk '" + config.ramdisk + "': " + gpa.error().message, "ramdisk");

@@ -52,6 +52,10 @@ class Vm {
     // Injects a fixed, edge-triggered interrupt `vector` into the vCPU whose APIC id is
     // `apic_id` (an MSI through the in-kernel irqchip). Callable from any thread.
     Status signal_msi(uint32_t apic_id, uint8_t vector) const;
+    // Nanoseconds per cycle of the in-kernel LAPIC's bus clock, which drives its timer: what
+    // KVM_CAP_X86_APIC_BUS_CYCLES_NS reports for this VM, or KVM's fixed 1 ns where the
+    // capability does not exist (kernels before 6.11).
+    uint32_t apic_bus_cycle_ns() const;
 
   private:
     friend class Hypervisor;

@@ -1,6 +1,7 @@
 #include "memory/guest_memory.hpp"
 
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <utility>
 
 namespace domus {
@@ -87,6 +89,42 @@ Status GuestMemory::write(uint64_t gpa, std::span<const uint8_t> data) {
 Status GuestMemory::read(uint64_t gpa, std::span<uint8_t> out) const {
     if (!contains(gpa, out.size())) return range_error(gpa, out.size());
     if (!out.empty()) std::memcpy(out.data(), base_ + gpa, out.size());
+    return {};
+}
+
+Status GuestMemory::copy_from_file(uint64_t gpa, int fd, uint64_t len, std::string_view what) {
+    if (!contains(gpa, len)) return range_error(gpa, len);
+    const auto short_file = [&](uint64_t done) {
+        return make_error(Errc::io, std::string(what) + " ended after " + std::to_string(done) +
+                                        " of " + std::to_string(len) +
+                                        " bytes (did it change while being read?)");
+    };
+    const auto failed = [&](const char* call, int err) {
+        return make_error(Errc::io, "cannot read " + std::string(what) + " (" + call +
+                                        "): " + std::strerror(err));
+    };
+    uint64_t done = 0;
+    // sendfile(memfd <- file): page cache to shmem pages in the kernel.
+    off_t in = 0;
+    if (::lseek(fd_.get(), static_cast<off_t>(gpa), SEEK_SET) == static_cast<off_t>(gpa)) {
+        while (done < len) {
+            const ssize_t n = ::sendfile(fd_.get(), fd, &in, static_cast<size_t>(len - done));
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && done == 0 && (errno == EINVAL || errno == ENOSYS)) break;  // pread below
+            if (n < 0) return failed("sendfile", errno);
+            if (n == 0) return short_file(done);
+            done += static_cast<uint64_t>(n);
+        }
+    }
+    // Otherwise through the mapping.
+    while (done < len) {
+        const ssize_t n = ::pread(fd, base_ + gpa + done, static_cast<size_t>(len - done),
+                                  static_cast<off_t>(done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return failed("pread", errno);
+        if (n == 0) return short_file(done);
+        done += static_cast<uint64_t>(n);
+    }
     return {};
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <string_view>
 #include <type_traits>
 
 #include "base/fd.hpp"
@@ -39,6 +40,11 @@ class GuestMemory {
     Status write(uint64_t gpa, std::span<const uint8_t> data);
     Status read(uint64_t gpa, std::span<uint8_t> out) const;
     Status fill(uint64_t gpa, uint64_t len, uint8_t value);
+    // Copies the first `len` bytes of the file `fd` (from offset 0, whatever its position)
+    // to [gpa, gpa + len), inside the kernel where it can (sendfile into the memfd: no bounce
+    // buffer, no page faults in this process). Errc::io when the file ends early or a read
+    // fails, naming `what`.
+    Status copy_from_file(uint64_t gpa, int fd, uint64_t len, std::string_view what);
 
     template <typename T>
     Status write_obj(uint64_t gpa, const T& obj) {

@@ -1,12 +1,14 @@
 #include "vmm/vm_builder.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "arch/x86/boot_cpu.hpp"
 #include "arch/x86/boot_info_page.hpp"
 #include "arch/x86/page_tables.hpp"
 #include "boot/elf_loader.hpp"
 #include "boot/initramfs.hpp"
+#include "boot/initramfs_loader.hpp"
 #include "domus/abi/boot_info.h"
 
 namespace domus::vmm {
@@ -41,26 +43,25 @@ Result<ElfImage> parse_kernel(const VmConfig& config, std::span<const uint8_t> e
     return parse_elf(elf, ElfLimits{config.memory_mib << 20, DOMUS_GPA_KERNEL_MIN});
 }
 
-// The initramfs, decompressed and validated, before any VM exists (empty: none asked for).
-// It may take at most half of guest RAM.
-Result<std::vector<uint8_t>> load_ramdisk(const VmConfig& config) {
-    if (config.ramdisk_path.empty()) return std::vector<uint8_t>();
-    return load_initramfs(
+// The initramfs file, opened and checked before any VM exists (none: none asked for). It may
+// take at most half of guest RAM.
+Result<std::optional<InitramfsFile>> open_ramdisk(const VmConfig& config) {
+    if (config.ramdisk_path.empty()) return std::optional<InitramfsFile>();
+    auto file = InitramfsFile::open(
         config.ramdisk_path, max_initramfs_bytes(config.memory_mib << 20),
         "half of the guest's " + std::to_string(config.memory_mib) + " MiB of RAM");
+    if (!file) return file.error();
+    return std::optional<InitramfsFile>(std::move(file.value()));
 }
 
-// Copies the archive to the top of RAM, clear of the kernel and the boot area.
-Status place_ramdisk(const VmConfig& config, std::span<const uint8_t> archive, Parts& p) {
-    if (archive.empty()) return {};
-    auto gpa = place_initramfs(p.mem.size(), archive.size(), p.image.lowest_gpa, p.image.end_gpa);
-    if (!gpa) {
-        return make_error(gpa.error().code,
-                          "ramdisk '" + config.ramdisk_path + "': " + gpa.error().message);
-    }
-    if (auto st = p.mem.write(*gpa, archive); !st) return st;
-    p.ramdisk_gpa = *gpa;
-    p.ramdisk_size = archive.size();
+// The archive at the top of RAM, clear of the kernel and the boot area (boot/initramfs_loader).
+Status place_ramdisk(std::optional<InitramfsFile>& ramdisk, Parts& p) {
+    if (!ramdisk) return {};
+    auto placed = ramdisk->load(p.mem, p.image.lowest_gpa, p.image.end_gpa);
+    if (!placed) return placed.error();
+    p.ramdisk_gpa = placed->gpa;
+    p.ramdisk_size = placed->size;
+    ramdisk.reset();
     return {};
 }
 
@@ -96,6 +97,7 @@ Status write_boot_structures(const VmConfig& config, Parts& p) {
     params.vcpus = config.vcpus;
     params.pvm_host = p.backend == hv::Backend::pvm;
     params.tsc_khz = p.tsc_khz;
+    params.lapic_timer_khz = 1'000'000 / p.vm.apic_bus_cycle_ns();
     params.domain_id = config.domain_id;
     params.cmdline = config.cmdline;
     params.kernel_start = p.image.lowest_gpa;
@@ -138,7 +140,7 @@ Result<std::unique_ptr<Domain>> build_domain(const VmConfig& config,
     if (auto st = check_config(config, *hv); !st) return st.error();
     auto image = parse_kernel(config, kernel_elf);
     if (!image) return image.error();
-    auto ramdisk = load_ramdisk(config);
+    auto ramdisk = open_ramdisk(config);
     if (!ramdisk) return ramdisk.error();
     auto vm = hv->create_vm();
     if (!vm) return vm.error();
@@ -147,9 +149,7 @@ Result<std::unique_ptr<Domain>> build_domain(const VmConfig& config,
     Parts p{std::move(*hv), std::move(*image), std::move(*vm), std::move(*mem), {}, {}, 0, 0, 0};
 
     if (auto st = load_elf(p.image, kernel_elf, p.mem); !st) return st.error();
-    if (auto st = place_ramdisk(config, *ramdisk, p); !st) return st.error();
-    ramdisk->clear();
-    ramdisk->shrink_to_fit();  // the guest has its copy
+    if (auto st = place_ramdisk(*ramdisk, p); !st) return st.error();
     if (auto st = create_vcpus(config, p); !st) return st.error();
     if (auto st = write_boot_structures(config, p); !st) return st.error();
     if (auto st = set_initial_cpu_state(p); !st) return st.error();

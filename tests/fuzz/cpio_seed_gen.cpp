@@ -62,6 +62,13 @@ int main(int argc, char** argv) {
     append_entry(crc_archive, crc_trailer);
 
     const std::string minimal = archive({file("f", "x")});
+    // Files with whole pages of data (the guest takes those pages over), one replaced later,
+    // and a hard-linked pair carrying its data on the last link.
+    NewcEntry big1 = file("bin/l1", ""), big2 = file("bin/l2", std::string(2 * 4096 + 3, 'L'));
+    big1.nlink = big2.nlink = 2;
+    big1.ino = big2.ino = 11;
+    const std::string pages = archive({file("big", std::string(3 * 4096 + 17, 'B')), big1, big2,
+                                       file("big", "replaced"), file("p", std::string(4096, 'P'))});
     const std::string concatenated = minimal + std::string(12, '\0') + archive({dir("d")});
 
     const struct {
@@ -72,6 +79,7 @@ int main(int argc, char** argv) {
         {"seed_trailer_only.cpio", archive({})},
         {"seed_crc.cpio", crc_archive},
         {"seed_concatenated.cpio", concatenated},
+        {"seed_pages.cpio", pages},
         {"seed_tree.cpio.gz", gzip(tree)},
         {"seed_two_members.cpio.gz",
          gzip(minimal) + gzip(archive({domus::test::symlink("l", "t")}))},

@@ -46,3 +46,21 @@ if(GUEST_CPIO_TOOL AND NOT EXISTS ${guest_cpio_corpus}/tree-newc)
   endforeach()
   file(REMOVE_RECURSE ${tree})
 endif()
+# And one with whole pages of file data (a hard-linked pair among them), which the fuzzer's
+# aligned pass lets the unpacker take over instead of copying.
+if(GUEST_CPIO_TOOL AND NOT EXISTS ${guest_cpio_corpus}/pages-newc)
+  set(tree ${CMAKE_CURRENT_BINARY_DIR}/fuzz_guest_cpio_pages)
+  file(REMOVE_RECURSE ${tree})
+  file(MAKE_DIRECTORY ${tree}/bin)
+  string(REPEAT "B" 9000 big)
+  string(REPEAT "P" 4096 page)
+  file(WRITE ${tree}/bin/big "${big}")
+  file(WRITE ${tree}/page "${page}")
+  file(CREATE_LINK ${tree}/bin/big ${tree}/bin/big2)
+  foreach(format newc crc)
+    execute_process(
+      COMMAND sh -c "find . | '${GUEST_CPIO_TOOL}' -o -H ${format} --quiet > '${guest_cpio_corpus}/pages-${format}'"
+      WORKING_DIRECTORY ${tree})
+  endforeach()
+  file(REMOVE_RECURSE ${tree})
+endif()

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -111,6 +112,39 @@ TEST(GuestShell, ProcTtyAndClock) {
     const long epoch = std::atol(facts["epoch"].c_str());
     EXPECT_GE(epoch, static_cast<long>(before) - 2) << "the guest's clock" << context(g);
     EXPECT_LE(epoch, static_cast<long>(after) + 2) << "the guest's clock" << context(g);
+}
+
+// The initramfs's files read back byte for byte, whether the kernel kept the archive's own
+// pages for them (the monitor page-aligns the largest file, busybox) or copied them, and the
+// archive's memory is RAM again once unpacked: MemTotal counts it.
+TEST(GuestShell, InitramfsFilesAreExactAndTheArchiveMemoryReturns) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    auto g = run_guest(
+        boot("init=/bin/sh -- -c \"echo busybox: $(sha256sum /bin/busybox | cut -d' ' -f1); "
+             "echo hello: $(sha256sum /bin/hello-musl | cut -d' ' -f1); "
+             "echo memtotal: $(grep MemTotal /proc/meminfo | tr -s ' ' | cut -d' ' -f2)\""));
+    expect_kernel_healthy(g);
+    EXPECT_EQ(g.exit_code, 0) << context(g);
+    auto facts = parse_outcomes(g.lines);
+    for (const char* name : {"busybox", "hello-musl"}) {
+        auto h = run_host(root_path("bin/busybox"),
+                          {"sha256sum", root_path(std::string("bin/") + name)}, {});
+        ASSERT_EQ(h.exit_code, 0) << h.out;
+        const std::string key = std::string(name) == "busybox" ? "busybox" : "hello";
+        EXPECT_EQ(facts[key], h.out.substr(0, 64)) << name << context(g);
+    }
+    // The uncompressed archive's size: gzip's ISIZE trailer (the image is one member < 4 GiB).
+    std::ifstream gz(image_path("guest.cpio.gz"), std::ios::binary | std::ios::ate);
+    ASSERT_TRUE(gz) << image_path("guest.cpio.gz");
+    gz.seekg(-4, std::ios::end);
+    unsigned char isize[4] = {};
+    gz.read(reinterpret_cast<char*>(isize), 4);
+    const uint64_t archive = isize[0] | isize[1] << 8 | isize[2] << 16 | uint64_t(isize[3]) << 24;
+    ASSERT_GT(archive, 4u << 20) << "the test needs an archive bigger than the kernel's share";
+    // Kept back: the boot area, the kernel image and the page-info array, all well below the
+    // archive's size; without the archive's pages MemTotal would be lower by all of it.
+    const uint64_t total_kib = std::strtoull(facts["memtotal"].c_str(), nullptr, 10);
+    EXPECT_GT(total_kib * 1024, (128ull << 20) - archive) << context(g);
 }
 
 // A fault kills the program, the shell reports it, the kernel says which process and where.

@@ -72,13 +72,18 @@ struct domus_boot_info {
     uint32_t region_count;   /* valid entries in regions[] */
     uint64_t tsc_khz;        /* TSC frequency in kHz, 0 when unknown */
     uint32_t domain_id;
-    uint32_t reserved0;
+    uint32_t lapic_timer_khz; /* LAPIC timer input clock (divide by 1) in kHz, 0 when unknown:
+                               * the guest then measures it */
     struct domus_memory_region regions[DOMUS_MAX_MEMORY_REGIONS];
     uint64_t vcpu_page_gpa[DOMUS_MAX_VCPUS]; /* per-vCPU registration page, 0 when unused */
     char cmdline[DOMUS_CMDLINE_MAX];         /* NUL-terminated */
     /* v2: the initramfs, already decompressed and validated by the monitor, in a
      * DOMUS_MEM_RAMDISK region; both 0 when the domain has none. */
-    uint64_t ramdisk_gpa;  /* page aligned */
+    uint64_t ramdisk_gpa;  /* where the archive starts: any byte; the pages it touches are its own
+                            * (the DOMUS_MEM_RAMDISK region) and become free RAM once unpacked.
+                            * The monitor picks the offset in the first page so that the
+                            * largest files' data is page aligned: the guest keeps those pages
+                            * as the files' pages instead of copying them. */
     uint64_t ramdisk_size; /* bytes of the cpio archive */
 };
 

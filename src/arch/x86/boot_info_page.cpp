@@ -29,8 +29,8 @@ std::string hex(uint64_t v) {
     return buf;
 }
 
-// The ramdisk range must be page aligned, inside RAM above the boot area, and clear of the
-// kernel's pages. Called once the kernel range is known to be valid.
+// The ramdisk range (any byte address: the guest gets the pages it touches) must be inside RAM
+// above the boot area and clear of the kernel's pages. Called once the kernel range is valid.
 Status check_ramdisk(const BootInfoParams& p) {
     if (p.ramdisk_size == 0) {
         if (p.ramdisk_gpa == 0) return {};
@@ -38,9 +38,6 @@ Status check_ramdisk(const BootInfoParams& p) {
                                                       " has size 0 (use 0 and 0 for none)");
     }
     const std::string range = "ramdisk [" + hex(p.ramdisk_gpa) + ", +" + hex(p.ramdisk_size) + ")";
-    if (p.ramdisk_gpa % kPage != 0) {
-        return make_error(Errc::invalid_argument, range + " does not start on a page boundary");
-    }
     if (p.ramdisk_gpa < DOMUS_GPA_KERNEL_MIN || p.ramdisk_gpa > p.ram_bytes ||
         p.ramdisk_size > p.ram_bytes - p.ramdisk_gpa) {
         return make_error(Errc::invalid_argument, range + " does not fit guest RAM above " +
@@ -50,7 +47,7 @@ Status check_ramdisk(const BootInfoParams& p) {
     const uint64_t kstart = page_down(p.kernel_start);
     const uint64_t kend = round_up_in_ram(p.kernel_end, p.ram_bytes);
     const uint64_t rend = round_up_in_ram(p.ramdisk_gpa + p.ramdisk_size, p.ram_bytes);
-    if (p.ramdisk_gpa < kend && kstart < rend) {
+    if (page_down(p.ramdisk_gpa) < kend && kstart < rend) {
         return make_error(Errc::invalid_argument,
                           range + " overlaps the kernel [" + hex(kstart) + ", " + hex(kend) + ")");
     }
@@ -101,6 +98,7 @@ Result<domus_boot_info> make_boot_info(const BootInfoParams& p) {
     info.memory_bytes = p.ram_bytes;
     info.hypercall_port = DOMUS_HYPERCALL_PORT;
     info.tsc_khz = p.tsc_khz;
+    info.lapic_timer_khz = p.lapic_timer_khz;
     info.domain_id = p.domain_id;
 
     // Reserved ranges in address order (the ramdisk may sit below or above the kernel).
@@ -110,7 +108,7 @@ Result<domus_boot_info> make_boot_info(const BootInfoParams& p) {
     };
     Range reserved[2] = {
         {page_down(p.kernel_start), round_up_in_ram(p.kernel_end, p.ram_bytes), DOMUS_MEM_KERNEL},
-        {p.ramdisk_gpa, round_up_in_ram(p.ramdisk_gpa + p.ramdisk_size, p.ram_bytes),
+        {page_down(p.ramdisk_gpa), round_up_in_ram(p.ramdisk_gpa + p.ramdisk_size, p.ram_bytes),
          DOMUS_MEM_RAMDISK}};
     const size_t count = p.ramdisk_size == 0 ? 1 : 2;
     if (count == 2 && reserved[1].start < reserved[0].start) std::swap(reserved[0], reserved[1]);

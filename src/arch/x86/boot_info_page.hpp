@@ -14,6 +14,7 @@ struct BootInfoParams {
     uint32_t vcpus = 1;
     bool pvm_host = false;
     uint64_t tsc_khz = 0;
+    uint32_t lapic_timer_khz = 0;  // 0: unknown (the guest measures it)
     uint32_t domain_id = 0;
     std::string_view cmdline;
     uint64_t kernel_start = 0;  // lowest GPA of the loaded image

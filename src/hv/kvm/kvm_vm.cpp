@@ -31,6 +31,12 @@ Status Vm::signal_msi(uint32_t apic_id, uint8_t vector) const {
     return {};
 }
 
+uint32_t Vm::apic_bus_cycle_ns() const {
+    constexpr long kCapApicBusCyclesNs = 229;  // KVM_CAP_X86_APIC_BUS_CYCLES_NS (Linux 6.11)
+    const int r = ::ioctl(fd_.get(), KVM_CHECK_EXTENSION, kCapApicBusCyclesNs);
+    return r > 0 ? static_cast<uint32_t>(r) : 1;
+}
+
 Result<Vcpu> Vm::create_vcpu(uint32_t index) {
     int fd = ::ioctl(fd_.get(), KVM_CREATE_VCPU, static_cast<unsigned long>(index));
     if (fd < 0) return kvm_error(("KVM_CREATE_VCPU " + std::to_string(index)).c_str());

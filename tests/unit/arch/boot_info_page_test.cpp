@@ -18,6 +18,7 @@ BootInfoParams params() {
     p.vcpus = 2;
     p.pvm_host = true;
     p.tsc_khz = 2596136;
+    p.lapic_timer_khz = 1000000;
     p.domain_id = 7;
     p.cmdline = "selftest";
     p.kernel_start = 0x100000;
@@ -36,6 +37,7 @@ TEST(BootInfo, AbiLayoutIsFrozen) {
     EXPECT_EQ(offsetof(domus_boot_info, hypercall_port), 32u);
     EXPECT_EQ(offsetof(domus_boot_info, tsc_khz), 40u);
     EXPECT_EQ(offsetof(domus_boot_info, domain_id), 48u);
+    EXPECT_EQ(offsetof(domus_boot_info, lapic_timer_khz), 52u);  // was reserved (0) before
     EXPECT_EQ(offsetof(domus_boot_info, regions), 56u);
     EXPECT_EQ(offsetof(domus_boot_info, vcpu_page_gpa), 56u + 8 * 24);
     EXPECT_EQ(offsetof(domus_boot_info, cmdline), 56u + 8 * 24 + 64 * 8);
@@ -55,6 +57,7 @@ TEST(BootInfo, DescribesTheDomain) {
     EXPECT_EQ(info->memory_bytes, 64ull << 20);
     EXPECT_EQ(info->hypercall_port, DOMUS_HYPERCALL_PORT);
     EXPECT_EQ(info->tsc_khz, 2596136u);
+    EXPECT_EQ(info->lapic_timer_khz, 1000000u);
     EXPECT_EQ(info->domain_id, 7u);
     EXPECT_STREQ(info->cmdline, "selftest");
     EXPECT_EQ(info->vcpu_page_gpa[0], DOMUS_GPA_VCPU_PAGES);
@@ -180,17 +183,40 @@ TEST(BootInfo, RejectsABadRamdiskRange) {
         EXPECT_NE(e.error().message.find(words), std::string::npos) << e.error().message;
     };
     refused(0x3f00000, 0, "size 0");
-    refused(0x3f00800, 0x100, "page boundary");
     refused(0x80000, 0x1000, "does not fit");          // in the boot area
     refused(0x3fff000, 0x2000, "does not fit");        // past the end of RAM
     refused(0x4000000, 0x1000, "does not fit");        // starts at the end of RAM
     refused(0x3f00000, UINT64_MAX, "does not fit");    // gpa + size wraps
     refused(0x234000, 0x1000, "overlaps the kernel");  // the kernel's last (partial) page
     refused(0xff000 + 0x1000, 0x1000, "overlaps the kernel");
+    refused(0x234ff0, 0x100, "overlaps the kernel");  // unaligned, in the kernel's last page
     auto p = params();
     p.ramdisk_gpa = 0x235000;  // the first page after the kernel's
     p.ramdisk_size = 0x1000;
     EXPECT_TRUE(make_boot_info(p).ok());
+}
+
+TEST(BootInfo, AnUnalignedRamdiskGetsTheWholePagesItTouches) {
+    auto p = params();
+    p.ramdisk_gpa = 0x3f00f10;  // the monitor page-aligns a file's data this way
+    p.ramdisk_size = 0x2100;    // ends in the third page
+    auto info = make_boot_info(p);
+    ASSERT_TRUE(info.ok()) << info.error().message;
+    EXPECT_EQ(info->ramdisk_gpa, 0x3f00f10u);
+    EXPECT_EQ(info->ramdisk_size, 0x2100u);
+    bool found = false;
+    for (uint32_t i = 0; i < info->region_count; ++i) {
+        const auto& r = info->regions[i];
+        if (r.type == DOMUS_MEM_RAMDISK) {
+            found = true;
+            EXPECT_EQ(r.base, 0x3f00000u);
+            EXPECT_EQ(r.size, 0x4000u);  // [0x3f00000, 0x3f04000): 0x3f00f10 + 0x2100 = 0x3f03010
+        } else if (r.type == DOMUS_MEM_RAM) {
+            EXPECT_TRUE(r.base + r.size <= 0x3f00000u || r.base >= 0x3f04000u)
+                << std::hex << r.base << " +" << r.size;
+        }
+    }
+    EXPECT_TRUE(found);
 }
 
 TEST(BootInfo, LongestCommandLineFits) {

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include <atomic>
+#include <mutex>
+#include <set>
 
 #include "kernel/time.hpp"
 #include "mm/kheap.hpp"
@@ -15,6 +17,11 @@ std::atomic<size_t> g_blocks{0};
 std::atomic<size_t> g_pages{0};
 std::atomic<int64_t> g_budget{-1};  // allocations left before failing; -1: unlimited
 std::atomic<uint64_t> g_time_ns{1'700'000'000'000'000'000ull};
+
+// Pages that cpio_unpack took over from a test's archive (adopt_page_for_test): page_free
+// scribbles on them, as the guest's allocator would reuse them, instead of calling free().
+std::mutex g_adopted_lock;
+std::set<void*> g_adopted;
 
 bool allowed() {
     int64_t budget = g_budget.load();
@@ -43,6 +50,18 @@ void fail_after(size_t successes) {
 
 void fail_never() {
     g_budget.store(-1);
+}
+
+bool adopt_page_for_test(void* page) {
+    std::lock_guard guard(g_adopted_lock);
+    if (!g_adopted.insert(page).second) return false;
+    ++g_pages;
+    return true;
+}
+
+size_t adopted_live() {
+    std::lock_guard guard(g_adopted_lock);
+    return g_adopted.size();
 }
 
 void set_time_ns(uint64_t ns) {
@@ -83,6 +102,13 @@ void* page_alloc_zeroed() {
 void page_free(void* page) {
     if (page == nullptr) return;
     --g_pages;
+    {
+        std::lock_guard guard(g_adopted_lock);
+        if (g_adopted.erase(page) != 0) {
+            memset(page, 0xa5, 4096);
+            return;
+        }
+    }
     free(page);
 }
 

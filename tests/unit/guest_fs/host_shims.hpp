@@ -15,6 +15,11 @@ size_t live_pages();
 void fail_after(size_t successes);
 void fail_never();
 
+// A page of a test's archive handed to cpio_unpack's adopt callback: counted as a live page;
+// page_free fills it with 0xa5 (reuse) instead of freeing it. False if adopted already.
+bool adopt_page_for_test(void* page);
+size_t adopted_live();  // adopted pages not freed yet
+
 // time_realtime_ns() answers this value (default: 2023-11-14T22:13:20Z).
 void set_time_ns(uint64_t ns);
 

@@ -1,6 +1,7 @@
 // File data in pages: sparse files, truncation, the page array, get_page, the size limit and
 // running out of memory.
 #include "fs/page_array.hpp"
+#include "mm/kheap.hpp"
 
 #include "fs_fixture.hpp"
 
@@ -130,6 +131,30 @@ TEST(GuestFsPageArray, GrowsAndShrinksItsHeight) {
     fs::page_array_truncate(&array, 0);
     EXPECT_EQ(array.root, nullptr);
     EXPECT_EQ(array.pages, 0u);
+    EXPECT_EQ(live_pages(), pages);
+}
+
+TEST(GuestFsPageArray, InsertTakesAPageIntoAHoleOnly) {
+    fs::PageArray array{};
+    const size_t pages = live_pages();
+    alignas(4096) static uint8_t donated[2][4096];
+    ASSERT_TRUE(adopt_page_for_test(donated[0]));
+    ASSERT_TRUE(adopt_page_for_test(donated[1]));
+    ASSERT_TRUE(fs::page_array_insert(&array, 700, donated[0]));  // builds the node above it
+    EXPECT_EQ(array.height, 2u);
+    EXPECT_EQ(fs::page_array_lookup(&array, 700), donated[0]);
+    EXPECT_EQ(array.pages, 1u);
+    EXPECT_FALSE(fs::page_array_insert(&array, 700, donated[1]));                // taken: refused
+    EXPECT_FALSE(fs::page_array_insert(&array, uint64_t(1) << 54, donated[1]));  // past 6 levels
+    EXPECT_EQ(array.pages, 1u);
+    fail_after(0);  // no memory for the nodes page 512 * 512 needs
+    EXPECT_FALSE(fs::page_array_insert(&array, 512 * 512, donated[1]));
+    fail_never();
+    EXPECT_EQ(fs::page_array_lookup(&array, 512 * 512), nullptr);
+    fs::page_array_truncate(&array, 0);  // frees the inserted page like any other
+    EXPECT_EQ(adopted_live(), 1u);       // donated[1] was never taken
+    page_free(donated[1]);
+    EXPECT_EQ(adopted_live(), 0u);
     EXPECT_EQ(live_pages(), pages);
 }
 
