@@ -6,14 +6,15 @@
 // `busybox sha256sum FILE` it times `gb_readfile FILE`, which does the same 4096-byte reads
 // (busybox's hash loop, checked with strace) without hashing, also as fork + exec + wait. The
 // hashing time is sha256 - read: the file system, system call and process start costs cancel.
-// The speed ratio host_hash / guest_hash of the medians is the figure (goal >= 0.95); printed
-// too: the ratio per round (guest run and host run adjacent in time), the ratio of the
-// minimums (the least disturbed runs: the most robust on a loaded machine), and the raw ratio
-// of the whole sha256sum runs. The digests of every run must agree (else MISMATCH, exit 1).
+// The figure (goal >= 0.95) is the same difference in user CPU time (wait4's ru_utime of the
+// two children): host / guest of the medians. The wall-clock difference carries the noise of
+// 16384 guest system calls (~40 us each on the PVM host, ~650 ms a run) and of whatever else
+// the shared machine runs; it is printed too, per round, of the minimums, and the raw ratio of
+// the whole sha256sum runs. The digests of every run must agree (else MISMATCH, exit 1).
 // Diagnostics: the domain's run time outside the timed programs (boot with the 66 MiB archive,
 // shutdown) and, within it, the guest kernel's user-space set-up (gb_hash's main_at_ns).
 //
-//   bench_guest_sha256 [--rounds=3] [--reps=3]
+//   bench_guest_sha256 [--rounds=5] [--reps=3]
 #include <cstdio>
 #include <set>
 #include <sstream>
@@ -40,18 +41,19 @@ void digests(const std::string& console, std::set<std::string>& out) {
 }
 
 struct Side {
-    std::vector<double> read, sha, hash;
+    std::vector<double> read, sha, hash, user;
     void add(const ChildResult& r) {
         read.push_back(*result_field(r, "read_ns") / 1e6);
         sha.push_back(*result_field(r, "sha256_ns") / 1e6);
         hash.push_back(*result_field(r, "hash_ns") / 1e6);
+        user.push_back(*result_field(r, "hash_user_ns") / 1e6);
     }
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    const auto rounds = option_u64(argc, argv, "rounds", 3);
+    const auto rounds = option_u64(argc, argv, "rounds", 5);
     const auto reps = option_u64(argc, argv, "reps", 3);
     if (!have_kvm()) {
         std::printf("guest_sha256: /dev/kvm is not available; skipped\n");
@@ -115,14 +117,27 @@ int main(int argc, char** argv) {
         paired += " " + ratio(hostside.hash[i], guest.hash[i], 3);
     }
     std::printf(
-        "guest_sha256: hashing guest/host speed per round (host_hash/guest_hash):%s; "
+        "guest_sha256: wall-clock hashing guest/host speed per round (host_hash/guest_hash):%s; "
         "median %.3f; of the minimums %s\n",
         paired.c_str(), median(ratios),
         ratio(quantile(hostside.hash, 0), quantile(guest.hash, 0), 3).c_str());
-    const double speed = hh / gh;
     std::printf("guest_sha256: whole sha256sum run guest/host speed = %s\n",
                 ratio(hs, gs, 3).c_str());
-    std::printf("guest_sha256: hashing guest/host speed = %.3f (goal >= 0.95: %s)\n", speed,
-                speed >= 0.95 ? "met" : "NOT met");
+    std::printf("guest_sha256: wall-clock hashing guest/host speed = %.3f\n", hh / gh);
+    // The figure: user CPU time, which on a shared 2-CPU host does not count the time others
+    // ran, nor the kernel's side of the reads (the PVM entry and exit around each one are
+    // counted as user time in the guest, but the same number in both runs: they cancel).
+    const double gu = median(guest.user), hu = median(hostside.user);
+    paired.clear();
+    for (size_t i = 0; i < guest.user.size(); ++i) {
+        paired += " " + ratio(hostside.user[i], guest.user[i], 3);
+    }
+    std::printf(
+        "guest_sha256: hashing user CPU time (sha256sum - reader, wait4 ru_utime): guest %.1f ms, "
+        "host %.1f ms; per round%s\n",
+        gu, hu, paired.c_str());
+    const double speed = hu / gu;
+    std::printf("guest_sha256: hashing guest/host speed (user CPU) = %.3f (goal >= 0.95: %s)\n",
+                speed, speed >= 0.95 ? "met" : "NOT met");
     return 0;
 }

@@ -11,6 +11,7 @@
 #include "mm/aspace.hpp"
 #include "mm/usercopy.hpp"
 #include "proc/process.hpp"
+#include "proc/sched.hpp"
 #include "proc/signal.hpp"
 #include "proc/task.hpp"
 #include "syscalls/dispatch.hpp"
@@ -59,10 +60,16 @@ void exception_to_signal(Task* t, TrapFrame* f) {
     }
 }
 
+// User-mode time: from the return to user mode to this entry into the kernel.
+void account_user_time(Task* t) {
+    if (t->user_since_ns != 0) t->user_ns += sched::now_ns() - t->user_since_ns;
+}
+
 }  // namespace
 
 extern "C" [[noreturn]] void syscall_trap(TrapFrame* f) {
     Task* t = current();
+    account_user_time(t);
     f->rax = uint64_t(syscalls::dispatch(t, f));
     proc::return_to_user(t);
 }
@@ -70,6 +77,7 @@ extern "C" [[noreturn]] void syscall_trap(TrapFrame* f) {
 extern "C" [[noreturn]] void user_trap(TrapFrame* f) {
     PerCpu* cpu = this_cpu();
     Task* t = cpu->current;
+    account_user_time(t);
     scrub_entry_stacks(cpu);
     if (f->vector >= 32) {
         trap_dispatch(f);  // the interrupt's handler (EOI, need_resched, TLB flush...)
@@ -107,6 +115,7 @@ void return_to_user(Task* t) {
     if (cpu->irq_stack_dirty) scrub_entry_stacks(cpu);
     const bool all = t->full_restore;
     t->full_restore = false;
+    t->user_since_ns = sched::now_ns();
     user::exit_to_user(t->frame, all);
 }
 

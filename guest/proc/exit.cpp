@@ -171,7 +171,7 @@ void exit_group(int status) {
     exit_thread(status);
 }
 
-int32_t wait_child(int32_t pid, int options, int* status, uint64_t* child_cpu_ns) {
+int32_t wait_child(int32_t pid, int options, int* status, CpuTimes* child_cpu) {
     Process* self = current()->proc;
     lock().lock();
     for (;;) {
@@ -184,7 +184,7 @@ int32_t wait_child(int32_t pid, int options, int* status, uint64_t* child_cpu_ns
                 if ((options & kWuntraced) && c->stop_report) {
                     c->stop_report = false;
                     *status = (c->stop_signal << 8) | 0x7f;
-                    *child_cpu_ns = 0;
+                    *child_cpu = {};
                     const int32_t found = c->pid;
                     lock().unlock();
                     return found;
@@ -192,7 +192,7 @@ int32_t wait_child(int32_t pid, int options, int* status, uint64_t* child_cpu_ns
                 if ((options & kWcontinued) && c->cont_report) {
                     c->cont_report = false;
                     *status = 0xffff;
-                    *child_cpu_ns = 0;
+                    *child_cpu = {};
                     const int32_t found = c->pid;
                     lock().unlock();
                     return found;
@@ -203,14 +203,15 @@ int32_t wait_child(int32_t pid, int options, int* status, uint64_t* child_cpu_ns
             const int32_t found = c->pid;
             *status = c->exit_status;
             if (options & kWnowait) {  // waitid(WNOWAIT): report, leave it waitable
-                *child_cpu_ns = 0;
+                *child_cpu = {};
                 lock().unlock();
                 return found;
             }
-            uint64_t cpu = c->children_cpu_ns;
-            for (Task* t = c->threads; t; t = t->thread_next) cpu += t->cpu_ns;
-            *child_cpu_ns = cpu;
-            self->children_cpu_ns += cpu;
+            const CpuTimes own = process_cpu_times(c);
+            *child_cpu = {own.user_ns + c->children_cpu.user_ns,
+                          own.system_ns + c->children_cpu.system_ns};
+            self->children_cpu.user_ns += child_cpu->user_ns;
+            self->children_cpu.system_ns += child_cpu->system_ns;
             *link = c->sibling;
             free_process(c);
             lock().unlock();

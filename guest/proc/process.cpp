@@ -14,6 +14,7 @@
 #include "mm/kheap.hpp"
 #include "mm/phys.hpp"
 #include "proc/exec.hpp"
+#include "proc/sched.hpp"
 #include "proc/task.hpp"
 
 namespace proc {
@@ -42,6 +43,23 @@ bool pid_in_use(int32_t pid) {
 
 SpinLock& lock() {
     return g_lock;
+}
+
+CpuTimes task_cpu_times(const Task* t) {
+    uint64_t cpu = t->cpu_ns;
+    if (t == current()) cpu += sched::now_ns() - t->switched_in_ns;
+    const uint64_t user = t->user_ns < cpu ? t->user_ns : cpu;
+    return {user, cpu - user};
+}
+
+CpuTimes process_cpu_times(const Process* p) {
+    CpuTimes sum{};
+    for (const Task* t = p->threads; t; t = t->thread_next) {
+        const CpuTimes one = task_cpu_times(t);
+        sum.user_ns += one.user_ns;
+        sum.system_ns += one.system_ns;
+    }
+    return sum;
 }
 
 Process* find(int32_t pid) {

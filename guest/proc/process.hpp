@@ -21,6 +21,12 @@ struct Inode;
 inline constexpr uint32_t kMaxProcesses = 1024;  // the table's size
 inline constexpr size_t kCmdlineMax = 4096;      // what /proc/<pid>/cmdline keeps
 
+// CPU time in user mode and in the kernel (getrusage, times, /proc/<pid>/stat).
+struct CpuTimes {
+    uint64_t user_ns;
+    uint64_t system_ns;
+};
+
 struct Process {
     int32_t pid;
     int32_t pgid;
@@ -45,10 +51,10 @@ struct Process {
     char cmdline[kCmdlineMax];
     size_t cmdline_len;
     uint64_t start_ns;
-    uint64_t children_cpu_ns;
-    bool vfork_done;       // CLONE_VFORK child: exec'd or exited (proc lock)
-    bool vfork_waiting;    // its parent sleeps in vfork: not to be freed meanwhile
-    WaitQueue vfork_wait;  // the vfork parent sleeps here
+    CpuTimes children_cpu;  // of the children (and theirs) reaped by wait
+    bool vfork_done;        // CLONE_VFORK child: exec'd or exited (proc lock)
+    bool vfork_waiting;     // its parent sleeps in vfork: not to be freed meanwhile
+    WaitQueue vfork_wait;   // the vfork parent sleeps here
     // Job control (proc lock): stopped by SIGSTOP/SIGTSTP/SIGTTIN/SIGTTOU until SIGCONT; what
     // wait4(WUNTRACED / WCONTINUED) has not reported yet.
     Task* exec_waiter;  // a thread in execve, waiting for the others to end (proc lock)
@@ -108,7 +114,13 @@ void vfork_release(Process* child);
 // wait4/waitid for the calling process: pid as wait4's, options WNOHANG (1), WUNTRACED (2),
 // WEXITED (4), WCONTINUED (8), WNOWAIT (0x01000000). Fills *status and returns
 // the pid, 0 (WNOHANG, none ready), -ECHILD, or -ERESTARTSYS (a signal arrived).
-int32_t wait_child(int32_t pid, int options, int* status, uint64_t* child_cpu_ns);
+// *child_cpu: the reaped child's CPU time with its children's (zero when it is not reaped).
+int32_t wait_child(int32_t pid, int options, int* status, CpuTimes* child_cpu);
+
+// A thread's CPU time so far (the running slice of the calling thread included), and the sum
+// over a process's threads.
+CpuTimes task_cpu_times(const Task* task);
+CpuTimes process_cpu_times(const Process* p);
 
 // Frees the tasks of threads that have exited (their stacks are no longer in use).
 void reap_dead_tasks();

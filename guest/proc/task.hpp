@@ -52,9 +52,11 @@ struct Task {
     Task* sleep_next;
     int wake_reason;  // 0 woken, -ETIMEDOUT, -EINTR
     uint64_t slice_end_ns;
-    uint64_t cpu_ns;  // time spent running
+    uint64_t cpu_ns;  // time spent running (user and kernel), up to its last switch-out
     uint64_t switched_in_ns;
-    Task* thread_next;  // in proc->threads
+    uint64_t user_ns;        // of which in user mode, up to its last entry into the kernel
+    uint64_t user_since_ns;  // when it last went back to user mode (0: never yet)
+    Task* thread_next;       // in proc->threads
 };
 
 // A new task with its kernel stack and FPU area (nullptr when out of memory). Its frame is

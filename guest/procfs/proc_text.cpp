@@ -37,12 +37,6 @@ char state_of(const Process* p) {
     return 'S';
 }
 
-uint64_t cpu_ns_of(const Process* p) {
-    uint64_t total = 0;
-    for (const Task* t = p->threads; t; t = t->thread_next) total += t->cpu_ns;
-    return total;
-}
-
 void pid_stat(const Process* p, Text* t) {
     const int32_t ppid = p->parent ? p->parent->pid : 0;
     const uint64_t rss = p->as ? p->as->resident_pages : 0;
@@ -50,10 +44,12 @@ void pid_stat(const Process* p, Text* t) {
     if (p->as) {
         for (const mm::Vma* v = p->as->vmas; v; v = v->next) vsize += v->end - v->start;
     }
+    const CpuTimes cpu = proc::process_cpu_times(p);
     text_printf(t, "%d (%s) %c %d %d %d %d %d %u %lu %lu %lu %lu %lu %lu %lu %lu %ld %ld %u %ld ",
                 p->pid, p->comm, state_of(p), ppid, p->pgid, p->sid, 0x501 /* tty: console */,
-                p->pgid, 0u, 0ul, 0ul, 0ul, 0ul, ticks(cpu_ns_of(p)), 0ul,
-                ticks(p->children_cpu_ns), 0ul, 20l, 0l, p->live_threads, 0l);
+                p->pgid, 0u, 0ul, 0ul, 0ul, 0ul, ticks(cpu.user_ns), ticks(cpu.system_ns),
+                ticks(p->children_cpu.user_ns), ticks(p->children_cpu.system_ns), 20l, 0l,
+                p->live_threads, 0l);
     text_printf(t, "%lu %lu %lu %lu ", ticks(p->start_ns), vsize, rss, ~0ul);
     // startcode .. exit_code: not tracked, reported as 0 (28 more fields).
     for (int i = 0; i < 27; ++i) text_printf(t, "0 ");
@@ -112,19 +108,21 @@ void cpuinfo(Text* t) {
 }
 
 void stat_file(Text* t) {
-    uint64_t busy = 0;
+    uint64_t user = 0, system = 0;
     uint32_t running = 0, total = 0;
     {
         LockGuard guard(proc::lock());
         for (Process* p = proc::first(); p; p = proc::next(p)) {
-            busy += cpu_ns_of(p);
+            const CpuTimes cpu = proc::process_cpu_times(p);
+            user += cpu.user_ns;
+            system += cpu.system_ns;
             ++total;
             if (state_of(p) == 'R') ++running;
         }
     }
     const uint64_t up = time_monotonic_ns() * g_boot.vcpu_count;
-    const uint64_t idle = up > busy ? up - busy : 0;
-    text_printf(t, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\n", ticks(busy), ticks(idle));
+    const uint64_t idle = up > user + system ? up - user - system : 0;
+    text_printf(t, "cpu  %lu 0 %lu %lu 0 0 0 0 0 0\n", ticks(user), ticks(system), ticks(idle));
     text_printf(t, "btime %lu\nprocesses %u\nprocs_running %u\nprocs_blocked 0\n",
                 (time_realtime_ns() - time_monotonic_ns()) / 1'000'000'000, total, running);
 }

@@ -52,4 +52,8 @@ int dir_of(Args& a, int dirfd, fs::Inode** out);
 // Installs a new File at the lowest free fd; drops the File on failure.
 int64_t install_fd(Args& a, fs::File* file, bool cloexec);
 
+// Writes a struct rusage with these user and system times (the other fields 0) to `out`
+// (nothing when 0): 0 or -EFAULT.
+int64_t write_rusage(uint64_t out, const CpuTimes& cpu);
+
 }  // namespace syscalls

@@ -34,14 +34,6 @@ int64_t copy_strings(uint64_t user_array, proc::ExecArgs* args, bool env) {
     }
 }
 
-int64_t write_wait_rusage(uint64_t out, uint64_t cpu_ns) {
-    if (!out) return 0;
-    int64_t ru[18] = {};
-    ru[0] = int64_t(cpu_ns / 1'000'000'000);
-    ru[1] = int64_t(cpu_ns % 1'000'000'000 / 1000);
-    return copy_to_user(out, ru, sizeof(ru)) == 0 ? 0 : -EFAULT;
-}
-
 }  // namespace
 
 int64_t sys_getpid(Args& a) {
@@ -158,12 +150,12 @@ int64_t sys_wait4(Args& a) {
     const int options = int(a.a[2]);
     if (options & ~(1 | 2 | 8 | 0x20000000 | 0x40000000 | int(0x80000000))) return -EINVAL;
     int status = 0;
-    uint64_t cpu = 0;
+    CpuTimes cpu{};
     const int32_t pid =
         proc::wait_child(int32_t(a.a[0]), (options & (1 | 2 | 8)) | 4, &status, &cpu);
     if (pid <= 0) return pid;
     if (a.a[1] && put_user(a.a[1], status) != 0) return -EFAULT;
-    if (write_wait_rusage(a.a[3], cpu) != 0) return -EFAULT;
+    if (write_rusage(a.a[3], cpu) != 0) return -EFAULT;
     return pid;
 }
 
@@ -181,7 +173,7 @@ int64_t sys_waitid(Args& a) {
     else if (idtype != 0)
         return -EINVAL;
     int status = 0;
-    uint64_t cpu = 0;
+    CpuTimes cpu{};
     // waitid: WSTOPPED (2) and WCONTINUED (8) have wait4's values.
     const int32_t found =
         proc::wait_child(pid, options & (1 | 2 | 4 | 8 | 0x01000000), &status, &cpu);
@@ -202,7 +194,7 @@ int64_t sys_waitid(Args& a) {
         }
         if (copy_to_user(a.a[2], info, sizeof(info)) != 0) return -EFAULT;
     }
-    if (write_wait_rusage(a.a[4], cpu) != 0) return -EFAULT;
+    if (write_rusage(a.a[4], cpu) != 0) return -EFAULT;
     return 0;
 }
 

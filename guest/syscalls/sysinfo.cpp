@@ -49,14 +49,6 @@ int64_t set_limit(Process* p, int resource, const Rlimit& value) {
     return 0;  // accepted; only NOFILE is enforced per process
 }
 
-int64_t write_wait_rusage(uint64_t out, uint64_t cpu_ns) {
-    if (!out) return 0;
-    int64_t ru[18] = {};
-    ru[0] = int64_t(cpu_ns / 1'000'000'000);
-    ru[1] = int64_t(cpu_ns % 1'000'000'000 / 1000);
-    return copy_to_user(out, ru, sizeof(ru)) == 0 ? 0 : -EFAULT;
-}
-
 }  // namespace
 
 int64_t sys_uname(Args& a) {
@@ -96,22 +88,23 @@ int64_t sys_prlimit64(Args& a) {
 int64_t sys_getrusage(Args& a) {
     const int who = int(a.a[0]);
     if (who != 0 && who != -1 && who != 1) return -EINVAL;
-    uint64_t cpu = 0;
+    CpuTimes cpu{};
     if (who == -1) {
-        cpu = proc_of(a)->children_cpu_ns;
+        cpu = proc_of(a)->children_cpu;
     } else if (who == 1) {
-        cpu = a.task->cpu_ns;
+        cpu = proc::task_cpu_times(a.task);
     } else {
-        for (Task* t = proc_of(a)->threads; t; t = t->thread_next) cpu += t->cpu_ns;
+        cpu = proc::process_cpu_times(proc_of(a));
     }
-    return write_wait_rusage(a.a[1], cpu);
+    return write_rusage(a.a[1], cpu);
 }
 
 int64_t sys_times(Args& a) {
-    uint64_t cpu = 0;
-    for (Task* t = proc_of(a)->threads; t; t = t->thread_next) cpu += t->cpu_ns;
-    const int64_t tms[4] = {int64_t(cpu / 10'000'000), 0,
-                            int64_t(proc_of(a)->children_cpu_ns / 10'000'000), 0};
+    const CpuTimes self = proc::process_cpu_times(proc_of(a));
+    const CpuTimes children = proc_of(a)->children_cpu;
+    const int64_t tms[4] = {
+        int64_t(self.user_ns / 10'000'000), int64_t(self.system_ns / 10'000'000),
+        int64_t(children.user_ns / 10'000'000), int64_t(children.system_ns / 10'000'000)};
     if (a.a[0] && copy_to_user(a.a[0], tms, sizeof(tms)) != 0) return -EFAULT;
     return int64_t(time_monotonic_ns() / 10'000'000);
 }

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -145,6 +146,28 @@ TEST(GuestShell, InitramfsFilesAreExactAndTheArchiveMemoryReturns) {
     // archive's size; without the archive's pages MemTotal would be lower by all of it.
     const uint64_t total_kib = std::strtoull(facts["memtotal"].c_str(), nullptr, 10);
     EXPECT_GT(total_kib * 1024, (128ull << 20) - archive) << context(g);
+}
+
+// CPU time is split into user and system time (wait4's rusage, as busybox `time` shows it):
+// a shell loop without system calls is user time; the kernel's side of system calls is system
+// time (on the PVM host the hardware entry and exit around each call count as user time, so
+// only "some" is asked of a loop of reads and writes).
+TEST(GuestShell, UserAndSystemTimeAreSplit) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    auto g = run_guest(
+        boot("init=/bin/sh -- -c \"time -f 'spin %U %S' sh -c 'i=0; while [ $i -lt 40000 ]; "
+             "do i=$((i+1)); done'; time -f 'io %U %S' sh -c 'dd if=/dev/zero of=/dev/null "
+             "bs=1 count=20000 2>/dev/null'\""));
+    expect_kernel_healthy(g);
+    EXPECT_EQ(g.exit_code, 0) << context(g);
+    double spin_user = -1, spin_sys = -1, io_user = -1, io_sys = -1;
+    for (const std::string& line : g.lines) {
+        std::sscanf(line.c_str(), "spin %lf %lf", &spin_user, &spin_sys);
+        std::sscanf(line.c_str(), "io %lf %lf", &io_user, &io_sys);
+    }
+    EXPECT_GT(spin_user, 0.0) << context(g);
+    EXPECT_LT(spin_sys, spin_user) << context(g);
+    EXPECT_GT(io_sys, 0.0) << context(g);
 }
 
 // A fault kills the program, the shell reports it, the kernel says which process and where.
