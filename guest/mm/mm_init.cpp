@@ -28,7 +28,8 @@ const char* mm_init() {
     if (bi->ramdisk_size != 0) {
         reserved[reserved_count++] = phys::Range{bi->ramdisk_gpa, bi->ramdisk_size};
     }
-    phys::init(ram, ram_count, reserved, reserved_count);
+    phys::init(ram, ram_count, reserved, reserved_count,
+               (bi->flags & DOMUS_BOOT_FLAG_RAM_ZEROED) != 0);
     if (phys::total_pages() == 0) return "no usable RAM";
     const bool nx = (cpu::rdmsr(0xc0000080) & (1u << 11)) != 0;  // EFER.NXE
     if (!kpt::init(g_boot.memory_bytes, g_boot.vcpu_count, g_boot.pvm_host, nx)) {

@@ -8,49 +8,61 @@ namespace phys {
 
 namespace {
 
-struct FreeBlock {
-    FreeBlock* next;
-    FreeBlock* prev;
-};
+constexpr uint32_t kNone = 0xffffffffu;  // no page frame (pfns fit 32 bits: 16 TiB)
 
-// Per page: whether it heads a free block (and of which order), and its reference count.
+// Per page: whether it heads a free block (of which order, and its neighbours in that order's
+// free list: the lists live here, not in the free pages, which stay untouched until used),
+// and its reference count. All zero is a page in use with no references: with RAM the monitor
+// leaves zeroed, the array needs no clearing and its pages are touched only as they are used.
 struct PageInfo {
     uint32_t refcount;
     uint8_t free_order;  // order + 1 when this page heads a free block, else 0
     uint8_t reserved;    // 1: in a range init() kept out, not yet released or adopted
     uint8_t pad[2];
+    uint32_t next, prev;  // free-list neighbours (pfns, kNone at the ends) when free_order
 };
+static_assert(sizeof(PageInfo) == 16);
 
 constinit SpinLock g_lock;
 PageInfo* g_pages = nullptr;  // indexed by GPA / 4 KiB
 uint64_t g_page_count = 0;    // pages covered by g_pages (up to the highest RAM byte)
-FreeBlock g_free[kMaxOrder + 1];
-uint64_t g_free_pages = 0;
+uint32_t g_head[kMaxOrder + 1];
+uint64_t g_free_pages = 0;  // in the free lists
 uint64_t g_total_pages = 0;
 
-FreeBlock* block_at(uint64_t pfn) {
-    return vmem::from_gpa<FreeBlock>(pfn * kPageSize);
-}
+// Free RAM not yet cut into free-list blocks (pfn ranges, lowest first): alloc() carves a
+// block at a time when the lists run dry, so that booting touches no per-page entry of memory
+// nobody has asked for yet (a 4 GiB domain has 1024 blocks of 4 MiB).
+struct Fresh {
+    uint64_t first, end;
+};
+constexpr size_t kMaxFresh = 32;
+Fresh g_fresh[kMaxFresh];
+size_t g_fresh_count = 0;
+uint64_t g_fresh_pages = 0;
 
 void list_init() {
-    for (FreeBlock& head : g_free) head.next = head.prev = &head;
+    for (uint32_t& head : g_head) head = kNone;
 }
 
 void push(unsigned order, uint64_t pfn) {
-    FreeBlock* b = block_at(pfn);
-    FreeBlock& head = g_free[order];
-    b->next = head.next;
-    b->prev = &head;
-    head.next->prev = b;
-    head.next = b;
-    g_pages[pfn].free_order = uint8_t(order + 1);
+    PageInfo& p = g_pages[pfn];
+    p.next = g_head[order];
+    p.prev = kNone;
+    if (p.next != kNone) g_pages[p.next].prev = uint32_t(pfn);
+    g_head[order] = uint32_t(pfn);
+    p.free_order = uint8_t(order + 1);
 }
 
 void unlink(uint64_t pfn) {
-    FreeBlock* b = block_at(pfn);
-    b->prev->next = b->next;
-    b->next->prev = b->prev;
-    g_pages[pfn].free_order = 0;
+    PageInfo& p = g_pages[pfn];
+    if (p.prev != kNone) {
+        g_pages[p.prev].next = p.next;
+    } else {
+        g_head[p.free_order - 1] = p.next;
+    }
+    if (p.next != kNone) g_pages[p.next].prev = p.prev;
+    p.free_order = 0;
 }
 
 // Frees 2^order pages at pfn, merging with free buddies. Lock held.
@@ -80,6 +92,35 @@ void add_range(uint64_t first, uint64_t end) {
     }
 }
 
+// Remembers [first, end) as free RAM to carve later (or adds it now when the table is full).
+void add_fresh(uint64_t first, uint64_t end) {
+    if (g_fresh_count == kMaxFresh) return add_range(first, end);
+    g_fresh[g_fresh_count++] = {first, end};
+    g_total_pages += end - first;
+    g_fresh_pages += end - first;
+}
+
+// Moves the largest aligned block at the start of the first fresh range into the free lists;
+// false when no fresh RAM is left. Lock held.
+bool carve_locked() {
+    if (g_fresh_count == 0) return false;
+    Fresh& f = g_fresh[0];
+    unsigned order = 0;
+    while (order < kMaxOrder && (f.first & ((uint64_t(2) << order) - 1)) == 0 &&
+           f.first + (uint64_t(2) << order) <= f.end) {
+        ++order;
+    }
+    const uint64_t pfn = f.first;
+    f.first += uint64_t(1) << order;
+    g_fresh_pages -= uint64_t(1) << order;
+    if (f.first == f.end) {
+        for (size_t i = 1; i < g_fresh_count; ++i) g_fresh[i - 1] = g_fresh[i];
+        --g_fresh_count;
+    }
+    free_locked(pfn, order);
+    return true;
+}
+
 bool overlaps(uint64_t a, uint64_t a_end, const Range& r) {
     return a < r.base + r.size && r.base < a_end;
 }
@@ -96,12 +137,13 @@ void add_minus(uint64_t base, uint64_t end, const Range* reserved, size_t count)
     }
     const uint64_t first = (base + kPageSize - 1) / kPageSize;
     const uint64_t last = end / kPageSize;
-    if (first < last) add_range(first, last);
+    if (first < last) add_fresh(first, last);
 }
 
 }  // namespace
 
-void init(const Range* ram, size_t ram_count, const Range* reserved, size_t reserved_count) {
+void init(const Range* ram, size_t ram_count, const Range* reserved, size_t reserved_count,
+          bool ram_zeroed) {
     list_init();
     uint64_t top = 0;
     for (size_t i = 0; i < ram_count; ++i) {
@@ -112,6 +154,7 @@ void init(const Range* ram, size_t ram_count, const Range* reserved, size_t rese
         if (reserved[i].base + reserved[i].size > top) top = reserved[i].base + reserved[i].size;
     }
     g_page_count = (top + kPageSize - 1) / kPageSize;
+    if (g_page_count > kNone) g_page_count = kNone;  // pfns fit the 32-bit links
     // The page-info array goes into the first RAM range (above the reservations) big enough.
     const uint64_t info_bytes =
         (g_page_count * sizeof(PageInfo) + kPageSize - 1) & ~(kPageSize - 1);
@@ -132,7 +175,7 @@ void init(const Range* ram, size_t ram_count, const Range* reserved, size_t rese
     }
     if (placed.size == 0) return;  // no memory at all: every alloc() fails
     g_pages = vmem::from_gpa<PageInfo>(placed.base);
-    memset(g_pages, 0, info_bytes);
+    if (!ram_zeroed) memset(g_pages, 0, info_bytes);
 
     Range all[16];
     size_t n = 0;
@@ -156,9 +199,13 @@ uint64_t alloc(unsigned order) {
     if (order > kMaxOrder) return 0;
     LockGuard guard(g_lock);
     unsigned o = order;
-    while (o <= kMaxOrder && g_free[o].next == &g_free[o]) ++o;
-    if (o > kMaxOrder) return 0;
-    const uint64_t pfn = (vmem::to_gpa(g_free[o].next)) / kPageSize;
+    for (;;) {
+        while (o <= kMaxOrder && g_head[o] == kNone) ++o;
+        if (o <= kMaxOrder) break;
+        if (!carve_locked()) return 0;
+        o = order;
+    }
+    const uint64_t pfn = g_head[o];
     unlink(pfn);
     while (o > order) {  // split, keeping the lower half
         --o;
@@ -235,7 +282,8 @@ uint32_t refcount(uint64_t gpa) {
 }
 
 uint64_t free_pages() {
-    return __atomic_load_n(&g_free_pages, __ATOMIC_RELAXED);
+    return __atomic_load_n(&g_free_pages, __ATOMIC_RELAXED) +
+           __atomic_load_n(&g_fresh_pages, __ATOMIC_RELAXED);
 }
 
 uint64_t total_pages() {

@@ -1,7 +1,8 @@
 // Physical page allocator: a binary buddy allocator over every DOMUS_MEM_RAM byte of guest RAM
 // that is not the kernel image, the boot area (below 1 MiB) or the ramdisk, with a reference
-// count per page (shared and copy-on-write user pages). Addresses are GPAs; the memory is
-// reachable through vmem::from_gpa(). One lock; every operation is O(max order).
+// count per page (shared and copy-on-write user pages). Its bookkeeping (free lists included)
+// is a 16-byte entry per page; free pages themselves are never written by it. Addresses are GPAs;
+// the memory is reachable through vmem::from_gpa(). One lock; every operation is O(max order).
 #pragma once
 
 #include <stddef.h>
@@ -17,7 +18,10 @@ struct Range {
 };
 
 // Takes the usable RAM ranges and the ranges to keep out (image, ramdisk...). Once, on the BSP.
-void init(const Range* ram, size_t ram_count, const Range* reserved, size_t reserved_count);
+// `ram_zeroed`: every byte of the usable RAM reads as zero (the monitor says so), so the
+// per-page array placed there needs no clearing and is touched only as pages are used.
+void init(const Range* ram, size_t ram_count, const Range* reserved, size_t reserved_count,
+          bool ram_zeroed);
 
 // A block of 2^order pages, naturally aligned, not zeroed; 0 when none is free.
 uint64_t alloc(unsigned order = 0);

@@ -28,6 +28,8 @@
 
 /* flags */
 #define DOMUS_BOOT_FLAG_PVM_HOST (1u << 0) /* the host is the pagetable-based PVM KVM backend */
+#define DOMUS_BOOT_FLAG_RAM_ZEROED \
+    (1u << 1) /* every DOMUS_MEM_RAM byte reads as zero (the guest need not clear it) */
 
 /* memory region types */
 #define DOMUS_MEM_RAM 1u     /* free for the guest to use */

@@ -55,7 +55,8 @@ struct domus_domain_info {
     uint32_t abi_version;
     uint32_t domain_id;
     uint32_t vcpu_count;
-    uint32_t flags; /* DOMUS_BOOT_FLAG_* */
+    uint32_t flags; /* DOMUS_BOOT_FLAG_* describing the host (RAM_ZEROED is a boot-time fact:
+                     * only in the boot-info page) */
     uint64_t memory_bytes;
     uint64_t tsc_khz;
     char name[64]; /* NUL-terminated */

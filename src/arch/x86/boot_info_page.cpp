@@ -93,7 +93,9 @@ Result<domus_boot_info> make_boot_info(const BootInfoParams& p) {
     info.magic = DOMUS_BOOT_INFO_MAGIC;
     info.abi_version = DOMUS_ABI_VERSION;
     info.size = sizeof(domus_boot_info);
-    info.flags = p.pvm_host ? DOMUS_BOOT_FLAG_PVM_HOST : 0;
+    // The monitor's RAM is a fresh memfd: zero except the boot area, kernel and ramdisk it
+    // writes, which are not DOMUS_MEM_RAM regions.
+    info.flags = DOMUS_BOOT_FLAG_RAM_ZEROED | (p.pvm_host ? DOMUS_BOOT_FLAG_PVM_HOST : 0);
     info.vcpu_count = p.vcpus;
     info.memory_bytes = p.ram_bytes;
     info.hypercall_port = DOMUS_HYPERCALL_PORT;

@@ -52,7 +52,7 @@ TEST(BootInfo, DescribesTheDomain) {
     EXPECT_EQ(info->magic, DOMUS_BOOT_INFO_MAGIC);
     EXPECT_EQ(info->abi_version, DOMUS_ABI_VERSION);
     EXPECT_EQ(info->size, sizeof(domus_boot_info));
-    EXPECT_EQ(info->flags, DOMUS_BOOT_FLAG_PVM_HOST);
+    EXPECT_EQ(info->flags, DOMUS_BOOT_FLAG_PVM_HOST | DOMUS_BOOT_FLAG_RAM_ZEROED);
     EXPECT_EQ(info->vcpu_count, 2u);
     EXPECT_EQ(info->memory_bytes, 64ull << 20);
     EXPECT_EQ(info->hypercall_port, DOMUS_HYPERCALL_PORT);
