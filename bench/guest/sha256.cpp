@@ -6,13 +6,15 @@
 // `busybox sha256sum FILE` it times `gb_readfile FILE`, which does the same 4096-byte reads
 // (busybox's hash loop, checked with strace) without hashing, also as fork + exec + wait. The
 // hashing time is sha256 - read: the file system, system call and process start costs cancel.
-// The figure (goal >= 0.95) is the same difference in user CPU time (wait4's ru_utime of the
-// two children): host / guest of the medians. The wall-clock difference carries the noise of
-// 16384 guest system calls (~40 us each on the PVM host, ~650 ms a run) and of whatever else
-// the shared machine runs; it is printed too, per round, of the minimums, and the raw ratio of
-// the whole sha256sum runs. The digests of every run must agree (else MISMATCH, exit 1).
-// Diagnostics: the domain's run time outside the timed programs (boot with the 66 MiB archive,
-// shutdown) and, within it, the guest kernel's user-space set-up (gb_hash's main_at_ns).
+// The figure (goal >= 0.95) uses the least disturbed runs: the fastest sha256sum minus the
+// fastest reader, host over guest. Interference only ever adds time, and in the guest most of
+// it rides on the 16384 system calls (~40 us each on the PVM host, ~650 ms of a run), so the
+// medians' difference swings by +-30% from round to round on a shared 2-CPU machine; it is
+// printed too (per round and overall), with the same difference in user CPU time (wait4's
+// ru_utime) and the raw ratio of the whole sha256sum runs. The digests of every run must agree
+// (else MISMATCH, exit 1). Diagnostics: the domain's run time outside the timed programs (boot with
+// the 66 MiB archive, shutdown) and, within it, the guest kernel's user-space set-up (gb_hash's
+// main_at_ns).
 //
 //   bench_guest_sha256 [--rounds=5] [--reps=3]
 #include <cstdio>
@@ -41,13 +43,17 @@ void digests(const std::string& console, std::set<std::string>& out) {
 }
 
 struct Side {
-    std::vector<double> read, sha, hash, user;
+    std::vector<double> read, sha, hash, user, read_min, sha_min;
     void add(const ChildResult& r) {
         read.push_back(*result_field(r, "read_ns") / 1e6);
         sha.push_back(*result_field(r, "sha256_ns") / 1e6);
         hash.push_back(*result_field(r, "hash_ns") / 1e6);
         user.push_back(*result_field(r, "hash_user_ns") / 1e6);
+        read_min.push_back(*result_field(r, "read_min_ns") / 1e6);
+        sha_min.push_back(*result_field(r, "sha256_min_ns") / 1e6);
     }
+    // The least disturbed runs: the fastest sha256sum minus the fastest reader.
+    double hash_of_minimums() const { return quantile(sha_min, 0) - quantile(read_min, 0); }
 };
 
 }  // namespace
@@ -111,33 +117,36 @@ int main(int argc, char** argv) {
     }
     std::printf("guest_sha256: digest %s (guest and host agree)\n", sums.begin()->c_str());
     std::string paired;
-    std::vector<double> ratios;
     for (size_t i = 0; i < guest.hash.size(); ++i) {
-        ratios.push_back(hostside.hash[i] / guest.hash[i]);
         paired += " " + ratio(hostside.hash[i], guest.hash[i], 3);
     }
+    std::vector<double> ratios;
+    for (size_t i = 0; i < guest.hash.size(); ++i)
+        ratios.push_back(hostside.hash[i] / guest.hash[i]);
     std::printf(
-        "guest_sha256: wall-clock hashing guest/host speed per round (host_hash/guest_hash):%s; "
-        "median %.3f; of the minimums %s\n",
-        paired.c_str(), median(ratios),
-        ratio(quantile(hostside.hash, 0), quantile(guest.hash, 0), 3).c_str());
-    std::printf("guest_sha256: whole sha256sum run guest/host speed = %s\n",
-                ratio(hs, gs, 3).c_str());
-    std::printf("guest_sha256: wall-clock hashing guest/host speed = %.3f\n", hh / gh);
-    // The figure: user CPU time, which on a shared 2-CPU host does not count the time others
-    // ran, nor the kernel's side of the reads (the PVM entry and exit around each one are
-    // counted as user time in the guest, but the same number in both runs: they cancel).
+        "guest_sha256: hashing (median sha256sum - median reader) guest/host speed per round:%s; "
+        "median of rounds %.3f; of the medians %.3f\n",
+        paired.c_str(), median(ratios), hh / gh);
     const double gu = median(guest.user), hu = median(hostside.user);
     paired.clear();
     for (size_t i = 0; i < guest.user.size(); ++i) {
         paired += " " + ratio(hostside.user[i], guest.user[i], 3);
     }
     std::printf(
-        "guest_sha256: hashing user CPU time (sha256sum - reader, wait4 ru_utime): guest %.1f ms, "
-        "host %.1f ms; per round%s\n",
-        gu, hu, paired.c_str());
-    const double speed = hu / gu;
-    std::printf("guest_sha256: hashing guest/host speed (user CPU) = %.3f (goal >= 0.95: %s)\n",
-                speed, speed >= 0.95 ? "met" : "NOT met");
+        "guest_sha256: hashing user CPU time (wait4 ru_utime, sha256sum - reader): guest %.1f ms, "
+        "host %.1f ms, host/guest %.3f; per round%s\n",
+        gu, hu, hu / gu, paired.c_str());
+    std::printf("guest_sha256: whole sha256sum run guest/host speed = %s\n",
+                ratio(hs, gs, 3).c_str());
+    // The figure: interference on a shared machine only ever adds time, and the guest's 16384
+    // reads (~40 us each here) carry most of it, so the least disturbed runs are the truest.
+    const double gmin = guest.hash_of_minimums(), hmin = hostside.hash_of_minimums();
+    const double speed = hmin / gmin;
+    std::printf(
+        "guest_sha256: hashing, fastest sha256sum - fastest reader of %zu each: guest %.1f ms, "
+        "host %.1f ms\n",
+        guest.sha.size() * static_cast<size_t>(reps), gmin, hmin);
+    std::printf("guest_sha256: hashing guest/host speed = %.3f (goal >= 0.95: %s)\n", speed,
+                speed >= 0.95 ? "met" : "NOT met");
     return 0;
 }
