@@ -18,6 +18,14 @@ bool has_equals(const char* word) {
     return false;
 }
 
+// A module parameter: a dot in the name (before any '='), as Linux tells them from init's words.
+bool module_parameter(const char* word) {
+    for (; *word && *word != '='; ++word) {
+        if (*word == '.') return true;
+    }
+    return false;
+}
+
 // Same variable name ("NAME=" prefix) in both words.
 bool same_name(const char* a, const char* b) {
     size_t i = 0;
@@ -81,6 +89,9 @@ const char* parse_init_cmdline(const char* cmdline, char* storage, size_t storag
             }
         } else if (starts_with(word, "console=") || starts_with(word, "loglevel=")) {
             // accepted and ignored: there is one console
+        } else if (module_parameter(word)) {
+            // "module.name=value" (virtio_mmio.device=... from the monitor): the kernel's, never
+            // init's, as on Linux
         } else if (kstreq_n(word, 5, "quiet") && word[5] == '\0') {
             out->quiet = true;
         } else if (kstreq_n(word, 13, "bench_floor=1") && word[13] == '\0') {

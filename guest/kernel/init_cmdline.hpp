@@ -5,7 +5,8 @@
 // earlier one of the same name), the rest into its arguments. Unlike Linux, a word may
 // be quoted with '...' or "..." to hold spaces (`init=/bin/sh -- -c 'echo hi'`).
 // Known kernel words: init=, rdinit=, console=, quiet, loglevel=, bench_floor=1 (enables the
-// unsafe floor-measuring system call, arch/layout.h: benchmarks only).
+// unsafe floor-measuring system call, arch/layout.h: benchmarks only). Module parameters (a dot
+// in the name: `virtio_mmio.device=...`, which the monitor adds) go to nobody, as on Linux.
 //
 // Pure (unit-tested and fuzzed on the host): the result points into `storage`.
 #pragma once

@@ -16,7 +16,18 @@
 
 namespace domus {
 
-class VirtioRng : public virtio::VirtioDevice {
+// A virtio device's back end as the monitor runs it: its transport (the MMIO window) and the
+// work a doorbell starts.
+class VirtioBackend {
+  public:
+    virtual ~VirtioBackend() = default;
+    virtual const char* name() const = 0;
+    virtual virtio::MmioTransport& transport() = 0;
+    // Serves what the driver made available; true when its interrupt should be signalled.
+    virtual bool process(GuestMemory& mem) = 0;
+};
+
+class VirtioRng : public virtio::VirtioDevice, public VirtioBackend {
   public:
     static constexpr uint32_t kDeviceId = 4;
     static constexpr uint32_t kQueueSize = 256;
@@ -24,10 +35,11 @@ class VirtioRng : public virtio::VirtioDevice {
 
     explicit VirtioRng(uint64_t ram_bytes) : transport_(*this, ram_bytes) {}
 
-    virtio::MmioTransport& transport() { return transport_; }
+    const char* name() const override { return "virtio-rng"; }
+    virtio::MmioTransport& transport() override { return transport_; }
 
     // Serves the request queue. Returns true when the driver should be interrupted.
-    bool process(GuestMemory& mem);
+    bool process(GuestMemory& mem) override;
 
     uint64_t bytes_served() const;
     uint64_t requests_served() const;

@@ -86,11 +86,28 @@ Status Domain::attach_devices() {
     return bus_.add(kCom1, 8, uart_.get(), "uart16550 COM1");
 }
 
+Status Domain::attach_virtio(std::unique_ptr<VirtioBackend> backend, uint64_t base,
+                             uint8_t vector) {
+    auto slot = VirtioSlot::create(vm_, mem_, std::move(backend), base, vector);
+    if (!slot) return slot.error();
+    virtio_.push_back(std::move(slot.value()));
+    return {};
+}
+
+std::vector<VirtioBackend*> Domain::virtio_backends() {
+    std::vector<VirtioBackend*> out;
+    for (auto& slot : virtio_) out.push_back(&slot->backend());
+    return out;
+}
+
 Status Domain::start() {
     if (!done_.valid()) {
         return make_error(Errc::resource, std::string("eventfd: ") + std::strerror(errno));
     }
     if (auto st = install_kick_handler(); !st) return st;
+    for (auto& slot : virtio_) {
+        if (auto st = slot->start(); !st) return st;
+    }
     started_ns_ = time_ns(DOMUS_CLOCK_MONOTONIC);
     thread_info_ = std::make_unique<VcpuThread[]>(vcpus_.size());
     {
@@ -163,6 +180,7 @@ void Domain::join() {
     for (auto& t : threads_) {
         if (t.joinable()) t.join();
     }
+    for (auto& slot : virtio_) slot->stop();  // the guest runs no more: nothing to serve
 }
 
 Outcome Domain::outcome() const {

@@ -29,6 +29,7 @@
 #include "hv/hypervisor.hpp"
 #include "memory/guest_memory.hpp"
 #include "vmm/console_hub.hpp"
+#include "vmm/virtio_slot.hpp"
 
 namespace domus::vmm {
 
@@ -71,6 +72,11 @@ class Domain final : public HypercallHost {
     void set_console_fd(int fd);  // the first, blocking console sink (stdout or the log file)
     void set_identity(std::string name, uint32_t id, uint64_t tsc_khz);
     Status attach_devices();
+    // A virtio-mmio device at `base` interrupting with `vector` on vCPU 0 (the builder's
+    // layout, announced in the boot-info page).
+    Status attach_virtio(std::unique_ptr<VirtioBackend> backend, uint64_t base, uint8_t vector);
+    // The attached virtio back ends, for statistics.
+    std::vector<VirtioBackend*> virtio_backends();
 
     Status start();  // one thread per vCPU
     void stop();     // idempotent: records `destroyed` unless already stopped, kicks every vCPU
@@ -136,6 +142,7 @@ class Domain final : public HypercallHost {
     std::unique_ptr<VcpuThread[]> thread_info_;
     IoBus bus_;
     std::unique_ptr<Uart16550> uart_;
+    std::vector<std::unique_ptr<VirtioSlot>> virtio_;  // fixed once start() runs
 
     std::string name_ = "domus";
     uint32_t domain_id_ = 1;

@@ -36,13 +36,20 @@ void Domain::run_vcpu(hv::Vcpu& vcpu) {
             case hv::VmExitKind::io:
                 if (!handle_io(vcpu, exit->io)) return;
                 break;
-            case hv::VmExitKind::mmio:
-                // Nothing lives outside RAM yet: reads see all-ones, writes are dropped.
+            case hv::VmExitKind::mmio: {
+                // A virtio window, or nothing: reads see all-ones, writes are dropped.
                 stats_.mmio.fetch_add(1, std::memory_order_relaxed);
-                if (!exit->mmio.is_write) {
+                VirtioSlot* slot = nullptr;
+                for (auto& s : virtio_) {
+                    if (s->contains(exit->mmio.gpa)) slot = s.get();
+                }
+                if (slot != nullptr) {
+                    slot->mmio(exit->mmio.gpa, exit->mmio.is_write, exit->mmio.data);
+                } else if (!exit->mmio.is_write) {
                     for (auto& b : exit->mmio.data) b = 0xff;
                 }
                 break;
+            }
             case hv::VmExitKind::interrupted:
                 break;  // a kick: re-check stopping_ and paused_
             case hv::VmExitKind::shutdown: {

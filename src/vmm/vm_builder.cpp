@@ -1,6 +1,7 @@
 #include "vmm/vm_builder.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <optional>
 
 #include "arch/x86/boot_cpu.hpp"
@@ -9,6 +10,7 @@
 #include "boot/elf_loader.hpp"
 #include "boot/initramfs.hpp"
 #include "boot/initramfs_loader.hpp"
+#include "devices/virtio_rng.hpp"
 #include "domus/abi/boot_info.h"
 
 namespace domus::vmm {
@@ -25,7 +27,55 @@ struct Parts {
     uint64_t tsc_khz = 0;
     uint64_t ramdisk_gpa = 0;  // where place_ramdisk put the initramfs (0 and 0: none)
     uint64_t ramdisk_size = 0;
+    std::vector<domus_virtio_device> virtio;  // the virtio-mmio layout (plan_virtio)
+    std::string cmdline;                      // the config's, plus virtio_mmio.device= words
 };
+
+// The virtio-mmio windows start at the first GiB boundary above RAM (at least 3 GiB, clear of
+// the LAPIC and KVM's TSS pages below 4 GiB), one page each.
+uint64_t virtio_base(uint64_t ram_bytes) {
+    constexpr uint64_t kGiB = 1ull << 30;
+    const uint64_t above = (ram_bytes + kGiB - 1) & ~(kGiB - 1);
+    return above > 3 * kGiB ? above : 3 * kGiB;
+}
+
+// A program domain (one with a ramdisk) gets a virtio-rng device; the built-in workloads run
+// as before, with none. Each device is also named at the front of the command line (before any
+// "--", after which every word is init's) the way Linux's virtio_mmio driver reads it; the
+// Domus guest, like Linux, gives init no dotted module parameters.
+void plan_virtio(const VmConfig& config, uint64_t ram_bytes, Parts& p) {
+    p.cmdline.clear();
+    if (config.ramdisk_path.empty()) {
+        p.cmdline = config.cmdline;
+        return;
+    }
+    domus_virtio_device rng{};
+    rng.base = virtio_base(ram_bytes);
+    rng.device_id = VirtioRng::kDeviceId;
+    rng.vector = DOMUS_VIRTIO_VECTOR_BASE;
+    p.virtio.push_back(rng);
+    for (const domus_virtio_device& d : p.virtio) {
+        char word[80];
+        std::snprintf(word, sizeof word, "virtio_mmio.device=4K@0x%llx:%u ",
+                      static_cast<unsigned long long>(d.base), d.vector);
+        p.cmdline += word;
+    }
+    p.cmdline += config.cmdline;
+}
+
+Status attach_virtio(Parts& p, Domain& domain) {
+    for (const domus_virtio_device& d : p.virtio) {
+        std::unique_ptr<VirtioBackend> backend;
+        if (d.device_id == VirtioRng::kDeviceId) {
+            backend = std::make_unique<VirtioRng>(domain.memory().size());
+        }
+        if (!backend) continue;
+        if (auto st = domain.attach_virtio(std::move(backend), d.base, uint8_t(d.vector)); !st) {
+            return st;
+        }
+    }
+    return {};
+}
 
 Result<hv::Hypervisor> open_hypervisor() {
     return hv::Hypervisor::open();
@@ -99,7 +149,8 @@ Status write_boot_structures(const VmConfig& config, Parts& p) {
     params.tsc_khz = p.tsc_khz;
     params.lapic_timer_khz = 1'000'000 / p.vm.apic_bus_cycle_ns();
     params.domain_id = config.domain_id;
-    params.cmdline = config.cmdline;
+    params.cmdline = p.cmdline;
+    params.virtio = p.virtio;
     params.kernel_start = p.image.lowest_gpa;
     params.kernel_end = p.image.end_gpa;
     params.ramdisk_gpa = p.ramdisk_gpa;
@@ -146,7 +197,18 @@ Result<std::unique_ptr<Domain>> build_domain(const VmConfig& config,
     if (!vm) return vm.error();
     auto mem = create_memory(config, *vm);
     if (!mem) return mem.error();
-    Parts p{std::move(*hv), std::move(*image), std::move(*vm), std::move(*mem), {}, {}, 0, 0, 0};
+    Parts p{std::move(*hv),
+            std::move(*image),
+            std::move(*vm),
+            std::move(*mem),
+            {},
+            {},
+            0,
+            0,
+            0,
+            {},
+            {}};
+    plan_virtio(config, p.mem.size(), p);
 
     if (auto st = load_elf(p.image, kernel_elf, p.mem); !st) return st.error();
     if (auto st = place_ramdisk(*ramdisk, p); !st) return st.error();
@@ -160,6 +222,7 @@ Result<std::unique_ptr<Domain>> build_domain(const VmConfig& config,
     domain->set_console_fd(console_fd);
     for (auto& vcpu : p.vcpus) domain->add_vcpu(std::move(vcpu));
     if (auto st = domain->attach_devices(); !st) return st.error();
+    if (auto st = attach_virtio(p, *domain); !st) return st.error();
     return domain;
 }
 

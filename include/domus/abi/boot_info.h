@@ -25,6 +25,9 @@
 #define DOMUS_MAX_VCPUS 64u
 #define DOMUS_MAX_MEMORY_REGIONS 8u
 #define DOMUS_CMDLINE_MAX 1024u /* bytes including the terminating NUL */
+#define DOMUS_MAX_VIRTIO_DEVICES 8u
+#define DOMUS_VIRTIO_VECTOR_BASE 0x50u /* device i interrupts with vector 0x50 + i on vCPU 0 */
+#define DOMUS_VIRTIO_WINDOW 0x1000u    /* bytes of one virtio-mmio register window */
 
 /* flags */
 #define DOMUS_BOOT_FLAG_PVM_HOST (1u << 0) /* the host is the pagetable-based PVM KVM backend */
@@ -63,6 +66,12 @@ struct domus_memory_region {
     uint32_t reserved;
 };
 
+struct domus_virtio_device {
+    uint64_t base;      /* its virtio-mmio window (DOMUS_VIRTIO_WINDOW bytes), above RAM */
+    uint32_t device_id; /* the virtio device id (4: entropy source) */
+    uint32_t vector;    /* its interrupts: this vector on vCPU 0 (an MSI, edge) */
+};
+
 struct domus_boot_info {
     uint64_t magic;          /* DOMUS_BOOT_INFO_MAGIC */
     uint32_t abi_version;    /* DOMUS_ABI_VERSION */
@@ -87,6 +96,11 @@ struct domus_boot_info {
                             * largest files' data is page aligned: the guest keeps those pages
                             * as the files' pages instead of copying them. */
     uint64_t ramdisk_size; /* bytes of the cpio archive */
+    /* v2, appended later (read only when `size` covers them): the virtio-mmio devices. The
+     * command line also names each in Linux's virtio_mmio.device=4K@<base>:<vector> form. */
+    uint32_t virtio_count;
+    uint32_t reserved1;
+    struct domus_virtio_device virtio[DOMUS_MAX_VIRTIO_DEVICES];
 };
 
 #ifdef __cplusplus

@@ -54,6 +54,36 @@ Status check_ramdisk(const BootInfoParams& p) {
     return {};
 }
 
+// Virtio windows: whole pages above RAM, apart from each other, with a vector the guest can
+// take (0x20..0xfe).
+Status check_virtio(const BootInfoParams& p) {
+    if (p.virtio.size() > DOMUS_MAX_VIRTIO_DEVICES) {
+        return make_error(Errc::invalid_argument,
+                          std::to_string(p.virtio.size()) + " virtio devices (at most " +
+                              std::to_string(DOMUS_MAX_VIRTIO_DEVICES) + ")");
+    }
+    for (size_t i = 0; i < p.virtio.size(); ++i) {
+        const domus_virtio_device& d = p.virtio[i];
+        const std::string name = "virtio device " + std::to_string(i) + " at " + hex(d.base);
+        if (d.base % kPage != 0 || d.base < p.ram_bytes || d.base > UINT64_MAX - kPage) {
+            return make_error(Errc::invalid_argument,
+                              name + ": not a page-aligned window above RAM");
+        }
+        if (d.vector < 0x20 || d.vector > 0xfe) {
+            return make_error(Errc::invalid_argument,
+                              name + ": vector " + std::to_string(d.vector) + " is not 32..254");
+        }
+        for (size_t j = 0; j < i; ++j) {
+            if (p.virtio[j].base == d.base || p.virtio[j].vector == d.vector) {
+                return make_error(
+                    Errc::invalid_argument,
+                    name + ": shares its window or vector with device " + std::to_string(j));
+            }
+        }
+    }
+    return {};
+}
+
 void add_region(domus_boot_info& info, uint64_t base, uint64_t size, uint32_t type) {
     if (size == 0) return;
     auto& r = info.regions[info.region_count++];
@@ -88,6 +118,7 @@ Result<domus_boot_info> make_boot_info(const BootInfoParams& p) {
     }
 
     if (auto st = check_ramdisk(p); !st) return st.error();
+    if (auto st = check_virtio(p); !st) return st.error();
 
     domus_boot_info info{};
     info.magic = DOMUS_BOOT_INFO_MAGIC;
@@ -124,6 +155,8 @@ Result<domus_boot_info> make_boot_info(const BootInfoParams& p) {
     add_region(info, next, p.ram_bytes - next, DOMUS_MEM_RAM);
     info.ramdisk_gpa = p.ramdisk_gpa;
     info.ramdisk_size = p.ramdisk_size;
+    info.virtio_count = static_cast<uint32_t>(p.virtio.size());
+    for (size_t i = 0; i < p.virtio.size(); ++i) info.virtio[i] = p.virtio[i];
 
     for (uint32_t i = 0; i < p.vcpus; ++i) info.vcpu_page_gpa[i] = vcpu_page_gpa(i);
     std::memcpy(info.cmdline, p.cmdline.data(), p.cmdline.size());

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "base/result.hpp"
 #include "domus/abi/boot_info.h"
@@ -14,7 +15,8 @@ struct BootInfoParams {
     uint32_t vcpus = 1;
     bool pvm_host = false;
     uint64_t tsc_khz = 0;
-    uint32_t lapic_timer_khz = 0;  // 0: unknown (the guest measures it)
+    uint32_t lapic_timer_khz = 0;             // 0: unknown (the guest measures it)
+    std::vector<domus_virtio_device> virtio;  // at most DOMUS_MAX_VIRTIO_DEVICES
     uint32_t domain_id = 0;
     std::string_view cmdline;
     uint64_t kernel_start = 0;  // lowest GPA of the loaded image

@@ -43,7 +43,10 @@ TEST(BootInfo, AbiLayoutIsFrozen) {
     EXPECT_EQ(offsetof(domus_boot_info, cmdline), 56u + 8 * 24 + 64 * 8);
     EXPECT_EQ(offsetof(domus_boot_info, ramdisk_gpa), 56u + 8 * 24 + 64 * 8 + 1024);
     EXPECT_EQ(offsetof(domus_boot_info, ramdisk_size), 56u + 8 * 24 + 64 * 8 + 1024 + 8);
-    EXPECT_EQ(sizeof(domus_boot_info), 56u + 8 * 24 + 64 * 8 + 1024 + 16);
+    EXPECT_EQ(offsetof(domus_boot_info, virtio_count), 56u + 8 * 24 + 64 * 8 + 1024 + 16);
+    EXPECT_EQ(offsetof(domus_boot_info, virtio), 56u + 8 * 24 + 64 * 8 + 1024 + 24);
+    EXPECT_EQ(sizeof(domus_virtio_device), 16u);
+    EXPECT_EQ(sizeof(domus_boot_info), 56u + 8 * 24 + 64 * 8 + 1024 + 24 + 8 * 16);
 }
 
 TEST(BootInfo, DescribesTheDomain) {
@@ -217,6 +220,29 @@ TEST(BootInfo, AnUnalignedRamdiskGetsTheWholePagesItTouches) {
         }
     }
     EXPECT_TRUE(found);
+}
+
+TEST(BootInfo, VirtioDevicesAreCheckedAndCopied) {
+    auto p = params();
+    p.virtio = {{0xc0000000, 4, 0x50}, {0xc0001000, 2, 0x51}};
+    auto info = make_boot_info(p);
+    ASSERT_TRUE(info.ok()) << info.error().message;
+    EXPECT_EQ(info->virtio_count, 2u);
+    EXPECT_EQ(info->virtio[1].base, 0xc0001000u);
+    EXPECT_EQ(info->virtio[1].device_id, 2u);
+    const auto refused = [](std::vector<domus_virtio_device> v, const char* words) {
+        auto q = params();
+        q.virtio = std::move(v);
+        auto e = make_boot_info(q);
+        ASSERT_FALSE(e.ok());
+        EXPECT_NE(e.error().message.find(words), std::string::npos) << e.error().message;
+    };
+    refused({{0x1000000, 4, 0x50}}, "not a page-aligned window above RAM");  // inside RAM
+    refused({{0xc0000800, 4, 0x50}}, "not a page-aligned window above RAM");
+    refused({{0xc0000000, 4, 0x10}}, "vector 16 is not 32..254");
+    refused({{0xc0000000, 4, 0x50}, {0xc0000000, 4, 0x51}}, "shares its window or vector");
+    refused({{0xc0000000, 4, 0x50}, {0xc0001000, 4, 0x50}}, "shares its window or vector");
+    refused(std::vector<domus_virtio_device>(9, {0xc0000000, 4, 0x50}), "9 virtio devices");
 }
 
 TEST(BootInfo, LongestCommandLineFits) {

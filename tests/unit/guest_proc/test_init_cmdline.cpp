@@ -133,6 +133,15 @@ TEST(InitCmdline, InitAndRdinit) {
     EXPECT_EQ(parse("init==").path, "=");
 }
 
+TEST(InitCmdline, ModuleParametersAreTheKernels) {
+    // The monitor puts its virtio_mmio.device= words first; Linux gives init no dotted words.
+    Parsed p = parse("virtio_mmio.device=4K@0xc0000000:80 init=/bin/sh a.b x.y=1 A=b.c -- m.n=1");
+    ASSERT_THAT(p, Succeeds());
+    EXPECT_EQ(p.path, "/bin/sh");
+    EXPECT_THAT(p.argv, ElementsAre("/bin/sh", "m.n=1"));  // after "--" everything is init's
+    EXPECT_THAT(p.envp, ElementsAre("HOME=/", "TERM=linux", "A=b.c"));  // a dot in the value only
+}
+
 TEST(InitCmdline, ArgumentsAfterDashes) {
     Parsed p = parse("init=/bin/sh -- -c 'echo hi'");
     ASSERT_THAT(p, Succeeds());

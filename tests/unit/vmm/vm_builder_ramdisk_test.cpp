@@ -122,6 +122,24 @@ TEST_F(BuilderRamdisk, TheArchiveIsAtTheTopOfRamAndInTheBootInfo) {
     }
 }
 
+// A program domain gets a virtio-rng window above RAM: in the boot-info page, and first on the
+// command line in Linux's form (before the user's words, so never after a "--").
+TEST_F(BuilderRamdisk, AProgramDomainHasAVirtioRngAnnouncedTwice) {
+    VmConfig c = config(32, write("rd.cpio", kArchive));
+    c.cmdline = "init=/init -- -x";
+    auto d = build(c);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    auto info = (*d)->memory().read_obj<domus_boot_info>(DOMUS_GPA_BOOT_INFO);
+    ASSERT_TRUE(info.ok());
+    ASSERT_EQ(info->virtio_count, 1u);
+    EXPECT_EQ(info->virtio[0].device_id, 4u);
+    EXPECT_EQ(info->virtio[0].base, 3ull << 30);  // above 32 MiB of RAM, at least 3 GiB
+    EXPECT_EQ(info->virtio[0].vector, DOMUS_VIRTIO_VECTOR_BASE);
+    EXPECT_STREQ(info->cmdline, "virtio_mmio.device=4K@0xc0000000:80 init=/init -- -x");
+    ASSERT_EQ((*d)->virtio_backends().size(), 1u);
+    EXPECT_STREQ((*d)->virtio_backends()[0]->name(), "virtio-rng");
+}
+
 TEST_F(BuilderRamdisk, NoRamdiskLeavesTheFieldsZero) {
     auto d = build(config(32, ""));
     ASSERT_TRUE(d.ok()) << d.error().message;
@@ -129,6 +147,7 @@ TEST_F(BuilderRamdisk, NoRamdiskLeavesTheFieldsZero) {
     ASSERT_TRUE(info.ok());
     EXPECT_EQ(info->ramdisk_gpa, 0u);
     EXPECT_EQ(info->ramdisk_size, 0u);
+    EXPECT_EQ(info->virtio_count, 0u);  // the built-in workloads run without devices
     for (uint32_t i = 0; i < info->region_count; ++i) {
         EXPECT_NE(info->regions[i].type, DOMUS_MEM_RAMDISK);
     }

@@ -1,0 +1,100 @@
+#include "vmm/virtio_slot.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+namespace domus::vmm {
+
+namespace {
+
+Result<Fd> new_eventfd(const char* what) {
+    Fd fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!fd.valid()) {
+        return make_error(Errc::resource,
+                          std::string("eventfd for ") + what + ": " + std::strerror(errno));
+    }
+    return fd;
+}
+
+void signal(int fd) {
+    const uint64_t one = 1;
+    ssize_t n;
+    do {
+        n = ::write(fd, &one, sizeof one);
+    } while (n < 0 && errno == EINTR);
+}
+
+void drain(int fd) {
+    uint64_t value;
+    ssize_t n;
+    do {
+        n = ::read(fd, &value, sizeof value);
+    } while (n < 0 && errno == EINTR);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<VirtioSlot>> VirtioSlot::create(hv::Vm& vm, GuestMemory& mem,
+                                                       std::unique_ptr<VirtioBackend> backend,
+                                                       uint64_t base, uint8_t vector) {
+    std::unique_ptr<VirtioSlot> slot(new VirtioSlot(vm, mem, std::move(backend), base, vector));
+    auto notify = new_eventfd("a virtio doorbell");
+    auto stop = new_eventfd("a virtio thread");
+    if (!notify) return notify.error();
+    if (!stop) return stop.error();
+    slot->notify_ = std::move(notify.value());
+    slot->stop_ = std::move(stop.value());
+    return slot;
+}
+
+VirtioSlot::~VirtioSlot() {
+    stop();
+}
+
+void VirtioSlot::mmio(uint64_t gpa, bool is_write, std::span<uint8_t> data) {
+    const auto offset = static_cast<uint32_t>(gpa - base_);
+    if (is_write) {
+        backend_->transport().write(offset, data);
+        // QueueNotify, and also status and queue changes that may leave work (DRIVER_OK with
+        // chains queued): the thread looks.
+        signal(notify_.get());
+    } else {
+        backend_->transport().read(offset, data);
+    }
+}
+
+Status VirtioSlot::start() {
+    if (thread_.joinable()) return {};
+    try {
+        thread_ = std::thread([this] { run(); });
+    } catch (const std::system_error& e) {
+        return make_error(Errc::resource,
+                          std::string(backend_->name()) + ": cannot start its thread: " + e.what());
+    }
+    return {};
+}
+
+void VirtioSlot::stop() {
+    if (!thread_.joinable()) return;
+    signal(stop_.get());
+    thread_.join();
+}
+
+void VirtioSlot::run() {
+    pollfd fds[2] = {{notify_.get(), POLLIN, 0}, {stop_.get(), POLLIN, 0}};
+    for (;;) {
+        const int n = ::poll(fds, 2, -1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 || (fds[1].revents & POLLIN)) return;
+        if (!(fds[0].revents & POLLIN)) continue;
+        drain(notify_.get());
+        if (backend_->process(mem_)) (void)vm_.signal_msi(0, vector_);
+    }
+}
+
+}  // namespace domus::vmm
