@@ -36,7 +36,7 @@ int64_t full_write(fs::File*, const void*, size_t) {
     return -ENOSPC;
 }
 int64_t random_read(fs::File*, void* buf, size_t len) {
-    random_bytes(buf, len);
+    random_user_bytes(buf, len);
     return int64_t(len);
 }
 int64_t no_seek(fs::File*, int64_t, int) {

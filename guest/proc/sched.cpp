@@ -8,6 +8,7 @@
 #include "arch/traps.hpp"
 #include "arch/user.hpp"
 #include "kernel/boot.hpp"
+#include "kernel/random.hpp"
 #include "kernel/time.hpp"
 #include "kernel/timer.hpp"
 #include "mm/aspace.hpp"
@@ -369,6 +370,15 @@ void idle_loop() {
         if (g_head) {
             g_lock.unlock();
             schedule(true);
+            continue;
+        }
+        g_lock.unlock();
+        // Nothing to run: the moment for slow upkeep (a reseed from the entropy device waits
+        // ~0.1-1 ms on the monitor), then look again before halting.
+        if (random_upkeep()) continue;
+        g_lock.lock();
+        if (g_head) {
+            g_lock.unlock();
             continue;
         }
         g_idle_mask |= 1ull << cpu->index;

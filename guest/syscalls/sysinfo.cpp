@@ -161,7 +161,7 @@ int64_t sys_getrandom(Args& a) {
     size_t done = 0;
     while (done < len) {
         const size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
-        random_bytes(chunk, n);
+        random_user_bytes(chunk, n);
         if (copy_to_user(a.a[0] + done, chunk, n) != 0) return done ? int64_t(done) : -EFAULT;
         done += n;
     }

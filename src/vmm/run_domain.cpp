@@ -85,9 +85,16 @@ void print_stats(Domain& d) {
     if (env == nullptr || std::strcmp(env, "1") != 0) return;
     struct stat st {};
     const long long kib = ::fstat(d.memory().memfd(), &st) == 0 ? st.st_blocks * 512LL / 1024 : -1;
-    std::fprintf(stderr,
-                 "domus-stats: guest_resident_kib=%lld exits=%" PRIu64 " hypercalls=%" PRIu64 "\n",
-                 kib, d.stats().exits.load(), d.stats().hypercalls.load());
+    std::string devices;
+    for (VirtioBackend* b : d.virtio_backends()) {
+        if (auto* rng = dynamic_cast<VirtioRng*>(b)) {
+            devices += " virtio_rng_requests=" + std::to_string(rng->requests_served()) +
+                       " virtio_rng_bytes=" + std::to_string(rng->bytes_served());
+        }
+    }
+    std::fprintf(
+        stderr, "domus-stats: guest_resident_kib=%lld exits=%" PRIu64 " hypercalls=%" PRIu64 "%s\n",
+        kib, d.stats().exits.load(), d.stats().hypercalls.load(), devices.c_str());
 }
 
 }  // namespace

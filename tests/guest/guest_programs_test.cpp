@@ -170,6 +170,30 @@ TEST(GuestShell, UserAndSystemTimeAreSplit) {
     EXPECT_GT(io_sys, 0.0) << context(g);
 }
 
+// The kernel's random numbers are reseeded from the domain's virtio-rng device (the monitor's
+// back end fills the request from the host's getrandom) once programs have asked for some, when
+// a vCPU is idle (the sleep): what programs read differs between reads, and the monitor counts
+// the requests it served.
+TEST(GuestShell, RandomnessIsReseededFromTheVirtioRngDevice) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    ::setenv("DOMUS_STATS", "1", 1);
+    auto g = run_guest(
+        boot("init=/bin/sh -- -c \"a=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n'); "
+             "b=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n'); echo len ${#a}; "
+             "[ $a != $b ] && echo differ; sleep 0.05\""));
+    ::unsetenv("DOMUS_STATS");
+    expect_kernel_healthy(g);
+    EXPECT_EQ(g.exit_code, 0) << context(g);
+    EXPECT_TRUE(contains(g.lines, "len 64")) << context(g);
+    EXPECT_TRUE(contains(g.lines, "differ")) << context(g);
+    const auto at = g.err.find("virtio_rng_requests=");
+    ASSERT_NE(at, std::string::npos) << g.err;
+    EXPECT_GE(std::atoi(g.err.c_str() + at + 20), 1) << g.err;
+    const auto bytes = g.err.find("virtio_rng_bytes=");
+    ASSERT_NE(bytes, std::string::npos) << g.err;
+    EXPECT_GE(std::atoi(g.err.c_str() + bytes + 17), 32) << g.err;
+}
+
 // A fault kills the program, the shell reports it, the kernel says which process and where.
 TEST(GuestShell, ShellReportsAFaultAndCarriesOn) {
     DOMUS_REQUIRE_GUEST_IMAGES();

@@ -1,0 +1,65 @@
+#include "dev/virtio_rng.hpp"
+
+#include "arch/vmem.hpp"
+#include "dev/virtio_mmio.hpp"
+#include "kernel/boot.hpp"
+#include "kernel/lock.hpp"
+#include "kernel/string.hpp"
+#include "mm/phys.hpp"
+
+namespace dev {
+
+namespace {
+
+constexpr uint32_t kVirtioEntropy = 4;
+constexpr uint64_t kTimeoutNs = 100'000'000;  // the back end answers in tens of microseconds
+constexpr size_t kMaxRead = 256;
+
+enum class State { unknown, ready, absent };
+
+constinit SpinLock g_lock;
+State g_state = State::unknown;
+VirtioPolled g_device;
+uint64_t g_buffer_gpa = 0;  // one page the device writes into
+uint64_t g_requests = 0;
+
+// The first virtio-rng device the boot-info page announces, set up; false when there is none
+// or it does not work. Lock held.
+bool bring_up() {
+    const domus_boot_info* bi = g_boot.info;
+    if (bi == nullptr || bi->size < offsetof(domus_boot_info, virtio) + sizeof(bi->virtio)) {
+        return false;
+    }
+    for (uint32_t i = 0; i < bi->virtio_count && i < DOMUS_MAX_VIRTIO_DEVICES; ++i) {
+        if (bi->virtio[i].device_id != kVirtioEntropy) continue;
+        g_buffer_gpa = phys::alloc_zeroed();
+        return g_buffer_gpa != 0 && g_device.init(bi->virtio[i].base, kVirtioEntropy);
+    }
+    return false;
+}
+
+}  // namespace
+
+int64_t virtio_rng_read(void* buf, size_t len) {
+    LockGuard guard(g_lock);
+    if (g_state == State::unknown) g_state = bring_up() ? State::ready : State::absent;
+    if (g_state != State::ready) return -1;
+    if (len > kMaxRead) len = kMaxRead;
+    const int64_t n = g_device.request_writable(g_buffer_gpa, uint32_t(len), kTimeoutNs);
+    if (n < 0) {
+        g_state = State::absent;
+        return -1;
+    }
+    uint8_t* page = vmem::from_gpa<uint8_t>(g_buffer_gpa);
+    memcpy(buf, page, size_t(n));
+    memset(page, 0, size_t(n));
+    ++g_requests;
+    return n;
+}
+
+uint64_t virtio_rng_requests() {
+    LockGuard guard(g_lock);
+    return g_requests;
+}
+
+}  // namespace dev
