@@ -56,10 +56,19 @@ class Vm {
     // KVM_CAP_X86_APIC_BUS_CYCLES_NS reports for this VM, or KVM's fixed 1 ns where the
     // capability does not exist (kernels before 6.11).
     uint32_t apic_bus_cycle_ns() const;
+    // A write to `eventfd` injects `vector` into the vCPU with APIC id `apic_id`: an MSI route
+    // of its own GSI and KVM_IRQFD, a completion interrupt with no monitor exit and no ioctl
+    // by the writer. Routes accumulate (the table is resent whole); not thread-safe.
+    Status add_msi_irqfd(int eventfd, uint32_t apic_id, uint8_t vector);
 
   private:
     friend class Hypervisor;
     Vm(Fd fd, int run_size) : fd_(std::move(fd)), run_size_(run_size) {}
+    struct MsiRoute {
+        uint32_t gsi, apic_id;
+        uint8_t vector;
+    };
+    std::vector<MsiRoute> msi_routes_;
     Fd fd_;
     int run_size_ = 0;
 };

@@ -42,13 +42,20 @@ void drain(int fd) {
 Result<std::unique_ptr<VirtioSlot>> VirtioSlot::create(hv::Vm& vm, GuestMemory& mem,
                                                        std::unique_ptr<VirtioBackend> backend,
                                                        uint64_t base, uint8_t vector) {
-    std::unique_ptr<VirtioSlot> slot(new VirtioSlot(vm, mem, std::move(backend), base, vector));
+    std::unique_ptr<VirtioSlot> slot(new VirtioSlot(mem, std::move(backend), base));
     auto notify = new_eventfd("a virtio doorbell");
+    auto irq = new_eventfd("a virtio interrupt");
     auto stop = new_eventfd("a virtio thread");
     if (!notify) return notify.error();
+    if (!irq) return irq.error();
     if (!stop) return stop.error();
     slot->notify_ = std::move(notify.value());
+    slot->irq_ = std::move(irq.value());
     slot->stop_ = std::move(stop.value());
+    if (auto st = vm.add_msi_irqfd(slot->irq_.get(), 0, vector); !st) {
+        return make_error(st.error().code,
+                          std::string(slot->backend_->name()) + ": " + st.error().message);
+    }
     return slot;
 }
 
@@ -93,7 +100,7 @@ void VirtioSlot::run() {
         if (n < 0 || (fds[1].revents & POLLIN)) return;
         if (!(fds[0].revents & POLLIN)) continue;
         drain(notify_.get());
-        if (backend_->process(mem_)) (void)vm_.signal_msi(0, vector_);
+        if (backend_->process(mem_)) signal(irq_.get());
     }
 }
 

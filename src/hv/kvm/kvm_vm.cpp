@@ -3,6 +3,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
+#include <cstring>
+#include <vector>
+
 #include "hv/hypervisor.hpp"
 #include "hv/kvm/kvm_util.hpp"
 
@@ -35,6 +38,35 @@ uint32_t Vm::apic_bus_cycle_ns() const {
     constexpr long kCapApicBusCyclesNs = 229;  // KVM_CAP_X86_APIC_BUS_CYCLES_NS (Linux 6.11)
     const int r = ::ioctl(fd_.get(), KVM_CHECK_EXTENSION, kCapApicBusCyclesNs);
     return r > 0 ? static_cast<uint32_t>(r) : 1;
+}
+
+Status Vm::add_msi_irqfd(int eventfd, uint32_t apic_id, uint8_t vector) {
+    // GSIs below 24 are the split irqchip's (absent) IOAPIC pins.
+    std::vector<MsiRoute> routes = msi_routes_;
+    routes.push_back({24 + static_cast<uint32_t>(routes.size()), apic_id, vector});
+    // kvm_irq_routing laid out as C does (kvm_util.hpp): the header, then the entries.
+    std::vector<uint8_t> blob(sizeof(kvm::CHeader) + routes.size() * sizeof(kvm_irq_routing_entry));
+    auto* header = reinterpret_cast<kvm::CHeader*>(blob.data());
+    header->count = static_cast<uint32_t>(routes.size());
+    header->pad = 0;
+    auto* entries = reinterpret_cast<kvm_irq_routing_entry*>(blob.data() + sizeof(kvm::CHeader));
+    for (size_t i = 0; i < routes.size(); ++i) {
+        kvm_irq_routing_entry e{};
+        e.gsi = routes[i].gsi;
+        e.type = KVM_IRQ_ROUTING_MSI;
+        e.u.msi.address_lo = 0xfee00000u | ((routes[i].apic_id & 0xff) << 12);
+        e.u.msi.data = routes[i].vector;  // fixed delivery, edge
+        std::memcpy(&entries[i], &e, sizeof e);
+    }
+    if (::ioctl(fd_.get(), kvm::kSetGsiRouting, blob.data()) != 0) {
+        return kvm_error("KVM_SET_GSI_ROUTING");
+    }
+    struct kvm_irqfd irqfd {};
+    irqfd.fd = static_cast<uint32_t>(eventfd);
+    irqfd.gsi = routes.back().gsi;
+    if (::ioctl(fd_.get(), KVM_IRQFD, &irqfd) != 0) return kvm_error("KVM_IRQFD");
+    msi_routes_ = std::move(routes);
+    return {};
 }
 
 Result<Vcpu> Vm::create_vcpu(uint32_t index) {
