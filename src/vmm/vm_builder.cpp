@@ -43,11 +43,11 @@ uint64_t virtio_base(uint64_t ram_bytes) {
 // as before, with none. Each device is also named at the front of the command line (before any
 // "--", after which every word is init's) the way Linux's virtio_mmio driver reads it; the
 // Domus guest, like Linux, gives init no dotted module parameters.
-void plan_virtio(const VmConfig& config, uint64_t ram_bytes, Parts& p) {
+Status plan_virtio(const VmConfig& config, uint64_t ram_bytes, Parts& p) {
     p.cmdline.clear();
     if (config.ramdisk_path.empty()) {
         p.cmdline = config.cmdline;
-        return;
+        return {};
     }
     domus_virtio_device rng{};
     rng.base = virtio_base(ram_bytes);
@@ -60,7 +60,16 @@ void plan_virtio(const VmConfig& config, uint64_t ram_bytes, Parts& p) {
                       static_cast<unsigned long long>(d.base), d.vector);
         p.cmdline += word;
     }
+    if (p.cmdline.size() + config.cmdline.size() >= DOMUS_CMDLINE_MAX) {
+        return make_error(Errc::invalid_argument,
+                          "the command line of " + std::to_string(config.cmdline.size()) +
+                              " bytes does not fit beside the monitor's " +
+                              std::to_string(p.cmdline.size()) +
+                              " bytes of virtio_mmio.device= words (at most " +
+                              std::to_string(DOMUS_CMDLINE_MAX - 1) + " bytes in all)");
+    }
     p.cmdline += config.cmdline;
+    return {};
 }
 
 Status attach_virtio(Parts& p, Domain& domain) {
@@ -208,7 +217,7 @@ Result<std::unique_ptr<Domain>> build_domain(const VmConfig& config,
             0,
             {},
             {}};
-    plan_virtio(config, p.mem.size(), p);
+    if (auto st = plan_virtio(config, p.mem.size(), p); !st) return st.error();
 
     if (auto st = load_elf(p.image, kernel_elf, p.mem); !st) return st.error();
     if (auto st = place_ramdisk(*ramdisk, p); !st) return st.error();

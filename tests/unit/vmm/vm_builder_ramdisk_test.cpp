@@ -138,6 +138,13 @@ TEST_F(BuilderRamdisk, AProgramDomainHasAVirtioRngAnnouncedTwice) {
     EXPECT_STREQ(info->cmdline, "virtio_mmio.device=4K@0xc0000000:80 init=/init -- -x");
     ASSERT_EQ((*d)->virtio_backends().size(), 1u);
     EXPECT_STREQ((*d)->virtio_backends()[0]->name(), "virtio-rng");
+
+    // A command line that fits alone but not beside the device words is refused by name.
+    c.cmdline = std::string(1000, 'x');
+    d = build(c);
+    ASSERT_FALSE(d.ok());
+    EXPECT_THAT(d.error().message,
+                HasSubstr("the command line of 1000 bytes does not fit beside the monitor's"));
 }
 
 TEST_F(BuilderRamdisk, NoRamdiskLeavesTheFieldsZero) {
