@@ -47,7 +47,8 @@ bool prefixed(const std::string& s, const char* prefix) {
 
 // The documented rules (init_cmdline.hpp), restated: words split on blanks, '...' and "..."
 // group, each word costs its bytes plus a NUL of storage; kernel words (init=, rdinit=,
-// console=, loglevel=, quiet, bench_floor=1), `--`, NAME=value.
+// console=, loglevel=, quiet, bench_floor=1), module parameters (a dot in the name), `--`,
+// NAME=value.
 Answer model(const char* p, size_t storage_size) {
     Answer a;
     a.path = "/init";
@@ -87,6 +88,8 @@ Answer model(const char* p, size_t storage_size) {
             if (rd || !have_rdinit) a.path = value;  // rdinit= wins over init=
             have_rdinit = have_rdinit || rd;
         } else if (prefixed(w, "console=") || prefixed(w, "loglevel=")) {
+        } else if (w.substr(0, w.find('=')).find('.') != std::string::npos) {
+            // a module parameter (a dot in the name): nobody's
         } else if (w == "quiet") {
             a.quiet = true;
         } else if (w == "bench_floor=1") {
