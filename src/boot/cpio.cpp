@@ -5,6 +5,8 @@
 #include <cstring>
 #include <optional>
 
+#include "base/hex.hpp"
+
 namespace domus {
 
 namespace {
@@ -36,12 +38,6 @@ constexpr std::array<const char*, kFieldCount> kFieldNames = {
 
 std::string dec(uint64_t v) {
     return std::to_string(v);
-}
-
-std::string hex(uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
 }
 
 std::string octal(uint32_t v) {

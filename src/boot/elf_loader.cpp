@@ -7,24 +7,18 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <type_traits>
 
 #include "base/fd.hpp"
+#include "base/hex.hpp"
 
 namespace domus {
 
 namespace {
 
 constexpr uint64_t kMaxPhnum = 64;
-
-std::string hex(uint64_t v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-    return buf;
-}
 
 std::string dec(uint64_t v) {
     return std::to_string(v);

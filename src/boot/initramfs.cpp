@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <map>
 
+#include "base/hex.hpp"
 #include "boot/cpio.hpp"
 #include "boot/elf_loader.hpp"
 #include "boot/gunzip.hpp"
@@ -24,12 +25,6 @@ std::string dec(uint64_t v) {
 std::string size_text(uint64_t bytes) {
     if (bytes >= (1ull << 20)) return dec(bytes) + " bytes (" + dec(bytes >> 20) + " MiB)";
     return dec(bytes) + " bytes";
-}
-
-std::string hex(uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
 }
 
 bool starts_with(std::span<const uint8_t> b, std::initializer_list<uint8_t> magic) {

@@ -6,22 +6,16 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cinttypes>
-#include <cstdio>
 #include <cstring>
 #include <string>
 #include <utility>
+
+#include "base/hex.hpp"
 
 namespace domus {
 
 namespace {
 constexpr uint64_t kPage = 4096;
-
-std::string hex(uint64_t v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-    return buf;
-}
 }  // namespace
 
 Result<GuestMemory> GuestMemory::create(uint64_t bytes) {

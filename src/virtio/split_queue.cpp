@@ -1,8 +1,8 @@
 #include "virtio/split_queue.hpp"
 
-#include <cinttypes>
-#include <cstdio>
 #include <string>
+
+#include "base/hex.hpp"
 
 namespace domus::virtio {
 
@@ -20,12 +20,6 @@ struct Area {
     uint64_t base, len;
     const char* name;
 };
-
-std::string hex(uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-    return buf;
-}
 
 std::string dec(uint64_t v) {
     return std::to_string(v);

@@ -1,21 +1,10 @@
 // The per-vCPU run loop: enter the guest, handle the exit, repeat until the domain stops.
-#include <cinttypes>
-#include <cstdio>
 
+#include "base/hex.hpp"
 #include "domus/abi/hypercall.h"
 #include "vmm/domain.hpp"
 
 namespace domus::vmm {
-
-namespace {
-
-std::string hex(uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-    return buf;
-}
-
-}  // namespace
 
 void Domain::run_vcpu(hv::Vcpu& vcpu) {
     while (!stopping_.load(std::memory_order_acquire)) {

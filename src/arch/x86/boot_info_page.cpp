@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "base/hex.hpp"
 #include "domus/abi/hypercall.h"
 
 namespace domus::x86 {
@@ -21,12 +22,6 @@ uint64_t round_up_in_ram(uint64_t end, uint64_t ram_bytes) {
     if (end >= ram_bytes) return ram_bytes;
     const uint64_t rest = end % kPage == 0 ? 0 : kPage - end % kPage;
     return rest > ram_bytes - end ? ram_bytes : end + rest;
-}
-
-std::string hex(uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
 }
 
 // The ramdisk range (any byte address: the guest gets the pages it touches) must be inside RAM
