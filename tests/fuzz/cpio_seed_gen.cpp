@@ -1,12 +1,12 @@
 // Writes the seed corpus of fuzz_cpio: small newc archives built with the unit tests'
 // cpio_builder.hpp, raw and gzip'd. Usage: cpio_seed_gen <corpus-dir>
-#include <zlib.h>
 
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "cpio_builder.hpp"
+#include "gzip_member.hpp"
 
 namespace {
 
@@ -15,20 +15,6 @@ bool write_file(const std::string& path, const std::string& bytes) {
     if (f == nullptr) return false;
     const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
     return std::fclose(f) == 0 && ok;
-}
-
-std::string gzip(const std::string& data) {
-    z_stream zs{};
-    if (deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) return {};
-    std::string out(deflateBound(&zs, data.size()), '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    zs.avail_in = static_cast<uInt>(data.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    const bool ok = deflate(&zs, Z_FINISH) == Z_STREAM_END;
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return ok ? out : std::string();
 }
 
 }  // namespace
@@ -80,9 +66,9 @@ int main(int argc, char** argv) {
         {"seed_crc.cpio", crc_archive},
         {"seed_concatenated.cpio", concatenated},
         {"seed_pages.cpio", pages},
-        {"seed_tree.cpio.gz", gzip(tree)},
+        {"seed_tree.cpio.gz", gzip(tree, 9)},
         {"seed_two_members.cpio.gz",
-         gzip(minimal) + gzip(archive({domus::test::symlink("l", "t")}))},
+         gzip(minimal, 9) + gzip(archive({domus::test::symlink("l", "t")}), 9)},
     };
     for (const auto& s : seeds) {
         if (s.bytes.empty() || !write_file(out_dir + "/" + s.name, s.bytes)) {

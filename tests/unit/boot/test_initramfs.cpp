@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -13,27 +12,13 @@
 #include "boot/initramfs.hpp"
 #include "cpio_builder.hpp"
 #include "domus/abi/boot_info.h"
+#include "gzip_member.hpp"
 
 namespace domus {
 namespace {
 
 using namespace test;
 using ::testing::HasSubstr;
-
-// One gzip member of `data` (zlib's deflate with the gzip wrapper).
-std::string gzip(const std::string& data, int level = 6) {
-    z_stream zs{};
-    EXPECT_EQ(deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    std::string out(deflateBound(&zs, data.size()), '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    zs.avail_in = static_cast<uInt>(data.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
-}
 
 std::string as_string(const std::vector<uint8_t>& v) {
     return {v.begin(), v.end()};

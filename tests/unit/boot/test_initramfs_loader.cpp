@@ -4,7 +4,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -14,6 +13,7 @@
 #include "boot/initramfs.hpp"
 #include "boot/initramfs_loader.hpp"
 #include "cpio_builder.hpp"
+#include "gzip_member.hpp"
 
 namespace domus {
 namespace {
@@ -22,20 +22,6 @@ using namespace test;
 using ::testing::HasSubstr;
 
 constexpr uint64_t kMiB = 1ull << 20;
-
-std::string gzip(const std::string& data) {
-    z_stream zs{};
-    EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    std::string out(deflateBound(&zs, data.size()), '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    zs.avail_in = static_cast<uInt>(data.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
-}
 
 std::span<const uint8_t> span_of(const std::string& s) {
     return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};

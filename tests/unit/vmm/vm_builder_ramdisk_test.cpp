@@ -5,7 +5,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -14,12 +13,14 @@
 #include "boot/elf_loader.hpp"
 #include "cpio_builder.hpp"
 #include "domus/abi/boot_info.h"
+#include "gzip_member.hpp"
 #include "vmm/embedded_guest.hpp"
 #include "vmm/vm_builder.hpp"
 
 namespace domus::vmm {
 namespace {
 
+using test::gzip;
 using ::testing::HasSubstr;
 
 bool have_kvm() {
@@ -27,20 +28,6 @@ bool have_kvm() {
     if (fd < 0) return false;
     ::close(fd);
     return true;
-}
-
-std::string gzip(const std::string& data) {
-    z_stream zs{};
-    EXPECT_EQ(deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    std::string out(deflateBound(&zs, data.size()), '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    zs.avail_in = static_cast<uInt>(data.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
 }
 
 class BuilderRamdisk : public ::testing::Test {
@@ -81,7 +68,8 @@ const std::string kArchive =
                    test::symlink("bin/sh", "../init"), test::file("etc/motd", "welcome\n")});
 
 TEST_F(BuilderRamdisk, TheArchiveIsAtTheTopOfRamAndInTheBootInfo) {
-    for (const std::string& file : {write("rd.cpio", kArchive), write("rd.gz", gzip(kArchive))}) {
+    for (const std::string& file :
+         {write("rd.cpio", kArchive), write("rd.gz", gzip(kArchive, 9))}) {
         SCOPED_TRACE(file);
         auto d = build(config(32, file));
         ASSERT_TRUE(d.ok()) << d.error().message;
@@ -167,7 +155,7 @@ TEST_F(BuilderRamdisk, RefusalsNameThePathAndTheSizes) {
 
     // More than half of a 16 MiB guest once inflated.
     const std::string big = test::archive({test::file("big", std::string(9 << 20, 'b'))});
-    d = build(config(16, write("big.gz", gzip(big))));
+    d = build(config(16, write("big.gz", gzip(big, 9))));
     ASSERT_FALSE(d.ok());
     EXPECT_THAT(d.error().message, HasSubstr("decompresses to more than 8388608 bytes (half of the "
                                              "guest's 16 MiB of RAM, 8 MiB)"));
