@@ -83,6 +83,16 @@ class Parser {
                          "by default)",
                          false);
         run->add_option("--kernel", c.kernel_path, "Guest kernel ELF (default: embedded guest)");
+        run->add_option("--disk",
+                        "Virtio-blk disk: a raw image PATH[,ro][,bps=N][,iops=N]; repeat for vda, "
+                        "vdb, ...")
+            ->expected(1)
+            ->take_all()
+            ->each([&c](const std::string& text) {
+                auto disk = domus::vmm::parse_disk_option(text);
+                if (!disk) throw CLI::ValidationError(disk.error().message);
+                c.disks.push_back(std::move(*disk));
+            });
         run->add_option("--ramdisk", c.ramdisk_path,
                         "Initramfs: a newc cpio archive, gzip-compressed or not (at most half "
                         "of the guest's RAM uncompressed)");

@@ -22,7 +22,73 @@ Status check_path(const char* what, const std::string& path) {
     return {};
 }
 
+// An unsigned decimal without sign or leading zeros that fits 64 bits.
+bool parse_decimal(std::string_view s, uint64_t& out) {
+    if (s.empty() || s.size() > 20 || (s.size() > 1 && s[0] == '0')) return false;
+    uint64_t v = 0;
+    for (char ch : s) {
+        if (ch < '0' || ch > '9') return false;
+        const uint64_t d = uint64_t(ch - '0');
+        if (v > (UINT64_MAX - d) / 10) return false;
+        v = v * 10 + d;
+    }
+    out = v;
+    return true;
+}
+
+// One trailing option of a --disk value: true when `opt` is one (and applied), false when it is
+// part of the path; an Error for a known option with a bad value.
+Result<bool> apply_disk_option(std::string_view opt, DiskSpec& d, bool& mode_seen) {
+    if (opt == "ro" || opt == "rw") {
+        if (mode_seen) return make_error(Errc::invalid_argument, "ro/rw given twice");
+        mode_seen = true;
+        d.read_only = opt == "ro";
+        return true;
+    }
+    for (auto [key, field] : {std::pair<std::string_view, uint64_t*>{"bps=", &d.bytes_per_sec},
+                              std::pair<std::string_view, uint64_t*>{"iops=", &d.ops_per_sec}}) {
+        if (opt.substr(0, key.size()) != key) continue;
+        const std::string_view value = opt.substr(key.size());
+        if (!parse_decimal(value, *field) || *field == 0) {
+            return make_error(Errc::invalid_argument, std::string(key) +
+                                                          " wants a positive decimal number, "
+                                                          "got '" +
+                                                          std::string(value) + "'");
+        }
+        return true;
+    }
+    return false;
+}
+
 }  // namespace
+
+Result<DiskSpec> parse_disk_option(std::string_view text) {
+    DiskSpec d;
+    bool mode_seen = false;
+    std::string_view rest = text;
+    for (;;) {
+        const size_t comma = rest.rfind(',');
+        if (comma == std::string_view::npos) break;
+        auto taken = apply_disk_option(rest.substr(comma + 1), d, mode_seen);
+        if (!taken) return taken.error();
+        if (!*taken) break;
+        rest = rest.substr(0, comma);
+    }
+    if (rest.empty()) {
+        return make_error(Errc::invalid_argument,
+                          "'" + std::string(text) + "': the image path is empty");
+    }
+    d.path = std::string(rest);
+    if (auto st = check_path("disk", d.path); !st) return st.error();
+    return d;
+}
+
+std::string format_disk_option(const DiskSpec& d) {
+    std::string s = d.path + (d.read_only ? ",ro" : ",rw");
+    if (d.bytes_per_sec != 0) s += ",bps=" + std::to_string(d.bytes_per_sec);
+    if (d.ops_per_sec != 0) s += ",iops=" + std::to_string(d.ops_per_sec);
+    return s;
+}
 
 Status validate_config(const VmConfig& c, const HostLimits& limits) {
     if (c.memory_mib < kMinMemoryMib) {
@@ -66,6 +132,15 @@ Status validate_config(const VmConfig& c, const HostLimits& limits) {
     }
     if (auto st = check_path("kernel", c.kernel_path); !st) return st;
     if (auto st = check_path("ramdisk", c.ramdisk_path); !st) return st;
+    if (c.disks.size() > kMaxDisks) {
+        return make_error(Errc::invalid_argument, std::to_string(c.disks.size()) +
+                                                      " disks are too many (at most " +
+                                                      std::to_string(kMaxDisks) + ")");
+    }
+    for (const DiskSpec& d : c.disks) {
+        if (d.path.empty()) return make_error(Errc::invalid_argument, "a disk has no image path");
+        if (auto st = check_path("disk", d.path); !st) return st;
+    }
     return {};
 }
 

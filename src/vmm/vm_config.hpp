@@ -4,20 +4,40 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "base/result.hpp"
 
 namespace domus::vmm {
+
+// A virtio-blk disk: a raw image file, read-only or not, with optional rate limits (token
+// buckets refilled every second, a burst of one second's worth; 0 is unlimited).
+struct DiskSpec {
+    std::string path;
+    bool read_only = false;
+    uint64_t bytes_per_sec = 0;
+    uint64_t ops_per_sec = 0;
+    bool operator==(const DiskSpec&) const = default;
+};
+
+inline constexpr size_t kMaxDisks = 6;  // vda..vdf (virtio slots are shared with rng and net)
+
+// `domus run --disk` and `domus-vmm --disk`: PATH[,ro|,rw][,bps=N][,iops=N]. Options are taken
+// from the end while they are options, so a path may contain commas (but not end in ",ro").
+Result<DiskSpec> parse_disk_option(std::string_view text);
+std::string format_disk_option(const DiskSpec& disk);  // what parse_disk_option reads back
 
 struct VmConfig {
     std::string name = "domus";
     uint64_t memory_mib = 64;
     uint32_t vcpus = 1;
     std::string cmdline;
-    std::string kernel_path;   // empty: the embedded Domus guest kernel
-    std::string ramdisk_path;  // empty: none; else a newc cpio initramfs, gzip'd or not
-    std::string console_path;  // empty: standard output
-    uint32_t domain_id = 1;    // in the boot-info page and DOMAIN_INFO; 0 is Domain-0's
+    std::string kernel_path;      // empty: the embedded Domus guest kernel
+    std::string ramdisk_path;     // empty: none; else a newc cpio initramfs, gzip'd or not
+    std::string console_path;     // empty: standard output
+    uint32_t domain_id = 1;       // in the boot-info page and DOMAIN_INFO; 0 is Domain-0's
+    std::vector<DiskSpec> disks;  // vda, vdb, ... in this order
 };
 
 struct HostLimits {

@@ -36,6 +36,16 @@ int main(int argc, char** argv) {
     app.add_option("--memory", c.memory_mib, "Guest RAM in MiB")->capture_default_str();
     app.add_option("--vcpus", c.vcpus, "Number of vCPUs")->capture_default_str();
     app.add_option("--kernel", c.kernel_path, "Guest kernel ELF (default: embedded guest)");
+    app.add_option("--disk",
+                   "Virtio-blk disk: a raw image PATH[,ro][,bps=N][,iops=N]; repeat for vda, "
+                   "vdb, ...")
+        ->expected(1)
+        ->take_all()
+        ->each([&c](const std::string& text) {
+            auto disk = domus::vmm::parse_disk_option(text);
+            if (!disk) throw CLI::ValidationError(disk.error().message);
+            c.disks.push_back(std::move(*disk));
+        });
     app.add_option("--ramdisk", c.ramdisk_path,
                    "Initramfs: a newc cpio archive, gzip-compressed or not (default: none)");
     app.add_option("--cmdline", c.cmdline, "Guest command line");

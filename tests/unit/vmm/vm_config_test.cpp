@@ -71,6 +71,55 @@ TEST(VmConfig, PathLimits) {
     EXPECT_NE(error_of(c).find("kernel path contains a NUL"), std::string::npos);
 }
 
+TEST(DiskOption, PathAndTrailingOptions) {
+    auto d = parse_disk_option("/img/a.raw");
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->path, "/img/a.raw");
+    EXPECT_FALSE(d->read_only);
+    EXPECT_EQ(d->bytes_per_sec, 0u);
+    d = parse_disk_option("/img/a.raw,ro,bps=1048576,iops=200");
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->path, "/img/a.raw");
+    EXPECT_TRUE(d->read_only);
+    EXPECT_EQ(d->bytes_per_sec, 1048576u);
+    EXPECT_EQ(d->ops_per_sec, 200u);
+    d = parse_disk_option("/img/with,comma.raw,rw");  // a comma inside the path stays
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->path, "/img/with,comma.raw");
+    EXPECT_FALSE(d->read_only);
+    EXPECT_EQ(format_disk_option(*d), "/img/with,comma.raw,rw");
+    DiskSpec full{"/x", true, 5, 7};
+    auto back = parse_disk_option(format_disk_option(full));
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, full);
+}
+
+TEST(DiskOption, BadValuesAreNamed) {
+    auto msg = [](std::string_view s) {
+        auto d = parse_disk_option(s);
+        return d.ok() ? std::string() : d.error().message;
+    };
+    EXPECT_NE(msg("").find("image path is empty"), std::string::npos);
+    EXPECT_NE(msg(",ro").find("image path is empty"), std::string::npos);
+    EXPECT_NE(msg("/a,ro,rw").find("ro/rw given twice"), std::string::npos);
+    EXPECT_NE(msg("/a,bps=0").find("bps= wants a positive decimal number, got '0'"),
+              std::string::npos);
+    EXPECT_NE(msg("/a,iops=12x").find("got '12x'"), std::string::npos);
+    EXPECT_NE(msg("/a,iops=99999999999999999999").find("iops="), std::string::npos);
+    EXPECT_NE(msg("/a,bps=007").find("bps="), std::string::npos);
+    EXPECT_NE(msg(std::string(4096, 'p')).find("disk path of 4096 bytes"), std::string::npos);
+}
+
+TEST(VmConfig, DiskLimits) {
+    VmConfig c;
+    c.disks.assign(kMaxDisks, DiskSpec{"/img"});
+    EXPECT_EQ(error_of(c), "");
+    c.disks.push_back(DiskSpec{"/img"});
+    EXPECT_NE(error_of(c).find("7 disks are too many (at most 6)"), std::string::npos);
+    c.disks.assign(1, DiskSpec{});
+    EXPECT_NE(error_of(c).find("a disk has no image path"), std::string::npos);
+}
+
 TEST(VmConfig, HostMemoryIsReadable) {
     EXPECT_GT(host_available_memory_mib(), 0u);
 }

@@ -1,0 +1,44 @@
+// Block devices of the guest kernel: what a disk driver (virtio-blk) offers and what a file
+// system (ext2) and the /dev/vdX nodes use. The interface is synchronous and sector-based:
+// a call returns when the device has finished the transfer, so callers may hold spinlocks
+// (the kernel is not preemptible; the driver waits for its completion without sleeping).
+// Buffers are kernel memory; a transfer never crosses the device's end (the device refuses it
+// with -EIO, the caller checks first).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace blk {
+
+inline constexpr uint32_t kSectorSize = 512;
+
+struct BlockDevice;
+
+struct BlockOps {
+    // `count` sectors at `sector`. 0, or -EIO (device error, beyond the end), -EROFS (write to
+    // a read-only device), -ENOMEM.
+    int (*read)(BlockDevice* dev, uint64_t sector, void* buf, uint32_t count) = nullptr;
+    int (*write)(BlockDevice* dev, uint64_t sector, const void* buf, uint32_t count) = nullptr;
+    // Everything written before is on stable storage when this returns 0.
+    int (*flush)(BlockDevice* dev) = nullptr;
+};
+
+struct BlockDevice {
+    const BlockOps* ops;
+    void* priv;        // the driver's
+    char name[8];      // "vda", "vdb", ...: the node in /dev
+    uint64_t sectors;  // capacity in 512-byte sectors
+    bool read_only;    // writes answer -EROFS
+    uint32_t major;    // device number of the node (Linux: 254 for virtblk)
+    uint32_t minor;
+};
+
+// Registry (at most kMaxDevices, registered at boot by drivers, never removed).
+inline constexpr int kMaxDevices = 16;
+int register_device(BlockDevice* dev);       // 0, or -ENOSPC when full
+BlockDevice* find_device(const char* name);  // "vda" (not "/dev/vda"); nullptr when absent
+BlockDevice* device_at(int index);           // nullptr past the last
+BlockDevice* find_device_by_number(uint32_t major, uint32_t minor);
+
+}  // namespace blk
