@@ -2,9 +2,11 @@
 // bring them (an existing node of the same name is kept).
 #include "abi/errno.hpp"
 #include "abi/linux_types.hpp"
+#include "dev/block.hpp"
 #include "dev/devices.hpp"
 #include "fs/mount.hpp"
 #include "fs/vfs.hpp"
+#include "kernel/string.hpp"
 
 namespace dev {
 
@@ -32,6 +34,12 @@ int populate_dev() {
     };
     for (const Node& n : kNodes) {
         const int r = fs::vfs_mknod(root, n.path, n.mode, n.major, n.minor);
+        if (r < 0 && r != -linux_errno::EEXIST) return r;
+    }
+    for (int i = 0; blk::BlockDevice* bd = blk::device_at(i); ++i) {
+        char path[16] = "/dev/";
+        memcpy(path + 5, bd->name, sizeof bd->name);
+        const int r = fs::vfs_mknod(root, path, IFBLK | 0660, bd->major, bd->minor);
         if (r < 0 && r != -linux_errno::EEXIST) return r;
     }
     return 0;

@@ -20,6 +20,7 @@ constinit SpinLock g_lock;
 constinit Range g_ranges[kMaxRanges] = {};
 constinit uint32_t g_range_count = 0;
 constinit FifoOpen g_fifo_open = nullptr;
+constinit BlockOpen g_block_open = nullptr;
 
 bool overlaps(const Range& r, uint32_t dev_major, uint32_t first, uint32_t count) {
     return r.dev_major == dev_major && first < r.first_minor + r.count &&
@@ -54,6 +55,10 @@ void fifo_set_open_hook(FifoOpen open) {
     __atomic_store_n(&g_fifo_open, open, __ATOMIC_RELEASE);
 }
 
+void blockdev_set_open_hook(BlockOpen open) {
+    __atomic_store_n(&g_block_open, open, __ATOMIC_RELEASE);
+}
+
 int special_open(Inode* inode, uint32_t flags, File** out) {
     switch (inode_type(inode)) {
         case smode::IFCHR: {
@@ -74,6 +79,11 @@ int special_open(Inode* inode, uint32_t flags, File** out) {
         }
         case smode::IFIFO: {
             const FifoOpen open = __atomic_load_n(&g_fifo_open, __ATOMIC_ACQUIRE);
+            if (open != nullptr) return open(inode, flags, out);
+            break;
+        }
+        case smode::IFBLK: {
+            const BlockOpen open = __atomic_load_n(&g_block_open, __ATOMIC_ACQUIRE);
             if (open != nullptr) return open(inode, flags, out);
             break;
         }

@@ -1,6 +1,6 @@
 // Opening special files: character devices through the driver registered for their number
-// (/dev/null, /dev/console ... register here), FIFOs through the hook the pipe code installs.
-// Block devices and sockets cannot be opened (ENXIO), as on Linux without a driver.
+// (/dev/null, /dev/console ... register here), FIFOs through the hook the pipe code installs,
+// block devices through the hook the block layer installs. Sockets cannot be opened (ENXIO).
 #pragma once
 
 #include <stdint.h>
@@ -28,6 +28,12 @@ const CharDevice* chardev_find(uint32_t dev_major, uint32_t dev_minor);
 // as file_create does, also on failure). Until a hook is set, opening a FIFO is -ENXIO.
 using FifoOpen = int (*)(Inode* fifo, uint32_t flags, File** out);
 void fifo_set_open_hook(FifoOpen open);
+
+// Block devices: `open` makes the File for the block-device inode (taking over the caller's
+// inode reference, also on failure); -ENXIO for a number without a disk. Until a hook is set,
+// opening a block device is -ENXIO.
+using BlockOpen = int (*)(Inode* node, uint32_t flags, File** out);
+void blockdev_set_open_hook(BlockOpen open);
 
 // The File for an opened special inode (takes over the caller's reference on `inode`).
 int special_open(Inode* inode, uint32_t flags, File** out);

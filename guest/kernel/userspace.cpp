@@ -4,8 +4,10 @@
 #include "arch/entry_area.hpp"
 #include "arch/percpu.hpp"
 #include "arch/vmem.hpp"
+#include "dev/block_file.hpp"
 #include "dev/devices.hpp"
 #include "dev/tty.hpp"
+#include "dev/virtio_blk.hpp"
 #include "domus/abi/hypercall.h"
 #include "fs/cpio_unpack.hpp"
 #include "fs/mount.hpp"
@@ -102,7 +104,9 @@ void run_userspace() {
         fail("command line", problem, 125u << 8);
     }
     unpack_ramdisk();
-    if (dev::register_mem_devices() < 0 || dev::register_console() < 0 || dev::populate_dev() < 0) {
+    dev::probe_virtio_blk();
+    if (dev::register_mem_devices() < 0 || dev::register_console() < 0 ||
+        dev::register_block_nodes() < 0 || dev::populate_dev() < 0) {
         fail("/dev", "cannot create the device nodes", 125u << 8);
     }
     if (procfs::mount_proc() < 0) fail("/proc", "cannot mount procfs", 125u << 8);

@@ -1,6 +1,7 @@
 // read, write, their vectored and positioned forms, lseek, sendfile, sync. The file layer
 // works on kernel buffers: data crosses through a bounce buffer, copied with the user-copy
 // helpers (a bad user pointer gives -EFAULT, never a kernel fault).
+#include "dev/block_file.hpp"
 #include "mm/kheap.hpp"
 #include "syscalls/common.hpp"
 
@@ -159,7 +160,9 @@ int64_t sys_sendfile(Args& a) {
 
 int64_t sys_fsync(Args& a) {
     FileRef f(a, int(a.a[0]));
-    return f ? 0 : -EBADF;  // RAM file systems: nothing to write back
+    if (!f) return -EBADF;
+    const int r = dev::flush_block_file(f.get());
+    return r == 1 ? 0 : r;  // RAM file systems: nothing to write back
 }
 
 int64_t sys_fdatasync(Args& a) {
@@ -167,6 +170,7 @@ int64_t sys_fdatasync(Args& a) {
 }
 
 int64_t sys_sync(Args&) {
+    (void)dev::flush_all_block_devices();  // sync(2) reports nothing
     return 0;
 }
 

@@ -10,22 +10,12 @@
 #include <mutex>
 #include <optional>
 
+#include "devices/virtio_backend.hpp"
 #include "memory/guest_memory.hpp"
 #include "virtio/mmio_transport.hpp"
 #include "virtio/split_queue.hpp"
 
 namespace domus {
-
-// A virtio device's back end as the monitor runs it: its transport (the MMIO window) and the
-// work a doorbell starts.
-class VirtioBackend {
-  public:
-    virtual ~VirtioBackend() = default;
-    virtual const char* name() const = 0;
-    virtual virtio::MmioTransport& transport() = 0;
-    // Serves what the driver made available; true when its interrupt should be signalled.
-    virtual bool process(GuestMemory& mem) = 0;
-};
 
 class VirtioRng : public virtio::VirtioDevice, public VirtioBackend {
   public:

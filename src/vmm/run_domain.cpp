@@ -17,6 +17,8 @@
 
 #include "base/fd.hpp"
 #include "boot/elf_loader.hpp"
+#include "devices/virtio_blk.hpp"
+#include "devices/virtio_rng.hpp"
 #include "vmm/embedded_guest.hpp"
 #include "vmm/exit_status.hpp"
 #include "vmm/vm_builder.hpp"
@@ -90,6 +92,14 @@ void print_stats(Domain& d) {
         if (auto* rng = dynamic_cast<VirtioRng*>(b)) {
             devices += " virtio_rng_requests=" + std::to_string(rng->requests_served()) +
                        " virtio_rng_bytes=" + std::to_string(rng->bytes_served());
+        } else if (auto* blk = dynamic_cast<VirtioBlk*>(b)) {
+            const BlkStats s = blk->stats();
+            devices += " virtio_blk_requests=" + std::to_string(s.requests) +
+                       " virtio_blk_read_bytes=" + std::to_string(s.read_bytes) +
+                       " virtio_blk_written_bytes=" + std::to_string(s.written_bytes) +
+                       " virtio_blk_flushes=" + std::to_string(s.flushes) +
+                       " virtio_blk_errors=" + std::to_string(s.errors) +
+                       " virtio_blk_throttled=" + std::to_string(s.throttled);
         }
     }
     std::fprintf(

@@ -56,6 +56,13 @@ Result<std::unique_ptr<VirtioSlot>> VirtioSlot::create(hv::Vm& vm, GuestMemory& 
         return make_error(st.error().code,
                           std::string(slot->backend_->name()) + ": " + st.error().message);
     }
+    if (slot->backend_->wants_ioeventfd()) {
+        auto st = vm.add_mmio_ioeventfd(slot->notify_.get(), base + virtio::kRegQueueNotify, 4);
+        if (!st) {
+            return make_error(st.error().code, std::string(slot->backend_->name()) +
+                                                   ": doorbell: " + st.error().message);
+        }
+    }
     return slot;
 }
 
@@ -93,14 +100,21 @@ void VirtioSlot::stop() {
 }
 
 void VirtioSlot::run() {
-    pollfd fds[2] = {{notify_.get(), POLLIN, 0}, {stop_.get(), POLLIN, 0}};
+    const int completions = backend_->completion_fd();
+    pollfd fds[3] = {{notify_.get(), POLLIN, 0},
+                     {stop_.get(), POLLIN, 0},
+                     {completions, POLLIN, 0}};  // a negative fd is skipped by poll
     for (;;) {
-        const int n = ::poll(fds, 2, -1);
+        const int n = ::poll(fds, 3, -1);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 || (fds[1].revents & POLLIN)) return;
-        if (!(fds[0].revents & POLLIN)) continue;
-        drain(notify_.get());
-        if (backend_->process(mem_)) signal(irq_.get());
+        bool interrupt = false;
+        if (fds[2].revents & POLLIN) interrupt |= backend_->complete(mem_);
+        if (fds[0].revents & POLLIN) {
+            drain(notify_.get());
+            interrupt |= backend_->process(mem_);
+        }
+        if (interrupt) signal(irq_.get());
     }
 }
 

@@ -2,9 +2,11 @@
 // and the back-end thread that serves the queues when the driver writes to the window (its
 // QueueNotify doorbell among them) and interrupts the driver through an irqfd (an MSI route:
 // no vCPU exit; writes that come faster than the guest takes them coalesce in the eventfd).
-// The doorbell is an MMIO exit (~28 us), not an ioeventfd: on this host a VM with an
-// ioeventfd takes ~14 ms longer to destroy (~6 ms when deassigned first), worth paying for
-// the block and network devices' request rates, not for virtio-rng's few requests.
+// The doorbell is an MMIO exit (~28 us) for devices with few requests (virtio-rng) and an
+// ioeventfd for the others (VirtioBackend::wants_ioeventfd): on this host a VM with an
+// ioeventfd takes ~14 ms longer to destroy (~6 ms when deassigned first, which the VM does),
+// worth paying for a disk's request rate, not for the entropy source's few requests. A back
+// end whose work completes later (disk I/O) gives a completion fd the thread also waits on.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +16,7 @@
 
 #include "base/fd.hpp"
 #include "base/result.hpp"
-#include "devices/virtio_rng.hpp"
+#include "devices/virtio_backend.hpp"
 #include "hv/hypervisor.hpp"
 #include "memory/guest_memory.hpp"
 

@@ -10,6 +10,8 @@
 #include "boot/elf_loader.hpp"
 #include "boot/initramfs.hpp"
 #include "boot/initramfs_loader.hpp"
+#include "devices/disk_image.hpp"
+#include "devices/virtio_blk.hpp"
 #include "devices/virtio_rng.hpp"
 #include "domus/abi/boot_info.h"
 
@@ -29,6 +31,7 @@ struct Parts {
     uint64_t ramdisk_size = 0;
     std::vector<domus_virtio_device> virtio;  // the virtio-mmio layout (plan_virtio)
     std::string cmdline;                      // the config's, plus virtio_mmio.device= words
+    std::vector<DiskImage> disks;             // opened and locked before the VM exists
 };
 
 // The virtio-mmio windows start at the first GiB boundary above RAM (at least 3 GiB, clear of
@@ -39,21 +42,27 @@ uint64_t virtio_base(uint64_t ram_bytes) {
     return above > 3 * kGiB ? above : 3 * kGiB;
 }
 
-// A program domain (one with a ramdisk) gets a virtio-rng device; the built-in workloads run
-// as before, with none. Each device is also named at the front of the command line (before any
-// "--", after which every word is init's) the way Linux's virtio_mmio driver reads it; the
-// Domus guest, like Linux, gives init no dotted module parameters.
+// A program domain (one with a ramdisk or a disk) gets a virtio-rng device, then one
+// virtio-blk device per disk (vda, vdb, ... in order); the built-in workloads run as before,
+// with none. Each device is also named at the front of the command line (before any "--",
+// after which every word is init's) the way Linux's virtio_mmio driver reads it; the Domus
+// guest, like Linux, gives init no dotted module parameters.
 Status plan_virtio(const VmConfig& config, uint64_t ram_bytes, Parts& p) {
     p.cmdline.clear();
-    if (config.ramdisk_path.empty()) {
+    if (config.ramdisk_path.empty() && config.disks.empty()) {
         p.cmdline = config.cmdline;
         return {};
     }
-    domus_virtio_device rng{};
-    rng.base = virtio_base(ram_bytes);
-    rng.device_id = VirtioRng::kDeviceId;
-    rng.vector = DOMUS_VIRTIO_VECTOR_BASE;
-    p.virtio.push_back(rng);
+    static_assert(1 + kMaxDisks <= DOMUS_MAX_VIRTIO_DEVICES);
+    auto add = [&](uint32_t device_id) {
+        domus_virtio_device d{};
+        d.base = virtio_base(ram_bytes) + p.virtio.size() * DOMUS_VIRTIO_WINDOW;
+        d.device_id = device_id;
+        d.vector = DOMUS_VIRTIO_VECTOR_BASE + static_cast<uint32_t>(p.virtio.size());
+        p.virtio.push_back(d);
+    };
+    add(VirtioRng::kDeviceId);
+    for (size_t i = 0; i < config.disks.size(); ++i) add(VirtioBlk::kDeviceId);
     for (const domus_virtio_device& d : p.virtio) {
         char word[80];
         std::snprintf(word, sizeof word, "virtio_mmio.device=4K@0x%llx:%u ",
@@ -72,11 +81,25 @@ Status plan_virtio(const VmConfig& config, uint64_t ram_bytes, Parts& p) {
     return {};
 }
 
-Status attach_virtio(Parts& p, Domain& domain) {
+// The serial a disk's GET_ID answers: "domus-vda" and so on (20 bytes at most).
+std::string disk_serial(size_t index) {
+    return std::string("domus-vd") + static_cast<char>('a' + index);
+}
+
+Status attach_virtio(const VmConfig& config, Parts& p, Domain& domain) {
+    size_t disk = 0;
     for (const domus_virtio_device& d : p.virtio) {
         std::unique_ptr<VirtioBackend> backend;
         if (d.device_id == VirtioRng::kDeviceId) {
             backend = std::make_unique<VirtioRng>(domain.memory().size());
+        } else if (d.device_id == VirtioBlk::kDeviceId && disk < p.disks.size()) {
+            const DiskSpec& spec = config.disks[disk];
+            auto blk = VirtioBlk::create(std::move(p.disks[disk]), domain.memory().size(),
+                                         BlkLimits{spec.bytes_per_sec, spec.ops_per_sec},
+                                         disk_serial(disk));
+            if (!blk) return blk.error();
+            backend = std::move(blk.value());
+            ++disk;
         }
         if (!backend) continue;
         if (auto st = domain.attach_virtio(std::move(backend), d.base, uint8_t(d.vector)); !st) {
@@ -84,6 +107,23 @@ Status attach_virtio(Parts& p, Domain& domain) {
         }
     }
     return {};
+}
+
+// Every disk opened and locked before any VM exists: a missing, locked or unusable image
+// refuses the domain at once, naming it.
+Result<std::vector<DiskImage>> open_disks(const VmConfig& config) {
+    std::vector<DiskImage> disks;
+    for (size_t i = 0; i < config.disks.size(); ++i) {
+        const DiskSpec& spec = config.disks[i];
+        auto image = DiskImage::open(spec.path, spec.read_only);
+        if (!image) {
+            return make_error(
+                image.error().code,
+                std::string("disk vd") + static_cast<char>('a' + i) + ": " + image.error().message);
+        }
+        disks.push_back(std::move(image.value()));
+    }
+    return disks;
 }
 
 Result<hv::Hypervisor> open_hypervisor() {
@@ -202,6 +242,8 @@ Result<std::unique_ptr<Domain>> build_domain(const VmConfig& config,
     if (!image) return image.error();
     auto ramdisk = open_ramdisk(config);
     if (!ramdisk) return ramdisk.error();
+    auto disks = open_disks(config);
+    if (!disks) return disks.error();
     auto vm = hv->create_vm();
     if (!vm) return vm.error();
     auto mem = create_memory(config, *vm);
@@ -216,7 +258,8 @@ Result<std::unique_ptr<Domain>> build_domain(const VmConfig& config,
             0,
             0,
             {},
-            {}};
+            {},
+            std::move(*disks)};
     if (auto st = plan_virtio(config, p.mem.size(), p); !st) return st.error();
 
     if (auto st = load_elf(p.image, kernel_elf, p.mem); !st) return st.error();
@@ -231,7 +274,7 @@ Result<std::unique_ptr<Domain>> build_domain(const VmConfig& config,
     domain->set_console_fd(console_fd);
     for (auto& vcpu : p.vcpus) domain->add_vcpu(std::move(vcpu));
     if (auto st = domain->attach_devices(); !st) return st.error();
-    if (auto st = attach_virtio(p, *domain); !st) return st.error();
+    if (auto st = attach_virtio(config, p, *domain); !st) return st.error();
     return domain;
 }
 

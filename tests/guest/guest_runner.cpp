@@ -84,9 +84,20 @@ GuestResult run_guest(const GuestOptions& opts) {
     const std::string ramdisk = opts.ramdisk.empty() ? image_path("guest.cpio.gz") : opts.ramdisk;
     RunOptions ro;
     ro.timeout_s = opts.timeout_s;
-    auto r = run_domus({"run", "--ramdisk", ramdisk, "--vcpus", std::to_string(opts.vcpus),
-                        "--memory", std::to_string(opts.memory_mib), "--cmdline", opts.cmdline},
-                       ro);
+    std::vector<std::string> args = {"run",
+                                     "--ramdisk",
+                                     ramdisk,
+                                     "--vcpus",
+                                     std::to_string(opts.vcpus),
+                                     "--memory",
+                                     std::to_string(opts.memory_mib),
+                                     "--cmdline",
+                                     opts.cmdline};
+    for (const std::string& disk : opts.disks) {
+        args.push_back("--disk");
+        args.push_back(disk);
+    }
+    auto r = run_domus(args, ro);
     GuestResult g;
     g.exit_code = r.exit_code;
     g.timed_out = r.timed_out;

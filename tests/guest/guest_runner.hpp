@@ -22,6 +22,7 @@ struct GuestOptions {
     int memory_mib = 128;
     std::string cmdline;
     double timeout_s = 60;
+    std::vector<std::string> disks;  // --disk values: vda, vdb, ...
 };
 
 struct GuestResult {

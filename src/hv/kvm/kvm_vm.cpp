@@ -1,9 +1,11 @@
 // A KVM VM: memory slots and vCPU creation.
+#include <fcntl.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "hv/hypervisor.hpp"
@@ -67,6 +69,39 @@ Status Vm::add_msi_irqfd(int eventfd, uint32_t apic_id, uint8_t vector) {
     if (::ioctl(fd_.get(), KVM_IRQFD, &irqfd) != 0) return kvm_error("KVM_IRQFD");
     msi_routes_ = std::move(routes);
     return {};
+}
+
+Status Vm::add_mmio_ioeventfd(int eventfd, uint64_t gpa, uint32_t len) {
+    ioeventfds_.reserve(ioeventfds_.size() + 1);  // so that push_back cannot fail below
+    IoEventFd reg;
+    reg.eventfd = Fd(::fcntl(eventfd, F_DUPFD_CLOEXEC, 0));
+    if (!reg.eventfd.valid()) return kvm_error("dup of an ioeventfd");
+    struct kvm_ioeventfd io {};
+    io.addr = gpa;
+    io.len = len;
+    io.fd = reg.eventfd.get();
+    if (::ioctl(fd_.get(), KVM_IOEVENTFD, &io) != 0) return kvm_error("KVM_IOEVENTFD");
+    reg.vm_fd = fd_.get();
+    reg.gpa = gpa;
+    reg.len = len;
+    ioeventfds_.push_back(std::move(reg));
+    return {};
+}
+
+Vm::IoEventFd::IoEventFd(IoEventFd&& other) noexcept
+    : vm_fd(std::exchange(other.vm_fd, -1)),
+      eventfd(std::move(other.eventfd)),
+      gpa(other.gpa),
+      len(other.len) {}
+
+Vm::IoEventFd::~IoEventFd() {
+    if (vm_fd < 0 || !eventfd.valid()) return;
+    struct kvm_ioeventfd io {};
+    io.addr = gpa;
+    io.len = len;
+    io.fd = eventfd.get();
+    io.flags = KVM_IOEVENTFD_FLAG_DEASSIGN;
+    ::ioctl(vm_fd, KVM_IOEVENTFD, &io);
 }
 
 Result<Vcpu> Vm::create_vcpu(uint32_t index) {

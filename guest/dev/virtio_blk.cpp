@@ -1,0 +1,199 @@
+#include "dev/virtio_blk.hpp"
+
+#include "abi/errno.hpp"
+#include "arch/cpu.hpp"
+#include "arch/vmem.hpp"
+#include "dev/block.hpp"
+#include "dev/virtqueue.hpp"
+#include "kernel/boot.hpp"
+#include "kernel/console.hpp"
+#include "kernel/lock.hpp"
+#include "kernel/string.hpp"
+#include "kernel/time.hpp"
+#include "mm/phys.hpp"
+
+namespace dev {
+
+namespace {
+
+using namespace linux_errno;
+
+constexpr uint32_t kVirtioBlock = 2;
+constexpr uint32_t kTypeIn = 0, kTypeOut = 1, kTypeFlush = 4;
+constexpr uint64_t kFeatureReadOnly = 1ull << 5, kFeatureFlush = 1ull << 9;
+constexpr uint64_t kChunkBytes = 256 * 1024;  // one request's data at most
+constexpr uint16_t kMaxRuns = 16;             // physically contiguous pieces per request
+constexpr uint64_t kTimeoutNs = 30'000'000'000;
+constexpr uint32_t kMajor = 254;
+constexpr int kMaxDisks = 8;
+
+struct Disk {
+    SpinLock lock;
+    Virtqueue queue;
+    uint8_t* slots;  // per head: a 16-byte header at 16*head, a status byte at 1024+head
+    uint64_t slots_gpa;
+    bool dead;  // timed out or broke the protocol: every request is -EIO
+    blk::BlockDevice bd;
+};
+
+constinit Disk g_disks[kMaxDisks] = {};
+constinit int g_count = 0;
+
+// Splits [buf, buf + len) into physically contiguous runs (the kernel's direct map is; its
+// image alias too), at most kMaxRuns; returns the bytes covered (a prefix of len).
+uint64_t runs_of(uint8_t* buf, uint64_t len, VirtqBuf* runs, uint16_t* count, bool writes) {
+    *count = 0;
+    uint64_t done = 0;
+    while (done < len) {
+        const uint64_t va = reinterpret_cast<uint64_t>(buf + done);
+        const uint64_t in_page = phys::kPageSize - (va & (phys::kPageSize - 1));
+        const uint64_t n = in_page < len - done ? in_page : len - done;
+        const uint64_t gpa = vmem::to_gpa(buf + done);
+        if (*count > 0 && runs[*count - 1].gpa + runs[*count - 1].len == gpa &&
+            runs[*count - 1].len + n <= kChunkBytes) {
+            runs[*count - 1].len += uint32_t(n);
+        } else {
+            if (*count == kMaxRuns) break;
+            runs[(*count)++] = VirtqBuf{gpa, uint32_t(n), writes};
+        }
+        done += n;
+    }
+    return done;
+}
+
+// One transfer: requests of at most kChunkBytes, as many in flight as the queue holds, then
+// polled to completion. Lock held.
+int transfer(Disk* d, uint32_t type, uint64_t sector, uint8_t* buf, uint64_t bytes) {
+    if (d->dead) return -EIO;
+    uint64_t offset = 0;
+    int in_flight = 0, error = 0;
+    bool first = true;
+    uint64_t deadline = 0;
+    while (offset < bytes || in_flight > 0 || first) {
+        // Queue what fits.
+        bool added = false;
+        while (error == 0 && (offset < bytes || first) && d->queue.free_count() >= 2 + kMaxRuns) {
+            first = false;
+            VirtqBuf bufs[kMaxRuns + 2];
+            uint16_t runs = 0;
+            const uint64_t want = bytes - offset < kChunkBytes ? bytes - offset : kChunkBytes;
+            const uint64_t covered =
+                want == 0 ? 0 : runs_of(buf + offset, want, bufs + 1, &runs, type == kTypeIn);
+            const uint16_t head = d->queue.next_head();
+            uint8_t* header = d->slots + 16 * head;
+            const uint64_t at = sector + offset / blk::kSectorSize;
+            memcpy(header, &type, 4);
+            memset(header + 4, 0, 4);
+            memcpy(header + 8, &at, 8);
+            d->slots[1024 + head] = 0xff;
+            bufs[0] = VirtqBuf{d->slots_gpa + 16 * head, 16, false};
+            bufs[runs + 1] = VirtqBuf{d->slots_gpa + 1024 + head, 1, true};
+            if (!d->queue.add(bufs, uint16_t(runs + 2))) break;
+            offset += covered;
+            ++in_flight;
+            added = true;
+        }
+        if (added) {
+            d->queue.kick();
+            deadline = time_monotonic_ns() + kTimeoutNs;
+        }
+        // Reap what completed; wait for at least one.
+        uint16_t head;
+        uint32_t written;
+        bool bogus;
+        bool got = false;
+        while (d->queue.reap(&head, &written, &bogus)) {
+            got = true;
+            if (bogus) {
+                kprintf("guest: %s: the device returned a request never made\n", d->bd.name);
+                d->dead = true;
+                return -EIO;
+            }
+            if (d->slots[1024 + head] != 0) error = -EIO;
+            --in_flight;
+        }
+        if (!got && in_flight > 0) {
+            if (time_monotonic_ns() > deadline) {
+                kprintf("guest: %s: no answer in %lu s%s\n", d->bd.name, kTimeoutNs / 1000000000,
+                        d->queue.device_failed() ? " (the device needs a reset)" : "");
+                d->dead = true;
+                return -EIO;
+            }
+            cpu::pause();
+        }
+        if (error != 0 && in_flight == 0) break;
+    }
+    return error;
+}
+
+Disk* disk_of(blk::BlockDevice* bd) {
+    return static_cast<Disk*>(bd->priv);
+}
+
+bool in_range(blk::BlockDevice* bd, uint64_t sector, uint32_t count) {
+    return sector <= bd->sectors && count <= bd->sectors - sector;
+}
+
+int blk_read(blk::BlockDevice* bd, uint64_t sector, void* buf, uint32_t count) {
+    if (!in_range(bd, sector, count)) return -EIO;
+    Disk* d = disk_of(bd);
+    LockGuard guard(d->lock);
+    return transfer(d, kTypeIn, sector, static_cast<uint8_t*>(buf),
+                    uint64_t(count) * blk::kSectorSize);
+}
+
+int blk_write(blk::BlockDevice* bd, uint64_t sector, const void* buf, uint32_t count) {
+    if (bd->read_only) return -EROFS;
+    if (!in_range(bd, sector, count)) return -EIO;
+    Disk* d = disk_of(bd);
+    LockGuard guard(d->lock);
+    // The device only reads the buffer (the descriptors say so).
+    return transfer(d, kTypeOut, sector, const_cast<uint8_t*>(static_cast<const uint8_t*>(buf)),
+                    uint64_t(count) * blk::kSectorSize);
+}
+
+int blk_flush(blk::BlockDevice* bd) {
+    Disk* d = disk_of(bd);
+    if (!(d->queue.features() & kFeatureFlush)) return 0;  // a write-through device
+    LockGuard guard(d->lock);
+    return transfer(d, kTypeFlush, 0, nullptr, 0);
+}
+
+constexpr blk::BlockOps kOps = {blk_read, blk_write, blk_flush};
+
+}  // namespace
+
+int probe_virtio_blk() {
+    const domus_boot_info* bi = g_boot.info;
+    if (bi == nullptr || bi->size < offsetof(domus_boot_info, virtio) + sizeof(bi->virtio)) {
+        return 0;
+    }
+    for (uint32_t i = 0; i < bi->virtio_count && i < DOMUS_MAX_VIRTIO_DEVICES; ++i) {
+        if (bi->virtio[i].device_id != kVirtioBlock || g_count == kMaxDisks) continue;
+        Disk* d = &g_disks[g_count];
+        const char name[] = {'v', 'd', char('a' + g_count), '\0'};
+        if (!d->queue.init(bi->virtio[i].base, kVirtioBlock, kFeatureReadOnly | kFeatureFlush)) {
+            kprintf("guest: %s: skipped\n", name);
+            continue;
+        }
+        if (d->queue.free_count() < 2 + kMaxRuns) {
+            kprintf("guest: %s: a queue of %u entries is too small\n", name, d->queue.free_count());
+            continue;
+        }
+        d->slots_gpa = phys::alloc_zeroed();
+        if (d->slots_gpa == 0) return g_count;
+        d->slots = vmem::from_gpa<uint8_t>(d->slots_gpa);
+        d->bd.ops = &kOps;
+        d->bd.priv = d;
+        memcpy(d->bd.name, name, sizeof name);
+        d->bd.sectors = d->queue.config64(0);
+        d->bd.read_only = (d->queue.features() & kFeatureReadOnly) != 0;
+        d->bd.major = kMajor;
+        d->bd.minor = uint32_t(g_count) * 16;
+        if (blk::register_device(&d->bd) < 0) return g_count;
+        ++g_count;
+    }
+    return g_count;
+}
+
+}  // namespace dev

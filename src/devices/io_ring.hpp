@@ -1,0 +1,47 @@
+// An io_uring (liburing) owned by one thread, whose completions also signal an eventfd so the
+// thread can wait for them beside its other file descriptors. Thin: callers prepare SQEs with
+// liburing's io_uring_prep_* helpers.
+#pragma once
+
+#include <liburing.h>
+
+#include <cstdint>
+#include <functional>
+
+#include "base/fd.hpp"
+#include "base/result.hpp"
+
+namespace domus {
+
+class IoRing {
+  public:
+    IoRing() = default;
+    ~IoRing();
+    IoRing(const IoRing&) = delete;
+    IoRing& operator=(const IoRing&) = delete;
+
+    // `entries` submission slots (the completion ring is twice that); `what` names the user in
+    // messages.
+    Status init(unsigned entries, const char* what);
+    bool ready() const { return ready_; }
+    int event_fd() const { return event_.get(); }
+
+    // A free SQE, submitting what is queued to make room if needed; nullptr when the ring is
+    // full of requests the kernel has not taken yet (the caller retries after completions).
+    io_uring_sqe* get_sqe();
+    // Hands queued SQEs to the kernel (no-op when there are none).
+    void submit();
+    // Clears the eventfd, then calls `fn(user_data, res)` for every completion available.
+    // Returns the number of completions.
+    unsigned drain(const std::function<void(uint64_t, int32_t)>& fn);
+    // Waits up to `timeout_ms` for at least one completion (teardown).
+    bool wait(int timeout_ms);
+
+  private:
+    io_uring ring_{};
+    Fd event_;
+    bool ready_ = false;
+    unsigned queued_ = 0;  // SQEs prepared since the last submit
+};
+
+}  // namespace domus

@@ -1,0 +1,28 @@
+// A virtio device's back end as the monitor runs it: its transport (the MMIO window), the work
+// a doorbell starts, and, for devices whose work completes later (disk I/O), a file descriptor
+// the back end's thread also waits on and the work its readiness starts. One thread calls
+// process() and complete(); the transport calls the VirtioDevice side from vCPU threads.
+#pragma once
+
+#include "memory/guest_memory.hpp"
+#include "virtio/mmio_transport.hpp"
+
+namespace domus {
+
+class VirtioBackend {
+  public:
+    virtual ~VirtioBackend() = default;
+    virtual const char* name() const = 0;
+    virtual virtio::MmioTransport& transport() = 0;
+    // Serves what the driver made available; true when its interrupt should be signalled.
+    virtual bool process(GuestMemory& mem) = 0;
+    // Readable when complete() has work (-1: never).
+    virtual int completion_fd() const { return -1; }
+    // Finishes what completed; true when the driver's interrupt should be signalled.
+    virtual bool complete(GuestMemory&) { return false; }
+    // Whether the doorbell (QueueNotify) should be an ioeventfd rather than an MMIO exit:
+    // worth its cost at teardown for devices with many requests.
+    virtual bool wants_ioeventfd() const { return false; }
+};
+
+}  // namespace domus

@@ -1,0 +1,158 @@
+// Raw virtio-blk disks in real domains: /dev/vda ... read back byte for byte against the host
+// file, writes that reach the image, fsync that survives the monitor being killed at once,
+// read-only disks, and the refusals before a domain starts (a missing image, one locked by a
+// running domain).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "guest_expect.hpp"
+#include "guest_runner.hpp"
+#include "process.hpp"
+
+namespace domus::test::guest {
+namespace {
+
+std::string random_bytes(size_t n, uint32_t seed) {
+    std::mt19937 gen(seed);
+    std::string s(n, '\0');
+    for (auto& c : s) c = char(gen());
+    return s;
+}
+
+void write_file(const std::string& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary) << bytes;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// sha256sum's first word for `bytes`, computed by the host's sha256sum.
+std::string host_sha256(const std::string& bytes, const TempDir& dir) {
+    const std::string path = dir.path() + "/sha-input";
+    write_file(path, bytes);
+    const HostResult h = run_host("/usr/bin/sha256sum", {"sha256sum", path}, {});
+    return h.out.substr(0, 64);
+}
+
+TEST(GuestDisk, RawReadsMatchTheImage) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    TempDir dir;
+    const std::string image = dir.path() + "/a.img";
+    const std::string bytes = random_bytes(3 << 20, 7);
+    write_file(image, bytes);
+    // Whole disk, an unaligned window (partial sectors on both ends), the size ioctl, lseek.
+    GuestOptions o = boot(
+        "init=/bin/sh -- -c 'sha256sum /dev/vda; "
+        "dd if=/dev/vda bs=1000 skip=3 count=7 2>/dev/null | sha256sum; "
+        "blockdev --getsize64 /dev/vda; ls -l /dev/vda'");
+    o.disks = {image};
+    const GuestResult g = run_guest(o);
+    expect_kernel_healthy(g);
+    ASSERT_GE(g.lines.size(), 4u) << context(g);
+    EXPECT_EQ(g.lines[0].substr(0, 64), host_sha256(bytes, dir)) << context(g);
+    EXPECT_EQ(g.lines[1].substr(0, 64), host_sha256(bytes.substr(3000, 7000), dir));
+    EXPECT_EQ(g.lines[2], std::to_string(3 << 20));
+    EXPECT_NE(g.lines[3].find("254,   0"), std::string::npos) << g.lines[3];
+}
+
+TEST(GuestDisk, WritesReachTheImageAndReadOnlyDisksRefuse) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    TempDir dir;
+    const std::string a = dir.path() + "/a.img", b = dir.path() + "/b.img";
+    const std::string original = random_bytes(1 << 20, 11);
+    write_file(a, original);
+    write_file(b, original);
+    GuestOptions o = boot(
+        "init=/bin/sh -- -c 'printf hello-disk | dd of=/dev/vda bs=1 seek=1001 conv=notrunc; "
+        "dd if=/dev/zero of=/dev/vda bs=4096 seek=16 count=8 conv=fsync 2>/dev/null; "
+        "echo x > /dev/vdb; echo vdb=$?; "
+        "dd if=/dev/zero of=/dev/vda bs=512 seek=2048 count=1 2>&1; sync'");
+    o.disks = {a, b + ",ro"};
+    const GuestResult g = run_guest(o);
+    expect_kernel_healthy(g);
+    const std::string text = join_lines(g.lines);
+    EXPECT_NE(text.find("Read-only file system"), std::string::npos) << context(g);
+    EXPECT_NE(text.find("vdb=1"), std::string::npos) << context(g);
+    EXPECT_NE(text.find("No space left on device"), std::string::npos) << context(g);
+    std::string expected = original;
+    expected.replace(1001, 10, "hello-disk");
+    expected.replace(16 * 4096, 8 * 4096, std::string(8 * 4096, '\0'));
+    EXPECT_TRUE(read_file(a) == expected) << "the image does not hold what the guest wrote";
+    EXPECT_TRUE(read_file(b) == original) << "the read-only image changed";
+}
+
+// The monitor is killed (SIGKILL, as `destroy` does) while the guest sleeps right after its
+// fsync returned: what was synced is in the image.
+TEST(GuestDisk, FsyncedDataSurvivesTheMonitorBeingKilled) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    TempDir dir;
+    const std::string image = dir.path() + "/a.img";
+    write_file(image, std::string(8 << 20, '\0'));
+    GuestOptions o = boot(
+        "init=/bin/sh -- -c 'head -c 4194304 /dev/urandom > /tmp/data; "
+        "dd if=/tmp/data of=/dev/vda bs=65536 conv=fsync 2>/dev/null; "
+        "sha256sum /tmp/data; echo synced; sleep 600'",
+        1, 128, 4);
+    o.disks = {image};
+    const GuestResult g = run_guest(o);
+    EXPECT_TRUE(g.timed_out) << "the guest was to be killed while it slept" << context(g);
+    ASSERT_TRUE(contains(g.lines, "synced")) << context(g);
+    const std::string disk = read_file(image);
+    EXPECT_EQ(g.lines[0].substr(0, 64), host_sha256(disk.substr(0, 4 << 20), dir));
+}
+
+TEST(GuestDisk, UnusableImagesAreRefusedBeforeTheDomainStarts) {
+    DOMUS_REQUIRE_KVM();
+    TempDir dir;
+    const std::string missing = dir.path() + "/missing.img";
+    auto r = run_domus({"run", "--disk", missing});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("disk vda: cannot open disk image '" + missing + "'"), std::string::npos)
+        << r.err;
+    const std::string tiny = dir.path() + "/tiny.img";
+    write_file(tiny, "short");
+    r = run_domus({"run", "--disk", tiny});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("less than one 512-byte sector"), std::string::npos) << r.err;
+    r = run_domus({"run", "--disk", dir.path()});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("Is a directory"), std::string::npos) << r.err;
+}
+
+TEST(GuestDisk, TwoDomainsCannotWriteTheSameImage) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    TempDir dir;
+    const std::string image = dir.path() + "/shared.img";
+    write_file(image, std::string(1 << 20, '\0'));
+    GuestResult first;
+    std::thread holder([&] {
+        GuestOptions o = boot("init=/bin/sh -- -c 'echo holding; sleep 4'", 1, 64, 30);
+        o.disks = {image};
+        first = run_guest(o);
+    });
+    // Wait until the first domain holds the lock (its monitor opens disks before booting).
+    ProcessResult second;
+    for (int i = 0; i < 100; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        second = run_domus({"run", "--disk", image + ",ro", "--cmdline", "hello"});
+        if (second.exit_code != 0) break;
+    }
+    holder.join();
+    EXPECT_EQ(second.exit_code, 1) << second.err;
+    EXPECT_NE(second.err.find("is in use by another domain"), std::string::npos) << second.err;
+    EXPECT_TRUE(contains(first.lines, "holding")) << context(first);
+    EXPECT_EQ(first.exit_code, 0) << context(first);
+}
+
+}  // namespace
+}  // namespace domus::test::guest
