@@ -45,7 +45,7 @@ exec 9>"$out/.lock"
 flock 9
 
 mkdir -p "$out/bin"
-for prog in gb_syscall gb_forkexec gb_true gb_pipe gb_hash gb_readfile gb_gen gb_ready; do
+for prog in gb_syscall gb_forkexec gb_true gb_pipe gb_hash gb_readfile gb_gen gb_ready gb_disk; do
     target="$out/bin/$prog"
     source="$src/programs/$prog.c"
     if [[ -x $target && $target -nt $source && $target -nt $src/programs/common.h &&
@@ -121,6 +121,14 @@ if image sha256 "$busybox" "$b/gb_hash" "$b/gb_readfile" "$out/blob"; then
     for p in gb_hash gb_readfile; do put "$b/$p" "$r/bin/$p"; done
     put "$out/blob" "$r/data/blob"
     pack sha256
+fi
+
+if image disk "$busybox" "$b/gb_disk"; then
+    r=$(new_root disk)
+    cp -p "$busybox" "$r/bin/busybox"
+    for applet in sh sleep dd; do ln -s busybox "$r/bin/$applet"; done
+    put "$b/gb_disk" "$r/bin/gb_disk"
+    pack disk
 fi
 
 if image idle "$busybox"; then

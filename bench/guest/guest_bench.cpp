@@ -49,6 +49,10 @@ std::vector<std::string> guest_argv(const GuestRun& g) {
         argv.push_back("--ramdisk");
         argv.push_back(g.ramdisk);
     }
+    for (const std::string& disk : g.disks) {
+        argv.push_back("--disk");
+        argv.push_back(disk);
+    }
     argv.push_back("--cmdline");
     argv.push_back(g.cmdline);
     return argv;

@@ -27,12 +27,19 @@ constexpr uint64_t kTimeoutNs = 30'000'000'000;
 constexpr uint32_t kMajor = 254;
 constexpr int kMaxDisks = 8;
 
+// A transfer's progress, on its caller's stack: whoever reaps a completion updates it.
+struct Waiter {
+    int in_flight;
+    int error;
+};
+
 struct Disk {
     SpinLock lock;
     Virtqueue queue;
     uint8_t* slots;  // per head: a 16-byte header at 16*head, a status byte at 1024+head
     uint64_t slots_gpa;
     bool dead;  // timed out or broke the protocol: every request is -EIO
+    Waiter* owner[Virtqueue::kMaxEntries];  // per head in flight: whose request it is
     blk::BlockDevice bd;
 };
 
@@ -61,69 +68,95 @@ uint64_t runs_of(uint8_t* buf, uint64_t len, VirtqBuf* runs, uint16_t* count, bo
     return done;
 }
 
+// Takes every completion the device has published, crediting its transfer. Lock held. false
+// when the device broke the protocol (it is then dead).
+bool reap_all(Disk* d) {
+    uint16_t head;
+    uint32_t written;
+    bool bogus;
+    while (d->queue.reap(&head, &written, &bogus)) {
+        if (bogus) {
+            kprintf("guest: %s: the device returned a request never made\n", d->bd.name);
+            d->dead = true;
+            return false;
+        }
+        Waiter* w = d->owner[head];
+        d->owner[head] = nullptr;
+        if (w == nullptr) continue;
+        if (d->slots[1024 + head] != 0) w->error = -EIO;
+        --w->in_flight;
+    }
+    return true;
+}
+
+// Queues requests of [offset, bytes) while descriptors last; returns the new offset. Lock held.
+uint64_t submit(Disk* d, Waiter* w, uint32_t type, uint64_t sector, uint8_t* buf, uint64_t offset,
+                uint64_t bytes, bool* first) {
+    bool added = false;
+    while ((offset < bytes || *first) && d->queue.free_count() >= 2 + kMaxRuns) {
+        *first = false;
+        VirtqBuf bufs[kMaxRuns + 2];
+        uint16_t runs = 0;
+        const uint64_t want = bytes - offset < kChunkBytes ? bytes - offset : kChunkBytes;
+        const uint64_t covered =
+            want == 0 ? 0 : runs_of(buf + offset, want, bufs + 1, &runs, type == kTypeIn);
+        const uint16_t head = d->queue.next_head();
+        uint8_t* header = d->slots + 16 * head;
+        const uint64_t at = sector + offset / blk::kSectorSize;
+        memcpy(header, &type, 4);
+        memset(header + 4, 0, 4);
+        memcpy(header + 8, &at, 8);
+        d->slots[1024 + head] = 0xff;
+        bufs[0] = VirtqBuf{d->slots_gpa + 16 * head, 16, false};
+        bufs[runs + 1] = VirtqBuf{d->slots_gpa + 1024 + head, 1, true};
+        if (!d->queue.add(bufs, uint16_t(runs + 2))) break;
+        d->owner[head] = w;
+        ++w->in_flight;
+        offset += covered;
+        added = true;
+    }
+    if (added) d->queue.kick();
+    return offset;
+}
+
 // One transfer: requests of at most kChunkBytes, as many in flight as the queue holds, then
-// polled to completion. Lock held.
+// polled to completion. The disk's lock is held only to queue and to reap, not while waiting,
+// so that transfers from several vCPUs are in flight together.
 int transfer(Disk* d, uint32_t type, uint64_t sector, uint8_t* buf, uint64_t bytes) {
-    if (d->dead) return -EIO;
+    Waiter w{0, 0};
     uint64_t offset = 0;
-    int in_flight = 0, error = 0;
     bool first = true;
-    uint64_t deadline = 0;
-    while (offset < bytes || in_flight > 0 || first) {
-        // Queue what fits.
-        bool added = false;
-        while (error == 0 && (offset < bytes || first) && d->queue.free_count() >= 2 + kMaxRuns) {
-            first = false;
-            VirtqBuf bufs[kMaxRuns + 2];
-            uint16_t runs = 0;
-            const uint64_t want = bytes - offset < kChunkBytes ? bytes - offset : kChunkBytes;
-            const uint64_t covered =
-                want == 0 ? 0 : runs_of(buf + offset, want, bufs + 1, &runs, type == kTypeIn);
-            const uint16_t head = d->queue.next_head();
-            uint8_t* header = d->slots + 16 * head;
-            const uint64_t at = sector + offset / blk::kSectorSize;
-            memcpy(header, &type, 4);
-            memset(header + 4, 0, 4);
-            memcpy(header + 8, &at, 8);
-            d->slots[1024 + head] = 0xff;
-            bufs[0] = VirtqBuf{d->slots_gpa + 16 * head, 16, false};
-            bufs[runs + 1] = VirtqBuf{d->slots_gpa + 1024 + head, 1, true};
-            if (!d->queue.add(bufs, uint16_t(runs + 2))) break;
-            offset += covered;
-            ++in_flight;
-            added = true;
-        }
-        if (added) {
-            d->queue.kick();
-            deadline = time_monotonic_ns() + kTimeoutNs;
-        }
-        // Reap what completed; wait for at least one.
-        uint16_t head;
-        uint32_t written;
-        bool bogus;
-        bool got = false;
-        while (d->queue.reap(&head, &written, &bogus)) {
-            got = true;
-            if (bogus) {
-                kprintf("guest: %s: the device returned a request never made\n", d->bd.name);
-                d->dead = true;
+    uint64_t deadline = time_monotonic_ns() + kTimeoutNs;
+    for (;;) {
+        {
+            LockGuard guard(d->lock);
+            if (d->dead || !reap_all(d)) {
+                // Requests of ours still in the ring are abandoned with the device.
+                for (uint16_t i = 0; i < Virtqueue::kMaxEntries; ++i) {
+                    if (d->owner[i] == &w) d->owner[i] = nullptr;
+                }
                 return -EIO;
             }
-            if (d->slots[1024 + head] != 0) error = -EIO;
-            --in_flight;
-        }
-        if (!got && in_flight > 0) {
+            if (w.error == 0 && (offset < bytes || first)) {
+                const uint64_t before = offset;
+                const int was = w.in_flight;
+                offset = submit(d, &w, type, sector, buf, offset, bytes, &first);
+                if (offset != before || w.in_flight != was) {
+                    deadline = time_monotonic_ns() + kTimeoutNs;
+                }
+            }
+            if (w.in_flight == 0 && (w.error != 0 || (offset >= bytes && !first))) {
+                return w.error;
+            }
             if (time_monotonic_ns() > deadline) {
                 kprintf("guest: %s: no answer in %lu s%s\n", d->bd.name, kTimeoutNs / 1000000000,
                         d->queue.device_failed() ? " (the device needs a reset)" : "");
                 d->dead = true;
-                return -EIO;
+                continue;  // abandons our requests above
             }
-            cpu::pause();
         }
-        if (error != 0 && in_flight == 0) break;
+        cpu::pause();
     }
-    return error;
 }
 
 Disk* disk_of(blk::BlockDevice* bd) {
@@ -137,7 +170,6 @@ bool in_range(blk::BlockDevice* bd, uint64_t sector, uint32_t count) {
 int blk_read(blk::BlockDevice* bd, uint64_t sector, void* buf, uint32_t count) {
     if (!in_range(bd, sector, count)) return -EIO;
     Disk* d = disk_of(bd);
-    LockGuard guard(d->lock);
     return transfer(d, kTypeIn, sector, static_cast<uint8_t*>(buf),
                     uint64_t(count) * blk::kSectorSize);
 }
@@ -146,7 +178,6 @@ int blk_write(blk::BlockDevice* bd, uint64_t sector, const void* buf, uint32_t c
     if (bd->read_only) return -EROFS;
     if (!in_range(bd, sector, count)) return -EIO;
     Disk* d = disk_of(bd);
-    LockGuard guard(d->lock);
     // The device only reads the buffer (the descriptors say so).
     return transfer(d, kTypeOut, sector, const_cast<uint8_t*>(static_cast<const uint8_t*>(buf)),
                     uint64_t(count) * blk::kSectorSize);
@@ -155,7 +186,6 @@ int blk_write(blk::BlockDevice* bd, uint64_t sector, const void* buf, uint32_t c
 int blk_flush(blk::BlockDevice* bd) {
     Disk* d = disk_of(bd);
     if (!(d->queue.features() & kFeatureFlush)) return 0;  // a write-through device
-    LockGuard guard(d->lock);
     return transfer(d, kTypeFlush, 0, nullptr, 0);
 }
 

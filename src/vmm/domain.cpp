@@ -94,6 +94,12 @@ Status Domain::attach_virtio(std::unique_ptr<VirtioBackend> backend, uint64_t ba
     return {};
 }
 
+std::vector<uint64_t> Domain::virtio_thread_cpu_ns() const {
+    std::vector<uint64_t> out;
+    for (const auto& slot : virtio_) out.push_back(slot->thread_cpu_ns());
+    return out;
+}
+
 std::vector<VirtioBackend*> Domain::virtio_backends() {
     std::vector<VirtioBackend*> out;
     for (auto& slot : virtio_) out.push_back(&slot->backend());

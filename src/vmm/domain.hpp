@@ -77,6 +77,8 @@ class Domain final : public HypercallHost {
     Status attach_virtio(std::unique_ptr<VirtioBackend> backend, uint64_t base, uint8_t vector);
     // The attached virtio back ends, for statistics.
     std::vector<VirtioBackend*> virtio_backends();
+    // CPU time of the virtio back-end threads, each slot in attach order.
+    std::vector<uint64_t> virtio_thread_cpu_ns() const;
 
     Status start();  // one thread per vCPU
     void stop();     // idempotent: records `destroyed` unless already stopped, kicks every vCPU

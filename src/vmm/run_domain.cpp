@@ -88,7 +88,12 @@ void print_stats(Domain& d) {
     struct stat st {};
     const long long kib = ::fstat(d.memory().memfd(), &st) == 0 ? st.st_blocks * 512LL / 1024 : -1;
     std::string devices;
+    uint64_t blk_thread_ns = 0;
+    const std::vector<uint64_t> thread_ns = d.virtio_thread_cpu_ns();
+    size_t slot = 0;
     for (VirtioBackend* b : d.virtio_backends()) {
+        const uint64_t cpu_ns = slot < thread_ns.size() ? thread_ns[slot] : 0;
+        ++slot;
         if (auto* rng = dynamic_cast<VirtioRng*>(b)) {
             devices += " virtio_rng_requests=" + std::to_string(rng->requests_served()) +
                        " virtio_rng_bytes=" + std::to_string(rng->bytes_served());
@@ -100,11 +105,15 @@ void print_stats(Domain& d) {
                        " virtio_blk_flushes=" + std::to_string(s.flushes) +
                        " virtio_blk_errors=" + std::to_string(s.errors) +
                        " virtio_blk_throttled=" + std::to_string(s.throttled);
+            blk_thread_ns += cpu_ns;
         }
     }
     std::fprintf(
         stderr, "domus-stats: guest_resident_kib=%lld exits=%" PRIu64 " hypercalls=%" PRIu64 "%s\n",
-        kib, d.stats().exits.load(), d.stats().hypercalls.load(), devices.c_str());
+        kib, d.stats().exits.load(), d.stats().hypercalls.load(),
+        (devices + (blk_thread_ns ? " virtio_blk_thread_cpu_ns=" + std::to_string(blk_thread_ns)
+                                  : std::string()))
+            .c_str());
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 #include "vmm/virtio_slot.hpp"
 
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -99,7 +101,28 @@ void VirtioSlot::stop() {
     thread_.join();
 }
 
+uint64_t VirtioSlot::thread_cpu_ns() const {
+    if (ended_.load()) return final_cpu_ns_.load();
+    if (!thread_.joinable()) return 0;
+    clockid_t clock;
+    timespec ts{};
+    if (::pthread_getcpuclockid(const_cast<std::thread&>(thread_).native_handle(), &clock) != 0 ||
+        ::clock_gettime(clock, &ts) != 0) {
+        return final_cpu_ns_.load();
+    }
+    return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
+}
+
 void VirtioSlot::run() {
+    struct Record {
+        VirtioSlot* slot;
+        ~Record() {
+            timespec ts{};
+            ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+            slot->final_cpu_ns_ = uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
+            slot->ended_ = true;
+        }
+    } record{this};
     const int completions = backend_->completion_fd();
     pollfd fds[3] = {{notify_.get(), POLLIN, 0},
                      {stop_.get(), POLLIN, 0},

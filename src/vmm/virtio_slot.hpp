@@ -9,6 +9,7 @@
 // end whose work completes later (disk I/O) gives a completion fd the thread also waits on.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -40,6 +41,8 @@ class VirtioSlot {
     void stop();  // idempotent; joins the thread
 
     VirtioBackend& backend() { return *backend_; }
+    // CPU time of the back-end thread so far (or in all, once it ended).
+    uint64_t thread_cpu_ns() const;
     uint64_t base() const { return base_; }
 
   private:
@@ -55,6 +58,8 @@ class VirtioSlot {
     Fd irq_;     // the interrupt (irqfd: an MSI to vCPU 0)
     Fd stop_;    // wakes the thread to end
     std::thread thread_;
+    std::atomic<uint64_t> final_cpu_ns_{0};
+    std::atomic<bool> ended_{false};
 };
 
 }  // namespace domus::vmm

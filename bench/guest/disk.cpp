@@ -1,0 +1,193 @@
+// virtio-blk as a program sees it, beside the host doing the same on the same image file in
+// the same run (issue 8, "Benchmarks"): gb_disk (one static binary) in a domain on /dev/vda
+// and on the host on the image.
+//  - Sequential read, 1 MiB blocks, of a 512 MiB image: the host from its page cache (warm,
+//    read once first) and with O_DIRECT; the guest's reads are device requests served by the
+//    monitor's io_uring from that same page cache. Goal >= 0.8x the warm host.
+//  - Sequential write of 256 MiB in 1 MiB blocks then fsync, on copies of the image.
+//  - 4 KiB random reads, queue depth 1 and 32 (32 threads of preads; the guest with 2 vCPUs),
+//    IOPS and p50/p99, vs the host with O_DIRECT and with its page cache. The per-request
+//    platform cost is the guest's QD1 p50 minus the warm host's QD1 p50 (both read cached
+//    data; what is left is doorbell, monitor, completion and the guest's own system call).
+//  - Monitor CPU per GiB moved (the back-end thread's CPU time from DOMUS_STATS) and the
+//    monitor's peak RSS with 4 disks attached minus with none (the same idle guest).
+//
+//   bench_guest_disk [--rounds=3]
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "guest_bench.hpp"
+
+using namespace domus::bench;
+using namespace domus::bench::guest;
+
+namespace {
+
+constexpr uint64_t kMiB = 1 << 20;
+
+bool make_image(const std::string& path, uint64_t bytes) {
+    const int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) return false;
+    std::vector<char> block(kMiB);
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (uint64_t done = 0; done < bytes; done += kMiB) {
+        for (size_t i = 0; i < block.size(); i += 8) {
+            x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
+            std::memcpy(&block[i], &x, 8);
+        }
+        if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) {
+            ::close(fd);
+            return false;
+        }
+    }
+    ::fsync(fd);
+    ::close(fd);
+    return true;
+}
+
+struct Figures {
+    double ns = 0, bytes = 0, ops = 0, p50 = 0, p99 = 0;
+    std::string stats;  // the domus-stats line (guest runs)
+};
+
+bool parse(const std::string& label, const ChildResult& r, Figures& f) {
+    if (!ok(label, r)) return false;
+    f.ns = result_field(r, "ns").value_or(0);
+    f.bytes = result_field(r, "bytes").value_or(0);
+    f.ops = result_field(r, "ops").value_or(0);
+    f.p50 = result_field(r, "p50_ns").value_or(0);
+    f.p99 = result_field(r, "p99_ns").value_or(0);
+    const auto at = r.err.find("domus-stats:");
+    if (at != std::string::npos) f.stats = r.err.substr(at);
+    return true;
+}
+
+bool host(const std::string& label, const std::vector<std::string>& args, Figures& f) {
+    std::vector<std::string> argv = {program("gb_disk")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return parse("guest_disk: host " + label, run_child(argv), f);
+}
+
+bool in_guest(const std::string& label, const std::string& disk, const std::string& args, int vcpus,
+              Figures& f) {
+    GuestRun g = spec(image("disk"), "init=/bin/gb_disk -- " + args, vcpus, 256);
+    g.disks = {disk};
+    g.env = {{"DOMUS_STATS", "1"}};
+    return parse("guest_disk: guest " + label, run_guest(g), f);
+}
+
+double mib_per_s(const Figures& f) {
+    return f.ns > 0 ? f.bytes / kMiB / (f.ns / 1e9) : 0;
+}
+double iops(const Figures& f) {
+    return f.ns > 0 ? f.ops / (f.ns / 1e9) : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const auto rounds = option_u64(argc, argv, "rounds", 3);
+    if (!have_kvm()) {
+        std::printf("guest_disk: /dev/kvm is not available; skipped\n");
+        return 0;
+    }
+    if (!build_images("guest_disk")) return 1;
+    char tmpl[] = "/var/tmp/domus-bench-disk-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) return 1;
+    const std::string dir = tmpl;
+    const std::string img = dir + "/read.img", wimg = dir + "/write.img";
+    const uint64_t read_bytes = 512 * kMiB, write_bytes = 256 * kMiB;
+    if (!make_image(img, read_bytes) || !make_image(wimg, write_bytes)) {
+        std::printf("guest_disk: cannot make the images in %s\n", dir.c_str());
+        return 1;
+    }
+    const std::string rb = std::to_string(read_bytes), wb = std::to_string(write_bytes);
+    const std::string block = std::to_string(kMiB);
+    int status = 0;
+    for (uint64_t round = 1; round <= rounds && status == 0; ++round) {
+        Figures h_warm, h_direct, g_read, h_write, g_write;
+        Figures h_r1, h_r1d, g_r1, h_r32, h_r32d, g_r32;
+        Figures warmup;
+        if (!host("warm-up", {"read", img, rb, block}, warmup) ||
+            !host("read", {"read", img, rb, block}, h_warm) ||
+            !host("read direct", {"read", img, rb, block, "direct"}, h_direct) ||
+            !in_guest("read", img, "read /dev/vda " + rb + " " + block, 1, g_read) ||
+            !host("write", {"write", wimg, wb, block}, h_write) ||
+            !in_guest("write", wimg, "write /dev/vda " + wb + " " + block, 1, g_write) ||
+            !host("rand qd1", {"rand", img, "20000", "1"}, h_r1) ||
+            !host("rand qd1 direct", {"rand", img, "20000", "1", "direct"}, h_r1d) ||
+            !in_guest("rand qd1", img, "rand /dev/vda 20000 1", 1, g_r1) ||
+            !host("rand qd32", {"rand", img, "64000", "32"}, h_r32) ||
+            !host("rand qd32 direct", {"rand", img, "64000", "32", "direct"}, h_r32d) ||
+            !in_guest("rand qd32", img, "rand /dev/vda 64000 32", 2, g_r32)) {
+            status = 1;
+            break;
+        }
+        std::printf("guest_disk: round %llu\n", static_cast<unsigned long long>(round));
+        std::printf(
+            "guest_disk:   seq read 1 MiB   guest %7.0f MiB/s  host warm %7.0f  direct %7.0f  "
+            "guest/host-warm %s  guest/host-direct %s\n",
+            mib_per_s(g_read), mib_per_s(h_warm), mib_per_s(h_direct),
+            ratio(mib_per_s(g_read), mib_per_s(h_warm)).c_str(),
+            ratio(mib_per_s(g_read), mib_per_s(h_direct)).c_str());
+        std::printf("guest_disk:   seq write+fsync  guest %7.0f MiB/s  host %7.0f  guest/host %s\n",
+                    mib_per_s(g_write), mib_per_s(h_write),
+                    ratio(mib_per_s(g_write), mib_per_s(h_write)).c_str());
+        auto rand_line = [](const char* what, const Figures& g, const Figures& hw,
+                            const Figures& hd) {
+            std::printf(
+                "guest_disk:   %s guest %7.0f IOPS p50 %6.1f us p99 %6.1f us | host warm %7.0f "
+                "IOPS p50 %6.1f | host direct %7.0f IOPS p50 %6.1f p99 %6.1f\n",
+                what, iops(g), g.p50 / 1e3, g.p99 / 1e3, iops(hw), hw.p50 / 1e3, iops(hd),
+                hd.p50 / 1e3, hd.p99 / 1e3);
+        };
+        rand_line("4K rand QD1 ", g_r1, h_r1, h_r1d);
+        rand_line("4K rand QD32", g_r32, h_r32, h_r32d);
+        std::printf(
+            "guest_disk:   per-request platform cost (guest QD1 p50 - host warm QD1 p50) "
+            "%.1f us\n",
+            (g_r1.p50 - h_r1.p50) / 1e3);
+        const auto thread_ns = field_u64(g_read.stats, "virtio_blk_thread_cpu_ns");
+        if (thread_ns) {
+            std::printf("guest_disk:   monitor back-end CPU per GiB read: %.1f ms\n",
+                        static_cast<double>(*thread_ns) / 1e6 / (read_bytes / double(1 << 30)));
+        }
+    }
+    // Monitor RSS: the same idle guest with 4 disks and with none.
+    if (status == 0) {
+        std::vector<std::string> four;
+        for (int i = 0; i < 4; ++i) {
+            const std::string p = dir + "/d" + std::to_string(i) + ".img";
+            if (!make_image(p, 16 * kMiB)) return 1;
+            four.push_back(p);
+        }
+        GuestRun none = spec(image("disk"), "init=/bin/sleep -- 0.3", 1, 256);
+        GuestRun with = none;
+        with.disks = four;
+        std::vector<double> rss0, rss4;
+        for (uint64_t i = 0; i < rounds; ++i) {
+            const ChildResult a = run_guest(none), b = run_guest(with);
+            if (a.exit_code != 0 || b.exit_code != 0) {
+                report_failure("guest_disk: rss runs", a.exit_code != 0 ? a : b);
+                status = 1;
+                break;
+            }
+            rss0.push_back(static_cast<double>(a.maxrss_kib));
+            rss4.push_back(static_cast<double>(b.maxrss_kib));
+        }
+        if (status == 0) {
+            std::printf(
+                "guest_disk: monitor peak RSS, medians: no disk %.0f KiB, 4 disks %.0f KiB, "
+                "+%.0f KiB for 4 disks\n",
+                median(rss0), median(rss4), median(rss4) - median(rss0));
+        }
+    }
+    (void)!std::system(("rm -rf '" + dir + "'").c_str());
+    return status;
+}
