@@ -3,6 +3,8 @@
 // bug or ABI mismatch is reported instead of running on garbage.
 #include "kernel/boot.hpp"
 
+#include <stddef.h>
+
 #include "arch/vmem.hpp"
 #include "domus/abi/hypercall.h"
 
@@ -48,4 +50,11 @@ void boot_state_init(Platform platform, const domus_boot_info* bi) {
     g_boot.lapic_timer_khz = bi->lapic_timer_khz;
     g_boot.info = bi;
     g_boot.cmdline = bi->cmdline;
+}
+
+bool boot_needs_mm(const domus_boot_info* info) {
+    if (info->ramdisk_size != 0) return true;
+    const bool has_virtio_fields =
+        info->size >= offsetof(domus_boot_info, virtio) + sizeof(info->virtio);
+    return has_virtio_fields && info->virtio_count != 0;
 }

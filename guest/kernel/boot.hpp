@@ -31,5 +31,10 @@ extern BootState g_boot;
 // a message naming the first problem.
 const char* boot_info_check(const domus_boot_info* info, uint64_t reg_page);
 
+// Whether the full kernel comes up (memory management, ring 3, devices): the domain runs a
+// program (a ramdisk) or has virtio devices. The built-in workloads of a bare domain keep the
+// monitor's boot page tables and touch no more guest RAM.
+bool boot_needs_mm(const domus_boot_info* info);
+
 // Fills g_boot from a boot-info page that passed boot_info_check().
 void boot_state_init(Platform platform, const domus_boot_info* info);

@@ -42,9 +42,13 @@ bool parse_workload(const char* word, size_t length, Workload* out) {
         Workload workload;
     };
     static constexpr Entry kWorkloads[] = {
-        {"hello", Workload::Hello}, {"selftest", Workload::Selftest},
-        {"bench", Workload::Bench}, {"service", Workload::Service},
-        {"crash", Workload::Crash}, {"triplefault", Workload::TripleFault},
+        {"hello", Workload::Hello},
+        {"selftest", Workload::Selftest},
+        {"bench", Workload::Bench},
+        {"service", Workload::Service},
+        {"crash", Workload::Crash},
+        {"triplefault", Workload::TripleFault},
+        {"hostile-virtio", Workload::HostileVirtio},
     };
     for (const Entry& e : kWorkloads) {
         if (kstreq_n(word, length, e.name)) {
@@ -61,6 +65,9 @@ bool parse_option(const char* word, size_t length, size_t equals, Options* optio
     uint64_t* target = nullptr;
     if (kstreq_n(word, equals, "cpu_iters")) target = &options->cpu_iters;
     if (kstreq_n(word, equals, "hc_iters")) target = &options->hc_iters;
+    bool dotted = false;  // a module parameter (virtio_mmio.device=... from the monitor)
+    for (size_t i = 0; i < equals; ++i) dotted = dotted || word[i] == '.';
+    if (target == nullptr && dotted) return true;
     if (target == nullptr) {
         kprintf("guest: ignoring unknown option '%.*s'\n", int(length), word);
         return true;
@@ -98,7 +105,8 @@ bool parse_cmdline(const char* cmdline, Options* options) {
             have_workload = true;
         } else {
             kprintf(
-                "guest: unknown workload '%.*s' (hello|selftest|bench|service|crash|triplefault)\n",
+                "guest: unknown workload '%.*s' "
+                "(hello|selftest|bench|service|crash|triplefault|hostile-virtio)\n",
                 int(length), word);
             ok = false;
         }

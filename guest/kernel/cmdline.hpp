@@ -1,12 +1,21 @@
 // The kernel command line: words separated by spaces. The first word that is not a
 // key=value option selects the workload (default: hello); options configure it.
-//   hello | selftest | bench | service | crash | triplefault
+//   hello | selftest | bench | service | crash | triplefault | hostile-virtio
+//   (module parameters, a dot in the name, are the devices' and ignored here)
 //   cpu_iters=N  hc_iters=N   (bench; N decimal or 0x hex)
 #pragma once
 
 #include <stdint.h>
 
-enum class Workload : uint8_t { Hello, Selftest, Bench, Service, Crash, TripleFault };
+enum class Workload : uint8_t {
+    Hello,
+    Selftest,
+    Bench,
+    Service,
+    Crash,
+    TripleFault,
+    HostileVirtio
+};
 
 struct Options {
     Workload workload;

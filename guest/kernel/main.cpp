@@ -35,7 +35,7 @@ uint32_t g_boot_ready = 0;
     }
     irq::init_cpu(cpu, reg_page);
     cpu_load_tables(cpu);
-    if (g_boot.info->ramdisk_size != 0) user::init_cpu(cpu);
+    if (boot_needs_mm(g_boot.info)) user::init_cpu(cpu);
     // Print first, count second: the BSP's banner then follows every "online" line.
     kprintf("vcpu %u online\n", cpu->index);
     smp_mark_online();
@@ -70,9 +70,9 @@ extern "C" [[noreturn]] void domus_main(uint64_t info_gpa, uint64_t index, uint6
     boot_state_init(Platform::Domus, info);
     irq::init_cpu(cpu, reg_page);
     apic::set_mode(apic::Mode::X2apic);  // the monitor's in-kernel LAPIC speaks x2APIC
-    // Memory management and ring 3 only when there is a program to run: the built-in
-    // workloads keep the monitor's boot page tables (and touch no more guest RAM than before).
-    if (info->ramdisk_size != 0) {
+    // Memory management and ring 3 only when there is a program to run or a device to drive:
+    // the built-in workloads keep the monitor's boot page tables (and touch no more guest RAM).
+    if (boot_needs_mm(info)) {
         if (const char* error = mm_init()) {
             kprintf_panic("guest: memory set-up failed: %s\n", error);
             platform_shutdown(DOMUS_SHUTDOWN_CRASH, kExitNoMemory);

@@ -12,6 +12,8 @@ WorkloadExit run_workload(const Options& options) {
             return run_bench(options);
         case Workload::Service:
             return run_service(options);
+        case Workload::HostileVirtio:
+            return run_hostile_virtio(options);
         case Workload::Crash:
             run_crash();
         case Workload::TripleFault:

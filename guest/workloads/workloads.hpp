@@ -17,5 +17,6 @@ WorkloadExit run_hello(const Options& options);
 WorkloadExit run_selftest(const Options& options);
 WorkloadExit run_bench(const Options& options);
 WorkloadExit run_service(const Options& options);
+WorkloadExit run_hostile_virtio(const Options& options);
 [[noreturn]] void run_crash();
 [[noreturn]] void run_triplefault();

@@ -154,5 +154,34 @@ TEST(GuestDisk, TwoDomainsCannotWriteTheSameImage) {
     EXPECT_EQ(first.exit_code, 0) << context(first);
 }
 
+// A guest kernel driver that breaks every rule (guest/workloads/hostile_virtio.cpp): the
+// device answers each with DEVICE_NEEDS_RESET or an error status, serves again after a reset,
+// the monitor stays up and the image is untouched.
+TEST(GuestDisk, HostileVirtqueuesLeaveTheMonitorAndTheImageAlone) {
+    DOMUS_REQUIRE_KVM();
+    TempDir dir;
+    const std::string image = dir.path() + "/a.img";
+    const std::string bytes = random_bytes(1 << 20, 3);
+    write_file(image, bytes);
+    const auto r = run_domus({"run", "--disk", image, "--cmdline", "hostile-virtio"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    for (const char* line :
+         {"hostile-virtio: descriptor loop: needs-reset",
+          "hostile-virtio: chain longer than the queue: needs-reset",
+          "hostile-virtio: buffer outside RAM: needs-reset",
+          "hostile-virtio: buffer over the queue's rings: needs-reset",
+          "hostile-virtio: status byte not writable: needs-reset",
+          "hostile-virtio: readable after writable: needs-reset",
+          "hostile-virtio: zero-length buffer: needs-reset",
+          "hostile-virtio: head beyond the queue: needs-reset",
+          "hostile-virtio: available index far ahead: needs-reset",
+          "hostile-virtio: read past the end of the disk: error-status",
+          "hostile-virtio: completions never consumed: served",
+          "hostile-virtio: good read after the abuse: ok", "hostile-virtio: 0 unexpected"}) {
+        EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+    }
+    EXPECT_TRUE(read_file(image) == bytes) << "the image changed";
+}
+
 }  // namespace
 }  // namespace domus::test::guest
