@@ -11,6 +11,7 @@
 #include "domus/abi/hypercall.h"
 #include "fs/cpio_unpack.hpp"
 #include "fs/mount.hpp"
+#include "fs/mount_table.hpp"
 #include "fs/ramfs.hpp"
 #include "kernel/boot.hpp"
 #include "kernel/console.hpp"
@@ -71,6 +72,7 @@ void unpack_ramdisk() {
     fs::Inode* root = fs::ramfs_create(0755);
     if (!root) fail("initramfs", "out of memory", 125u << 8);
     fs::vfs_set_root(root);
+    (void)fs::mount_record(nullptr, root, "rootfs", "ramfs", false, nullptr);
     fs::inode_put(root);
     fs::CpioStats stats{};
     const int r = fs::cpio_unpack(fs::vfs_root(), vmem::from_gpa(bi->ramdisk_gpa), bi->ramdisk_size,

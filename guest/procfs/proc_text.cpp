@@ -5,6 +5,7 @@
 #include "fs/fd_table.hpp"
 #include "fs/file.hpp"
 #include "fs/mount.hpp"
+#include "fs/mount_table.hpp"
 #include "fs/vfs.hpp"
 #include "kernel/boot.hpp"
 #include "kernel/format.hpp"
@@ -265,12 +266,18 @@ int generate(const ProcInode* node, Text* t) {
         case Kind::Version:
             text_printf(t, "Linux version 6.1.0-domus (domus guest kernel) #1 SMP\n");
             return 0;
-        case Kind::Mounts:
-            text_printf(t, "rootfs / ramfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n");
+        case Kind::Mounts: {
+            char buf[2048];
+            fs::mount_render(buf, sizeof buf);
+            text_printf(t, "%s", buf);
             return 0;
-        case Kind::Filesystems:
-            text_printf(t, "nodev\tramfs\nnodev\tproc\n");
+        }
+        case Kind::Filesystems: {
+            char buf[512];
+            fs::fs_types_render(buf, sizeof buf);
+            text_printf(t, "%snodev\tproc\n", buf);
             return 0;
+        }
         default:
             return -EINVAL;
     }

@@ -6,6 +6,7 @@
 #include "abi/linux_types.hpp"
 #include "fs/fd_table.hpp"
 #include "fs/mount.hpp"
+#include "fs/mount_table.hpp"
 #include "fs/vfs.hpp"
 #include "kernel/format.hpp"
 #include "kernel/string.hpp"
@@ -307,6 +308,7 @@ int mount_proc() {
     int r = fs::vfs_lookup(fs::vfs_root(), "/proc", 0, true, &mountpoint);
     if (r == 0) {
         r = fs::vfs_mount(mountpoint, root);
+        if (r == 0) r = fs::mount_record(mountpoint, root, "proc", "proc", false, nullptr);
         fs::inode_put(mountpoint);
     }
     fs::inode_put(root);

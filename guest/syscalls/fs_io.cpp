@@ -2,6 +2,7 @@
 // works on kernel buffers: data crosses through a bounce buffer, copied with the user-copy
 // helpers (a bad user pointer gives -EFAULT, never a kernel fault).
 #include "dev/block_file.hpp"
+#include "fs/mount_table.hpp"
 #include "mm/kheap.hpp"
 #include "syscalls/common.hpp"
 
@@ -170,7 +171,9 @@ int64_t sys_fdatasync(Args& a) {
 }
 
 int64_t sys_sync(Args&) {
-    (void)dev::flush_all_block_devices();  // sync(2) reports nothing
+    // File systems write back, then every disk flushes; sync(2) reports nothing.
+    (void)fs::mount_sync_all();
+    (void)dev::flush_all_block_devices();
     return 0;
 }
 
