@@ -30,8 +30,9 @@ void set_gate(uint8_t vector, uint64_t handler, uint8_t ist, uint8_t type = 0x8e
 
 }  // namespace
 
-// arch/isr.S: stubs for vectors 0..31, then timer, wake, TLB, reschedule, event, spurious.
-extern "C" const uint64_t isr_stub_table[38];
+// arch/isr.S: stubs for vectors 0..31, then timer, wake, TLB, reschedule, event, spurious,
+// and the device vectors.
+extern "C" const uint64_t isr_stub_table[38 + VECTOR_DEVICE_COUNT];
 
 void idt_build() {
     for (uint8_t v = 0; v < 32; ++v) {
@@ -44,6 +45,9 @@ void idt_build() {
     set_gate(VECTOR_RESCHED, isr_stub_table[35], IST_IRQ);
     set_gate(VECTOR_EVENT, isr_stub_table[36], IST_IRQ);
     set_gate(VECTOR_SPURIOUS, isr_stub_table[37], IST_IRQ);
+    for (uint8_t d = 0; d < VECTOR_DEVICE_COUNT; ++d) {
+        set_gate(uint8_t(VECTOR_DEVICE_BASE + d), isr_stub_table[38 + d], IST_IRQ);
+    }
 }
 
 void idt_build_gp_only() {

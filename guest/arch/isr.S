@@ -45,6 +45,9 @@ isr_\name:
     ISR resched, VECTOR_RESCHED
     ISR event, VECTOR_EVENT
     ISR spurious, VECTOR_SPURIOUS
+.irp d, 0,1,2,3,4,5,6,7
+    ISR device\d, (VECTOR_DEVICE_BASE + \d)
+.endr
 
     /* [rsp] vector, 8 error, 16 rip, 24 cs, 32 rflags, 40 rsp, 48 ss */
     .p2align 4
@@ -109,7 +112,7 @@ isr_from_user:
     ud2
 
     /* Stub addresses for idt.cpp: exceptions 0..31, then timer, wake, tlb, resched, event,
-     * spurious. */
+     * spurious, the 8 device vectors. */
     .section .rodata
     .p2align 3
     .globl isr_stub_table
@@ -123,5 +126,8 @@ isr_stub_table:
     .quad isr_resched
     .quad isr_event
     .quad isr_spurious
+.irp d, 0,1,2,3,4,5,6,7
+    .quad isr_device\d
+.endr
 
     .section .note.GNU-stack, "", @progbits

@@ -62,6 +62,8 @@
 #define VECTOR_TLB 0x42     /* IPI: flush this vCPU's TLB (address-space shootdown) */
 #define VECTOR_RESCHED 0x43 /* IPI: run the scheduler on return (new runnable work) */
 #define VECTOR_EVENT 0x44   /* the monitor posted DOMUS_EVENT_* (DOMUS_HC_EVENT_IRQ) */
+#define VECTOR_DEVICE_BASE 0x50 /* 0x50..0x57: virtio device i (DOMUS_VIRTIO_VECTOR_BASE + i) */
+#define VECTOR_DEVICE_COUNT 8
 #define VECTOR_SPURIOUS 0xff
 
 /* PVM backend MSRs (see docs/kvm-host.md). */

@@ -22,6 +22,12 @@ struct BlockOps {
     int (*write)(BlockDevice* dev, uint64_t sector, const void* buf, uint32_t count) = nullptr;
     // Everything written before is on stable storage when this returns 0.
     int (*flush)(BlockDevice* dev) = nullptr;
+    // The same transfers from a task that may sleep (no spinlock held, not the idle task):
+    // it sleeps until the device's completion interrupt instead of spinning, so its vCPU runs
+    // other tasks meanwhile. nullptr: a driver without interrupts (use read/write).
+    int (*read_may_sleep)(BlockDevice* dev, uint64_t sector, void* buf, uint32_t count) = nullptr;
+    int (*write_may_sleep)(BlockDevice* dev, uint64_t sector, const void* buf,
+                           uint32_t count) = nullptr;
 };
 
 struct BlockDevice {

@@ -1,4 +1,5 @@
 // Block-device nodes (/dev/vda ...): open files that read and write the disk at byte offsets,
+// from a task that sleeps while the device works (the driver's *_may_sleep transfers),
 // straight through the driver (no cache: every read and write is a device request, as with
 // Linux's O_DIRECT; partial sectors are read, modified and written back), lseek with
 // SEEK_END at the capacity, and the ioctls that tools ask sizes with (BLKGETSIZE64 ...).
@@ -33,6 +34,17 @@ uint64_t capacity(const blk::BlockDevice* bd) {
     return bd->sectors * blk::kSectorSize;
 }
 
+// The calls below hold no lock: the task may sleep while the device works.
+int read_sectors(blk::BlockDevice* bd, uint64_t sector, void* buf, uint32_t count) {
+    return bd->ops->read_may_sleep ? bd->ops->read_may_sleep(bd, sector, buf, count)
+                                   : bd->ops->read(bd, sector, buf, count);
+}
+
+int write_sectors(blk::BlockDevice* bd, uint64_t sector, const void* buf, uint32_t count) {
+    return bd->ops->write_may_sleep ? bd->ops->write_may_sleep(bd, sector, buf, count)
+                                    : bd->ops->write(bd, sector, buf, count);
+}
+
 // Reads or writes [offset, offset + len) of the disk (already clipped to it).
 int64_t disk_rw(blk::BlockDevice* bd, uint8_t* buf, uint64_t len, uint64_t offset, bool write) {
     uint8_t* bounce = nullptr;
@@ -46,8 +58,8 @@ int64_t disk_rw(blk::BlockDevice* bd, uint8_t* buf, uint64_t len, uint64_t offse
             uint64_t n = (len - done) & ~uint64_t(blk::kSectorSize - 1);
             if (n > kMaxRequest) n = kMaxRequest;
             const uint32_t count = uint32_t(n / blk::kSectorSize);
-            err = write ? bd->ops->write(bd, sector, buf + done, count)
-                        : bd->ops->read(bd, sector, buf + done, count);
+            err = write ? write_sectors(bd, sector, buf + done, count)
+                        : read_sectors(bd, sector, buf + done, count);
             if (err == 0) done += n;
             continue;
         }
@@ -58,10 +70,10 @@ int64_t disk_rw(blk::BlockDevice* bd, uint8_t* buf, uint64_t len, uint64_t offse
         }
         uint64_t n = blk::kSectorSize - in;
         if (n > len - done) n = len - done;
-        err = bd->ops->read(bd, sector, bounce, 1);
+        err = read_sectors(bd, sector, bounce, 1);
         if (err == 0 && write) {
             memcpy(bounce + in, buf + done, n);
-            err = bd->ops->write(bd, sector, bounce, 1);
+            err = write_sectors(bd, sector, bounce, 1);
         } else if (err == 0) {
             memcpy(buf + done, bounce + in, n);
         }
@@ -87,17 +99,34 @@ int64_t blk_pwrite(fs::File* file, const void* buf, size_t len, uint64_t offset)
     return disk_rw(bd, const_cast<uint8_t*>(static_cast<const uint8_t*>(buf)), len, offset, true);
 }
 
+// The offset is read and advanced under pos_lock, the I/O done without it (a spinlock: the
+// task may sleep in the driver). Two tasks sharing the open file at once may read the same
+// bytes, which Linux's block devices also allow.
 int64_t blk_read(fs::File* file, void* buf, size_t len) {
-    LockGuard guard(file->pos_lock);
-    const int64_t r = blk_pread(file, buf, len, uint64_t(file->pos));
-    if (r > 0) file->pos += r;
+    int64_t pos;
+    {
+        LockGuard guard(file->pos_lock);
+        pos = file->pos;
+    }
+    const int64_t r = blk_pread(file, buf, len, uint64_t(pos));
+    if (r > 0) {
+        LockGuard guard(file->pos_lock);
+        file->pos = pos + r;
+    }
     return r;
 }
 
 int64_t blk_write(fs::File* file, const void* buf, size_t len) {
-    LockGuard guard(file->pos_lock);
-    const int64_t r = blk_pwrite(file, buf, len, uint64_t(file->pos));
-    if (r > 0) file->pos += r;
+    int64_t pos;
+    {
+        LockGuard guard(file->pos_lock);
+        pos = file->pos;
+    }
+    const int64_t r = blk_pwrite(file, buf, len, uint64_t(pos));
+    if (r > 0) {
+        LockGuard guard(file->pos_lock);
+        file->pos = pos + r;
+    }
     return r;
 }
 

@@ -1,7 +1,10 @@
 #include "dev/virtio_blk.hpp"
 
 #include "abi/errno.hpp"
+#include "arch/apic.hpp"
 #include "arch/cpu.hpp"
+#include "arch/layout.h"
+#include "arch/traps.hpp"
 #include "arch/vmem.hpp"
 #include "dev/block.hpp"
 #include "dev/virtqueue.hpp"
@@ -11,6 +14,7 @@
 #include "kernel/string.hpp"
 #include "kernel/time.hpp"
 #include "mm/phys.hpp"
+#include "proc/sched.hpp"
 
 namespace dev {
 
@@ -24,6 +28,7 @@ constexpr uint64_t kFeatureReadOnly = 1ull << 5, kFeatureFlush = 1ull << 9;
 constexpr uint64_t kChunkBytes = 256 * 1024;  // one request's data at most
 constexpr uint16_t kMaxRuns = 16;             // physically contiguous pieces per request
 constexpr uint64_t kTimeoutNs = 30'000'000'000;
+constexpr uint64_t kSpinNs = 1'000'000;  // before a task that may sleep does
 constexpr uint32_t kMajor = 254;
 constexpr int kMaxDisks = 8;
 
@@ -40,6 +45,9 @@ struct Disk {
     uint64_t slots_gpa;
     bool dead;  // timed out or broke the protocol: every request is -EIO
     Waiter* owner[Virtqueue::kMaxEntries];  // per head in flight: whose request it is
+    WaitQueue sleepers;                     // tasks waiting for the completion interrupt
+    int sleeping;                           // how many (interrupts are on while any)
+    uint32_t vector;                        // its completion interrupt (0: none)
     blk::BlockDevice bd;
 };
 
@@ -119,14 +127,28 @@ uint64_t submit(Disk* d, Waiter* w, uint32_t type, uint64_t sector, uint8_t* buf
     return offset;
 }
 
+// With the disk's lock held and our requests still out: interrupts on, one more look, then
+// sleep until the interrupt handler has reaped (it wakes every sleeper) or the deadline. The
+// lock is held again on return.
+void sleep_for_completion(Disk* d, Waiter& w, uint64_t deadline) {
+    if (d->sleeping++ == 0) d->queue.set_interrupts(true);
+    if (reap_all(d) && w.in_flight > 0) (void)sched::wait(d->sleepers, d->lock, deadline);
+    if (--d->sleeping == 0) d->queue.set_interrupts(false);
+}
+
 // One transfer: requests of at most kChunkBytes, as many in flight as the queue holds, then
 // polled to completion. The disk's lock is held only to queue and to reap, not while waiting,
 // so that transfers from several vCPUs are in flight together.
-int transfer(Disk* d, uint32_t type, uint64_t sector, uint8_t* buf, uint64_t bytes) {
+int transfer(Disk* d, uint32_t type, uint64_t sector, uint8_t* buf, uint64_t bytes,
+             bool may_sleep) {
     Waiter w{0, 0};
     uint64_t offset = 0;
     bool first = true;
     uint64_t deadline = time_monotonic_ns() + kTimeoutNs;
+    // A task that may sleep spins while no other task wants its vCPU, up to kSpinNs: a request
+    // served from the host's page cache is back in tens of microseconds, less than a sleep,
+    // an interrupt and a wake-up cost on the PVM host.
+    const uint64_t spin_until = time_monotonic_ns() + kSpinNs;
     for (;;) {
         {
             LockGuard guard(d->lock);
@@ -154,6 +176,11 @@ int transfer(Disk* d, uint32_t type, uint64_t sector, uint8_t* buf, uint64_t byt
                 d->dead = true;
                 continue;  // abandons our requests above
             }
+            if (may_sleep && d->vector != 0 &&
+                (sched::others_runnable() || time_monotonic_ns() > spin_until)) {
+                sleep_for_completion(d, w, deadline);
+                continue;
+            }
         }
         cpu::pause();
     }
@@ -171,7 +198,13 @@ int blk_read(blk::BlockDevice* bd, uint64_t sector, void* buf, uint32_t count) {
     if (!in_range(bd, sector, count)) return -EIO;
     Disk* d = disk_of(bd);
     return transfer(d, kTypeIn, sector, static_cast<uint8_t*>(buf),
-                    uint64_t(count) * blk::kSectorSize);
+                    uint64_t(count) * blk::kSectorSize, false);
+}
+
+int blk_read_sleep(blk::BlockDevice* bd, uint64_t sector, void* buf, uint32_t count) {
+    if (!in_range(bd, sector, count)) return -EIO;
+    return transfer(disk_of(bd), kTypeIn, sector, static_cast<uint8_t*>(buf),
+                    uint64_t(count) * blk::kSectorSize, true);
 }
 
 int blk_write(blk::BlockDevice* bd, uint64_t sector, const void* buf, uint32_t count) {
@@ -180,16 +213,37 @@ int blk_write(blk::BlockDevice* bd, uint64_t sector, const void* buf, uint32_t c
     Disk* d = disk_of(bd);
     // The device only reads the buffer (the descriptors say so).
     return transfer(d, kTypeOut, sector, const_cast<uint8_t*>(static_cast<const uint8_t*>(buf)),
-                    uint64_t(count) * blk::kSectorSize);
+                    uint64_t(count) * blk::kSectorSize, false);
+}
+
+int blk_write_sleep(blk::BlockDevice* bd, uint64_t sector, const void* buf, uint32_t count) {
+    if (bd->read_only) return -EROFS;
+    if (!in_range(bd, sector, count)) return -EIO;
+    return transfer(disk_of(bd), kTypeOut, sector,
+                    const_cast<uint8_t*>(static_cast<const uint8_t*>(buf)),
+                    uint64_t(count) * blk::kSectorSize, true);
 }
 
 int blk_flush(blk::BlockDevice* bd) {
     Disk* d = disk_of(bd);
     if (!(d->queue.features() & kFeatureFlush)) return 0;  // a write-through device
-    return transfer(d, kTypeFlush, 0, nullptr, 0);
+    return transfer(d, kTypeFlush, 0, nullptr, 0, false);
 }
 
-constexpr blk::BlockOps kOps = {blk_read, blk_write, blk_flush};
+constexpr blk::BlockOps kOps = {blk_read, blk_write, blk_flush, blk_read_sleep, blk_write_sleep};
+
+// A disk's completion interrupt (on vCPU 0, only taken in user mode or idle): reap for every
+// transfer and wake the sleepers.
+void on_disk_irq(TrapFrame* frame) {
+    apic::eoi();
+    for (int i = 0; i < g_count; ++i) {
+        Disk* d = &g_disks[i];
+        if (d->vector != frame->vector) continue;
+        LockGuard guard(d->lock);
+        (void)reap_all(d);
+        sched::wake_all(d->sleepers);
+    }
+}
 
 }  // namespace
 
@@ -220,7 +274,13 @@ int probe_virtio_blk() {
         d->bd.read_only = (d->queue.features() & kFeatureReadOnly) != 0;
         d->bd.major = kMajor;
         d->bd.minor = uint32_t(g_count) * 16;
+        d->vector = bi->virtio[i].vector;
+        if (d->vector < VECTOR_DEVICE_BASE ||
+            d->vector >= VECTOR_DEVICE_BASE + VECTOR_DEVICE_COUNT) {
+            d->vector = 0;  // not one we have a gate for: poll
+        }
         if (blk::register_device(&d->bd) < 0) return g_count;
+        if (d->vector != 0) trap_set_irq_handler(uint8_t(d->vector), on_disk_irq);
         ++g_count;
     }
     return g_count;

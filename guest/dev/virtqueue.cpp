@@ -176,6 +176,12 @@ bool Virtqueue::reap(uint16_t* head, uint32_t* written, bool* bogus) {
     return true;
 }
 
+void Virtqueue::set_interrupts(bool on) {
+    *reinterpret_cast<volatile uint16_t*>(ring_ + kAvailAt) = on ? 0 : kAvailNoInterrupt;
+    // The flag must be visible before the used index is read again (store -> load order).
+    asm volatile("mfence" ::: "memory");
+}
+
 bool Virtqueue::device_failed() const {
     return (read(kStatus) & (kNeedsReset | kFailed)) != 0;
 }

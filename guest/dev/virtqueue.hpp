@@ -37,6 +37,10 @@ class Virtqueue {
     // Takes the next used entry: its head and the bytes written; frees its descriptors. false
     // when there is none (or the device returned a head that was not in flight: `bogus`).
     bool reap(uint16_t* head, uint32_t* written, bool* bogus);
+    // Whether the device should interrupt when it returns requests (VIRTQ_AVAIL_F_NO_INTERRUPT
+    // cleared or set). After turning them on, reap() again before sleeping: a request the
+    // device returned just before saw them off. Includes the full fence that needs.
+    void set_interrupts(bool on);
     // DEVICE_NEEDS_RESET or FAILED in the status register (an MMIO exit: call on timeouts).
     bool device_failed() const;
 

@@ -363,6 +363,10 @@ void exit_current() {
     __builtin_unreachable();
 }
 
+bool others_runnable() {
+    return __atomic_load_n(&g_head, __ATOMIC_RELAXED) != nullptr;
+}
+
 void idle_loop() {
     PerCpu* cpu = this_cpu();
     for (;;) {

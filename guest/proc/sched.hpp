@@ -56,6 +56,10 @@ void interrupt(Task* task);
 
 uint64_t now_ns();
 
+// A hint, read without the lock: whether a task is waiting for a vCPU (a driver then sleeps
+// rather than spins for its device).
+bool others_runnable();
+
 // Returns once `task` is Dead and has left its kernel stack (exit_current marks it Dead and
 // switches away under the scheduler lock), so the stack may be freed. A task can be handed to
 // its reaper a little before it gets there (exit_thread drops the process lock first).
