@@ -65,6 +65,31 @@ TEST(GuestDisk, RawReadsMatchTheImage) {
     EXPECT_NE(g.lines[3].find("254,   0"), std::string::npos) << g.lines[3];
 }
 
+// Several processes reading at once on 2 vCPUs: their tasks sleep for the completion
+// interrupt while the others run, and every byte still arrives where it belongs.
+TEST(GuestDisk, ConcurrentReadersSleepForCompletionsAndGetTheirBytes) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    TempDir dir;
+    const std::string image = dir.path() + "/a.img";
+    const std::string bytes = random_bytes(8 << 20, 5);
+    write_file(image, bytes);
+    std::string script = "init=/bin/sh -- -c '";
+    for (int i = 0; i < 6; ++i) {
+        script += "(dd if=/dev/vda bs=4096 skip=" + std::to_string(i * 256) +
+                  " count=256 2>/dev/null | sha256sum > /tmp/s" + std::to_string(i) + ") & ";
+    }
+    script += "wait; cat /tmp/s0 /tmp/s1 /tmp/s2 /tmp/s3 /tmp/s4 /tmp/s5'";
+    GuestOptions o = boot(script, 2);
+    o.disks = {image};
+    const GuestResult g = run_guest(o);
+    expect_kernel_healthy(g);
+    ASSERT_EQ(g.lines.size(), 6u) << context(g);
+    for (size_t i = 0; i < 6; ++i) {
+        EXPECT_EQ(g.lines[i].substr(0, 64), host_sha256(bytes.substr(i << 20, 1 << 20), dir))
+            << "reader " << i;
+    }
+}
+
 TEST(GuestDisk, WritesReachTheImageAndReadOnlyDisksRefuse) {
     DOMUS_REQUIRE_GUEST_IMAGES();
     TempDir dir;
