@@ -6,7 +6,9 @@ namespace dev {
 int register_mem_devices();  // 1:3 null, 1:5 zero, 1:7 full, 1:8 random, 1:9 urandom
 int register_console();      // 5:1 console, 5:0 tty (the console as controlling tty)
 
-// Creates /dev (and /proc, /tmp, /dev/pts? no) and the device nodes that are missing.
-int populate_dev();
+// Creates the device nodes that are missing (and the directories, see below).
+// `make_dirs`: also /dev, /proc and /tmp on the root (a ramdisk root; a disk's root is the
+// customer's and gets a ramfs on /dev instead).
+int populate_dev(bool make_dirs);
 
 }  // namespace dev

@@ -10,7 +10,7 @@
 
 namespace dev {
 
-int populate_dev() {
+int populate_dev(bool make_dirs) {
     using namespace linux_abi::smode;
     fs::Inode* root = fs::vfs_root();
     struct Dir {
@@ -19,6 +19,7 @@ int populate_dev() {
     };
     static constexpr Dir kDirs[] = {{"/dev", 0755}, {"/proc", 0555}, {"/tmp", 01777}};
     for (const Dir& d : kDirs) {
+        if (!make_dirs) break;
         const int r = fs::vfs_mkdir(root, d.path, d.mode);
         if (r < 0 && r != -linux_errno::EEXIST) return r;
     }

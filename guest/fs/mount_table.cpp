@@ -34,7 +34,7 @@ constinit const FsType* g_types[kMaxTypes] = {};
 constinit int g_type_count = 0;
 constinit Record g_mounts[kMaxMounts] = {};
 
-int ramfs_mount(Inode*, bool read_only, const char*, Inode** root, void** instance) {
+int ramfs_mount(blk::BlockDevice*, bool read_only, const char*, Inode** root, void** instance) {
     if (read_only) return -EINVAL;  // nothing would enforce it
     *root = ramfs_create(01777);
     *instance = nullptr;
@@ -114,8 +114,8 @@ int register_fs_type(const FsType* type) {
     return 0;
 }
 
-int mount_new(Inode* mountpoint, const char* source, Inode* device_node, const char* type_name,
-              uint64_t flags, const char* data) {
+int mount_new(Inode* mountpoint, const char* source, blk::BlockDevice* device,
+              const char* type_name, uint64_t flags, const char* data) {
     const FsType* type;
     {
         LockGuard guard(g_lock);
@@ -123,12 +123,13 @@ int mount_new(Inode* mountpoint, const char* source, Inode* device_node, const c
     }
     if (type == nullptr) return -ENODEV;
     if (!is_dir(mountpoint)) return -ENOTDIR;
-    if (type->needs_device && device_node == nullptr) return -ENOTBLK;
+    if (type->needs_device && device == nullptr) return -ENOTBLK;
     const bool read_only = (flags & kMountReadOnly) != 0;
     Inode* root = nullptr;
     void* instance = nullptr;
     // The instance is made with no lock held: a file system on a disk reads it.
-    int r = type->mount(device_node, read_only, data ? data : "", &root, &instance);
+    int r = type->mount(type->needs_device ? device : nullptr, read_only, data ? data : "", &root,
+                        &instance);
     if (r < 0) return r;
     r = vfs_mount(mountpoint, root);
     if (r == 0) {
@@ -140,6 +141,42 @@ int mount_new(Inode* mountpoint, const char* source, Inode* device_node, const c
     }
     inode_put(root);
     if (r < 0 && type->release != nullptr) type->release(instance);
+    return r;
+}
+
+int mount_root(blk::BlockDevice* device, const char* source, const char* type_name,
+               uint64_t flags) {
+    const bool read_only = (flags & kMountReadOnly) != 0;
+    const FsType* candidates[kMaxTypes];
+    int count = 0;
+    {
+        LockGuard guard(g_lock);
+        if (type_name != nullptr) {
+            if (const FsType* t = find_type(type_name)) candidates[count++] = t;
+        } else {
+            (void)find_type("");
+            for (int i = 0; i < g_type_count; ++i) {
+                if (g_types[i]->needs_device) candidates[count++] = g_types[i];
+            }
+        }
+    }
+    if (count == 0) return -ENODEV;
+    int r = -EINVAL;
+    for (int i = 0; i < count; ++i) {
+        const FsType* type = candidates[i];
+        if (!type->needs_device) return -EINVAL;  // a root from a disk
+        Inode* root = nullptr;
+        void* instance = nullptr;
+        r = type->mount(device, read_only, "", &root, &instance);
+        if (r < 0) continue;
+        vfs_set_root(root);
+        {
+            LockGuard guard(g_lock);
+            r = add_record(type, type->name, instance, nullptr, root, read_only, source);
+        }
+        inode_put(root);
+        return r;
+    }
     return r;
 }
 

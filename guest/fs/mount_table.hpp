@@ -9,16 +9,19 @@
 
 #include "fs/inode.hpp"
 
+namespace blk {
+struct BlockDevice;
+}
+
 namespace fs {
 
 struct FsType {
     const char* name;
     bool needs_device;  // /proc/filesystems says "nodev" for the others
-    // A new instance from `source` (a block device's path for needs_device types, resolved
-    // by the caller into `device_node`, else free text), read-only or not, with the mount
-    // options `data` (NUL-terminated, may be empty). Its root directory (a reference) and the
-    // instance's handle. -errno, with nothing left behind.
-    int (*mount)(Inode* device_node, bool read_only, const char* data, Inode** root,
+    // A new instance on `device` (needs_device types; nullptr for the others), read-only or
+    // not, with the mount options `data` (NUL-terminated, may be empty). Its root directory
+    // (a reference) and the instance's handle. -errno, with nothing left behind.
+    int (*mount)(blk::BlockDevice* device, bool read_only, const char* data, Inode** root,
                  void** instance);
     // Writes everything dirty to its device and flushes it (nullptr: nothing to write).
     int (*sync)(void* instance);
@@ -37,11 +40,14 @@ int register_fs_type(const FsType* type);
 
 inline constexpr uint64_t kMountReadOnly = 1;  // MS_RDONLY
 
-// mount(2) of a new instance of `type_name` from `source` on `mountpoint`. -ENODEV for an
-// unknown type, -ENOTBLK/-ENXIO for a source that is not a usable block device, -EBUSY when
-// something is mounted there already.
-int mount_new(Inode* mountpoint, const char* source, Inode* device_node, const char* type_name,
-              uint64_t flags, const char* data);
+// mount(2) of a new instance of `type_name` on `device` (named `source` in /proc/mounts) on
+// `mountpoint`. -ENODEV for an unknown type, -ENOTBLK without a device for a type that needs
+// one, -EBUSY when something is mounted there already.
+int mount_new(Inode* mountpoint, const char* source, blk::BlockDevice* device,
+              const char* type_name, uint64_t flags, const char* data);
+// The root file system at boot: a new instance on `device` becomes "/" (vfs_set_root), and
+// the tree's root record. `type_name` nullptr: every type that needs a device, in turn.
+int mount_root(blk::BlockDevice* device, const char* source, const char* type_name, uint64_t flags);
 // Records a mount made at boot so that /proc/mounts shows it: /proc on its mountpoint, or the
 // tree's root (mountpoint nullptr, which umount refuses with -EBUSY).
 int mount_record(Inode* mountpoint, Inode* root, const char* source, const char* type_name,

@@ -87,6 +87,18 @@ const char* parse_init_cmdline(const char* cmdline, char* storage, size_t storag
             } else if (!have_rdinit) {
                 out->path = value;
             }
+            out->init_given = true;
+        } else if (starts_with(word, "root=")) {
+            if (word[5] == '\0') return "root= needs a device";
+            out->root = word + 5;
+        } else if (starts_with(word, "rootfstype=")) {
+            if (word[11] == '\0') return "rootfstype= needs a type";
+            out->rootfstype = word + 11;
+        } else if ((kstreq_n(word, 2, "ro") || kstreq_n(word, 2, "rw")) && word[2] == '\0') {
+            out->root_rw = word[1] == 'w';
+        } else if ((kstreq_n(word, 8, "rootwait") && word[8] == '\0') ||
+                   starts_with(word, "rootdelay=")) {
+            // accepted: the disks are there from the start
         } else if (starts_with(word, "console=") || starts_with(word, "loglevel=")) {
             // accepted and ignored: there is one console
         } else if (module_parameter(word)) {

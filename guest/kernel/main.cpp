@@ -86,7 +86,8 @@ extern "C" [[noreturn]] void domus_main(uint64_t info_gpa, uint64_t index, uint6
 void kernel_main() {
     smp_mark_online();
     Options options;
-    if (g_boot.info->ramdisk_size == 0 && !parse_cmdline(g_boot.cmdline, &options))
+    const bool program = boot_runs_program(g_boot.info, g_boot.cmdline);
+    if (!program && !parse_cmdline(g_boot.cmdline, &options))
         platform_shutdown(DOMUS_SHUTDOWN_CRASH, kExitBadCmdline);
 
     if (!smp_wait_online(g_boot.vcpu_count, kApBringUpTimeoutNs)) {
@@ -94,7 +95,7 @@ void kernel_main() {
                 g_boot.vcpu_count, kApBringUpTimeoutNs / 1'000'000);
     }
 
-    if (g_boot.info->ramdisk_size != 0) run_userspace();  // a program to boot: never returns
+    if (program) run_userspace();  // a program to boot: never returns
 
     const WorkloadExit exit = run_workload(options);
     smp_park_aps();

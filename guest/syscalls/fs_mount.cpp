@@ -3,6 +3,7 @@
 // read-write, and unmounting (the file system is written back first; files still open keep
 // working, as after Linux's MNT_DETACH).
 #include "abi/linux_types.hpp"
+#include "dev/block.hpp"
 #include "fs/mount_table.hpp"
 #include "fs/vfs.hpp"
 #include "mm/kheap.hpp"
@@ -36,6 +37,26 @@ int lookup_dir(Args& a, uint64_t user_path, fs::Inode** out) {
     return r;
 }
 
+// The block device the node at `path` stands for: -ENOTBLK for another kind of file, -ENXIO
+// for a number without a disk.
+int device_of(Args& a, const char* path, blk::BlockDevice** out) {
+    fs::Inode* cwd = nullptr;
+    int r = dir_of(a, linux_abi::at::FDCWD, &cwd);
+    if (r < 0) return r;
+    fs::Inode* node = nullptr;
+    r = fs::vfs_lookup(cwd, path, 0, false, &node);
+    fs::inode_put(cwd);
+    if (r < 0) return r;
+    if (fs::inode_type(node) != linux_abi::smode::IFBLK) {
+        r = -ENOTBLK;
+    } else {
+        *out = blk::find_device_by_number(node->rdev_major, node->rdev_minor);
+        if (*out == nullptr) r = -ENXIO;
+    }
+    fs::inode_put(node);
+    return r;
+}
+
 }  // namespace
 
 int64_t sys_mount(Args& a) {
@@ -64,22 +85,14 @@ int64_t sys_mount(Args& a) {
     if (r == 0 && fstype == nullptr) r = -ENODEV;
     PathBuf source;
     source.text[0] = '\0';
-    fs::Inode* device = nullptr;
+    blk::BlockDevice* device = nullptr;
     if (r == 0 && a.a[0] != 0) r = copy_path(a.a[0], &source);
-    if (r == 0 && fstype->needs_device) {
-        fs::Inode* cwd = nullptr;
-        r = a.a[0] == 0 ? -ENOTBLK : dir_of(a, linux_abi::at::FDCWD, &cwd);
-        if (r == 0) {
-            r = fs::vfs_lookup(cwd, source.text, 0, false, &device);
-            fs::inode_put(cwd);
-        }
-        if (r == 0 && fs::inode_type(device) != linux_abi::smode::IFBLK) r = -ENOTBLK;
-    }
+    if (r == 0 && fstype->needs_device)
+        r = a.a[0] == 0 ? -ENOTBLK : device_of(a, source.text, &device);
     if (r == 0) {
         r = fs::mount_new(target, source.text[0] ? source.text : "none", device, type,
                           flags & kRdonly ? fs::kMountReadOnly : 0, data);
     }
-    fs::inode_put(device);
     fs::inode_put(target);
     kfree(data);
     return r;

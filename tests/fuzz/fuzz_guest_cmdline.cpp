@@ -29,6 +29,9 @@ struct Answer {
     std::vector<std::string> argv, envp;
     bool quiet = false;
     bool bench_floor = false;
+    bool init_given = false;
+    std::string root, rootfstype;
+    bool root_rw = false;
 };
 
 Answer failed(const char* why) {
@@ -47,7 +50,8 @@ bool prefixed(const std::string& s, const char* prefix) {
 
 // The documented rules (init_cmdline.hpp), restated: words split on blanks, '...' and "..."
 // group, each word costs its bytes plus a NUL of storage; kernel words (init=, rdinit=,
-// console=, loglevel=, quiet, bench_floor=1), module parameters (a dot in the name), `--`,
+// console=, loglevel=, quiet, bench_floor=1, root=, rootfstype=, ro, rw, rootwait,
+// rootdelay=), module parameters (a dot in the name), `--`,
 // NAME=value.
 Answer model(const char* p, size_t storage_size) {
     Answer a;
@@ -87,6 +91,16 @@ Answer model(const char* p, size_t storage_size) {
             if (value.empty()) return failed(rd ? "rdinit= needs a path" : "init= needs a path");
             if (rd || !have_rdinit) a.path = value;  // rdinit= wins over init=
             have_rdinit = have_rdinit || rd;
+            a.init_given = true;
+        } else if (prefixed(w, "root=")) {
+            if (w.size() == 5) return failed("root= needs a device");
+            a.root = w.substr(5);
+        } else if (prefixed(w, "rootfstype=")) {
+            if (w.size() == 11) return failed("rootfstype= needs a type");
+            a.rootfstype = w.substr(11);
+        } else if (w == "ro" || w == "rw") {
+            a.root_rw = w == "rw";
+        } else if (w == "rootwait" || prefixed(w, "rootdelay=")) {
         } else if (prefixed(w, "console=") || prefixed(w, "loglevel=")) {
         } else if (w.substr(0, w.find('=')).find('.') != std::string::npos) {
             // a module parameter (a dot in the name): nobody's
@@ -154,6 +168,16 @@ Answer parse(const char* line, size_t line_size, size_t storage_size) {
         a.path = out.path;
         a.quiet = out.quiet;
         a.bench_floor = out.bench_floor;
+        a.init_given = out.init_given;
+        if (out.root) {
+            check_string(out.root, storage, storage_size, line, line_size);
+            a.root = out.root;
+        }
+        if (out.rootfstype) {
+            check_string(out.rootfstype, storage, storage_size, line, line_size);
+            a.rootfstype = out.rootfstype;
+        }
+        a.root_rw = out.root_rw;
     } else {
         check(a.error[0] != '\0');
     }
@@ -169,6 +193,8 @@ void check_same(const Answer& got, const Answer& want) {
     }
     check(got.path == want.path && got.argv == want.argv && got.envp == want.envp);
     check(got.quiet == want.quiet && got.bench_floor == want.bench_floor);
+    check(got.init_given == want.init_given && got.root == want.root &&
+          got.rootfstype == want.rootfstype && got.root_rw == want.root_rw);
 }
 
 }  // namespace

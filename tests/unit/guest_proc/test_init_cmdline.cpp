@@ -28,6 +28,9 @@ struct Parsed {
     std::vector<std::string> argv, envp;
     bool quiet = false;
     bool bench_floor = false;
+    bool init_given = false;
+    std::string root, rootfstype;  // "" when not given
+    bool root_rw = false;
 };
 
 bool is_literal(const char* s) {
@@ -80,6 +83,16 @@ Parsed parse(const std::string& cmdline, size_t storage_size = SIZE_MAX) {
     }
     p.quiet = out.quiet;
     p.bench_floor = out.bench_floor;
+    p.init_given = out.init_given;
+    if (out.root != nullptr) {
+        EXPECT_TRUE(in_storage(out.root, s, storage_size)) << "root";
+        p.root = out.root;
+    }
+    if (out.rootfstype != nullptr) {
+        EXPECT_TRUE(in_storage(out.rootfstype, s, storage_size)) << "rootfstype";
+        p.rootfstype = out.rootfstype;
+    }
+    p.root_rw = out.root_rw;
     return p;
 }
 
@@ -188,6 +201,32 @@ TEST(InitCmdline, KernelWordsAreConsumed) {
     EXPECT_TRUE(p.quiet);
     EXPECT_FALSE(parse("QUIET").quiet);
     EXPECT_THAT(parse("QUIET").argv, ElementsAre("/init", "QUIET"));
+}
+
+TEST(InitCmdline, RootWordsAreTheKernels) {
+    Parsed p = parse("root=/dev/vda rootfstype=ext2 rw rootwait rootdelay=3 -- ro");
+    ASSERT_THAT(p, Succeeds());
+    EXPECT_EQ(p.root, "/dev/vda");
+    EXPECT_EQ(p.rootfstype, "ext2");
+    EXPECT_TRUE(p.root_rw);
+    EXPECT_FALSE(p.init_given);
+    EXPECT_THAT(p.argv, ElementsAre("/init", "ro"));  // after `--`: init's
+    EXPECT_THAT(p.envp, ElementsAre("HOME=/", "TERM=linux"));
+    // Read-only unless rw comes last, as on Linux.
+    EXPECT_FALSE(parse("root=vda").root_rw);
+    EXPECT_FALSE(parse("root=vda rw ro").root_rw);
+    EXPECT_TRUE(parse("root=vda ro rw").root_rw);
+    EXPECT_TRUE(parse("init=/bin/sh root=vda").init_given);
+    EXPECT_TRUE(parse("rdinit=/x").init_given);
+    EXPECT_EQ(parse("root=/dev/vda root=/dev/vdb").root, "/dev/vdb");
+    EXPECT_THAT(parse("root="), FailsWith("root= needs a device"));
+    EXPECT_THAT(parse("rootfstype="), FailsWith("rootfstype= needs a type"));
+    // Look-alikes are init's.
+    p = parse("rox rootx=1 RO");
+    ASSERT_THAT(p, Succeeds());
+    EXPECT_EQ(p.root, "");
+    EXPECT_THAT(p.argv, ElementsAre("/init", "rox", "RO"));
+    EXPECT_THAT(p.envp, ElementsAre("HOME=/", "TERM=linux", "rootx=1"));
 }
 
 TEST(InitCmdline, BenchFloorIsAKernelWord) {
