@@ -6,7 +6,8 @@
 //    monitor's io_uring from that same page cache. Goal >= 0.8x the warm host.
 //  - Sequential write of 256 MiB in 1 MiB blocks then fsync, on copies of the image.
 //  - 4 KiB random reads, queue depth 1 and 32 (32 threads of preads; the guest with 2 vCPUs),
-//    IOPS and p50/p99, vs the host with O_DIRECT and with its page cache. The per-request
+//    IOPS and p50/p99, vs the same program on the host with O_DIRECT and with its page cache,
+//    and vs a host io_uring loop (O_DIRECT, 1 and 32 in flight). The per-request
 //    platform cost is the guest's QD1 p50 minus the warm host's QD1 p50 (both read cached
 //    data; what is left is doorbell, monitor, completion and the guest's own system call).
 //  - Monitor CPU per GiB moved (the back-end thread's CPU time from DOMUS_STATS) and the
@@ -22,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "disk_uring.hpp"
 #include "guest_bench.hpp"
 
 using namespace domus::bench;
@@ -149,6 +151,17 @@ int main(int argc, char** argv) {
         };
         rand_line("4K rand QD1 ", g_r1, h_r1, h_r1d);
         rand_line("4K rand QD32", g_r32, h_r32, h_r32d);
+        for (unsigned depth : {1u, 32u}) {
+            const UringFigures u = uring_random_reads(img, depth == 1 ? 20000 : 64000, depth);
+            if (!u.ok) {
+                std::printf("guest_disk:   host io_uring QD%u: failed\n", depth);
+                continue;
+            }
+            std::printf(
+                "guest_disk:   host io_uring O_DIRECT QD%-2u %7.0f IOPS p50 %6.1f us p99 "
+                "%6.1f us\n",
+                depth, u.ops / (u.ns / 1e9), u.p50 / 1e3, u.p99 / 1e3);
+        }
         std::printf(
             "guest_disk:   per-request platform cost (guest QD1 p50 - host warm QD1 p50) "
             "%.1f us\n",
