@@ -51,7 +51,7 @@ int decode(Ext2Fs* fs, const uint8_t* raw, Ext2Inode* inode) {
     uint64_t size = ld32(raw + in::size);
     if ((mode & smode::IFMT) == smode::IFREG) size |= uint64_t(ld32(raw + in::size_high)) << 32;
     if ((mode & smode::IFMT) == smode::IFDIR &&
-        (size % fs->block_size != 0 || size == 0 || size / fs->block_size > max_blocks(fs))) {
+        (size % fs->block_size != 0 || size == 0 || size / fs->block_size > fs->blocks_count)) {
         return fs_error(fs, "directory size");
     }
     if (size > fs->max_file_size) return fs_error(fs, "file size");
@@ -320,6 +320,21 @@ int new_inode(Ext2Fs* fs, Ext2Inode* dir, const NewInode& spec, Ext2Inode** out)
     uint32_t ino = 0;
     int err = alloc_inode(fs, inode_group(fs, uint32_t(dir->ino)), directory, &ino);
     if (err < 0) return err;
+    // The bitmap may lie: an inode in use (cached, or linked on disk) is never handed out.
+    for (Ext2Inode* i = fs->inode_hash[ino_bucket(ino)]; i != nullptr; i = i->hash_next) {
+        if (i->ino == ino) return fs_error(fs, "inode bitmap marks a used inode free");
+    }
+    {
+        uint32_t block, offset;
+        locate(fs, ino, &block, &offset);
+        Buf* buf = nullptr;
+        err = bc_get(fs, block, true, &buf);
+        if (err < 0) return err;
+        const bool used = ld16(buf->data + offset + in::links_count) != 0 &&
+                          ld32(buf->data + offset + in::dtime) == 0;
+        bc_put(fs, buf);
+        if (used) return fs_error(fs, "inode bitmap marks a used inode free");
+    }
     Ext2Inode* inode = alloc_struct(fs, ino, spec.mode);
     if (inode == nullptr) {
         free_inode(fs, ino, directory);

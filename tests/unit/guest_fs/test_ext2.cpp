@@ -339,6 +339,206 @@ TEST_P(Ext2Test, WritesWhatE2fsckAndDebugfsAccept) {
     EXPECT_EQ(stat("/mnt").st_nlink, 2u + 4);  // lost+found, a, d1, many
 }
 
+TEST_P(Ext2Test, StatfsBusyAndFsync) {
+    populate();
+    make_image();
+    ASSERT_EQ(mount(false), 0);
+    fs::Ext2Stat before{};
+    fs::ext2_statfs(ext_root_->sb, &before);
+    EXPECT_EQ(before.block_size, GetParam().block_size);
+    EXPECT_FALSE(before.read_only);
+    ASSERT_EQ(put("/mnt/f", pattern(100000, 3)), 0);
+    fs::Ext2Stat after{};
+    fs::ext2_statfs(ext_root_->sb, &after);
+    EXPECT_LT(after.free_blocks, before.free_blocks);
+    EXPECT_EQ(after.free_inodes + 1, before.free_inodes);
+    {
+        InodeRef f = lookup("/mnt/f");
+        EXPECT_EQ(fs::inode_fsync(f.get()), 0);
+        EXPECT_EQ(fs::ext2_umount(ext_root_), -EBUSY);  // f is referenced
+        int status = -1;
+        const std::string out = fsck(&status);  // fsync wrote everything
+        EXPECT_EQ(status, 0) << out;
+        EXPECT_TRUE(debugfs("cat /f") == pattern(100000, 3));
+    }
+}
+
+// Damaged images: refused at mount with a reason, or EIO from the operation that meets the
+// damage (and the instance stops changing); never a crash (run under ASan+UBSan too).
+class Ext2Hostile : public Ext2Test {
+  protected:
+    void patch(uint64_t offset, const void* bytes, size_t n) {
+        const int fd = ::open(image_.c_str(), O_RDWR);
+        ASSERT_GE(fd, 0);
+        ASSERT_EQ(pwrite(fd, bytes, n, off_t(offset)), ssize_t(n));
+        close(fd);
+    }
+    void patch32(uint64_t offset, uint32_t value) { patch(offset, &value, 4); }
+    void patch16(uint64_t offset, uint16_t value) { patch(offset, &value, 2); }
+    uint32_t peek32(uint64_t offset) {
+        uint32_t v = 0;
+        const int fd = ::open(image_.c_str(), O_RDONLY);
+        EXPECT_EQ(pread(fd, &v, 4, off_t(offset)), 4);
+        close(fd);
+        return v;
+    }
+    void debugfs_w(const std::string& request) {
+        run("debugfs -w -R '" + request + "' '" + image_ + "' 2>&1");
+    }
+    // The first data block of `path` (debugfs "blocks").
+    uint64_t first_block(const std::string& path) { return std::stoull(debugfs("blocks " + path)); }
+    // The block of the IND pointer of `path` (debugfs "stat": "(IND):1234").
+    uint64_t ind_block(const std::string& path) {
+        const std::string out = debugfs("stat " + path);
+        const size_t at = out.find("(IND):");
+        EXPECT_NE(at, std::string::npos) << out;
+        return std::stoull(out.substr(at + 6));
+    }
+    void expect_refused(const char* expected_why) {
+        const char* why = nullptr;
+        EXPECT_EQ(mount(false, &why), -EINVAL);
+        ASSERT_NE(why, nullptr);
+        EXPECT_NE(std::string(why).find(expected_why), std::string::npos) << why;
+    }
+    uint32_t bs() { return GetParam().block_size; }
+};
+
+TEST_P(Ext2Hostile, SuperblockDamageIsRefused) {
+    populate();
+    make_image();
+    patch16(1024 + 56, 0x1234);
+    expect_refused("magic");
+    make_image();
+    patch32(1024 + 4, 0x10000000);  // blocks_count beyond the device
+    expect_refused("larger than the device");
+    make_image();
+    patch32(1024 + 24, 7);  // 128 KiB blocks
+    expect_refused("block size");
+    make_image();
+    patch32(1024 + 0, peek32(1024) + 8);  // inodes_count
+    expect_refused("inode count");
+    make_image();
+    patch32(1024 + 32, 0);  // blocks_per_group
+    expect_refused("blocks per group");
+    if (!GetParam().rev0) {
+        make_image();
+        patch32(1024 + 96, peek32(1024 + 96) | 0x40);
+        expect_refused("extent");
+        make_image();
+        patch32(1024 + 96, peek32(1024 + 96) | 0x4);
+        expect_refused("needs_recovery");
+        make_image();
+        patch32(1024 + 96, peek32(1024 + 96) | 0x200);
+        expect_refused("flex_bg");
+        make_image();
+        patch16(1024 + 88, 100);  // inode size
+        expect_refused("inode size");
+        // An unknown RO_COMPAT feature: mounted, read-only.
+        make_image();
+        patch32(1024 + 100, peek32(1024 + 100) | 0x4000);
+        ASSERT_EQ(mount(false), 0);
+        EXPECT_EQ(get("/mnt/hello"), "hello, ext2\n");
+        EXPECT_EQ(put("/mnt/new", "x"), -EROFS);
+        EXPECT_EQ(mkdir("/mnt/newdir"), -EROFS);
+    }
+}
+
+TEST_P(Ext2Hostile, GroupDescriptorDamageIsRefused) {
+    populate();
+    make_image();
+    const uint64_t gdt = uint64_t(bs() == 1024 ? 2 : 1) * bs();
+    patch32(gdt + 8, 0x7fffffff);  // inode table
+    expect_refused("inode table");
+    make_image();
+    patch32(gdt + 0, 0);  // block bitmap
+    expect_refused("group descriptor");
+    make_image();
+    patch32(gdt + 4, peek32(gdt + 8));  // inode bitmap inside the inode table
+    expect_refused("overlapping");
+}
+
+TEST_P(Ext2Hostile, BadBlockPointerIsEio) {
+    populate();
+    make_image();
+    debugfs_w("sif /hello block[0] 0x7ffffff0");
+    debugfs_w("sif /a/b/c/deep block[0] 3");  // the group descriptors
+    ASSERT_EQ(mount(false), 0);
+    EXPECT_EQ(get("/mnt/hello"), "<errno 5>");
+    EXPECT_EQ(put("/mnt/new", "x"), -EIO);  // errored: no more changes
+    fs::Ext2Stat st{};
+    fs::ext2_statfs(ext_root_->sb, &st);
+    EXPECT_TRUE(st.errored);
+    EXPECT_EQ(get("/mnt/a/b/c/deep"), "<errno 5>");
+    EXPECT_EQ(get("/mnt/big").size(), 5u * 1024 * 1024 + 1234);  // the rest still reads
+}
+
+TEST_P(Ext2Hostile, BadDirectoryEntriesAreEio) {
+    populate();
+    make_image();
+    const uint64_t a = first_block("/a");
+    const uint64_t many = first_block("/many");
+    patch16(a * bs() + 4, 5);                       // "." rec_len below 12
+    patch16(many * bs() + 12 + 4, uint16_t(bs()));  // ".." crosses the block
+    ASSERT_EQ(mount(true), 0);
+    EXPECT_EQ(lookup_err("/mnt/a/hello2"), -EIO);
+    FileRef d = open("/mnt/many", oflag::RDONLY | oflag::DIRECTORY);
+    ASSERT_TRUE(d);
+    char buf[4096];
+    EXPECT_EQ(fs::file_getdents64(d.get(), buf, sizeof buf), -EIO);
+    d.reset();
+    EXPECT_EQ(get("/mnt/hello"), "hello, ext2\n");
+}
+
+TEST_P(Ext2Hostile, EntryNamingReservedInodeIsEio) {
+    populate();
+    make_image();
+    const uint64_t a = first_block("/a/b");
+    // "c" is the third entry of /a/b (after "." and ".."): point it at inode 7.
+    patch32(a * bs() + 24, 7);
+    ASSERT_EQ(mount(true), 0);
+    EXPECT_EQ(lookup_err("/mnt/a/b/c"), -EIO);
+}
+
+TEST_P(Ext2Hostile, IndirectLoopIsCaught) {
+    populate();
+    make_image();
+    const uint64_t ind = ind_block("/big");
+    patch32(ind * bs(), uint32_t(ind));  // the indirect block's first pointer: itself
+    ASSERT_EQ(mount(false), 0);
+    EXPECT_EQ(get("/mnt/big").size(), 5u * 1024 * 1024 + 1234);  // wrong data, no hang
+    EXPECT_EQ(unlink("/mnt/big"), 0);  // freeing the loop finds the double free
+    fs::Ext2Stat st{};
+    fs::ext2_statfs(ext_root_->sb, &st);
+    EXPECT_TRUE(st.errored);
+    EXPECT_EQ(put("/mnt/new", "x"), -EIO);
+}
+
+TEST_P(Ext2Hostile, BitmapsThatLieAreCaught) {
+    populate();
+    make_image();
+    const uint64_t gdt = uint64_t(bs() == 1024 ? 2 : 1) * bs();
+    const uint32_t table = peek32(gdt + 8);
+    debugfs_w("freeb " + std::to_string(table));
+    ASSERT_EQ(mount(false), 0);
+    EXPECT_EQ(put("/mnt/new", "x"), -EIO);  // the free block is the inode table
+    ASSERT_EQ(unmount(), 0);
+    make_image();
+    debugfs_w("freei /hello");
+    ASSERT_EQ(mount(false), 0);
+    int err = 0;
+    for (int i = 0; i < 400 && err == 0; ++i) err = put("/mnt/n" + std::to_string(i), "x");
+    EXPECT_EQ(err, -EIO);  // reached /hello's inode, which is linked
+    EXPECT_EQ(get("/mnt/hello"), "hello, ext2\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(Images, Ext2Hostile,
+                         ::testing::Values(ImageSpec{1024, false}, ImageSpec{4096, false},
+                                           ImageSpec{1024, true}),
+                         [](const auto& info) {
+                             return std::to_string(info.param.block_size) +
+                                    (info.param.rev0 ? "_rev0" : "_rev1");
+                         });
+
 INSTANTIATE_TEST_SUITE_P(Images, Ext2Test,
                          ::testing::Values(ImageSpec{1024, false}, ImageSpec{4096, false},
                                            ImageSpec{1024, true}, ImageSpec{4096, true}),
