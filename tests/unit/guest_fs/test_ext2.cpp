@@ -363,6 +363,91 @@ TEST_P(Ext2Test, StatfsBusyAndFsync) {
     }
 }
 
+TEST_P(Ext2Test, RenamesExchangesAndDeepFiles) {
+    populate();
+    make_image(GetParam().block_size == 1024 ? 65536 : 131072);
+    ASSERT_EQ(mount(false), 0);
+    ASSERT_EQ(mkdir("/mnt/x"), 0);
+    ASSERT_EQ(mkdir("/mnt/x/sub"), 0);
+    ASSERT_EQ(mkdir("/mnt/y"), 0);
+    ASSERT_EQ(mkdir("/mnt/y/empty"), 0);
+    ASSERT_EQ(put("/mnt/y/file", "file"), 0);
+    // A directory replaces an empty one in another directory; then exchanges with a file.
+    ASSERT_EQ(rename("/mnt/x/sub", "/mnt/y/empty"), 0);
+    EXPECT_EQ(stat("/mnt/x").st_nlink, 2u);
+    EXPECT_EQ(stat("/mnt/y").st_nlink, 3u);
+    ASSERT_EQ(rename("/mnt/y/empty", "/mnt/hello", linux_abi::rename_flag::EXCHANGE), 0);
+    EXPECT_EQ(get("/mnt/y/empty"), "hello, ext2\n");
+    EXPECT_EQ(stat("/mnt/hello").st_mode & smode::IFMT, smode::IFDIR);
+    EXPECT_EQ(stat("/mnt/y").st_nlink, 2u);
+    ASSERT_EQ(put("/mnt/hello/inside", "inside"), 0);
+    EXPECT_EQ(get("/mnt/hello/../y/file"), "file");
+    // Triple indirect (1 KiB blocks) and beyond 2 GiB (large_file) as sparse files.
+    const uint64_t far = GetParam().block_size == 1024 ? 100ull << 20 : 5ull << 30;
+    {
+        FileRef f = open("/mnt/far", oflag::RDWR | oflag::CREAT);
+        ASSERT_TRUE(f);
+        const int64_t n = fs::file_pwrite(f.get(), "far", 3, int64_t(far));
+        if (GetParam().rev0 && far > 0x7fffffff) {
+            EXPECT_EQ(n, -EFBIG);
+        } else {
+            EXPECT_EQ(n, 3);
+            char buf[3];
+            EXPECT_EQ(fs::file_pread(f.get(), buf, 3, int64_t(far)), 3);
+            EXPECT_EQ(std::string(buf, 3), "far");
+        }
+    }
+    // A file larger than the per-file page bound (written back while being written).
+    const std::string six = pattern(6 << 20, 9);
+    ASSERT_EQ(put("/mnt/six", six), 0);
+    for (int i = 0; i < 40; ++i) ASSERT_EQ(mkdir("/mnt/x/d" + std::to_string(i)), 0);
+    for (int i = 0; i < 40; i += 2) ASSERT_EQ(rmdir("/mnt/x/d" + std::to_string(i)), 0);
+    ASSERT_EQ(sync(), 0);
+    int status = -1;
+    std::string out = fsck(&status);
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_EQ(debugfs("cat /y/empty"), "hello, ext2\n");
+    EXPECT_EQ(debugfs("cat /hello/inside"), "inside");
+    EXPECT_TRUE(debugfs("cat /six") == six);
+    ASSERT_EQ(fs::vfs_truncate(root_, "/mnt/far", 0), 0);
+    ASSERT_EQ(unlink("/mnt/six"), 0);
+    ASSERT_EQ(unmount(), 0);
+    out = fsck(&status);
+    EXPECT_EQ(status, 0) << out;
+    ASSERT_EQ(mount(true), 0);
+    EXPECT_EQ(get("/mnt/hello/inside"), "inside");
+    EXPECT_EQ(stat("/mnt/far").st_blocks, 0);
+    EXPECT_EQ(list("/mnt/x").size(), 2u + 20);
+}
+
+TEST_P(Ext2Test, FullFileSystemIsEnospcAndStaysConsistent) {
+    make_image(2048);
+    ASSERT_EQ(mount(false), 0);
+    const std::string chunk = pattern(65536, 4);
+    int64_t n = 0;
+    int files = 0;
+    for (; files < 100; ++files) {
+        FileRef f = open("/mnt/fill" + std::to_string(files), oflag::WRONLY | oflag::CREAT);
+        if (!f) break;
+        while ((n = fs::file_write(f.get(), chunk.data(), chunk.size())) == int64_t(chunk.size())) {
+        }
+        if (n < int64_t(chunk.size())) break;
+    }
+    EXPECT_TRUE(n == -ENOSPC || (n >= 0 && n < int64_t(chunk.size()))) << n;
+    fs::Ext2Stat st{};
+    fs::ext2_statfs(ext_root_->sb, &st);
+    EXPECT_EQ(st.free_blocks, 0u);
+    EXPECT_FALSE(st.errored);
+    ASSERT_EQ(sync(), 0);
+    int status = -1;
+    std::string out = fsck(&status);
+    EXPECT_EQ(status, 0) << out;
+    for (int i = 0; i <= files; ++i) unlink("/mnt/fill" + std::to_string(i));
+    ASSERT_EQ(unmount(), 0);
+    out = fsck(&status);
+    EXPECT_EQ(status, 0) << out;
+}
+
 // Damaged images: refused at mount with a reason, or EIO from the operation that meets the
 // damage (and the instance stops changing); never a crash (run under ASan+UBSan too).
 class Ext2Hostile : public Ext2Test {
