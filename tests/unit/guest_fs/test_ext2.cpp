@@ -8,11 +8,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "dev/block.hpp"
 #include "fs/ext2/ext2.hpp"
@@ -445,6 +447,55 @@ TEST_P(Ext2Test, FullFileSystemIsEnospcAndStaysConsistent) {
     for (int i = 0; i <= files; ++i) unlink("/mnt/fill" + std::to_string(i));
     ASSERT_EQ(unmount(), 0);
     out = fsck(&status);
+    EXPECT_EQ(status, 0) << out;
+}
+
+TEST_P(Ext2Test, IndexedDirectoriesAreReadAndChangedLinearly) {
+    if (GetParam().rev0) GTEST_SKIP() << "dir_index needs revision 1";
+    populate();
+    make_image();
+    int status = -1;
+    run("e2fsck -fyD '" + image_ + "' 2>&1", &status);  // builds htree indexes
+    ASSERT_NE(debugfs("stat /many").find("Flags: 0x1000"), std::string::npos);
+    ASSERT_EQ(mount(false), 0);
+    check_tree();
+    EXPECT_EQ(get("/mnt/many/entry-number-123"), "123");
+    ASSERT_EQ(unlink("/mnt/many/entry-number-5"), 0);
+    ASSERT_EQ(put("/mnt/many/added", "added"), 0);
+    ASSERT_EQ(sync(), 0);
+    std::string out = fsck(&status);
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_NE(debugfs("stat /many").find("Flags: 0x0"), std::string::npos);
+    EXPECT_EQ(debugfs("cat /many/added"), "added");
+}
+
+TEST_P(Ext2Test, ThreadsWorkingTogether) {
+    make_image(16384);
+    ASSERT_EQ(mount(false), 0);
+    ASSERT_EQ(put("/mnt/shared", "shared"), 0);
+    std::atomic<bool> failed{false};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            const std::string dir = "/mnt/t" + std::to_string(t);
+            if (mkdir(dir) != 0) failed = true;
+            for (int i = 0; i < 200; ++i) {
+                const std::string name = dir + "/f" + std::to_string(i % 20);
+                const std::string data = pattern(size_t(100 + (i * 997) % 20000), uint32_t(i));
+                if (put(name, data) != 0 || get(name) != data) failed = true;
+                if (get("/mnt/shared") != "shared") failed = true;  // shared cached inode
+                if (i % 3 == 0 && unlink(dir + "/f" + std::to_string((i + 7) % 20)) < -ENOENT) {
+                    failed = true;
+                }
+                if (i % 10 == 0 && rename(name, dir + "/renamed") != 0) failed = true;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_FALSE(failed);
+    ASSERT_EQ(unmount(), 0);
+    int status = -1;
+    std::string out = fsck(&status);
     EXPECT_EQ(status, 0) << out;
 }
 
