@@ -384,6 +384,11 @@ void discard_inode(Ext2Fs* fs, Ext2Inode* inode) {
         (type == smode::IFLNK && inode->size > kFastSymlinkMax)) {
         truncate_blocks(fs, inode, 0);
     }
+    // Stored already (links 1) or not: on disk it must read as deleted.
+    inode->size = 0;
+    inode->nlink = 0;
+    inode->dtime = uint32_t(time_now().tv_sec);
+    store_inode(fs, inode);
     free_inode(fs, uint32_t(inode->ino), type == smode::IFDIR);
     hash_remove(fs, inode);
     if (inode->parent != nullptr && inode->parent != inode) unref(inode->parent);

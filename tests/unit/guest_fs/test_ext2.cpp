@@ -440,6 +440,15 @@ TEST_P(Ext2Test, FullFileSystemIsEnospcAndStaysConsistent) {
     fs::ext2_statfs(ext_root_->sb, &st);
     EXPECT_EQ(st.free_blocks, 0u);
     EXPECT_FALSE(st.errored);
+    // New names need directory blocks sooner or later: ENOSPC, and the new inodes go back.
+    int err = 0;
+    for (int i = 0; i < 400 && err == 0; ++i) {
+        err = put("/mnt/name-long-enough-to-fill-blocks-" + std::to_string(i), "");
+    }
+    EXPECT_EQ(err, -ENOSPC);
+    err = 0;
+    for (int i = 0; i < 400 && err == 0; ++i) err = mkdir("/mnt/d" + std::to_string(i));
+    EXPECT_EQ(err, -ENOSPC);
     ASSERT_EQ(sync(), 0);
     int status = -1;
     std::string out = fsck(&status);
