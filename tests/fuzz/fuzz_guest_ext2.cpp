@@ -155,7 +155,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         change(root);
         fs::ext2_sync(root->sb);
     }
-    check(fs::ext2_umount(root) == 0);
+    fs::SuperBlock* sb = root->sb;
+    fs::inode_put(root);
+    check(fs::ext2_umount(sb) == 0);
     check(guest_fs_test::live_blocks() == blocks && guest_fs_test::live_pages() == pages);
     return 0;
 }

@@ -11,10 +11,11 @@
 namespace fs {
 
 // Mounts the ext2 file system on `dev`. On success: 0 and *root is the root directory with one
-// reference for the caller (vfs_mount takes its own; drop the caller's with inode_put after
-// mounting, or hand it to ext2_umount). `read_only` (or a read-only device, or an unknown
-// RO_COMPAT feature) mounts read-only: nothing is ever written then. On failure: -EINVAL (not
-// ext2 or damaged: *why says what, a static string), -EIO (device error), -ENOMEM; nothing is
+// reference for the caller (typically: vfs_mount(dir, root), which takes its own, then
+// inode_put(root)); the instance keeps a reference of its own until ext2_umount, so the root
+// outlives its mount. `read_only` (or a read-only device, or an unknown RO_COMPAT feature)
+// mounts read-only: nothing is ever written then. On failure: -EINVAL (not ext2, damaged or
+// unsupported: *why says what, a static string), -EIO (device error), -ENOMEM; nothing is
 // kept. A read-write mount marks the superblock "not clean" on disk (as Linux does) until
 // ext2_umount; e2fsck -fn on an image synced with ext2_sync reports it clean all the same.
 int ext2_mount(blk::BlockDevice* dev, bool read_only, Inode** root, const char** why);
@@ -27,11 +28,10 @@ bool ext2_is(const SuperBlock* sb);
 // is then marked errored). Takes no fs lock but ext2's own; may be called at any time.
 int ext2_sync(SuperBlock* sb);
 
-// Syncs, marks the superblock clean (unless an error was seen) and frees the instance.
-// `root` is the root from ext2_mount (the caller's reference, which this consumes on success).
-// -EBUSY (nothing changed) while any other inode of the instance is referenced (open files,
-// cwds, a mount on it: vfs_umount first).
-int ext2_umount(Inode* root);
+// Syncs, restores the superblock state (clean unless an error was seen) and frees the
+// instance. -EBUSY (nothing changed) while any inode of the instance is referenced from outside
+// (open files, cwds, the caller's root reference, a mount: vfs_umount first).
+int ext2_umount(SuperBlock* sb);
 
 struct Ext2Stat {
     uint32_t block_size;

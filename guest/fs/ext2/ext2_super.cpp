@@ -278,6 +278,7 @@ int ext2_mount(blk::BlockDevice* dev, bool read_only, Inode** root, const char**
     }
     r->parent = r;
     r->dname = {"", 0};
+    inode_get(r);  // the instance's own reference, dropped by ext2_umount
     fs->root = r;
     fs->mount_state = ld16(fs->raw_sb + sb::state);
     if (!fs->read_only) {
@@ -304,8 +305,9 @@ int ext2_sync(SuperBlock* sb) {
     return sync_locked(fs);
 }
 
-int ext2_umount(Inode* root) {
-    Ext2Fs* fs = efs(root);
+int ext2_umount(SuperBlock* sb) {
+    Ext2Fs* fs = efs(sb);
+    Inode* root = fs->root;
     {
         LockGuard guard(fs->lock);
         for (uint32_t h = 0; h < kInodeBuckets; ++h) {

@@ -151,6 +151,7 @@ class Ext2Test : public FsTest, public ::testing::WithParamInterface<ImageSpec> 
         ext_root_ = root;
         InodeRef mnt = lookup("/mnt");
         EXPECT_EQ(fs::vfs_mount(mnt.get(), root), 0);
+        fs::inode_put(root);  // the mount and the instance keep theirs
         return 0;
     }
 
@@ -161,7 +162,7 @@ class Ext2Test : public FsTest, public ::testing::WithParamInterface<ImageSpec> 
         fs::Inode* covered = mnt->covered != nullptr ? mnt->covered : mnt.get();
         mnt.reset();
         EXPECT_EQ(fs::vfs_umount(covered), 0);
-        const int err = fs::ext2_umount(ext_root_);
+        const int err = fs::ext2_umount(ext_root_->sb);
         EXPECT_EQ(err, 0);
         if (err == 0) ext_root_ = nullptr;
         close(fd_);
@@ -357,7 +358,7 @@ TEST_P(Ext2Test, StatfsBusyAndFsync) {
     {
         InodeRef f = lookup("/mnt/f");
         EXPECT_EQ(fs::inode_fsync(f.get()), 0);
-        EXPECT_EQ(fs::ext2_umount(ext_root_), -EBUSY);  // f is referenced
+        EXPECT_EQ(fs::ext2_umount(ext_root_->sb), -EBUSY);  // f is referenced
         int status = -1;
         const std::string out = fsck(&status);  // fsync wrote everything
         EXPECT_EQ(status, 0) << out;
