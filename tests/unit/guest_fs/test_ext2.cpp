@@ -310,6 +310,11 @@ TEST_P(Ext2Test, WritesWhatE2fsckAndDebugfsAccept) {
     EXPECT_TRUE(debugfs("cat /newbig") == big);
     EXPECT_EQ(debugfs("cat /a/moved/f"), "in d2");
     EXPECT_NE(debugfs("stat /d1/hard").find("Links: 2"), std::string::npos);
+    EXPECT_NE(debugfs("stat /d1/hard").find("Mode:  0644"), std::string::npos)
+        << debugfs("stat /d1/hard");
+    EXPECT_NE(debugfs("stat /a/moved").find("Type: directory    Mode:  0755"), std::string::npos);
+    EXPECT_NE(debugfs("stat /null").find("Device major/minor number: 01:03"), std::string::npos)
+        << debugfs("stat /null");
     EXPECT_NE(debugfs("stat /slowlink").find("Size: 204"), std::string::npos);
     EXPECT_NE(debugfs("stat /victim").find("User: 100000   Group: 70000"), std::string::npos)
         << debugfs("stat /victim");
