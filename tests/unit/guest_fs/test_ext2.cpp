@@ -31,8 +31,11 @@ int dev_read(blk::BlockDevice* dev, uint64_t sector, void* buf, uint32_t count) 
     const ssize_t n = pread(fd, buf, size_t(count) * 512, off_t(sector * 512));
     return n == ssize_t(count) * 512 ? 0 : -EIO;
 }
+std::atomic<bool> g_fail_writes{false};
+
 int dev_write(blk::BlockDevice* dev, uint64_t sector, const void* buf, uint32_t count) {
     if (dev->read_only) return -EROFS;
+    if (g_fail_writes) return -EIO;
     if (sector + count > dev->sectors) return -EIO;
     const int fd = int(reinterpret_cast<intptr_t>(dev->priv));
     const ssize_t n = pwrite(fd, buf, size_t(count) * 512, off_t(sector * 512));
@@ -512,6 +515,59 @@ TEST_P(Ext2Test, ThreadsWorkingTogether) {
     int status = -1;
     std::string out = fsck(&status);
     EXPECT_EQ(status, 0) << out;
+}
+
+TEST_P(Ext2Test, PagesReadOnlyDevicesAndWriteErrors) {
+    populate();
+    make_image();
+    ASSERT_EQ(mount(false), 0);
+    {
+        // A page handed out (as to a mapping) is the file's: changes to it reach the disk.
+        InodeRef f = lookup("/mnt/big");
+        auto* page = static_cast<char*>(fs::inode_get_page(f.get(), 1, true));
+        ASSERT_NE(page, nullptr);
+        memcpy(page + 10, "mapped", 6);
+        EXPECT_EQ(fs::inode_get_page(f.get(), 1, false), page);
+        InodeRef s = lookup("/mnt/sparse");
+        EXPECT_EQ(fs::inode_get_page(s.get(), 100, false), nullptr);  // a hole
+        void* fresh = fs::inode_get_page(s.get(), 100, true);
+        EXPECT_NE(fresh, nullptr);
+        EXPECT_EQ(fs::inode_adopt_page(s.get(), 2000, fresh), -EINVAL);
+    }
+    ASSERT_EQ(sync(), 0);
+    EXPECT_EQ(debugfs("cat /big").substr(4096 + 10, 6), "mapped");
+    int status = -1;
+    std::string out = fsck(&status);
+    EXPECT_EQ(status, 0) << out;
+    // A device that stops writing: the sync says EIO and the instance stops changing.
+    ASSERT_EQ(put("/mnt/late", "late"), 0);
+    g_fail_writes = true;
+    EXPECT_EQ(sync(), -EIO);
+    fs::Ext2Stat st{};
+    fs::ext2_statfs(ext_root_->sb, &st);
+    EXPECT_TRUE(st.errored);
+    EXPECT_EQ(put("/mnt/later", "x"), -EIO);
+    EXPECT_EQ(get("/mnt/late"), "late");
+    g_fail_writes = false;
+    ASSERT_EQ(unmount(), 0);
+    EXPECT_NE(debugfs("stats").find("Filesystem state:         clean with errors"),
+              std::string::npos)
+        << debugfs("stats");
+    // A read-only device mounts read-only whatever was asked.
+    fd_ = ::open(image_.c_str(), O_RDWR);
+    dev_ = {};
+    dev_.ops = &kFileOps;
+    dev_.priv = reinterpret_cast<void*>(intptr_t(fd_));
+    dev_.sectors = uint64_t(lseek(fd_, 0, SEEK_END)) / 512;
+    dev_.read_only = true;
+    fs::Inode* root = nullptr;
+    const char* why = nullptr;
+    ASSERT_EQ(fs::ext2_mount(&dev_, false, &root, &why), 0);
+    fs::ext2_statfs(root->sb, &st);
+    EXPECT_TRUE(st.read_only);
+    fs::SuperBlock* sb = root->sb;
+    fs::inode_put(root);
+    EXPECT_EQ(fs::ext2_umount(sb), 0);
 }
 
 // Damaged images: refused at mount with a reason, or EIO from the operation that meets the
