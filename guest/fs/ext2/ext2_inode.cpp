@@ -284,12 +284,16 @@ int store_inode(Ext2Fs* fs, Ext2Inode* inode) {
     Buf* buf = nullptr;
     const int err = bc_get(fs, block, true, &buf);
     if (err < 0) return err;
-    uint8_t* raw = buf->data + offset;
+    uint8_t* disk = buf->data + offset;
+    bool changed = inode->fresh;
     if (inode->fresh) {
-        memset(raw, 0, fs->inode_size);
-        if (fs->inode_size >= kGoodOldInodeSize + 32) st16(raw + in::extra_isize, 32);
+        memset(disk, 0, fs->inode_size);
+        if (fs->inode_size >= kGoodOldInodeSize + 32) st16(disk + in::extra_isize, 32);
         inode->fresh = false;
     }
+    // Encoded beside the disk copy: an unchanged inode leaves its block clean.
+    uint8_t raw[kGoodOldInodeSize];
+    memcpy(raw, disk, sizeof raw);
     const uint32_t mode = __atomic_load_n(&inode->mode, __ATOMIC_RELAXED);
     st16(raw + in::mode, uint16_t(mode));
     st16(raw + in::uid, uint16_t(inode->uid));
@@ -310,7 +314,10 @@ int store_inode(Ext2Fs* fs, Ext2Inode* inode) {
     memcpy(raw + in::block, inode->iblock, sizeof(inode->iblock));
     st32(raw + in::generation, inode->generation);
     st32(raw + in::file_acl, inode->file_acl);
-    bc_dirty(buf);
+    if (changed || memcmp(raw, disk, sizeof raw) != 0) {
+        memcpy(disk, raw, sizeof raw);
+        bc_dirty(buf);
+    }
     bc_put(fs, buf);
     return 0;
 }

@@ -32,10 +32,12 @@ int dev_read(blk::BlockDevice* dev, uint64_t sector, void* buf, uint32_t count) 
     return n == ssize_t(count) * 512 ? 0 : -EIO;
 }
 std::atomic<bool> g_fail_writes{false};
+std::atomic<int> g_writes{0};
 
 int dev_write(blk::BlockDevice* dev, uint64_t sector, const void* buf, uint32_t count) {
     if (dev->read_only) return -EROFS;
     if (g_fail_writes) return -EIO;
+    ++g_writes;
     if (sector + count > dev->sectors) return -EIO;
     const int fd = int(reinterpret_cast<intptr_t>(dev->priv));
     const ssize_t n = pwrite(fd, buf, size_t(count) * 512, off_t(sector * 512));
@@ -568,6 +570,31 @@ TEST_P(Ext2Test, PagesReadOnlyDevicesAndWriteErrors) {
     fs::SuperBlock* sb = root->sb;
     fs::inode_put(root);
     EXPECT_EQ(fs::ext2_umount(sb), 0);
+}
+
+TEST_P(Ext2Test, MoreMetadataThanTheBlockCacheHolds) {
+    make_image(GetParam().block_size == 1024 ? 16384 : 32768);
+    ASSERT_EQ(mount(false), 0);
+    // Each directory is a block of its own, plus inode-table blocks and bitmaps: well past the
+    // cache's 512 blocks, so dirty blocks are written when evicted.
+    for (int i = 0; i < 700; ++i) {
+        ASSERT_EQ(mkdir("/mnt/d" + std::to_string(i)), 0) << i;
+        ASSERT_EQ(put("/mnt/d" + std::to_string(i) + "/f", std::to_string(i)), 0);
+    }
+    for (int i = 0; i < 700; i += 7)
+        EXPECT_EQ(get("/mnt/d" + std::to_string(i) + "/f"), std::to_string(i));
+    ASSERT_EQ(sync(), 0);
+    int status = -1;
+    std::string out = fsck(&status);
+    EXPECT_EQ(status, 0) << out;
+    g_writes = 0;
+    EXPECT_EQ(sync(), 0);
+    EXPECT_EQ(g_writes, 1);  // nothing changed: the superblock (its write time) only
+    ASSERT_EQ(unmount(), 0);
+    ASSERT_EQ(mount(true), 0);
+    EXPECT_EQ(list("/mnt").size(), 2u + 1 + 700);
+    EXPECT_EQ(get("/mnt/d699/f"), "699");
+    EXPECT_EQ(stat("/mnt").st_nlink, 2u + 1 + 700);
 }
 
 // Damaged images: refused at mount with a reason, or EIO from the operation that meets the
