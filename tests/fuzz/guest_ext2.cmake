@@ -20,7 +20,8 @@ target_include_directories(fuzz_guest_ext2 BEFORE PRIVATE
 
 # Seeds: small images of a tree (a file spanning indirect blocks, a sparse file, both kinds of
 # symlinks, a hard link, a FIFO, nested and larger directories) made by mke2fs -d at configure
-# time with 1 KiB and 2 KiB blocks, revisions 1 and 0; the first byte (boot block, 0 in the seeds) chooses writes.
+# time with 1, 2 and 4 KiB blocks, revisions 1 and 0. The first byte of an input (in the boot
+# block: 0 in the seeds) chooses whether the run also writes.
 find_program(GUEST_MKE2FS mke2fs PATHS /sbin /usr/sbin)
 set(guest_ext2_corpus ${CMAKE_CURRENT_BINARY_DIR}/fuzz_guest_ext2_corpus)
 if(GUEST_MKE2FS AND NOT EXISTS ${guest_ext2_corpus}/tree-1k)
@@ -39,12 +40,14 @@ if(GUEST_MKE2FS AND NOT EXISTS ${guest_ext2_corpus}/tree-1k)
   file(CREATE_LINK ${tree}/etc/hostname ${tree}/dir/sub/hard)
   execute_process(COMMAND truncate -s 200000 ${tree}/sparse)
   execute_process(COMMAND mkfifo ${tree}/fifo)
-  foreach(variant "1k;-b;1024;" "2k;-b;2048;" "1k-rev0;-b;1024;-r;0")
+  foreach(variant "1k;160k;-b;1024" "2k;160k;-b;2048" "4k;256k;-b;4096"
+                  "1k-rev0;160k;-b;1024;-r;0")
     list(GET variant 0 name)
-    list(SUBLIST variant 1 -1 options)
+    list(GET variant 1 size)
+    list(SUBLIST variant 2 -1 options)
     execute_process(
       COMMAND ${GUEST_MKE2FS} -q -F -t ext2 ${options} -N 64 -d ${tree}
-              ${guest_ext2_corpus}/tree-${name} 160k
+              ${guest_ext2_corpus}/tree-${name} ${size}
       RESULT_VARIABLE result OUTPUT_QUIET ERROR_QUIET)
     if(NOT result EQUAL 0)
       file(REMOVE ${guest_ext2_corpus}/tree-${name})
