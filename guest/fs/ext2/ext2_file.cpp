@@ -256,9 +256,13 @@ int file_shrink(Ext2Fs* fs, Ext2Inode* inode, uint64_t size) {
             cp->dirty = true;
         }
     }
+    // The size shrinks only once the blocks past it are gone: a failure leaves holes below
+    // the old size, never blocks past the new one.
     const uint64_t first_block = (size + fs->block_size - 1) / fs->block_size;
+    const int err = truncate_blocks(fs, inode, first_block);
+    if (err < 0) return err;
     inode->size = size;
-    return truncate_blocks(fs, inode, first_block);
+    return 0;
 }
 
 int file_truncate(Inode* base, uint64_t size) {

@@ -336,7 +336,10 @@ int new_inode(Ext2Fs* fs, Ext2Inode* dir, const NewInode& spec, Ext2Inode** out)
         locate(fs, ino, &block, &offset);
         Buf* buf = nullptr;
         err = bc_get(fs, block, true, &buf);
-        if (err < 0) return err;
+        if (err < 0) {
+            free_inode(fs, ino, directory);
+            return err;
+        }
         const bool used = ld16(buf->data + offset + in::links_count) != 0 &&
                           ld32(buf->data + offset + in::dtime) == 0;
         bc_put(fs, buf);
@@ -367,28 +370,29 @@ int new_inode(Ext2Fs* fs, Ext2Inode* dir, const NewInode& spec, Ext2Inode** out)
     return 0;
 }
 
-void set_dir_parent(Ext2Fs*, Ext2Inode* child, Ext2Inode* parent, Name name) {
-    // The name first (it may fail), then the parent reference.
+char* dup_name(Name name) {
     char* copy = static_cast<char*>(kmalloc(name.len + 1));
-    if (copy != nullptr) {
-        memcpy(copy, name.data, name.len);
-        copy[name.len] = '\0';
-        kfree(child->name);
-        child->name = copy;
-        child->dname = {copy, name.len};
-    }
+    if (copy == nullptr) return nullptr;
+    memcpy(copy, name.data, name.len);
+    copy[name.len] = '\0';
+    return copy;
+}
+
+void set_dir_parent(Ext2Inode* child, Ext2Inode* parent, char* name, size_t len) {
+    kfree(child->name);
+    child->name = name;
+    child->dname = {name, len};
     if (child->parent != parent) {
         inode_get(parent);
         Inode* old = child->parent;
         child->parent = parent;
-        if (old != nullptr) __atomic_sub_fetch(&old->refs, 1, __ATOMIC_ACQ_REL);  // still held
+        if (old != nullptr) unref(old);  // the caller holds another reference
     }
 }
 
 void discard_inode(Ext2Fs* fs, Ext2Inode* inode) {
     const uint32_t type = inode_type(inode);
-    if (type == smode::IFREG || type == smode::IFDIR ||
-        (type == smode::IFLNK && inode->size > kFastSymlinkMax)) {
+    if (type == smode::IFREG || type == smode::IFDIR || (type == smode::IFLNK && inode->blocks)) {
         truncate_blocks(fs, inode, 0);
     }
     // Stored already (links 1) or not: on disk it must read as deleted.

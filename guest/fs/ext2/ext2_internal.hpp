@@ -144,7 +144,10 @@ inline void unref(Inode* inode) {
     __atomic_sub_fetch(&inode->refs, 1, __ATOMIC_ACQ_REL);
 }
 inline constexpr uint32_t kLinkMax = 32000;  // EXT2_LINK_MAX
-void set_dir_parent(Ext2Fs* fs, Ext2Inode* child, Ext2Inode* parent, Name name);
+// A directory's name, allocated ahead of the change that needs it (nullptr without memory).
+char* dup_name(Name name);
+// Points a directory at its parent and its name there (`name`, from dup_name, is taken).
+void set_dir_parent(Ext2Inode* child, Ext2Inode* parent, char* name, size_t len);
 int writeback_all(Ext2Fs* fs);  // every cached inode and its dirty pages
 
 // ext2_dir.cpp: directory contents (through the block cache).

@@ -4,6 +4,7 @@
 #include "abi/errno.hpp"
 #include "fs/ext2/ext2_internal.hpp"
 #include "kernel/string.hpp"
+#include "mm/kheap.hpp"
 
 namespace fs::ext2 {
 
@@ -28,7 +29,17 @@ int e_lookup(Inode* dir_base, Name name, Inode** out) {
     if (err < 0) return err;
     if (is_dir(inode)) {
         if (inode->parent == nullptr) {
-            set_dir_parent(fs, inode, dir, name);
+            char* copy = dup_name(name);
+            if (copy == nullptr) {
+                // Only just read (a directory in use elsewhere has its parent): drop it.
+                if (__atomic_load_n(&inode->refs, __ATOMIC_ACQUIRE) == 1) {
+                    free_inode_struct(fs, inode);
+                } else {
+                    unref(inode);
+                }
+                return -linux_errno::ENOMEM;
+            }
+            set_dir_parent(inode, dir, copy, name.len);
         } else if (inode->parent != dir) {
             unref(inode);  // cached and named elsewhere: someone else holds it
             return fs_error(fs, "directory with two names");
@@ -53,9 +64,14 @@ int e_create(Inode* dir_base, Name name, const NewInode& spec, Inode** out) {
     if (type == smode::IFLNK && spec.symlink_len >= fs->block_size) {
         return -linux_errno::ENAMETOOLONG;
     }
+    char* copy = nullptr;
+    if (type == smode::IFDIR && (copy = dup_name(name)) == nullptr) return -linux_errno::ENOMEM;
     Ext2Inode* inode = nullptr;
     err = new_inode(fs, dir, spec, &inode);
-    if (err < 0) return err;
+    if (err < 0) {
+        kfree(copy);
+        return err;
+    }
     if (type == smode::IFDIR) {
         set_nlink(inode, 2);
         err = dir_init(fs, inode, uint32_t(dir->ino));
@@ -68,11 +84,12 @@ int e_create(Inode* dir_base, Name name, const NewInode& spec, Inode** out) {
     if (err == 0) err = store_inode(fs, inode);
     if (err == 0) err = dir_add(fs, dir, name, uint32_t(inode->ino), mode_to_ftype(spec.mode));
     if (err < 0) {
+        kfree(copy);
         discard_inode(fs, inode);
         return err;
     }
     if (type == smode::IFDIR) {
-        set_dir_parent(fs, inode, dir, name);
+        set_dir_parent(inode, dir, copy, name.len);
         set_nlink(dir, dir->nlink + 1);
     }
     store_inode(fs, dir);
@@ -133,22 +150,41 @@ int e_remove(Inode* dir_base, Name name, Inode* victim_base) {
     return 0;
 }
 
-// A directory moved (or renamed) into `to` as `name`: its "..", parent pointer and name.
-int moved(Ext2Fs* fs, Ext2Inode* child, Ext2Inode* from, Ext2Inode* to, Name name) {
+// A directory moved (or renamed) into `to` as `name`: its "..", parent pointer and name
+// (`copy`, from dup_name, is taken either way).
+int moved(Ext2Fs* fs, Ext2Inode* child, Ext2Inode* from, Ext2Inode* to, Name name, char* copy) {
     if (from != to) {
         const int err = dir_set_dotdot(fs, child, uint32_t(to->ino));
-        if (err < 0) return err;
+        if (err < 0) {
+            kfree(copy);
+            return err;
+        }
     }
-    set_dir_parent(fs, child, to, name);
+    set_dir_parent(child, to, copy, name.len);
     return 0;
 }
 
 int exchange(Ext2Fs* fs, Ext2Inode* old_dir, uint64_t ooff, Ext2Inode* a, Ext2Inode* new_dir,
              uint64_t noff, Ext2Inode* b, Name old_name, Name new_name) {
+    char* a_name = is_dir(a) ? dup_name(new_name) : nullptr;
+    char* b_name = is_dir(b) ? dup_name(old_name) : nullptr;
+    if ((is_dir(a) && a_name == nullptr) || (is_dir(b) && b_name == nullptr)) {
+        kfree(a_name);
+        kfree(b_name);
+        return -linux_errno::ENOMEM;
+    }
     int err = dir_set_at(fs, old_dir, ooff, uint32_t(b->ino), mode_to_ftype(b->mode));
     if (err == 0) err = dir_set_at(fs, new_dir, noff, uint32_t(a->ino), mode_to_ftype(a->mode));
-    if (err == 0 && is_dir(a)) err = moved(fs, a, old_dir, new_dir, new_name);
-    if (err == 0 && is_dir(b)) err = moved(fs, b, new_dir, old_dir, old_name);
+    if (err == 0 && is_dir(a)) {
+        err = moved(fs, a, old_dir, new_dir, new_name, a_name);
+        a_name = nullptr;
+    }
+    if (err == 0 && is_dir(b)) {
+        err = moved(fs, b, new_dir, old_dir, old_name, b_name);
+        b_name = nullptr;
+    }
+    kfree(a_name);
+    kfree(b_name);
     if (err < 0) return err;
     if (old_dir != new_dir && is_dir(a) != is_dir(b)) {
         const int delta = is_dir(a) ? 1 : -1;
@@ -192,7 +228,9 @@ int e_rename(Inode* old_base, Name old_name, Inode* new_base, Name new_name, uin
     if (flags & linux_abi::rename_flag::EXCHANGE) {
         err = exchange(fs, old_dir, ooff, source, new_dir, noff, victim, old_name, new_name);
     } else {
-        if (victim != nullptr && is_dir(victim)) {
+        char* copy = nullptr;
+        if (is_dir(source) && (copy = dup_name(new_name)) == nullptr) err = -linux_errno::ENOMEM;
+        if (err == 0 && victim != nullptr && is_dir(victim)) {
             err = dir_is_empty(fs, victim);
             err = err < 0 ? err : (err == 0 ? -linux_errno::ENOTEMPTY : 0);
         }
@@ -206,12 +244,14 @@ int e_rename(Inode* old_base, Name old_name, Inode* new_base, Name new_name, uin
         if (err == 0) err = dir_remove_at(fs, old_dir, ooff);
         if (err == 0 && victim != nullptr) unlinked(fs, new_dir, victim);
         if (err == 0 && is_dir(source)) {
-            err = moved(fs, source, old_dir, new_dir, new_name);
+            err = moved(fs, source, old_dir, new_dir, new_name, copy);
+            copy = nullptr;
             if (err == 0 && old_dir != new_dir) {
                 set_nlink(old_dir, old_dir->nlink - 1);
                 set_nlink(new_dir, new_dir->nlink + 1);
             }
         }
+        kfree(copy);
         store_inode(fs, old_dir);
         store_inode(fs, new_dir);
     }

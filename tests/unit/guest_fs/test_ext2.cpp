@@ -597,6 +597,43 @@ TEST_P(Ext2Test, MoreMetadataThanTheBlockCacheHolds) {
     EXPECT_EQ(stat("/mnt").st_nlink, 2u + 1 + 700);
 }
 
+TEST_P(Ext2Test, OutOfMemoryAnywhere) {
+    // Every allocation of a sequence of changes fails in turn: each answers ENOMEM or works,
+    // nothing leaks, the instance unmounts and e2fsck finds the image consistent.
+    write_host(dir_ / "tree/file", pattern(30000, 5));
+    make_image(4096);
+    const std::string pristine = read_host(image_);
+    int failures = 0;
+    for (size_t k = 0; k < 400; ++k) {
+        write_host(image_, pristine);
+        const size_t blocks = live_blocks(), pages = live_pages();
+        ASSERT_EQ(mount(false), 0);
+        fail_after(k);
+        bool all_ok = true;
+        auto step = [&](int err) {
+            EXPECT_TRUE(err == 0 || err == -ENOMEM || err == -ENOENT || err == -EEXIST) << err;
+            if (err != 0) all_ok = false;
+        };
+        step(mkdir("/mnt/dir"));
+        step(put("/mnt/dir/f", pattern(20000, 6)));
+        step(symlink(std::string(300, 's'), "/mnt/dir/slow"));
+        step(rename("/mnt/dir", "/mnt/moved"));
+        step(fs::vfs_truncate(root_, "/mnt/file", 5000));
+        step(unlink("/mnt/moved/slow"));
+        step(get("/mnt/file").size() == 5000 ? 0 : -ENOMEM);
+        fail_never();
+        ASSERT_EQ(unmount(), 0) << k;
+        EXPECT_EQ(live_blocks(), blocks) << k;
+        EXPECT_EQ(live_pages(), pages) << k;
+        int status = -1;
+        const std::string out = fsck(&status);
+        EXPECT_EQ(status, 0) << "after failing from allocation " << k << "\n" << out;
+        if (all_ok) break;
+        ++failures;
+    }
+    EXPECT_GT(failures, 10);
+}
+
 // Damaged images: refused at mount with a reason, or EIO from the operation that meets the
 // damage (and the instance stops changing); never a crash (run under ASan+UBSan too).
 class Ext2Hostile : public Ext2Test {
