@@ -272,9 +272,12 @@ int ext2_mount(blk::BlockDevice* dev, bool read_only, Inode** root, const char**
     }
     if (err < 0 || !is_dir(r)) {
         if (err == 0) free_inode_struct(fs, r);
+        // A damaged root inode marked the instance errored; a device error did not.
+        const bool damaged = err == 0 || fs->errored;
         free_fs(fs);
-        *why = err < 0 ? "bad root inode" : "root inode is not a directory";
-        return err == -linux_errno::ENOMEM ? err : -linux_errno::EINVAL;
+        *why = err == 0 ? "root inode is not a directory"
+                        : (damaged ? "bad root inode" : "cannot read the root inode");
+        return damaged ? -linux_errno::EINVAL : err;
     }
     r->parent = r;
     r->dname = {"", 0};

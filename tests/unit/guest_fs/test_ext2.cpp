@@ -25,15 +25,20 @@ namespace {
 
 namespace stdfs = std::filesystem;
 
+std::atomic<bool> g_fail_writes{false};
+std::atomic<int> g_writes{0};
+std::atomic<int64_t> g_reads_left{-1};  // reads before the device fails them; -1: never
+
 int dev_read(blk::BlockDevice* dev, uint64_t sector, void* buf, uint32_t count) {
     if (sector + count > dev->sectors) return -EIO;
+    if (g_reads_left >= 0 && g_reads_left-- == 0) {
+        g_reads_left = 0;
+        return -EIO;
+    }
     const int fd = int(reinterpret_cast<intptr_t>(dev->priv));
     const ssize_t n = pread(fd, buf, size_t(count) * 512, off_t(sector * 512));
     return n == ssize_t(count) * 512 ? 0 : -EIO;
 }
-std::atomic<bool> g_fail_writes{false};
-std::atomic<int> g_writes{0};
-
 int dev_write(blk::BlockDevice* dev, uint64_t sector, const void* buf, uint32_t count) {
     if (dev->read_only) return -EROFS;
     if (g_fail_writes) return -EIO;
@@ -632,6 +637,37 @@ TEST_P(Ext2Test, OutOfMemoryAnywhere) {
         ++failures;
     }
     EXPECT_GT(failures, 10);
+}
+
+TEST_P(Ext2Test, ReadErrorsAnywhere) {
+    populate();
+    make_image();
+    for (int64_t k = 0; k < 2000; k += k < 10 ? 1 : 7) {
+        const size_t blocks = live_blocks(), pages = live_pages();
+        g_reads_left = k;
+        const int err = mount(true);
+        bool all_ok = err == 0;
+        if (err == 0) {
+            for (const char* path : {"/mnt/hello", "/mnt/big", "/mnt/sparse", "/mnt/a/b/c/deep",
+                                     "/mnt/many/entry-number-299"}) {
+                const std::string data = get(path);
+                if (data.rfind("<errno", 0) == 0) {
+                    EXPECT_EQ(data, "<errno 5>") << path;
+                    all_ok = false;
+                }
+            }
+            g_reads_left = -1;
+            ASSERT_EQ(unmount(), 0);
+        } else {
+            EXPECT_EQ(err, -EIO);
+            close(fd_);
+            fd_ = -1;
+        }
+        g_reads_left = -1;
+        EXPECT_EQ(live_blocks(), blocks) << k;
+        EXPECT_EQ(live_pages(), pages) << k;
+        if (all_ok) break;
+    }
 }
 
 // Damaged images: refused at mount with a reason, or EIO from the operation that meets the
