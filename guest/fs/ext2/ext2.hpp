@@ -24,8 +24,9 @@ int ext2_mount(blk::BlockDevice* dev, bool read_only, Inode** root, const char**
 bool ext2_is(const SuperBlock* sb);
 
 // Writes every dirty page of file data, every dirty metadata block, every cached inode, the
-// group descriptors and the superblock, then flushes the device. 0, or -EIO (the file system
-// is then marked errored). Takes no fs lock but ext2's own; may be called at any time.
+// group descriptors and the superblock, then flushes the device. 0, -EIO (the file system
+// is then marked errored) or -ENOMEM (what was not written stays dirty for the next sync).
+// Takes no fs lock but ext2's own; may be called at any time.
 int ext2_sync(SuperBlock* sb);
 
 // Syncs, restores the superblock state (clean unless an error was seen) and frees the

@@ -75,9 +75,11 @@ int sync_locked(Ext2Fs* fs) {
     }
     if (const int err = write_super(fs); err < 0) result = err;
     if (const int err = fs->dev->ops->flush(fs->dev); err < 0) result = err;
-    if (result < 0 && result != -linux_errno::EIO) result = -linux_errno::EIO;
+    // Out of memory: what could not be written stays dirty for the next sync. Anything else
+    // is the device failing.
+    if (result == -linux_errno::ENOMEM) return result;
     if (result < 0 && !fs->errored) fs_error(fs, "write-back failed");
-    return result;
+    return result < 0 ? -linux_errno::EIO : 0;
 }
 
 void free_fs(Ext2Fs* fs) {
