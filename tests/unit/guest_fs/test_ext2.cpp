@@ -53,8 +53,9 @@ int dev_flush(blk::BlockDevice* dev) {
 }
 constexpr blk::BlockOps kFileOps = {dev_read, dev_write, dev_flush};
 
+// e2fsprogs live in /sbin and /usr/sbin, which a user's PATH may lack.
 std::string run(const std::string& cmd, int* status = nullptr) {
-    FILE* p = popen(cmd.c_str(), "r");
+    FILE* p = popen(("PATH=\"$PATH:/sbin:/usr/sbin\"; " + cmd).c_str(), "r");
     std::string out;
     char buf[4096];
     size_t n;
@@ -89,6 +90,9 @@ class Ext2Test : public FsTest, public ::testing::WithParamInterface<ImageSpec> 
   protected:
     void SetUp() override {
         FsTest::SetUp();
+        int status = -1;
+        run("command -v mke2fs && command -v e2fsck && command -v debugfs", &status);
+        if (status != 0) GTEST_SKIP() << "e2fsprogs (mke2fs, e2fsck, debugfs) not installed";
         std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
         for (char& c : name) {
             if (c == '/') c = '_';
@@ -104,7 +108,7 @@ class Ext2Test : public FsTest, public ::testing::WithParamInterface<ImageSpec> 
     void TearDown() override {
         unmount();
         if (fd_ >= 0) close(fd_);
-        stdfs::remove_all(dir_);
+        if (!dir_.empty()) stdfs::remove_all(dir_);
         FsTest::TearDown();
     }
 
