@@ -229,4 +229,8 @@ void* inode_get_page(Inode* file, uint64_t index, bool create) {
     return file->ops->get_page(file, index, create);
 }
 
+int inode_fsync(Inode* inode) {
+    return inode->ops->fsync != nullptr ? inode->ops->fsync(inode) : 0;
+}
+
 }  // namespace fs

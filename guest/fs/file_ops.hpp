@@ -25,6 +25,10 @@ int64_t inode_write(Inode* file, const void* buf, size_t len, uint64_t offset, b
 // it stays valid until the file is truncated below it or destroyed.
 void* inode_get_page(Inode* file, uint64_t index, bool create);
 
+// fsync(2) and fdatasync(2) of any inode: its file system's InodeOps::fsync (0 where it has
+// none, as for procfs). No fs lock may be held.
+int inode_fsync(Inode* inode);
+
 // Gives the regular file `page` (a whole kernel page with the caller's reference) as its page
 // `index`, a hole, growing the size to cover it; the data is what the page holds. 0, or -ENOMEM
 // / -EINVAL (a file system that keeps no pages) with the page not taken.

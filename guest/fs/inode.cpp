@@ -49,6 +49,9 @@ void* anon_get_page(Inode*, uint64_t, bool) {
 int anon_adopt_page(Inode*, uint64_t, void*) {
     return -linux_errno::EINVAL;
 }
+int anon_fsync(Inode*) {
+    return 0;
+}
 void anon_destroy(Inode* inode) {
     __atomic_sub_fetch(&inode->sb->inodes, 1, __ATOMIC_RELAXED);
     kfree(inode);
@@ -68,6 +71,7 @@ constexpr InodeOps kAnonOps = {
     .get_page = anon_get_page,
     .adopt_page = anon_adopt_page,
     .destroy = anon_destroy,
+    .fsync = anon_fsync,
 };
 
 constinit SuperBlock g_anon_sb = {&kAnonOps, 0, 1, 1, 1};

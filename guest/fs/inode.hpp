@@ -46,8 +46,9 @@ struct NewInode {
 // entry was not consumed; iteration resumes from its cookie next time).
 using DirEmit = bool (*)(void* ctx, Name name, uint64_t ino, uint8_t dtype, uint64_t cookie);
 
-// A file system's operations. Every member is set (ramfs implements all of them); a file
-// system without a feature answers -EPERM/-EINVAL/-EROFS itself.
+// A file system's operations. Every member is set (ramfs implements all of them; fsync may be
+// nullptr: nothing to write); a file system without a feature answers -EPERM/-EINVAL/-EROFS
+// itself.
 struct InodeOps {
     // Directories. The caller holds the tree lock, `dir` is a directory, names are valid
     // components, and the VFS has made every semantic check (types, emptiness of a replaced
@@ -78,6 +79,9 @@ struct InodeOps {
     // The last reference is gone: free the inode and what it owns (not `parent`: inode_put
     // drops that reference itself).
     void (*destroy)(Inode* inode) = nullptr;
+    // Writes the inode's data and metadata to stable storage (fsync(2)); 0 where nothing is
+    // stored anywhere (ramfs), or -EIO/-EROFS.
+    int (*fsync)(Inode* inode) = nullptr;
 };
 
 // One mounted (or mountable) file system instance.

@@ -182,6 +182,10 @@ void ram_destroy(Inode* inode) {
     if (__atomic_sub_fetch(&sb->inodes, 1, __ATOMIC_ACQ_REL) == 0) kfree(sb);
 }
 
+int ram_fsync(Inode*) {
+    return 0;  // nothing below memory
+}
+
 constexpr InodeOps kRamfsOps = {
     .lookup = ram_lookup,
     .create = ram_create,
@@ -196,6 +200,7 @@ constexpr InodeOps kRamfsOps = {
     .get_page = ramfs_get_page,
     .adopt_page = ramfs_adopt_page,
     .destroy = ram_destroy,
+    .fsync = ram_fsync,
 };
 
 // Removes every entry of `dir` (tree lock held), subdirectories first.

@@ -1,0 +1,152 @@
+// Device I/O in file-system blocks and the metadata block cache: a hash of block number ->
+// Buf, write-back (dirty blocks are written by bc_flush, or when evicted), bounded by
+// kBufLimit unpinned blocks (a clock scan over the buckets evicts).
+#include "abi/errno.hpp"
+#include "fs/ext2/ext2_internal.hpp"
+#include "kernel/string.hpp"
+#include "mm/kheap.hpp"
+
+namespace fs::ext2 {
+
+namespace {
+
+uint32_t bucket(uint32_t block) {
+    return (block * 2654435761u) >> 24;  // 256 buckets
+}
+
+void unlink_buf(Ext2Fs* fs, Buf* buf) {
+    Buf** p = &fs->bc.buckets[bucket(buf->block)];
+    while (*p != nullptr && *p != buf) p = &(*p)->next;
+    if (*p == buf) *p = buf->next;
+    buf->next = nullptr;
+}
+
+void free_buf(Ext2Fs* fs, Buf* buf) {
+    kfree(buf->data);
+    kfree(buf);
+    --fs->bc.count;
+}
+
+// Evicts unpinned blocks (writing dirty ones) while the cache is over its bound.
+void shrink(Ext2Fs* fs) {
+    uint32_t scanned = 0;
+    while (fs->bc.count > kBufLimit && scanned < kBufBuckets) {
+        const uint32_t b = fs->bc.hand;
+        fs->bc.hand = (fs->bc.hand + 1) % kBufBuckets;
+        ++scanned;
+        Buf** p = &fs->bc.buckets[b];
+        while (*p != nullptr && fs->bc.count > kBufLimit) {
+            Buf* buf = *p;
+            if (buf->pins != 0 || (buf->dirty && dev_write_block(fs, buf->block, buf->data) < 0)) {
+                p = &buf->next;
+                continue;
+            }
+            *p = buf->next;
+            free_buf(fs, buf);
+        }
+    }
+}
+
+}  // namespace
+
+int dev_read_block(Ext2Fs* fs, uint32_t block, void* buf) {
+    if (block >= fs->blocks_count) return -linux_errno::EIO;
+    return fs->dev->ops->read(fs->dev, uint64_t(block) * fs->sectors_per_block, buf,
+                              fs->sectors_per_block);
+}
+
+int dev_write_block(Ext2Fs* fs, uint32_t block, const void* buf) {
+    if (block >= fs->blocks_count || block == 0) return -linux_errno::EIO;
+    if (fs->read_only) return -linux_errno::EROFS;
+    return fs->dev->ops->write(fs->dev, uint64_t(block) * fs->sectors_per_block, buf,
+                               fs->sectors_per_block);
+}
+
+int bc_get(Ext2Fs* fs, uint32_t block, bool read, Buf** out) {
+    for (Buf* b = fs->bc.buckets[bucket(block)]; b != nullptr; b = b->next) {
+        if (b->block == block) {
+            ++b->pins;
+            if (!read) memset(b->data, 0, fs->block_size);
+            *out = b;
+            return 0;
+        }
+    }
+    auto* buf = static_cast<Buf*>(kzalloc(sizeof(Buf)));
+    uint8_t* data = static_cast<uint8_t*>(kmalloc(fs->block_size));
+    if (buf == nullptr || data == nullptr) {
+        kfree(buf);
+        kfree(data);
+        return -linux_errno::ENOMEM;
+    }
+    if (read) {
+        const int err = dev_read_block(fs, block, data);
+        if (err < 0) {
+            kfree(buf);
+            kfree(data);
+            return err;
+        }
+    } else {
+        memset(data, 0, fs->block_size);
+    }
+    buf->block = block;
+    buf->pins = 1;
+    buf->data = data;
+    const uint32_t h = bucket(block);
+    buf->next = fs->bc.buckets[h];
+    fs->bc.buckets[h] = buf;
+    ++fs->bc.count;
+    *out = buf;
+    return 0;
+}
+
+void bc_put(Ext2Fs* fs, Buf* buf) {
+    if (buf == nullptr) return;
+    if (--buf->pins == 0) {
+        if (buf->dead) {
+            free_buf(fs, buf);
+            return;
+        }
+        if (fs->bc.count > kBufLimit) shrink(fs);
+    }
+}
+
+void bc_forget(Ext2Fs* fs, uint32_t block) {
+    for (Buf* b = fs->bc.buckets[bucket(block)]; b != nullptr; b = b->next) {
+        if (b->block != block) continue;
+        unlink_buf(fs, b);
+        b->dirty = false;
+        if (b->pins == 0) {
+            free_buf(fs, b);
+        } else {
+            b->dead = true;
+        }
+        return;
+    }
+}
+
+int bc_flush(Ext2Fs* fs) {
+    int result = 0;
+    for (uint32_t i = 0; i < kBufBuckets; ++i) {
+        for (Buf* b = fs->bc.buckets[i]; b != nullptr; b = b->next) {
+            if (!b->dirty) continue;
+            const int err = dev_write_block(fs, b->block, b->data);
+            if (err < 0) {
+                result = err;
+            } else {
+                b->dirty = false;
+            }
+        }
+    }
+    return result;
+}
+
+void bc_free_all(Ext2Fs* fs) {
+    for (uint32_t i = 0; i < kBufBuckets; ++i) {
+        while (Buf* b = fs->bc.buckets[i]) {
+            fs->bc.buckets[i] = b->next;
+            free_buf(fs, b);
+        }
+    }
+}
+
+}  // namespace fs::ext2

@@ -1,0 +1,367 @@
+// Regular-file data through a per-file page cache (4 KiB kernel pages sorted by index, each
+// clean or dirty), written back by ext2_sync, when the last reference goes, and when a file
+// holds more than kPageLimit pages (then its clean pages not handed out by get_page are
+// dropped). Blocks are allocated when data is written (so ENOSPC is a write's answer, not a
+// sync's) and only for the blocks written: holes stay holes and read as zeros. Symlinks: fast
+// (< 60 bytes, in i_block) or slow (one block, through the block cache).
+#include "abi/errno.hpp"
+#include "fs/ext2/ext2_internal.hpp"
+#include "fs/page_array.hpp"
+#include "kernel/string.hpp"
+#include "mm/kheap.hpp"
+
+namespace fs::ext2 {
+
+namespace {
+
+inline constexpr uint32_t kPageLimit = 1024;  // pages per file before write-back and dropping
+inline constexpr uint64_t kLargeFileLimit = 0x7fffffffull;
+
+struct PageRef {
+    CachedPage* p;
+    uint32_t pos;
+};
+
+// Position of the first page with index >= `index`.
+uint32_t lower_bound(const PageCache* pc, uint64_t index) {
+    uint32_t lo = 0, hi = pc->n;
+    while (lo < hi) {
+        const uint32_t mid = (lo + hi) / 2;
+        if (pc->v[mid].index < index) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+CachedPage* find_page(PageCache* pc, uint64_t index) {
+    const uint32_t pos = lower_bound(pc, index);
+    return pos < pc->n && pc->v[pos].index == index ? &pc->v[pos] : nullptr;
+}
+
+bool insert_page(PageCache* pc, uint64_t index, uint8_t* page) {
+    if (pc->n == pc->cap) {
+        const uint32_t cap = pc->cap == 0 ? 16 : pc->cap * 2;
+        auto* v = static_cast<CachedPage*>(kmalloc(sizeof(CachedPage) * cap));
+        if (v == nullptr) return false;
+        if (pc->n > 0) memcpy(v, pc->v, sizeof(CachedPage) * pc->n);
+        kfree(pc->v);
+        pc->v = v;
+        pc->cap = cap;
+    }
+    const uint32_t pos = lower_bound(pc, index);
+    memmove(pc->v + pos + 1, pc->v + pos, sizeof(CachedPage) * (pc->n - pos));
+    pc->v[pos] = {index, page, false, false};
+    ++pc->n;
+    return true;
+}
+
+uint32_t blocks_per_page(const Ext2Fs* fs) {
+    return uint32_t(kPageSize / fs->block_size);
+}
+
+// Writes one page's mapped blocks that hold file data.
+int write_page(Ext2Fs* fs, Ext2Inode* inode, CachedPage* cp) {
+    const uint32_t per = blocks_per_page(fs);
+    for (uint32_t i = 0; i < per; ++i) {
+        const uint64_t lb = cp->index * per + i;
+        if (lb * fs->block_size >= inode->size) break;
+        uint32_t block = 0;
+        int err = bmap(fs, inode, lb, false, false, &block);
+        if (err < 0) return err;
+        if (block == 0) continue;  // a hole (only an mmap could have written there)
+        err = dev_write_block(fs, block, cp->page + i * fs->block_size);
+        if (err < 0) return err;
+    }
+    cp->dirty = false;
+    return 0;
+}
+
+// Keeps a file's cache under kPageLimit pages: writes back, then drops unmapped pages.
+void trim(Ext2Fs* fs, Ext2Inode* inode) {
+    PageCache* pc = &inode->pages;
+    if (pc->n < kPageLimit) return;
+    if (can_write(fs) == 0) file_writeback(fs, inode);
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < pc->n; ++i) {
+        CachedPage& cp = pc->v[i];
+        if (cp.dirty || cp.mapped) {
+            pc->v[kept++] = cp;
+        } else {
+            page_free(cp.page);
+        }
+    }
+    pc->n = kept;
+}
+
+// The cached page `index`, read in if needed. With `holes` false, a page with no block
+// mapped is not cached: nullptr and 0 (it reads as zeros).
+int get(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, bool holes, CachedPage** out) {
+    if (CachedPage* cp = find_page(&inode->pages, index)) {
+        *out = cp;
+        return 0;
+    }
+    trim(fs, inode);
+    const uint32_t per = blocks_per_page(fs);
+    uint32_t blocks[4] = {};
+    bool any = false;
+    for (uint32_t i = 0; i < per; ++i) {
+        const uint64_t lb = index * per + i;
+        if (lb * fs->block_size >= inode->size) break;
+        const int err = bmap(fs, inode, lb, false, false, &blocks[i]);
+        if (err < 0) return err;
+        any = any || blocks[i] != 0;
+    }
+    if (!any && !holes) {
+        *out = nullptr;
+        return 0;
+    }
+    auto* page = static_cast<uint8_t*>(page_alloc_zeroed());
+    if (page == nullptr) return -linux_errno::ENOMEM;
+    for (uint32_t i = 0; i < per; ++i) {
+        if (blocks[i] == 0) continue;
+        const int err = dev_read_block(fs, blocks[i], page + i * fs->block_size);
+        if (err < 0) {
+            page_free(page);
+            return err;
+        }
+    }
+    // Bytes past the end of the file read as zeros whatever the disk holds.
+    const uint64_t start = index * kPageSize;
+    if (inode->size < start + kPageSize) {
+        const uint64_t keep = inode->size > start ? inode->size - start : 0;
+        memset(page + keep, 0, kPageSize - keep);
+    }
+    if (!insert_page(&inode->pages, index, page)) {
+        page_free(page);
+        return -linux_errno::ENOMEM;
+    }
+    *out = find_page(&inode->pages, index);
+    return 0;
+}
+
+// Allocates the blocks of page `index` that cover bytes [from, to) of the page.
+int allocate(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, uint64_t from, uint64_t to) {
+    const uint64_t first = (index * kPageSize + from) / fs->block_size;
+    const uint64_t last = (index * kPageSize + to - 1) / fs->block_size;
+    for (uint64_t lb = first; lb <= last; ++lb) {
+        uint32_t block = 0;
+        const int err = bmap(fs, inode, lb, true, false, &block);
+        if (err < 0) return err;
+    }
+    return 0;
+}
+
+// Before the size grows from `old_size`: the rest of its last page must read as zeros.
+int zero_tail(Ext2Fs* fs, Ext2Inode* inode, uint64_t old_size) {
+    if (old_size % kPageSize == 0) return 0;
+    CachedPage* cp = nullptr;
+    const int err = get(fs, inode, old_size / kPageSize, false, &cp);
+    if (err < 0 || cp == nullptr) return err;
+    memset(cp->page + old_size % kPageSize, 0, kPageSize - old_size % kPageSize);
+    cp->dirty = true;
+    return 0;
+}
+
+int check_size(Ext2Fs* fs, uint64_t size) {
+    if (size > fs->max_file_size) return -linux_errno::EFBIG;
+    if (size > kLargeFileLimit && !(fs->ro_compat & kRoCompatLargeFile)) {
+        if (fs->rev < 1) return -linux_errno::EFBIG;
+        fs->ro_compat |= kRoCompatLargeFile;
+        st32(fs->raw_sb + sb::feature_ro_compat, fs->ro_compat);
+    }
+    return 0;
+}
+
+}  // namespace
+
+int64_t file_read(Inode* base, void* buf, size_t len, uint64_t offset) {
+    Ext2Inode* inode = ei(base);
+    Ext2Fs* fs = efs(base);
+    LockGuard guard(fs->lock);
+    if (offset >= inode->size) return 0;
+    const uint64_t total = len < inode->size - offset ? len : inode->size - offset;
+    auto* out = static_cast<uint8_t*>(buf);
+    uint64_t done = 0;
+    while (done < total) {
+        const uint64_t at = offset + done;
+        const uint64_t in_page = at % kPageSize;
+        uint64_t n = kPageSize - in_page;
+        if (n > total - done) n = total - done;
+        CachedPage* cp = nullptr;
+        const int err = get(fs, inode, at / kPageSize, false, &cp);
+        if (err < 0) return done > 0 ? int64_t(done) : err;
+        if (cp != nullptr) {
+            memcpy(out + done, cp->page + in_page, n);
+        } else {
+            memset(out + done, 0, n);
+        }
+        done += n;
+    }
+    return int64_t(total);
+}
+
+int64_t file_write(Inode* base, const void* buf, size_t len, uint64_t offset) {
+    Ext2Inode* inode = ei(base);
+    Ext2Fs* fs = efs(base);
+    LockGuard guard(fs->lock);
+    if (const int err = can_write(fs); err < 0) return err;
+    if (offset >= fs->max_file_size) return -linux_errno::EFBIG;
+    if (len > fs->max_file_size - offset) len = size_t(fs->max_file_size - offset);
+    if (const int err = check_size(fs, offset + len); err < 0) return err;
+    if (offset > inode->size) {
+        if (const int err = zero_tail(fs, inode, inode->size); err < 0) return err;
+    }
+    const auto* in = static_cast<const uint8_t*>(buf);
+    uint64_t done = 0;
+    int err = 0;
+    while (done < len) {
+        const uint64_t at = offset + done;
+        const uint64_t in_page = at % kPageSize;
+        uint64_t n = kPageSize - in_page;
+        if (n > len - done) n = len - done;
+        CachedPage* cp = nullptr;
+        err = get(fs, inode, at / kPageSize, true, &cp);
+        if (err < 0) break;
+        // The page is cached before its new blocks exist: they are never read from disk.
+        const uint64_t old_size = inode->size;
+        if (at + n > inode->size) inode->size = at + n;  // bmap's limit for the blocks below
+        err = allocate(fs, inode, at / kPageSize, in_page, in_page + n);
+        if (err < 0) {
+            inode->size = old_size;
+            break;
+        }
+        memcpy(cp->page + in_page, in + done, n);
+        cp->dirty = true;
+        done += n;
+    }
+    if (done == 0 && err < 0) return err;
+    return int64_t(done);
+}
+
+int file_shrink(Ext2Fs* fs, Ext2Inode* inode, uint64_t size) {
+    PageCache* pc = &inode->pages;
+    const uint64_t first_page = (size + kPageSize - 1) / kPageSize;
+    uint32_t pos = lower_bound(pc, first_page);
+    for (uint32_t i = pos; i < pc->n; ++i) page_free(pc->v[i].page);
+    pc->n = pos;
+    if (size % kPageSize != 0) {
+        CachedPage* cp = nullptr;
+        const int err = get(fs, inode, size / kPageSize, false, &cp);
+        if (err < 0) return err;
+        if (cp != nullptr) {
+            memset(cp->page + size % kPageSize, 0, kPageSize - size % kPageSize);
+            cp->dirty = true;
+        }
+    }
+    // The size shrinks only once the blocks past it are gone: a failure leaves holes below
+    // the old size, never blocks past the new one.
+    const uint64_t first_block = (size + fs->block_size - 1) / fs->block_size;
+    const int err = truncate_blocks(fs, inode, first_block);
+    if (err < 0) return err;
+    inode->size = size;
+    return 0;
+}
+
+int file_truncate(Inode* base, uint64_t size) {
+    Ext2Inode* inode = ei(base);
+    Ext2Fs* fs = efs(base);
+    LockGuard guard(fs->lock);
+    if (const int err = can_write(fs); err < 0) return err;
+    if (const int err = check_size(fs, size); err < 0) return err;
+    if (size < inode->size) return file_shrink(fs, inode, size);
+    if (size > inode->size) {
+        if (const int err = zero_tail(fs, inode, inode->size); err < 0) return err;
+        inode->size = size;
+    }
+    return 0;
+}
+
+void* file_get_page(Inode* base, uint64_t index, bool create) {
+    Ext2Inode* inode = ei(base);
+    Ext2Fs* fs = efs(base);
+    LockGuard guard(fs->lock);
+    if (create && can_write(fs) < 0) return nullptr;
+    CachedPage* cp = nullptr;
+    if (get(fs, inode, index, create, &cp) < 0 || cp == nullptr) return nullptr;
+    if (create) {
+        const uint64_t start = index * kPageSize;
+        if (inode->size > start) {
+            const uint64_t end = inode->size - start < kPageSize ? inode->size - start : kPageSize;
+            if (allocate(fs, inode, index, 0, end) < 0) return nullptr;
+        }
+        cp->dirty = true;
+    }
+    cp->mapped = true;
+    return cp->page;
+}
+
+int file_adopt_page(Inode*, uint64_t, void*) {
+    return -linux_errno::EINVAL;
+}
+
+int file_writeback(Ext2Fs* fs, Ext2Inode* inode) {
+    if (!is_reg(inode)) return 0;
+    int result = 0;
+    for (uint32_t i = 0; i < inode->pages.n; ++i) {
+        CachedPage* cp = &inode->pages.v[i];
+        if (!cp->dirty) continue;
+        const int err = write_page(fs, inode, cp);
+        if (err < 0) result = err;
+    }
+    return result;
+}
+
+void pages_free(Ext2Inode* inode) {
+    for (uint32_t i = 0; i < inode->pages.n; ++i) page_free(inode->pages.v[i].page);
+    kfree(inode->pages.v);
+    inode->pages = {};
+}
+
+int64_t link_readlink(Inode* base, char* buf, size_t size) {
+    Ext2Inode* inode = ei(base);
+    Ext2Fs* fs = efs(base);
+    LockGuard guard(fs->lock);
+    const uint64_t len = inode->size;
+    const size_t n = size < len ? size : size_t(len);
+    const uint64_t acl = inode->file_acl != 0 ? fs->block_size / 512 : 0;
+    if (inode->blocks <= acl) {
+        if (len > kFastSymlinkMax + 1) return fs_error(fs, "fast symlink too long");
+        memcpy(buf, inode->iblock, n);
+        return int64_t(n);
+    }
+    uint32_t block = 0;
+    int err = bmap(fs, inode, 0, false, false, &block);
+    if (err < 0) return err;
+    if (block == 0) return fs_error(fs, "symlink without its block");
+    Buf* b = nullptr;
+    err = bc_get(fs, block, true, &b);
+    if (err < 0) return err;
+    memcpy(buf, b->data, n);
+    bc_put(fs, b);
+    return int64_t(n);
+}
+
+int symlink_write(Ext2Fs* fs, Ext2Inode* inode, const char* target, size_t len) {
+    if (len >= fs->block_size) return -linux_errno::ENAMETOOLONG;
+    if (len <= kFastSymlinkMax) {
+        memcpy(inode->iblock, target, len);
+        inode->size = len;
+        return 0;
+    }
+    uint32_t block = 0;
+    int err = bmap(fs, inode, 0, true, false, &block);
+    if (err < 0) return err;
+    Buf* b = nullptr;
+    err = bc_get(fs, block, false, &b);
+    if (err < 0) return err;
+    memcpy(b->data, target, len);
+    bc_dirty(b);
+    bc_put(fs, b);
+    inode->size = len;
+    return 0;
+}
+
+}  // namespace fs::ext2

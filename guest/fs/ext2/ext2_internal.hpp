@@ -1,0 +1,175 @@
+// ext2's private structures and the functions its files share. Everything here runs with the
+// instance's lock (Ext2Fs::lock) held unless said otherwise.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dev/block.hpp"
+#include "fs/ext2/ext2.hpp"
+#include "fs/ext2/ext2_format.hpp"
+#include "fs/inode.hpp"
+#include "kernel/lock.hpp"
+
+namespace fs::ext2 {
+
+// A cached metadata block (bitmaps, inode table, indirect blocks, directories, slow symlinks).
+struct Buf {
+    uint32_t block;
+    uint32_t pins;  // holders between bc_get and bc_put; never evicted while pinned
+    bool dirty;
+    bool dead;  // freed while pinned: dropped (not written) at the last bc_put
+    Buf* next;  // hash chain
+    uint8_t* data;
+};
+
+inline constexpr uint32_t kBufBuckets = 256;
+inline constexpr uint32_t kBufLimit = 512;  // unpinned clean or dirty blocks kept at most
+
+struct BlockCache {
+    Buf* buckets[kBufBuckets];
+    uint32_t count;
+    uint32_t hand;  // eviction scan position (bucket)
+};
+
+// One 4 KiB page of a regular file's data.
+struct CachedPage {
+    uint64_t index;
+    uint8_t* page;
+    bool dirty;
+    bool mapped;  // handed out by get_page: never dropped before truncation or destroy
+};
+
+// A file's pages, sorted by index.
+struct PageCache {
+    CachedPage* v;
+    uint32_t n, cap;
+};
+
+struct Ext2Inode : Inode {
+    Ext2Inode* hash_next;
+    uint8_t iblock[60];  // i_block[15]: block pointers, a fast symlink's target or a device
+    uint32_t flags;
+    uint32_t file_acl;
+    uint32_t generation;
+    uint32_t dtime;
+    bool fresh;  // created by us: the extra inode fields are initialised on the first store
+    PageCache pages;
+    char* name;  // directories: storage of dname
+};
+
+inline constexpr uint32_t kInodeBuckets = 256;
+
+struct Ext2Fs : SuperBlock {
+    SpinLock lock;
+    blk::BlockDevice* dev;
+    bool read_only;
+    bool errored;
+    const char* error;  // the first error seen (static string)
+    uint32_t block_size, log_block_size, sectors_per_block, ptrs_per_block;
+    uint32_t blocks_count, inodes_count, first_data_block, blocks_per_group, inodes_per_group;
+    uint32_t groups, inode_size, first_ino, rev, compat, incompat, ro_compat;
+    uint32_t inodes_per_block, itable_blocks, gdt_blocks, reserved_gdt;
+    uint64_t max_file_size;
+    uint16_t mount_state;  // s_state when mounted, restored by umount
+    uint32_t next_generation;
+    uint8_t raw_sb[kSuperSize];
+    uint8_t* gdt;  // groups * 32 bytes
+    bool gdt_dirty;
+    BlockCache bc;
+    Ext2Inode* inode_hash[kInodeBuckets];
+    Inode* root;
+};
+
+inline Ext2Fs* efs(SuperBlock* sb) {
+    return static_cast<Ext2Fs*>(sb);
+}
+inline Ext2Fs* efs(Inode* inode) {
+    return static_cast<Ext2Fs*>(inode->sb);
+}
+inline Ext2Inode* ei(Inode* inode) {
+    return static_cast<Ext2Inode*>(inode);
+}
+
+// Marks the instance errored (no more changes) and returns -EIO.
+int fs_error(Ext2Fs* fs, const char* what);
+// 0 when changes are allowed, else -EROFS (read-only mount) or -EIO (errored).
+int can_write(const Ext2Fs* fs);
+
+// ext2_cache.cpp: device I/O and the metadata block cache.
+int dev_read_block(Ext2Fs* fs, uint32_t block, void* buf);
+int dev_write_block(Ext2Fs* fs, uint32_t block, const void* buf);
+// A pinned cached block; `read` false: a block being (re)initialised, zero-filled, not read.
+int bc_get(Ext2Fs* fs, uint32_t block, bool read, Buf** out);
+void bc_put(Ext2Fs* fs, Buf* buf);
+inline void bc_dirty(Buf* buf) {
+    buf->dirty = true;
+}
+void bc_forget(Ext2Fs* fs, uint32_t block);  // the block was freed
+int bc_flush(Ext2Fs* fs);                    // writes every dirty block
+void bc_free_all(Ext2Fs* fs);
+
+// ext2_alloc.cpp: bitmaps, group descriptors and free counts.
+inline uint8_t* gdesc(Ext2Fs* fs, uint32_t group) {
+    return fs->gdt + size_t(group) * kDescSize;
+}
+bool block_is_data(const Ext2Fs* fs, uint32_t block);  // in range and not fixed metadata
+uint32_t inode_group(const Ext2Fs* fs, uint32_t ino);
+int alloc_block(Ext2Fs* fs, uint32_t goal_group, uint32_t* out);
+int free_block(Ext2Fs* fs, uint32_t block);
+int alloc_inode(Ext2Fs* fs, uint32_t goal_group, bool directory, uint32_t* out);
+int free_inode(Ext2Fs* fs, uint32_t ino, bool directory);
+
+// ext2_bmap.cpp: logical file block -> device block through the indirect blocks.
+// *out 0: a hole (alloc false). With alloc, missing blocks (and index blocks) are allocated,
+// zeroed when `zero` (index blocks always are), and counted in i_blocks.
+int bmap(Ext2Fs* fs, Ext2Inode* inode, uint64_t lblock, bool alloc, bool zero, uint32_t* out);
+// Frees every block of logical index >= first and the index blocks left empty.
+int truncate_blocks(Ext2Fs* fs, Ext2Inode* inode, uint64_t first);
+uint64_t max_blocks(const Ext2Fs* fs);  // logical blocks the map can address
+
+// ext2_inode.cpp: the inode cache and the on-disk inodes.
+int iget(Ext2Fs* fs, uint32_t ino, Ext2Inode** out);  // a new reference
+int store_inode(Ext2Fs* fs, Ext2Inode* inode);
+int new_inode(Ext2Fs* fs, Ext2Inode* dir, const NewInode& spec, Ext2Inode** out);
+uint8_t mode_to_ftype(uint32_t mode);
+uint8_t ftype_to_dtype(uint8_t ftype);
+extern const InodeOps kExt2Ops;
+void destroy_inode(Inode* inode);                      // InodeOps::destroy
+int fsync_inode(Inode* inode);                         // InodeOps::fsync
+void discard_inode(Ext2Fs* fs, Ext2Inode* inode);      // a new inode that never got a name
+void free_inode_struct(Ext2Fs* fs, Ext2Inode* inode);  // uncached, no disk change
+// Drops a reference the caller knows is not the last one.
+inline void unref(Inode* inode) {
+    __atomic_sub_fetch(&inode->refs, 1, __ATOMIC_ACQ_REL);
+}
+inline constexpr uint32_t kLinkMax = 32000;  // EXT2_LINK_MAX
+// A directory's name, allocated ahead of the change that needs it (nullptr without memory).
+char* dup_name(Name name);
+// Points a directory at its parent and its name there (`name`, from dup_name, is taken).
+void set_dir_parent(Ext2Inode* child, Ext2Inode* parent, char* name, size_t len);
+int writeback_all(Ext2Fs* fs);  // every cached inode and its dirty pages
+
+// ext2_dir.cpp: directory contents (through the block cache).
+int dir_find(Ext2Fs* fs, Ext2Inode* dir, Name name, uint32_t* ino, uint64_t* offset);
+int dir_add(Ext2Fs* fs, Ext2Inode* dir, Name name, uint32_t ino, uint8_t ftype);
+int dir_remove_at(Ext2Fs* fs, Ext2Inode* dir, uint64_t offset);
+int dir_set_at(Ext2Fs* fs, Ext2Inode* dir, uint64_t offset, uint32_t ino, uint8_t ftype);
+int dir_set_dotdot(Ext2Fs* fs, Ext2Inode* dir, uint32_t parent_ino);
+int dir_is_empty(Ext2Fs* fs, Ext2Inode* dir);  // 1 empty, 0 not, <0 error
+int dir_init(Ext2Fs* fs, Ext2Inode* dir, uint32_t parent_ino);
+int dir_iterate(Ext2Fs* fs, Ext2Inode* dir, uint64_t cookie, DirEmit emit, void* ctx);
+
+// ext2_file.cpp: file data through the page cache, symlinks.
+int64_t file_read(Inode* inode, void* buf, size_t len, uint64_t offset);
+int64_t file_write(Inode* inode, const void* buf, size_t len, uint64_t offset);
+int file_truncate(Inode* inode, uint64_t size);
+void* file_get_page(Inode* inode, uint64_t index, bool create);
+int file_adopt_page(Inode* inode, uint64_t index, void* page);
+int64_t link_readlink(Inode* inode, char* buf, size_t size);
+int file_writeback(Ext2Fs* fs, Ext2Inode* inode);              // dirty pages -> disk
+int file_shrink(Ext2Fs* fs, Ext2Inode* inode, uint64_t size);  // pages and blocks past size
+void pages_free(Ext2Inode* inode);
+int symlink_write(Ext2Fs* fs, Ext2Inode* inode, const char* target, size_t len);
+
+}  // namespace fs::ext2
