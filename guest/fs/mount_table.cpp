@@ -1,9 +1,11 @@
 #include "fs/mount_table.hpp"
 
 #include "abi/errno.hpp"
+#include "fs/ext2/ext2.hpp"
 #include "fs/mount.hpp"
 #include "fs/ramfs.hpp"
 #include "fs/vfs.hpp"
+#include "kernel/console.hpp"
 #include "kernel/format.hpp"
 #include "kernel/lock.hpp"
 #include "kernel/string.hpp"
@@ -44,6 +46,27 @@ int ramfs_mount(blk::BlockDevice*, bool read_only, const char*, Inode** root, vo
 constexpr FsType kRamfs = {"ramfs", false, ramfs_mount, nullptr, nullptr, nullptr};
 constexpr FsType kTmpfs = {"tmpfs", false, ramfs_mount, nullptr, nullptr, nullptr};
 
+// ext2 (fs/ext2/ext2.hpp): the instance is its SuperBlock.
+int ext2_type_mount(blk::BlockDevice* device, bool read_only, const char*, Inode** root,
+                    void** instance) {
+    const char* why = nullptr;
+    const int r = ext2_mount(device, read_only, root, &why);
+    if (r == -EINVAL && why != nullptr) kprintf("guest: ext2 on %s: %s\n", device->name, why);
+    if (r == 0) *instance = (*root)->sb;
+    return r;
+}
+int ext2_type_sync(void* instance) {
+    return ext2_sync(static_cast<SuperBlock*>(instance));
+}
+int ext2_type_remount(void* instance, bool read_only) {
+    return ext2_remount(static_cast<SuperBlock*>(instance), read_only);
+}
+int ext2_type_unmount(void* instance) {
+    return ext2_umount(static_cast<SuperBlock*>(instance));
+}
+constexpr FsType kExt2 = {
+    "ext2", true, ext2_type_mount, ext2_type_sync, ext2_type_remount, ext2_type_unmount};
+
 bool name_is(const char* a, const char* b) {
     const size_t n = kstrnlen(b, 64);
     return kstrnlen(a, 64) == n && memcmp(a, b, n) == 0;
@@ -53,6 +76,7 @@ const FsType* find_type(const char* name) {
     if (g_type_count == 0) {  // the built-in ones, registered on first use
         g_types[g_type_count++] = &kRamfs;
         g_types[g_type_count++] = &kTmpfs;
+        g_types[g_type_count++] = &kExt2;
     }
     for (int i = 0; i < g_type_count; ++i) {
         if (name_is(g_types[i]->name, name)) return g_types[i];
@@ -90,6 +114,16 @@ int add_record(const FsType* type, const char* type_name, void* instance, Inode*
         return 0;
     }
     return -ENOSPC;
+}
+
+// Puts a record taken out of the table back (lock held).
+void restore(const Record& rec) {
+    for (Record& slot : g_mounts) {
+        if (!slot.used) {
+            slot = rec;
+            return;
+        }
+    }
 }
 
 Record* find_record(Inode* root) {
@@ -140,7 +174,7 @@ int mount_new(Inode* mountpoint, const char* source, blk::BlockDevice* device,
         }
     }
     inode_put(root);
-    if (r < 0 && type->release != nullptr) type->release(instance);
+    if (r < 0 && type->unmount != nullptr) (void)type->unmount(instance);
     return r;
 }
 
@@ -213,18 +247,40 @@ int mount_remove(Inode* root) {
     {
         LockGuard guard(g_lock);
         Record* found = find_record(root);
-        if (found == nullptr) return -EINVAL;
-        if (found->mountpoint == nullptr) return -EBUSY;  // the tree's root
+        if (found == nullptr || found->mountpoint == nullptr) {
+            inode_put(root);
+            return found == nullptr ? -EINVAL : -EBUSY;  // no mount, or the tree's root
+        }
         rec = *found;
         found->used = false;
     }
     if (rec.type != nullptr && rec.type->sync != nullptr) (void)rec.type->sync(rec.instance);
     int r = vfs_umount(rec.mountpoint);
-    if (r == 0 && rec.type != nullptr && rec.type->release != nullptr) {
-        rec.type->release(rec.instance);
+    if (r < 0) {
+        LockGuard guard(g_lock);
+        restore(rec);
+        inode_put(root);
+        return r;
     }
+    // The caller's and the record's references go; what the instance holds stays.
+    inode_put(root);
+    if (rec.type == nullptr || rec.type->unmount == nullptr) {
+        inode_put(rec.root);
+        inode_put(rec.mountpoint);
+        return 0;
+    }
+    Inode* const kept = rec.root;
     inode_put(rec.root);
-    inode_put(rec.mountpoint);
+    r = rec.type->unmount(rec.instance);  // on success the root is gone with the instance
+    if (r == 0) {
+        inode_put(rec.mountpoint);
+        return 0;
+    }
+    // Still in use: back in the tree and in the table, as it was.
+    inode_get(kept);
+    (void)vfs_mount(rec.mountpoint, kept);
+    LockGuard guard(g_lock);
+    restore(rec);
     return r;
 }
 

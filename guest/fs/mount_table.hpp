@@ -28,8 +28,10 @@ struct FsType {
     // Switches between read-only and read-write (nullptr: only to the current mode). Types
     // without a device (ramfs) cannot be read-only at all: the VFS does not enforce it.
     int (*remount)(void* instance, bool read_only);
-    // Detached from the tree: write back and let go (files still open keep what they use).
-    void (*release)(void* instance);
+    // Detached from the tree: write back and let go. -EBUSY (nothing changed) while files of
+    // the instance are still in use; the mount is then put back. nullptr: nothing to do
+    // (files still open keep what they use).
+    int (*unmount)(void* instance);
 };
 
 // The registered type of that name, or nullptr.
@@ -54,8 +56,9 @@ int mount_record(Inode* mountpoint, Inode* root, const char* source, const char*
                  bool read_only, void* instance);
 // MS_REMOUNT of the file system whose root `root` is. -EINVAL when `root` is no mount's root.
 int mount_remount(Inode* root, uint64_t flags);
-// umount2(2) of the file system whose root `root` is: synced, detached, released. -EINVAL
-// when `root` is no mount's root, -EBUSY for the tree's root.
+// umount2(2) of the file system whose root `root` is (the caller's reference on it is taken
+// over): synced, detached, released. -EINVAL when `root` is no mount's root, -EBUSY for the
+// tree's root or while its files are in use (then nothing changed).
 int mount_remove(Inode* root);
 // sync(2): every mounted file system (the first error, or 0).
 int mount_sync_all();

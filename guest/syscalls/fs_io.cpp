@@ -2,6 +2,7 @@
 // works on kernel buffers: data crosses through a bounce buffer, copied with the user-copy
 // helpers (a bad user pointer gives -EFAULT, never a kernel fault).
 #include "dev/block_file.hpp"
+#include "fs/file_ops.hpp"
 #include "fs/mount_table.hpp"
 #include "mm/kheap.hpp"
 #include "syscalls/common.hpp"
@@ -172,7 +173,10 @@ int64_t sys_fsync(Args& a) {
     FileRef f(a, int(a.a[0]));
     if (!f) return -EBADF;
     const int r = dev::flush_block_file(f.get());
-    return r == 1 ? 0 : r;  // RAM file systems: nothing to write back
+    if (r != 1) return r;
+    // A file system's file (ext2 writes its instance back and flushes the disk; RAM file
+    // systems have nothing to write).
+    return f->inode != nullptr ? fs::inode_fsync(f->inode) : 0;
 }
 
 int64_t sys_fdatasync(Args& a) {

@@ -104,9 +104,7 @@ int64_t sys_umount2(Args& a) {
     fs::Inode* target = nullptr;
     int r = lookup_dir(a, a.a[0], &target);
     if (r < 0) return r;
-    r = fs::mount_remove(target);
-    fs::inode_put(target);
-    return r;
+    return fs::mount_remove(target);  // takes the reference
 }
 
 }  // namespace syscalls

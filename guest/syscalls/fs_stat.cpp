@@ -1,4 +1,5 @@
 // The stat family and statfs.
+#include "fs/ext2/ext2.hpp"
 #include "fs/vfs.hpp"
 #include "syscalls/common.hpp"
 
@@ -32,12 +33,26 @@ struct StatFs {
 };
 static_assert(sizeof(StatFs) == 120);
 
-int64_t fill_statfs(uint64_t out) {
+// The file system `inode` belongs to: ext2's figures (df), else a RAM file system's.
+int64_t fill_statfs(fs::Inode* inode, uint64_t out) {
     StatFs s{};
     s.type = 0x858458f6;  // RAMFS_MAGIC
     s.bsize = 4096;
     s.namelen = 255;
     s.frsize = 4096;
+    if (inode != nullptr && fs::ext2_is(inode->sb)) {
+        fs::Ext2Stat e{};
+        fs::ext2_statfs(inode->sb, &e);
+        s.type = 0xef53;  // EXT2_SUPER_MAGIC
+        s.bsize = s.frsize = e.block_size;
+        s.blocks = e.blocks;
+        s.bfree = e.free_blocks;
+        s.bavail = e.avail_blocks;
+        s.files = e.inodes;
+        s.ffree = e.free_inodes;
+        s.namelen = e.name_max;
+        s.flags = e.read_only ? 1 : 0;  // ST_RDONLY
+    }
     return copy_to_user(out, &s, sizeof(s)) == 0 ? 0 : -EFAULT;
 }
 
@@ -78,15 +93,17 @@ int64_t sys_statfs(Args& a) {
     PathBuf path;
     const int r = copy_path(a.a[0], &path);
     if (r < 0) return r;
-    linux_abi::stat st{};
-    const int s = fs::vfs_stat(proc_of(a)->cwd, path.text, 0, &st);
+    fs::Inode* inode = nullptr;
+    const int s = fs::vfs_lookup(proc_of(a)->cwd, path.text, 0, false, &inode);
     if (s < 0) return s;
-    return fill_statfs(a.a[1]);
+    const int64_t result = fill_statfs(inode, a.a[1]);
+    fs::inode_put(inode);
+    return result;
 }
 int64_t sys_fstatfs(Args& a) {
     FileRef f(a, int(a.a[0]));
     if (!f) return -EBADF;
-    return fill_statfs(a.a[1]);
+    return fill_statfs(f->inode, a.a[1]);
 }
 
 }  // namespace syscalls

@@ -29,6 +29,12 @@ bool ext2_is(const SuperBlock* sb);
 // Takes no fs lock but ext2's own; may be called at any time.
 int ext2_sync(SuperBlock* sb);
 
+// MS_REMOUNT: read-write -> read-only syncs and restores the superblock state (as umount);
+// read-only -> read-write marks it "not clean" again (as mount). -EROFS for a read-only device,
+// an unknown RO_COMPAT feature or an errored instance; -EIO when the superblock cannot be
+// written.
+int ext2_remount(SuperBlock* sb, bool read_only);
+
 // Syncs, restores the superblock state (clean unless an error was seen) and frees the
 // instance. -EBUSY (nothing changed) while any inode of the instance is referenced from outside
 // (open files, cwds, the caller's root reference, a mount: vfs_umount first).

@@ -64,6 +64,7 @@ struct Ext2Fs : SuperBlock {
     SpinLock lock;
     blk::BlockDevice* dev;
     bool read_only;
+    bool forced_ro;  // an unknown RO_COMPAT feature: never read-write
     bool errored;
     const char* error;  // the first error seen (static string)
     uint32_t block_size, log_block_size, sectors_per_block, ptrs_per_block;

@@ -247,6 +247,7 @@ int ext2_mount(blk::BlockDevice* dev, bool read_only, Inode** root, const char**
         return -linux_errno::EINVAL;
     }
     fs->read_only = read_only || dev->read_only || force_ro;
+    fs->forced_ro = force_ro;
     fs->gdt = static_cast<uint8_t*>(kmalloc(size_t(fs->gdt_blocks) * fs->block_size));
     if (fs->gdt == nullptr) {
         kdelete(fs);
@@ -308,6 +309,38 @@ int ext2_sync(SuperBlock* sb) {
     Ext2Fs* fs = efs(sb);
     LockGuard guard(fs->lock);
     return sync_locked(fs);
+}
+
+int ext2_remount(SuperBlock* sb, bool read_only) {
+    Ext2Fs* fs = efs(sb);
+    LockGuard guard(fs->lock);
+    if (read_only == fs->read_only) return 0;
+    if (read_only) {
+        // Everything written, the state found at mount back on disk: as at umount.
+        int err = sync_locked(fs);
+        uint16_t state = fs->mount_state;
+        if (fs->errored) state |= kStateError;
+        st16(fs->raw_sb + sb::state, state);
+        const int w = write_super(fs);
+        const int f = fs->dev->ops->flush(fs->dev);
+        if (err == 0) err = w < 0 ? w : f;
+        if (err < 0) return err;
+        fs->read_only = true;
+        return 0;
+    }
+    if (fs->dev->read_only || fs->forced_ro || fs->errored) return -linux_errno::EROFS;
+    fs->mount_state = ld16(fs->raw_sb + sb::state);
+    st16(fs->raw_sb + sb::state, uint16_t(fs->mount_state & ~kStateValid));
+    st16(fs->raw_sb + sb::mnt_count, uint16_t(ld16(fs->raw_sb + sb::mnt_count) + 1));
+    st32(fs->raw_sb + sb::mtime, uint32_t(time_now().tv_sec));
+    int err = write_super(fs);
+    if (err == 0) err = fs->dev->ops->flush(fs->dev);
+    if (err < 0) {
+        st16(fs->raw_sb + sb::state, fs->mount_state);
+        return -linux_errno::EIO;
+    }
+    fs->read_only = false;
+    return 0;
 }
 
 int ext2_umount(SuperBlock* sb) {
