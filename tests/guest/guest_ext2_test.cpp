@@ -180,6 +180,35 @@ TEST(GuestExt2, EveryKindOfChangeIsCleanForE2fsckAndSeenByDebugfs) {
     }
 }
 
+// umount of a file system in use is refused and leaves it mounted; remount switches modes;
+// /proc/mounts follows.
+TEST(GuestExt2, BusyUmountRemountAndTheMountTable) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    REQUIRE_E2FSPROGS();
+    TempDir dir;
+    const std::string tree = dir.path() + "/tree", image = dir.path() + "/fs.img";
+    ::mkdir(tree.c_str(), 0755);
+    write_file(tree + "/f", "x\n");
+    make_image(image, tree, "16M");
+    GuestOptions o = boot(
+        "init=/bin/sh -- -c 'mkdir -p /m && mount -t ext2 -o ro /dev/vda /m && grep vda "
+        "/proc/mounts && touch /m/new; echo touch=$? && mount -o remount,rw /m && "
+        "grep vda /proc/mounts && cd /m && umount /m; echo busy=$?; cat /m/f && cd / && "
+        "umount /m && echo unmounted && grep -c vda /proc/mounts; grep ext2 /proc/filesystems'");
+    o.disks = {image};
+    const GuestResult g = run_guest(o);
+    expect_kernel_healthy(g);
+    EXPECT_TRUE(contains(g.lines, "/dev/vda /m ext2 ro 0 0")) << context(g);
+    EXPECT_TRUE(contains(g.lines, "touch=1")) << context(g);
+    EXPECT_TRUE(contains(g.lines, "/dev/vda /m ext2 rw 0 0")) << context(g);
+    EXPECT_TRUE(contains(g.lines, "busy=1")) << context(g);
+    EXPECT_TRUE(contains(g.lines, "x")) << context(g);
+    EXPECT_TRUE(contains(g.lines, "unmounted")) << context(g);
+    EXPECT_TRUE(contains(g.lines, "0")) << context(g);
+    EXPECT_TRUE(contains(g.lines, "\text2")) << context(g);
+    EXPECT_EQ(fsck(image).exit_code, 0);
+}
+
 // The monitor is killed while the guest sleeps right after fsync returned: the file is whole
 // in the image, which e2fsck finds consistent.
 TEST(GuestExt2, FsyncedFilesSurviveTheMonitorBeingKilled) {
