@@ -98,6 +98,11 @@ void* page_alloc_zeroed() {
     return gpa ? vmem::from_gpa(gpa) : nullptr;
 }
 
+void* page_alloc() {
+    const uint64_t gpa = phys::alloc(0);
+    return gpa ? vmem::from_gpa(gpa) : nullptr;
+}
+
 void page_free(void* page) {
     // A reference drop, not a free: a file page may still be mapped into a process (MAP_SHARED).
     if (page) phys::unref(vmem::to_gpa(page));

@@ -14,6 +14,7 @@ void kfree(void* pointer);   // nullptr is ignored
 // page is reference counted (mm/phys.hpp): page_free drops the allocator's reference, and a
 // process mapping the page (MAP_SHARED of a file) holds its own.
 void* page_alloc_zeroed();
+void* page_alloc();  // the same, not cleared: for a page about to be overwritten whole
 void page_free(void* page);
 
 // Placement new for freestanding code (no <new>).

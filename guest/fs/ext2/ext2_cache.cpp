@@ -62,6 +62,23 @@ int dev_write_block(Ext2Fs* fs, uint32_t block, const void* buf) {
                                fs->sectors_per_block);
 }
 
+int dev_read_blocks(Ext2Fs* fs, uint32_t block, uint32_t count, void* buf) {
+    if (count == 0 || block >= fs->blocks_count || count > fs->blocks_count - block) {
+        return -linux_errno::EIO;
+    }
+    return fs->dev->ops->read(fs->dev, uint64_t(block) * fs->sectors_per_block, buf,
+                              count * fs->sectors_per_block);
+}
+
+int dev_write_blocks(Ext2Fs* fs, uint32_t block, uint32_t count, const void* buf) {
+    if (count == 0 || block == 0 || block >= fs->blocks_count || count > fs->blocks_count - block) {
+        return -linux_errno::EIO;
+    }
+    if (fs->read_only) return -linux_errno::EROFS;
+    return fs->dev->ops->write(fs->dev, uint64_t(block) * fs->sectors_per_block, buf,
+                               count * fs->sectors_per_block);
+}
+
 int bc_get(Ext2Fs* fs, uint32_t block, bool read, Buf** out) {
     for (Buf* b = fs->bc.buckets[bucket(block)]; b != nullptr; b = b->next) {
         if (b->block == block) {

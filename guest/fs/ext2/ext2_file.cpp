@@ -15,6 +15,10 @@ namespace fs::ext2 {
 namespace {
 
 inline constexpr uint32_t kPageLimit = 1024;  // pages per file before write-back and dropping
+// Pages read or written back in one device transfer at most (a run of consecutive pages whose
+// blocks are consecutive on the disk): 1 MiB, which the driver sends as four requests in
+// flight together.
+inline constexpr uint32_t kClusterPages = 256;
 inline constexpr uint64_t kLargeFileLimit = 0x7fffffffull;
 
 struct PageRef {
@@ -62,6 +66,73 @@ uint32_t blocks_per_page(const Ext2Fs* fs) {
     return uint32_t(kPageSize / fs->block_size);
 }
 
+// The device blocks holding page `index`'s data (those below the file's size): their count in
+// *n; *first is the first one when they are all mapped and consecutive, else 0.
+int page_run(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, uint32_t* first, uint32_t* n) {
+    const uint32_t per = blocks_per_page(fs);
+    *first = 0;
+    *n = 0;
+    for (uint32_t i = 0; i < per; ++i) {
+        const uint64_t lb = index * per + i;
+        if (lb * fs->block_size >= inode->size) break;
+        uint32_t block = 0;
+        const int err = bmap(fs, inode, lb, false, false, &block);
+        if (err < 0) return err;
+        if (block == 0 || (i > 0 && block != *first + i)) {
+            *first = 0;
+            return 0;
+        }
+        if (i == 0) *first = block;
+        ++*n;
+    }
+    if (*n == 0) *first = 0;
+    return 0;
+}
+
+// Reads pages index, index+1, ... in one transfer while they are not cached, their blocks are
+// mapped and follow each other on the disk, and they are whole (a partial last page ends the
+// run), up to kClusterPages and the cache's limit. 0 with *added pages cached (0: no run here,
+// use the page-at-a-time path), or -errno.
+int read_cluster(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, uint32_t* added) {
+    *added = 0;
+    const uint32_t per = blocks_per_page(fs);
+    uint32_t start = 0, count = 0, blocks = 0;
+    while (count < kClusterPages && inode->pages.n + count < kPageLimit) {
+        if (count > 0 && find_page(&inode->pages, index + count) != nullptr) break;
+        uint32_t first = 0, n = 0;
+        const int err = page_run(fs, inode, index + count, &first, &n);
+        if (err < 0) return err;
+        if (first == 0 || (count > 0 && first != start + blocks)) break;
+        if (count == 0) start = first;
+        blocks += n;
+        ++count;
+        if (n < per) break;  // the file's last page
+    }
+    if (count < 2) return 0;
+    auto* buf = static_cast<uint8_t*>(kmalloc(size_t(count) * kPageSize));
+    if (buf == nullptr) return 0;  // page by page then
+    int err = dev_read_blocks(fs, start, blocks, buf);
+    for (uint32_t i = 0; err == 0 && i < count; ++i) {
+        auto* page = static_cast<uint8_t*>(page_alloc());  // written whole below
+        if (page == nullptr) {
+            err = -linux_errno::ENOMEM;
+            break;
+        }
+        const uint64_t begin = (index + i) * kPageSize;
+        const uint64_t keep = inode->size - begin < kPageSize ? inode->size - begin : kPageSize;
+        memcpy(page, buf + size_t(i) * kPageSize, keep);
+        memset(page + keep, 0, kPageSize - keep);
+        if (!insert_page(&inode->pages, index + i, page)) {
+            page_free(page);
+            err = -linux_errno::ENOMEM;
+            break;
+        }
+        ++*added;
+    }
+    kfree(buf);
+    return *added > 0 ? 0 : err;
+}
+
 // Writes one page's mapped blocks that hold file data.
 int write_page(Ext2Fs* fs, Ext2Inode* inode, CachedPage* cp) {
     const uint32_t per = blocks_per_page(fs);
@@ -104,6 +175,12 @@ int get(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, bool holes, CachedPage** o
         return 0;
     }
     trim(fs, inode);
+    uint32_t clustered = 0;
+    if (const int err = read_cluster(fs, inode, index, &clustered); err < 0) return err;
+    if (clustered > 0) {
+        *out = find_page(&inode->pages, index);
+        return 0;
+    }
     const uint32_t per = blocks_per_page(fs);
     uint32_t blocks[4] = {};
     bool any = false;
@@ -302,14 +379,60 @@ int file_adopt_page(Inode*, uint64_t, void*) {
     return -linux_errno::EINVAL;
 }
 
+// Writes back the dirty pages from position `pos` of the cache that form a run (consecutive
+// indexes, consecutive whole blocks on the disk, up to kClusterPages) with one transfer; 0 and
+// *taken pages written (0: no run of two here), or -errno.
+int write_cluster(Ext2Fs* fs, Ext2Inode* inode, uint32_t pos, uint32_t* taken) {
+    *taken = 0;
+    PageCache* pc = &inode->pages;
+    const uint32_t per = blocks_per_page(fs);
+    uint32_t start = 0, count = 0, blocks = 0;
+    while (count < kClusterPages && pos + count < pc->n) {
+        const CachedPage& cp = pc->v[pos + count];
+        if (!cp.dirty || (count > 0 && cp.index != pc->v[pos].index + count)) break;
+        uint32_t first = 0, n = 0;
+        const int err = page_run(fs, inode, cp.index, &first, &n);
+        if (err < 0) return err;
+        if (first == 0 || (count > 0 && first != start + blocks)) break;
+        if (count == 0) start = first;
+        blocks += n;
+        ++count;
+        if (n < per) break;
+    }
+    if (count < 2) return 0;
+    auto* buf = static_cast<uint8_t*>(kmalloc(size_t(count) * kPageSize));
+    if (buf == nullptr) return 0;  // page by page then
+    for (uint32_t i = 0; i < count; ++i) {
+        memcpy(buf + size_t(i) * kPageSize, pc->v[pos + i].page, kPageSize);
+    }
+    const int err = dev_write_blocks(fs, start, blocks, buf);
+    kfree(buf);
+    if (err < 0) return err;
+    for (uint32_t i = 0; i < count; ++i) pc->v[pos + i].dirty = false;
+    *taken = count;
+    return 0;
+}
+
 int file_writeback(Ext2Fs* fs, Ext2Inode* inode) {
     if (!is_reg(inode)) return 0;
     int result = 0;
-    for (uint32_t i = 0; i < inode->pages.n; ++i) {
+    for (uint32_t i = 0; i < inode->pages.n;) {
         CachedPage* cp = &inode->pages.v[i];
-        if (!cp->dirty) continue;
-        const int err = write_page(fs, inode, cp);
-        if (err < 0) result = err;
+        if (!cp->dirty) {
+            ++i;
+            continue;
+        }
+        uint32_t taken = 0;
+        int err = write_cluster(fs, inode, i, &taken);
+        if (err == 0 && taken == 0) {
+            err = write_page(fs, inode, cp);
+            taken = 1;
+        }
+        if (err < 0) {
+            result = err;
+            taken = taken ? taken : 1;
+        }
+        i += taken;
     }
     return result;
 }

@@ -100,6 +100,9 @@ int can_write(const Ext2Fs* fs);
 // ext2_cache.cpp: device I/O and the metadata block cache.
 int dev_read_block(Ext2Fs* fs, uint32_t block, void* buf);
 int dev_write_block(Ext2Fs* fs, uint32_t block, const void* buf);
+// `count` consecutive blocks from `block` in one device transfer (file data clustering).
+int dev_read_blocks(Ext2Fs* fs, uint32_t block, uint32_t count, void* buf);
+int dev_write_blocks(Ext2Fs* fs, uint32_t block, uint32_t count, const void* buf);
 // A pinned cached block; `read` false: a block being (re)initialised, zero-filled, not read.
 int bc_get(Ext2Fs* fs, uint32_t block, bool read, Buf** out);
 void bc_put(Ext2Fs* fs, Buf* buf);

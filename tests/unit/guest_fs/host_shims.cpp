@@ -99,6 +99,12 @@ void* page_alloc_zeroed() {
     return p;
 }
 
+void* page_alloc() {
+    void* p = page_alloc_zeroed();
+    if (p != nullptr) memset(p, 0xcc, 4096);
+    return p;
+}
+
 void page_free(void* page) {
     if (page == nullptr) return;
     --g_pages;

@@ -13,6 +13,7 @@ void* kzalloc(size_t size);
 void kfree(void* pointer);
 
 void* page_alloc_zeroed();
+void* page_alloc();  // filled with 0xcc here, so that a page not written whole shows
 void page_free(void* page);
 
 template <typename T, typename... Args>
