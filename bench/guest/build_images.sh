@@ -126,7 +126,7 @@ fi
 if image disk "$busybox" "$b/gb_disk"; then
     r=$(new_root disk)
     cp -p "$busybox" "$r/bin/busybox"
-    for applet in sh sleep dd; do ln -s busybox "$r/bin/$applet"; done
+    for applet in sh sleep dd mkdir mount umount rm; do ln -s busybox "$r/bin/$applet"; done
     put "$b/gb_disk" "$r/bin/gb_disk"
     pack disk
 fi

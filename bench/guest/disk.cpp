@@ -10,11 +10,14 @@
 //    and vs a host io_uring loop (O_DIRECT, 1 and 32 in flight). The per-request
 //    platform cost is the guest's QD1 p50 minus the warm host's QD1 p50 (both read cached
 //    data; what is left is doorbell, monitor, completion and the guest's own system call).
+//  - Through ext2: busybox dd of a 1 GiB file in 1 MiB blocks (read; write then fsync) in an
+//    image made by mke2fs -d, beside the host's dd of the same bytes (the image file, warm).
 //  - Monitor CPU per GiB moved (the back-end thread's CPU time from DOMUS_STATS) and the
 //    monitor's peak RSS with 4 disks attached minus with none (the same idle guest).
 //
 //   bench_guest_disk [--rounds=3]
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -68,6 +71,31 @@ bool parse(const std::string& label, const ChildResult& r, Figures& f) {
     const auto at = r.err.find("domus-stats:");
     if (at != std::string::npos) f.stats = r.err.substr(at);
     return true;
+}
+
+// coreutils dd's "N bytes (...) copied, S s, ..." as MiB/s; 0 when absent.
+double dd_mib_per_s(const std::string& out) {
+    const auto copied = out.find(" copied, ");
+    if (copied == std::string::npos) return 0;
+    const auto bytes_end = out.rfind(" bytes", copied);
+    const auto line_start = out.rfind('\n', bytes_end);
+    const double bytes =
+        std::atof(out.c_str() + (line_start == std::string::npos ? 0 : line_start + 1));
+    const double seconds = std::atof(out.c_str() + copied + 9);
+    return seconds > 0 ? bytes / double(kMiB) / seconds : 0;
+}
+
+// The seconds of busybox `time`'s n-th "real\t0m 1.23s" line (busybox dd prints no rate).
+double busybox_real_s(const std::string& out, int n) {
+    size_t at = 0;
+    for (int i = 0; i <= n; ++i) {
+        at = out.find("real\t", i == 0 ? 0 : at + 1);
+        if (at == std::string::npos) return 0;
+    }
+    int minutes = 0;
+    double seconds = 0;
+    if (std::sscanf(out.c_str() + at, "real\t%dm %lfs", &minutes, &seconds) != 2) return 0;
+    return minutes * 60.0 + seconds;
 }
 
 bool host(const std::string& label, const std::vector<std::string>& args, Figures& f) {
@@ -170,6 +198,51 @@ int main(int argc, char** argv) {
         if (thread_ns) {
             std::printf("guest_disk:   monitor back-end CPU per GiB read: %.1f ms\n",
                         static_cast<double>(*thread_ns) / 1e6 / (read_bytes / double(1 << 30)));
+        }
+    }
+    // ext2: a 1 GiB file made by mke2fs -d, read and written by busybox dd in the guest.
+    if (status == 0) {
+        const std::string tree = dir + "/tree", fsimg = dir + "/ext2.img";
+        ::mkdir(tree.c_str(), 0755);
+        if (!make_image(tree + "/big", 1024 * kMiB)) return 1;
+        const ChildResult mk =
+            run_child({"/sbin/mke2fs", "-q", "-F", "-t", "ext2", "-d", tree, fsimg, "2300M"});
+        (void)!std::system(("rm -rf '" + tree + "'").c_str());
+        if (mk.exit_code != 0) {
+            report_failure("guest_disk: mke2fs -d", mk);
+            return 1;
+        }
+        for (uint64_t round = 1; round <= rounds; ++round) {
+            const ChildResult warm =
+                run_child({"/bin/dd", "if=" + fsimg, "of=/dev/null", "bs=1M", "count=1024"});
+            const ChildResult hr =
+                run_child({"/bin/dd", "if=" + fsimg, "of=/dev/null", "bs=1M", "count=1024"});
+            const ChildResult hw = run_child({"/bin/dd", "if=/dev/zero", "of=" + dir + "/w.raw",
+                                              "bs=1M", "count=1024", "conv=fsync"});
+            GuestRun g = spec(image("disk"),
+                              "init=/bin/sh -- -c 'mkdir /m && mount -t ext2 /dev/vda /m && "
+                              "time dd if=/m/big of=/dev/null bs=1M && "
+                              "time dd if=/dev/zero of=/m/new bs=1M count=1024 conv=fsync && "
+                              "rm /m/new && umount /m'",
+                              1, 512);
+            g.disks = {fsimg};
+            const ChildResult gr = run_guest(g);
+            (void)!std::system(("rm -f '" + dir + "/w.raw'").c_str());
+            if (gr.exit_code != 0 || warm.exit_code != 0 || hr.exit_code != 0) {
+                report_failure("guest_disk: ext2 dd", gr.exit_code != 0 ? gr : hr);
+                status = 1;
+                break;
+            }
+            // busybox `time` around each dd, on the guest's console (10 ms resolution).
+            const std::string out = program_output(gr.out);
+            const double r_s = busybox_real_s(out, 0), w_s = busybox_real_s(out, 1);
+            const double g_read = r_s > 0 ? 1024 / r_s : 0, g_write = w_s > 0 ? 1024 / w_s : 0;
+            const double h_read = dd_mib_per_s(hr.err), h_write = dd_mib_per_s(hw.err);
+            std::printf(
+                "guest_disk: ext2 round %llu: dd read 1 GiB guest %7.0f MiB/s host warm %7.0f "
+                "guest/host %s | dd write+fsync guest %7.0f host %7.0f guest/host %s\n",
+                static_cast<unsigned long long>(round), g_read, h_read,
+                ratio(g_read, h_read).c_str(), g_write, h_write, ratio(g_write, h_write).c_str());
         }
     }
     // Monitor RSS: the same idle guest with 4 disks and with none.
