@@ -46,13 +46,14 @@ class ConfigHandler {
     bool on_array_end(std::size_t, json::error_code&) { return end(); }
     bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
         if (depth_ == 1) key_.append(s.data(), s.size());
+        if (in_disks_ && depth_ == 3) disk_key_.append(s.data(), s.size());
         return true;
     }
     bool on_key(json::string_view s, std::size_t n, json::error_code& ec) {
         return on_key_part(s, n, ec);
     }
     bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
-        if (depth_ <= 1) text_.append(s.data(), s.size());
+        if (keeps_text()) text_.append(s.data(), s.size());
         return true;
     }
     bool on_string(json::string_view s, std::size_t n, json::error_code& ec) {
@@ -60,7 +61,7 @@ class ConfigHandler {
         return scalar(Kind::string);
     }
     bool on_number_part(json::string_view s, json::error_code&) {
-        if (depth_ <= 1) text_.append(s.data(), s.size());
+        if (keeps_text()) text_.append(s.data(), s.size());
         return true;
     }
     bool on_int64(int64_t i, json::string_view s, json::error_code& ec) {
@@ -81,7 +82,10 @@ class ConfigHandler {
         negative_ = !text_.empty() && text_[0] == '-';
         return scalar(Kind::integer);
     }
-    bool on_bool(bool, json::error_code&) { return scalar(Kind::boolean); }
+    bool on_bool(bool b, json::error_code&) {
+        truth_ = b;
+        return scalar(Kind::boolean);
+    }
     bool on_null(json::error_code&) { return scalar(Kind::null); }
     bool on_comment_part(json::string_view, json::error_code&) { return true; }
     bool on_comment(json::string_view, json::error_code&) { return true; }
@@ -89,10 +93,20 @@ class ConfigHandler {
   private:
     // Semantic problems are recorded, never returned as parser failures: the parse goes on so
     // that a syntax error anywhere in the document takes precedence.
+    bool keeps_text() const { return depth_ <= 1 || (in_disks_ && depth_ == 3); }
+
     bool begin(Kind k) {
         if (depth_ == 0) {
             top_is_object_ = k == Kind::object;
             if (!top_is_object_) not_an_object(k);
+        } else if (depth_ == 1 && k == Kind::array && key_ == "disks") {
+            begin_disks();
+        } else if (in_disks_ && depth_ == 2) {
+            disk_item(k);
+        } else if (in_disks_ && depth_ == 3) {
+            RawValue v;
+            v.kind = k;
+            disk_field(v);
         } else if (depth_ == 1) {
             RawValue v;
             v.kind = k;
@@ -103,23 +117,138 @@ class ConfigHandler {
     }
     bool end() {
         --depth_;
+        if (in_disks_ && depth_ == 2) end_disk();
+        if (in_disks_ && depth_ == 1) end_disks();
         return true;
     }
     bool scalar(Kind k) {
         if (depth_ == 0) {
             not_an_object(k);
-        } else if (depth_ == 1) {
+        } else if (depth_ == 1 || (in_disks_ && depth_ <= 3)) {
             RawValue v;
             v.kind = k;
             v.text = std::move(text_);
             v.negative = negative_;
             v.magnitude = magnitude_;
-            value(v);
+            v.truth = truth_;
+            if (depth_ == 1) {
+                value(v);
+            } else if (depth_ == 2) {
+                disk_item(k);
+            } else {
+                disk_field(v);
+            }
         }
         text_.clear();
         negative_ = false;
         magnitude_.reset();
+        truth_ = false;
         return true;
+    }
+
+    // "disks": [ {...}, ... ]: the objects are collected, then checked as a list.
+    void begin_disks() {
+        in_disks_ = true;
+        disks_.clear();
+        items_ = 0;
+        if (!top_is_object_ || error_) return;
+        const auto bit = static_cast<size_t>(Field::disks);
+        if (seen_.test(bit)) {
+            error_ = ConfigError{"disks", "field \"disks\" appears twice", 0,
+                                 ConfigErrorKind::invalid_field};
+        }
+        seen_.set(bit);
+    }
+    void end_disks() {
+        in_disks_ = false;
+        key_.clear();
+        if (top_is_object_ && !error_) {
+            error_ = config_detail::set_disks(patch_, "disks", std::move(disks_));
+        }
+    }
+    std::string item_name() const { return "disks[" + std::to_string(items_ - 1) + "]"; }
+    // A member of the disks array (an object starts a disk).
+    void disk_item(Kind k) {
+        ++items_;
+        if (error_) return;
+        if (items_ > kMaxDomainDisks) {
+            error_ = ConfigError{"disks",
+                                 "disks has more than " + std::to_string(kMaxDomainDisks) +
+                                     " entries: a domain has at most " +
+                                     std::to_string(kMaxDomainDisks) + " disks",
+                                 0, ConfigErrorKind::invalid_field};
+        } else if (k != Kind::object) {
+            error_ = ConfigError{
+                item_name(),
+                item_name() + " must be an object (got " + config_detail::kind_name(k) + ")", 0,
+                ConfigErrorKind::invalid_field};
+        } else {
+            disks_.emplace_back();
+            disk_seen_.reset();
+        }
+    }
+    void end_disk() {
+        if (!error_ && !disks_.empty() && !disk_seen_.test(0)) {
+            error_ = ConfigError{item_name() + ".path", item_name() + ".path is required", 0,
+                                 ConfigErrorKind::invalid_field};
+        }
+    }
+    void disk_field(const RawValue& v) {
+        const std::string key = std::move(disk_key_);
+        disk_key_.clear();
+        if (error_ || disks_.empty()) return;
+        static constexpr std::string_view kKeys[] = {"path", "vdev", "read_only", "bytes_per_sec",
+                                                     "ops_per_sec"};
+        size_t k = 0;
+        while (k < std::size(kKeys) && kKeys[k] != key) ++k;
+        const std::string item = item_name();
+        const std::string name = item + "." + shown_key(key);
+        if (k == std::size(kKeys)) {
+            error_ = ConfigError{name, "unknown field " + config_detail::quote(key) + " in " + item,
+                                 0, ConfigErrorKind::unknown_field};
+            return;
+        }
+        if (disk_seen_.test(k)) {
+            error_ = ConfigError{name,
+                                 "field " + config_detail::quote(key) + " appears twice in " + item,
+                                 0, ConfigErrorKind::invalid_field};
+            return;
+        }
+        disk_seen_.set(k);
+        DiskConfig& d = disks_.back();
+        auto bad = [&](std::string message) {
+            error_ = ConfigError{name, name + " " + std::move(message), 0,
+                                 ConfigErrorKind::invalid_field};
+        };
+        const std::string got = std::string("(got ") + config_detail::kind_name(v.kind) + ")";
+        switch (k) {
+            case 0:
+                if (v.kind != Kind::string) return bad("must be a string " + got);
+                d.path = v.text;
+                return;
+            case 1:
+                if (v.kind == Kind::null) return;
+                if (v.kind != Kind::string) return bad("must be a string or null " + got);
+                if (v.text.empty()) {
+                    return bad("\"\" is empty (leave it out, or null, for the lowest free disk)");
+                }
+                d.vdev = v.text;
+                return;
+            case 2:
+                if (v.kind != Kind::boolean) return bad("must be true or false " + got);
+                d.read_only = v.truth;
+                return;
+            default:
+                break;
+        }
+        uint64_t& out = k == 3 ? d.bytes_per_sec : d.ops_per_sec;
+        if (v.kind == Kind::fraction) return bad(v.text.substr(0, 64) + " is not an integer");
+        if (v.kind != Kind::integer) {
+            return bad("must be a non-negative integer (0 or absent: unlimited) " + got);
+        }
+        if (v.negative) return bad(v.text.substr(0, 64) + " is negative (0 or absent: unlimited)");
+        if (!v.magnitude) return bad(v.text.substr(0, 64) + "... does not fit 64 bits");
+        out = *v.magnitude;
     }
     void not_an_object(Kind k) {
         error_ = config_detail::syntax_error(std::string("the body must be a JSON object (got ") +
@@ -153,7 +282,13 @@ class ConfigHandler {
     std::string text_;  // the current string or number at depth <= 1
     bool negative_ = false;
     std::optional<uint64_t> magnitude_;
+    bool truth_ = false;
     std::bitset<config_detail::kFieldCount> seen_;
+    bool in_disks_ = false;     // inside the "disks" array
+    size_t items_ = 0;          // its members so far
+    std::string disk_key_;      // the current key of a disk object
+    std::bitset<5> disk_seen_;  // path, vdev, read_only, bytes_per_sec, ops_per_sec
+    std::vector<DiskConfig> disks_;
     DomainConfigPatch patch_;
     std::optional<ConfigError> error_;
 };
