@@ -64,6 +64,9 @@ class ControllerImpl final : public Controller {
     // The kernel (a valid ELF for this memory size) and the ramdisk (a valid initramfs of at
     // most half the memory) can be read: 400 invalid_field naming the file and the problem.
     ApiResult<Empty> check_boot_files(const DomainConfig& config);
+    // Every disk image resolved inside the image dirs (a regular file of at least a sector),
+    // as the monitor's --disk values in guest order; 400 invalid_field naming disks[i].path.
+    ApiResult<std::vector<std::string>> check_disk_images(const DomainConfig& config);
     void adopt_all();
 
     // controller_stats.cpp
@@ -90,6 +93,7 @@ class ControllerImpl final : public Controller {
     std::string run_path(int64_t id, const char* suffix) const;
 
     ControllerOptions options_;
+    std::vector<std::string> image_dirs_;  // resolved at init
     std::unique_ptr<DomainTable> table_;
     std::mutex locks_mu_;
     std::map<std::string, std::shared_ptr<std::mutex>> locks_;
