@@ -140,6 +140,15 @@ json::object host_json(const control::HostView& h) {
                         {"version", h.version}};
 }
 
+json::object image_json(const control::ImageView& i) {
+    json::array used;
+    for (const auto& d : i.used_by) used.push_back(json::value(utf8_safe(d)));
+    return json::object{{"name", utf8_safe(i.name)},
+                        {"path", utf8_safe(i.path)},
+                        {"size", i.size_bytes},
+                        {"used_by", std::move(used)}};
+}
+
 json::object event_json(const control::Event& e) {
     return json::object{{"id", e.id},
                         {"time", e.time},

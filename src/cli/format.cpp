@@ -174,6 +174,32 @@ std::string format_disks_xl(const json::object& d) {
     return list + " ]\n" + limits;
 }
 
+std::string format_image_created(const json::object& i) {
+    return str(i, "name") + ": " + int_or_dash(i, "size") + " bytes at " + str(i, "path") + "\n";
+}
+
+std::string format_images(const json::object& list) {
+    std::string out = "Name                             Size (bytes)  Used by\n";
+    const auto* images = field(list, "images");
+    if (images == nullptr || !images->is_array()) return out;
+    for (const auto& v : images->as_array()) {
+        if (!v.is_object()) continue;
+        const json::object& i = v.as_object();
+        std::string users;
+        if (const auto* u = field(i, "used_by"); u != nullptr && u->is_array()) {
+            for (const auto& name : u->as_array()) {
+                if (name.is_string())
+                    users += (users.empty() ? "" : ",") + std::string(name.as_string());
+            }
+        }
+        char line[512];
+        std::snprintf(line, sizeof line, "%-32s %13s  %s\n", str(i, "name").c_str(),
+                      int_or_dash(i, "size").c_str(), users.empty() ? "-" : users.c_str());
+        out += line;
+    }
+    return out;
+}
+
 std::string format_config_json(const json::object& d) {
     json::object config;
     for (const char* key : {"name", "memory", "vcpus", "kernel", "ramdisk", "cmdline",

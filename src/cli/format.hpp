@@ -39,6 +39,11 @@ std::string format_config_xl(const boost::json::object& domain);
 // limits, which xl.cfg has no parameter for.
 std::string format_disks_xl(const boost::json::object& domain);
 
+// disk-create: "NAME: SIZE bytes at PATH\n".
+std::string format_image_created(const boost::json::object& image);
+// disk-list: a header, then one "NAME SIZE USED-BY" row per image ("-" when unused).
+std::string format_images(const boost::json::object& images);
+
 // The configuration fields of a domain object, as a JSON object (for `config --json`).
 std::string format_config_json(const boost::json::object& domain);
 

@@ -49,6 +49,8 @@ class ControllerImpl final : public Controller {
     std::vector<Event> events_after(int64_t after_id, size_t limit) override;
     void subscribe_events(std::function<void(const Event&)> callback) override;
     std::string metrics() override;
+    ApiResult<ImageView> create_image(const ImageRequest& request) override;
+    ApiResult<std::vector<ImageView>> list_images() override;
 
   private:
     // controller_impl.cpp
@@ -94,6 +96,7 @@ class ControllerImpl final : public Controller {
 
     ControllerOptions options_;
     std::vector<std::string> image_dirs_;  // resolved at init
+    std::mutex images_mu_;                 // one image creation at a time
     std::unique_ptr<DomainTable> table_;
     std::mutex locks_mu_;
     std::map<std::string, std::shared_ptr<std::mutex>> locks_;
