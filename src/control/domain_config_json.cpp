@@ -202,7 +202,8 @@ class ConfigHandler {
         size_t k = 0;
         while (k < std::size(kKeys) && kKeys[k] != key) ++k;
         const std::string item = item_name();
-        const std::string name = item + "." + shown_key(key);
+        std::string name = item + "." + shown_key(key);
+        if (name.size() > 70) name = name.substr(0, 67) + "...";  // a field name stays short
         if (k == std::size(kKeys)) {
             error_ = ConfigError{name, "unknown field " + config_detail::quote(key) + " in " + item,
                                  0, ConfigErrorKind::unknown_field};
