@@ -164,6 +164,12 @@ class XlParser {
     std::optional<XlKey> check_key(std::string_view key, int line) {
         const auto field = config_detail::xl_key_field(key);
         const auto xk = field ? std::optional<XlKey>(XlKey{*field, key}) : std::nullopt;
+        if (!xk && key == "disks") {  // the JSON name: a field, so not an "unknown field" error
+            fail_field(ConfigError{"disks", "unknown key \"disks\" (the xl.cfg key is \"disk\")", 0,
+                                   ConfigErrorKind::invalid_field},
+                       line);
+            return std::nullopt;
+        }
         if (!xk) {
             const bool known = config_detail::xl_key_unsupported(key);
             const std::string msg =

@@ -125,7 +125,7 @@ class SpecParser {
         if (!error_.empty()) return;
         const std::string_view format = value_[kFormat];
         if (!format.empty() && format != "raw") {
-            return fail("format=" + std::string(format.substr(0, 16)) +
+            return fail("format " + quote(format) +
                         " is not supported (Domus takes raw images only)");
         }
         std::string_view vdev = value_[kVdev];

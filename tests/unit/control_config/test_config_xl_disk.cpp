@@ -86,8 +86,8 @@ TEST(XlDiskSpec, RefusalsByName) {
         {"phy:/dev/sdb,xvdb,w", "phy: (a host block device) is not supported"},
         {"qcow2:/srv/a.qcow2,xvda,w", "the \"qcow2:\" prefix is not supported"},
         {"tap:qcow2:/srv/a.qcow2,xvda,w", "the \"tap:qcow2:\" prefix is not supported"},
-        {"/srv/a.qcow2,qcow2,xvda,w", "format=qcow2 is not supported"},
-        {"format=vhd, target=/srv/a.vhd", "format=vhd is not supported"},
+        {"/srv/a.qcow2,qcow2,xvda,w", "format \"qcow2\" is not supported"},
+        {"format=vhd, target=/srv/a.vhd", "format \"vhd\" is not supported"},
         {"/srv/a.iso,,hdc,cdrom", "\"cdrom\": CD-ROM drives are not supported"},
         {"/srv/a.iso,raw,hdc,devtype=cdrom", "devtype=cdrom: CD-ROM drives are not supported"},
         {"devtype=floppy, target=a", "devtype \"floppy\" is not supported"},
@@ -114,7 +114,7 @@ TEST(XlDiskSpec, RefusalsByName) {
         {"a.img,raw,xvda,w,vdev=xvdb", "vdev is given twice"},
         {"format=raw,format=raw,target=a", "format is given twice"},
         {"colour=red, target=a.img", "unknown parameter \"colour\""},
-        {"a,b.img", "format=b.img is not supported"},
+        {"a,b.img", "format \"b.img\" is not supported"},
     };
     for (const Case& c : cases) EXPECT_THAT(spec_error(c.spec), HasSubstr(c.message)) << c.spec;
 }
@@ -166,7 +166,11 @@ TEST(ConfigXlDisk, ErrorsNameTheKeyEntryAndLine) {
     e = xl_error("name = \"web\"\ndisk = ['a']\ndisk = ['b']\n");
     EXPECT_THAT(e.message, HasSubstr("line 3: \"disk\" is set twice (first on line 2)"));
     e = xl_error("name = \"web\"\ndisks = ['a']\n");
-    EXPECT_THAT(e.message, HasSubstr("unknown key \"disks\""));
+    EXPECT_THAT(e.message, HasSubstr("unknown key \"disks\" (the xl.cfg key is \"disk\")"));
+    EXPECT_EQ(e.kind, ConfigErrorKind::invalid_field);  // "disks" is a field (of JSON)
+    e = xl_error("name = \"web\"\ndisk = [ 'a,ra\xa9\xa9w,xvda' ]\n");
+    EXPECT_THAT(e.message, HasSubstr("format \"ra\\xa9\\xa9w\" is not supported"));
+    EXPECT_TRUE(printable_ascii(e.message)) << e.message;
 }
 
 }  // namespace
