@@ -8,23 +8,18 @@
 #include <string>
 
 #include "control/domain_config.hpp"
+#include "control/domain_config_json_disks.hpp"
 
 namespace domus::control {
 namespace {
 
 using config_detail::Field;
 using config_detail::RawValue;
+using config_detail::shown_key;
 using Kind = RawValue::Kind;
 namespace json = boost::json;
 
 constexpr size_t kMaxDepth = 20;
-
-// The field name for an error about key `key`: as is when short printable ASCII, else escaped.
-std::string shown_key(std::string_view key) {
-    std::string q = config_detail::quote(key);
-    const size_t end = q.rfind('"');
-    return q.substr(1, end - 1) + q.substr(end + 1);
-}
 
 class ConfigHandler {
   public:
@@ -146,11 +141,11 @@ class ConfigHandler {
         return true;
     }
 
-    // "disks": [ {...}, ... ]: the objects are collected, then checked as a list.
+    // "disks": [ {...}, ... ]: each member checked as it arrives (config_detail::JsonDisks),
+    // then the whole list.
     void begin_disks() {
         in_disks_ = true;
-        disks_.clear();
-        items_ = 0;
+        disks_.begin();
         if (!top_is_object_ || error_) return;
         const auto bit = static_cast<size_t>(Field::disks);
         if (seen_.test(bit)) {
@@ -163,93 +158,20 @@ class ConfigHandler {
         in_disks_ = false;
         key_.clear();
         if (top_is_object_ && !error_) {
-            error_ = config_detail::set_disks(patch_, "disks", std::move(disks_));
+            error_ = config_detail::set_disks(patch_, "disks", disks_.take());
         }
     }
-    std::string item_name() const { return "disks[" + std::to_string(items_ - 1) + "]"; }
-    // A member of the disks array (an object starts a disk).
     void disk_item(Kind k) {
-        ++items_;
-        if (error_) return;
-        if (items_ > kMaxDomainDisks) {
-            error_ = ConfigError{"disks",
-                                 "disks has more than " + std::to_string(kMaxDomainDisks) +
-                                     " entries: a domain has at most " +
-                                     std::to_string(kMaxDomainDisks) + " disks",
-                                 0, ConfigErrorKind::invalid_field};
-        } else if (k != Kind::object) {
-            error_ = ConfigError{
-                item_name(),
-                item_name() + " must be an object (got " + config_detail::kind_name(k) + ")", 0,
-                ConfigErrorKind::invalid_field};
-        } else {
-            disks_.emplace_back();
-            disk_seen_.reset();
-        }
+        auto e = disks_.item(k);
+        if (!error_) error_ = std::move(e);
     }
     void end_disk() {
-        if (!error_ && !disks_.empty() && !disk_seen_.test(0)) {
-            error_ = ConfigError{item_name() + ".path", item_name() + ".path is required", 0,
-                                 ConfigErrorKind::invalid_field};
-        }
+        if (!error_) error_ = disks_.end_item();
     }
     void disk_field(const RawValue& v) {
         const std::string key = std::move(disk_key_);
         disk_key_.clear();
-        if (error_ || disks_.empty()) return;
-        static constexpr std::string_view kKeys[] = {"path", "vdev", "read_only", "bytes_per_sec",
-                                                     "ops_per_sec"};
-        size_t k = 0;
-        while (k < std::size(kKeys) && kKeys[k] != key) ++k;
-        const std::string item = item_name();
-        std::string name = item + "." + shown_key(key);
-        if (name.size() > 70) name = name.substr(0, 67) + "...";  // a field name stays short
-        if (k == std::size(kKeys)) {
-            error_ = ConfigError{name, "unknown field " + config_detail::quote(key) + " in " + item,
-                                 0, ConfigErrorKind::unknown_field};
-            return;
-        }
-        if (disk_seen_.test(k)) {
-            error_ = ConfigError{name,
-                                 "field " + config_detail::quote(key) + " appears twice in " + item,
-                                 0, ConfigErrorKind::invalid_field};
-            return;
-        }
-        disk_seen_.set(k);
-        DiskConfig& d = disks_.back();
-        auto bad = [&](std::string message) {
-            error_ = ConfigError{name, name + " " + std::move(message), 0,
-                                 ConfigErrorKind::invalid_field};
-        };
-        const std::string got = std::string("(got ") + config_detail::kind_name(v.kind) + ")";
-        switch (k) {
-            case 0:
-                if (v.kind != Kind::string) return bad("must be a string " + got);
-                d.path = v.text;
-                return;
-            case 1:
-                if (v.kind == Kind::null) return;
-                if (v.kind != Kind::string) return bad("must be a string or null " + got);
-                if (v.text.empty()) {
-                    return bad("\"\" is empty (leave it out, or null, for the lowest free disk)");
-                }
-                d.vdev = v.text;
-                return;
-            case 2:
-                if (v.kind != Kind::boolean) return bad("must be true or false " + got);
-                d.read_only = v.truth;
-                return;
-            default:
-                break;
-        }
-        uint64_t& out = k == 3 ? d.bytes_per_sec : d.ops_per_sec;
-        if (v.kind == Kind::fraction) return bad(v.text.substr(0, 64) + " is not an integer");
-        if (v.kind != Kind::integer) {
-            return bad("must be a non-negative integer (0 or absent: unlimited) " + got);
-        }
-        if (v.negative) return bad(v.text.substr(0, 64) + " is negative (0 or absent: unlimited)");
-        if (!v.magnitude) return bad(v.text.substr(0, 64) + "... does not fit 64 bits");
-        out = *v.magnitude;
+        if (!error_) error_ = disks_.field(key, v);
     }
     void not_an_object(Kind k) {
         error_ = config_detail::syntax_error(std::string("the body must be a JSON object (got ") +
@@ -285,11 +207,9 @@ class ConfigHandler {
     std::optional<uint64_t> magnitude_;
     bool truth_ = false;
     std::bitset<config_detail::kFieldCount> seen_;
-    bool in_disks_ = false;     // inside the "disks" array
-    size_t items_ = 0;          // its members so far
-    std::string disk_key_;      // the current key of a disk object
-    std::bitset<5> disk_seen_;  // path, vdev, read_only, bytes_per_sec, ops_per_sec
-    std::vector<DiskConfig> disks_;
+    bool in_disks_ = false;  // inside the "disks" array
+    std::string disk_key_;   // the current key of a disk object
+    config_detail::JsonDisks disks_;
     DomainConfigPatch patch_;
     std::optional<ConfigError> error_;
 };
