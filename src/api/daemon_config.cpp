@@ -34,6 +34,31 @@ bool parse_u64(std::string_view v, uint64_t min, uint64_t max, uint64_t& out) {
     return true;
 }
 
+// `image-dirs = /a, /b`: absolute paths, no empty item, no repeats.
+std::optional<std::string> set_image_dirs(std::string_view v, DaemonConfig& c) {
+    std::vector<std::string> dirs;
+    while (true) {
+        const size_t comma = v.find(',');
+        std::string_view item = trim(v.substr(0, comma));
+        if (item.size() >= 2 && item.front() == '"' && item.back() == '"') {
+            item = item.substr(1, item.size() - 2);
+        }
+        if (item.empty()) return "image-dirs has an empty entry (got " + quote(v) + ")";
+        if (item.front() != '/') {
+            return "image-dirs entry " + quote(item) + " is not an absolute path";
+        }
+        while (item.size() > 1 && item.back() == '/') item.remove_suffix(1);
+        for (const auto& d : dirs) {
+            if (d == item) return "image-dirs lists " + quote(item) + " twice";
+        }
+        dirs.emplace_back(item);
+        if (comma == std::string_view::npos) break;
+        v.remove_prefix(comma + 1);
+    }
+    c.image_dirs = std::move(dirs);
+    return std::nullopt;
+}
+
 // Sets one key; an error message (without the line) when the key or value is bad.
 std::optional<std::string> set_key(std::string key, std::string_view v, DaemonConfig& c) {
     for (char& ch : key) ch = ch == '_' ? '-' : ch;  // state_dir == state-dir
@@ -47,6 +72,7 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
         *text = std::string(v);
         return std::nullopt;
     }
+    if (key == "image-dirs") return set_image_dirs(v, c);
     if (key == "verbose") {
         if (v != "true" && v != "false")
             return "verbose must be true or false (got " + quote(v) + ")";
@@ -98,7 +124,7 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
         l.set(c, n);
         return std::nullopt;
     }
-    std::string known = "socket, state-dir, listen, vmm, verbose";
+    std::string known = "socket, state-dir, listen, vmm, verbose, image-dirs";
     for (const Limit& l : kLimits) known += std::string(", ") + l.key;
     return "unknown key " + quote(key) + " (known: " + known + ")";
 }

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/server_options.hpp"
 #include "base/result.hpp"
@@ -19,6 +20,10 @@ struct DaemonConfig {
     ServerOptions server;          // limits (unix_socket/tcp_listen/token are filled in at start)
     int64_t events_kept = 100000;  // lifecycle events kept in the store (older ones deleted)
     int stats_interval_ms = 1000;  // how often live figures for lists and metrics are sampled
+    // Where disk images may be: absolute dirs, created at start if missing. `image-dirs` in the
+    // file, a comma-separated list; empty: <state-dir>/images. Relative image paths and
+    // disk-create use the first.
+    std::vector<std::string> image_dirs;
 };
 
 // Applies the settings of a config file's text onto `config`. Lines: `key = value`, `#`

@@ -85,6 +85,18 @@ HttpReply run(control::Controller& c, const ApiRequest& req, ListBodyCache* cach
             return text_reply(c.metrics(), "text/plain; version=0.0.4");
         case RouteId::openapi:
             return text_reply(std::string(openapi_json()), "application/json");
+        case RouteId::list_images: {
+            auto r = c.list_images();
+            if (!r.ok()) return error_reply(r.error());
+            boost::json::array list;
+            for (const auto& i : r.value()) list.push_back(image_json(i));
+            return json_reply(200, boost::json::object{{"images", std::move(list)}});
+        }
+        case RouteId::create_image: {
+            auto r = c.create_image(req.image);
+            if (!r.ok()) return error_reply(r.error());
+            return json_reply(201, image_json(r.value()));
+        }
         case RouteId::console_ws:
             return error_reply(400, "bad_request",
                                "GET /v1/domains/{name}/console/ws needs a WebSocket upgrade");

@@ -133,6 +133,7 @@ int main(int argc, char** argv) {
 
     domus::control::ControllerOptions copts;
     copts.state_dir = cfg.state_dir;
+    copts.image_dirs = cfg.image_dirs;
     copts.vmm_path = cfg.vmm;
     copts.version = DOMUS_VERSION;
     copts.events_kept = cfg.events_kept;

@@ -4,6 +4,8 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "control/domain_config_disks.hpp"
+
 namespace domus::api {
 
 namespace json = boost::json;
@@ -60,11 +62,33 @@ std::string utf8_safe(std::string_view s) {
     return out;
 }
 
+json::array disks_json(const std::vector<control::DiskConfig>& disks) {
+    const auto guest = control::guest_disk_indexes(disks);
+    json::array out;
+    out.reserve(disks.size());
+    for (size_t i = 0; i < disks.size(); ++i) {
+        const control::DiskConfig& d = disks[i];
+        json::object o;
+        o["path"] = utf8_safe(d.path);
+        if (d.vdev.empty()) {
+            o["vdev"] = nullptr;
+        } else {
+            o["vdev"] = utf8_safe(d.vdev);
+        }
+        o["guest"] = control::guest_disk_name(guest[i]);
+        o["read_only"] = d.read_only;
+        o["bytes_per_sec"] = d.bytes_per_sec;
+        o["ops_per_sec"] = d.ops_per_sec;
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
 json::object domain_json(const control::DomainView& view) {
     const control::DomainRecord& r = view.record;
     const control::DomainConfig& c = r.config;
     json::object o;
-    o.reserve(20);  // every field below: no rehashing while building
+    o.reserve(21);  // every field below: no rehashing while building
     o["name"] = c.name;
     o["id"] = r.id;
     o["state"] = control::to_string(r.state);
@@ -84,6 +108,7 @@ json::object domain_json(const control::DomainView& view) {
     o["on_poweroff"] = control::to_string(c.on_poweroff);
     o["on_reboot"] = control::to_string(c.on_reboot);
     o["on_crash"] = control::to_string(c.on_crash);
+    o["disks"] = disks_json(c.disks);
     o["pid"] = r.pid;
     o["created_at"] = r.created_at;
     o["updated_at"] = r.updated_at;
@@ -113,6 +138,15 @@ json::object host_json(const control::HostView& h) {
                         {"domains_total", h.domains_total},
                         {"domains_running", h.domains_running},
                         {"version", h.version}};
+}
+
+json::object image_json(const control::ImageView& i) {
+    json::array used;
+    for (const auto& d : i.used_by) used.push_back(json::value(utf8_safe(d)));
+    return json::object{{"name", utf8_safe(i.name)},
+                        {"path", utf8_safe(i.path)},
+                        {"size", i.size_bytes},
+                        {"used_by", std::move(used)}};
 }
 
 json::object event_json(const control::Event& e) {

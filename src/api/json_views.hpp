@@ -1,6 +1,7 @@
 // The JSON shapes of docs/api.md: Domain, Host, Event, the events page and the error object.
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <string>
 #include <string_view>
@@ -10,8 +11,12 @@
 
 namespace domus::api {
 
+// A domain's disks as the API shows them: the configured fields and the guest's name (vda..).
+boost::json::array disks_json(const std::vector<control::DiskConfig>& disks);
 boost::json::object domain_json(const control::DomainView& view);
 boost::json::object host_json(const control::HostView& host);
+// {"name", "path", "size", "used_by": [domain names]}
+boost::json::object image_json(const control::ImageView& image);
 boost::json::object event_json(const control::Event& event);
 // {"events": [...], "last_id": N}; last_id is the last event's id, or `after` when none.
 boost::json::object events_json(const std::vector<control::Event>& events, int64_t after);

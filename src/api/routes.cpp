@@ -13,7 +13,7 @@ using control::Action;
 using control::ApiError;
 using control::config_detail::quote;
 
-constexpr std::array<RouteSpec, 17> kRoutes = {{
+constexpr std::array<RouteSpec, 19> kRoutes = {{
     {"GET", "/v1/domains", RouteId::list_domains, Action::start},
     {"POST", "/v1/domains", RouteId::create_domain, Action::start},
     {"GET", "/v1/domains/{name}", RouteId::get_domain, Action::start},
@@ -27,6 +27,8 @@ constexpr std::array<RouteSpec, 17> kRoutes = {{
     {"POST", "/v1/domains/{name}/destroy", RouteId::domain_action, Action::destroy},
     {"GET", "/v1/domains/{name}/console", RouteId::console_tail, Action::start},
     {"GET", "/v1/domains/{name}/console/ws", RouteId::console_ws, Action::start},
+    {"GET", "/v1/images", RouteId::list_images, Action::start},
+    {"POST", "/v1/images", RouteId::create_image, Action::start},
     {"GET", "/v1/host", RouteId::host, Action::start},
     {"GET", "/v1/events", RouteId::events, Action::start},
     {"GET", "/metrics", RouteId::metrics, Action::start},
@@ -82,6 +84,13 @@ std::optional<ApiError> fill(ApiRequest& r, const QueryParams& q, const HttpInpu
             auto parsed = control::parse_config_json(in.body);
             if (!parsed.ok()) return from_config_error(parsed.error);
             r.config = std::move(*parsed.value);
+            return std::nullopt;
+        }
+        case RouteId::create_image: {
+            if (auto e = check_query_names(q, {})) return e;
+            auto parsed = control::parse_image_request_json(in.body);
+            if (!parsed.ok()) return from_config_error(parsed.error);
+            r.image = std::move(*parsed.value);
             return std::nullopt;
         }
         case RouteId::patch_domain: {

@@ -27,6 +27,8 @@ enum class RouteId {
     events,
     metrics,
     openapi,
+    list_images,
+    create_image,
 };
 
 struct RouteSpec {
@@ -55,6 +57,7 @@ struct ApiRequest {
     bool start = false;                // POST /v1/domains?start=true
     control::DomainConfig config;      // POST /v1/domains body
     control::DomainConfigPatch patch;  // PATCH body
+    control::ImageRequest image;       // POST /v1/images body
     size_t tail = kDefaultTail;        // console ?tail=N
     int64_t after = 0;                 // events ?after=ID (or Last-Event-ID)
     std::chrono::seconds timeout{0};   // events ?timeout=S: long-poll

@@ -142,6 +142,18 @@ class Parser {
         console->footer("Standard input goes to the guest; at its end, domus detaches.");
         named_verb(Verb::config, "config", "Print a domain's configuration as xl.cfg");
 
+        auto* disk_create = verb(Verb::disk_create, "disk-create",
+                                 "Make an ext2 disk image in domusd's first image dir");
+        disk_create
+            ->add_option("name", cmd_.name, "File name: A-Z a-z 0-9 _ . - (not starting with .)")
+            ->required();
+        disk_create->add_option("size", cmd_.image_size, "Size: bytes, or with K, M, G or T")
+            ->required();
+        disk_create->add_option("--from-dir", cmd_.from_dir,
+                                "Copy this directory's tree into it (a directory inside the image "
+                                "dirs; relative to the first)");
+        verb(Verb::disk_list, "disk-list", "List the disk images and the domains using them");
+
         auto* events =
             verb(Verb::events, "events", "Print lifecycle events: <time> <domain> <type> <detail>");
         events->add_flag("-f,--follow", cmd_.follow, "Keep printing new events as they happen");

@@ -27,6 +27,8 @@ enum class Verb {
     console,
     events,
     config,
+    disk_create,
+    disk_list,
 };
 
 inline constexpr const char* kDefaultSocket = "/run/domus/domusd.sock";
@@ -44,6 +46,8 @@ struct Command {
     bool follow = false;                // events: keep printing new events
     uint64_t after = 0;                 // events: only events with a larger id
     vmm::VmConfig run_config;           // run
+    std::string image_size;             // disk-create: "64M" (name in `name`)
+    std::string from_dir;               // disk-create --from-dir
 };
 
 // --socket when given, else $DOMUS_SOCKET when set and non-empty, else the default.

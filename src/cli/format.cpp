@@ -143,14 +143,79 @@ std::string format_config_xl(const json::object& d) {
     text("on_poweroff");
     text("on_reboot");
     text("on_crash");
+    out += format_disks_xl(d);
+    return out;
+}
+
+std::string format_disks_xl(const json::object& d) {
+    const auto* disks = field(d, "disks");
+    if (disks == nullptr || !disks->is_array() || disks->as_array().empty()) return "";
+    std::string list, limits;
+    for (const auto& v : disks->as_array()) {
+        if (!v.is_object()) continue;
+        const json::object& disk = v.as_object();
+        std::string vdev = str(disk, "vdev", "");
+        if (vdev.empty()) vdev = str(disk, "guest", "");
+        const auto* ro = field(disk, "read_only");
+        const bool read_only = ro != nullptr && ro->is_bool() && ro->as_bool();
+        std::string spec = "format=raw, ";
+        if (!vdev.empty()) spec += "vdev=" + vdev + ", ";
+        spec +=
+            std::string("access=") + (read_only ? "ro" : "rw") + ", target=" + str(disk, "path");
+        list += (list.empty() ? "disk = [ " : ",\n         ") + xl_quote(spec);
+        const int64_t bps = integer(disk, "bytes_per_sec").value_or(0);
+        const int64_t iops = integer(disk, "ops_per_sec").value_or(0);
+        if (bps != 0 || iops != 0) {
+            limits += "# " + (vdev.empty() ? str(disk, "path") : vdev) + ": bytes_per_sec " +
+                      std::to_string(bps) + ", ops_per_sec " + std::to_string(iops) +
+                      " (no xl.cfg parameter: set them in JSON)\n";
+        }
+    }
+    return list + " ]\n" + limits;
+}
+
+std::string format_image_created(const json::object& i) {
+    return str(i, "name") + ": " + int_or_dash(i, "size") + " bytes at " + str(i, "path") + "\n";
+}
+
+std::string format_images(const json::object& list) {
+    std::string out = "Name                             Size (bytes)  Used by\n";
+    const auto* images = field(list, "images");
+    if (images == nullptr || !images->is_array()) return out;
+    for (const auto& v : images->as_array()) {
+        if (!v.is_object()) continue;
+        const json::object& i = v.as_object();
+        std::string users;
+        if (const auto* u = field(i, "used_by"); u != nullptr && u->is_array()) {
+            for (const auto& name : u->as_array()) {
+                if (name.is_string())
+                    users += (users.empty() ? "" : ",") + std::string(name.as_string());
+            }
+        }
+        char line[512];
+        std::snprintf(line, sizeof line, "%-32s %13s  %s\n", str(i, "name").c_str(),
+                      int_or_dash(i, "size").c_str(), users.empty() ? "-" : users.c_str());
+        out += line;
+    }
     return out;
 }
 
 std::string format_config_json(const json::object& d) {
     json::object config;
     for (const char* key : {"name", "memory", "vcpus", "kernel", "ramdisk", "cmdline",
-                            "on_poweroff", "on_reboot", "on_crash"}) {
+                            "on_poweroff", "on_reboot", "on_crash", "disks"}) {
         if (const auto* v = d.if_contains(key)) config[key] = *v;
+    }
+    // "guest" is derived (vda, ...), not a configuration field: what create takes back.
+    if (auto* disks = config.if_contains("disks"); disks != nullptr && disks->is_array()) {
+        for (auto& disk : disks->as_array()) {
+            if (!disk.is_object()) continue;
+            json::object kept;  // erase() would reorder the rest
+            for (const auto& [key, value] : disk.as_object()) {
+                if (key != "guest") kept[key] = value;
+            }
+            disk = std::move(kept);
+        }
     }
     return json::serialize(config);
 }

@@ -34,6 +34,16 @@ std::string format_host(const boost::json::object& host, const std::string& sock
 // A domain's configuration as xl.cfg text that `domus create` reads back.
 std::string format_config_xl(const boost::json::object& domain);
 
+// The `disk = [ ... ]` line of format_config_xl ("" without disks): each disk in xl's key=value
+// form (vdev: the configured one, else the guest's name), then a comment per disk with rate
+// limits, which xl.cfg has no parameter for.
+std::string format_disks_xl(const boost::json::object& domain);
+
+// disk-create: "NAME: SIZE bytes at PATH\n".
+std::string format_image_created(const boost::json::object& image);
+// disk-list: a header, then one "NAME SIZE USED-BY" row per image ("-" when unused).
+std::string format_images(const boost::json::object& images);
+
 // The configuration fields of a domain object, as a JSON object (for `config --json`).
 std::string format_config_json(const boost::json::object& domain);
 

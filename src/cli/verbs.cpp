@@ -170,6 +170,31 @@ int action(ApiClient& api, const Command& cmd, Method method, const char* suffix
     return 0;
 }
 
+// POST /v1/images; prints "NAME: SIZE bytes at PATH".
+int disk_create(ApiClient& api, const Command& cmd) {
+    json::object body{{"name", cmd.name}, {"size", cmd.image_size}};
+    if (!cmd.from_dir.empty()) body["from_dir"] = cmd.from_dir;
+    auto image = api.call_json(Method::post, "/v1/images", json::serialize(body));
+    if (!image) return report(image.error());
+    if (cmd.json) {
+        print_raw(json::serialize(*image));
+        return 0;
+    }
+    std::fputs(format_image_created(image->as_object()).c_str(), stdout);
+    return 0;
+}
+
+int disk_list(ApiClient& api, const Command& cmd) {
+    auto list = api.call_json(Method::get, "/v1/images");
+    if (!list) return report(list.error());
+    if (cmd.json) {
+        print_raw(json::serialize(*list));
+        return 0;
+    }
+    std::fputs(format_images(list->as_object()).c_str(), stdout);
+    return 0;
+}
+
 }  // namespace
 
 int run_domain_verb(ApiClient& api, const Command& cmd) {
@@ -194,6 +219,10 @@ int run_domain_verb(ApiClient& api, const Command& cmd) {
             return action(api, cmd, Method::del, "");
         case Verb::config:
             return config(api, cmd);
+        case Verb::disk_create:
+            return disk_create(api, cmd);
+        case Verb::disk_list:
+            return disk_list(api, cmd);
         default:
             break;
     }

@@ -15,6 +15,7 @@
 #include "base/fd.hpp"
 #include "control/domain_config.hpp"
 #include "control/domain_state.hpp"
+#include "control/image_request.hpp"
 
 namespace domus::control {
 
@@ -55,6 +56,14 @@ struct DomainView {
 };
 
 using DomainList = std::vector<DomainView>;
+
+// A disk image file in one of the image dirs.
+struct ImageView {
+    std::string name;  // the file name
+    std::string path;  // the resolved path (what a disk's path may name)
+    uint64_t size_bytes = 0;
+    std::vector<std::string> used_by;  // domains with a disk on it, by name
+};
 
 struct HostView {
     std::string backend;  // "PVM" | "hardware KVM" | "none"
@@ -105,6 +114,12 @@ class Controller {
     // Called (from any thread) after every new event is stored. The callback must not block.
     virtual void subscribe_events(std::function<void(const Event&)> callback) = 0;
     virtual std::string metrics() = 0;  // Prometheus text exposition format
+
+    // Makes an ext2 image in the first image dir (from_dir, when given, must be inside the
+    // image dirs): 409 conflict when the name is taken; nothing is left behind on failure.
+    virtual ApiResult<ImageView> create_image(const ImageRequest& request) = 0;
+    // Every regular file in the image dirs (dot files left out), with the domains using it.
+    virtual ApiResult<std::vector<ImageView>> list_images() = 0;
 };
 
 }  // namespace domus::control

@@ -123,6 +123,13 @@ ApiResult<DomainView> ControllerImpl::act(const std::string& name, Action action
 }
 
 ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_policy) {
+    // The images may have changed since the definition: checked again at every start.
+    auto disks = check_disk_images(rec.config);
+    if (!disks.ok()) {
+        ApiError e = disks.error();
+        e.message = "domain '" + rec.config.name + "' failed to start: " + e.message;
+        return e;
+    }
     ::unlink(run_path(rec.id, ".exit").c_str());
     ::unlink(run_path(rec.id, ".ctl").c_str());
     SpawnRequest req;
@@ -145,6 +152,10 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
     if (!rec.config.cmdline.empty()) {
         req.args.push_back("--cmdline");
         req.args.push_back(rec.config.cmdline);
+    }
+    for (const std::string& disk : disks.value()) {  // in guest order: vda first
+        req.args.push_back("--disk");
+        req.args.push_back(disk);
     }
     auto pid = spawn_monitor(req);
     if (!pid) {

@@ -11,6 +11,7 @@
 #include "boot/elf_loader.hpp"
 #include "boot/initramfs.hpp"
 #include "control/controller_internal.hpp"
+#include "control/image_paths.hpp"
 #include "domus/abi/boot_info.h"
 #include "hv/hypervisor.hpp"
 
@@ -64,6 +65,11 @@ Status ControllerImpl::init() {
         std::lock_guard lock(notify_mu_);
         notified_event_id_ = table_->last_event_id();
     }
+    auto dirs = prepare_image_dirs(options_.image_dirs.empty()
+                                       ? std::vector<std::string>{options_.state_dir + "/images"}
+                                       : options_.image_dirs);
+    if (!dirs) return dirs.error();
+    image_dirs_ = std::move(*dirs);
     host_cpus_ = static_cast<uint32_t>(::sysconf(_SC_NPROCESSORS_ONLN));
     host_memory_mib_ = meminfo_mib("MemTotal");
     // The host's backend, probed once (a VM and a vCPU, then released).
@@ -239,6 +245,7 @@ ApiResult<DomainView> ControllerImpl::create_domain(const DomainConfig& config, 
     auto lock_ptr = domain_lock(config.name);
     std::lock_guard dl(*lock_ptr);
     if (auto k = check_boot_files(config); !k.ok()) return k.error();
+    if (auto d = check_disk_images(config); !d.ok()) return d.error();
     // A definition may ask for more memory than is free now (it is checked again at start),
     // but never for more vCPUs than the host can ever run.
     if (auto e = check_capacity(config); e && (start || e->field == "vcpus")) return *e;
@@ -294,6 +301,9 @@ ApiResult<DomainView> ControllerImpl::patch_domain(const std::string& name,
     DomainRecord updated = *rec;
     updated.config = *merged.value;
     if (auto k = check_boot_files(updated.config); !k.ok()) return k.error();
+    if (patch.disks) {
+        if (auto d = check_disk_images(updated.config); !d.ok()) return d.error();
+    }
     std::string fields;
     for (const auto& f : patch.present_fields()) fields += (fields.empty() ? "" : ",") + f;
     if (auto s = save(updated, "updated", fields); !s.ok()) return s.error();

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/result.hpp"
 #include "control/controller.hpp"
@@ -17,6 +18,8 @@ struct ControllerOptions {
     int handshake_timeout_ms = 10000;          // a monitor must be up within this
     int stats_interval_ms = 1000;              // live figures in lists and metrics: this fresh
     int64_t events_kept = 100000;              // older lifecycle events are deleted
+    // Where disk images may be (created if missing); empty: <state_dir>/images.
+    std::vector<std::string> image_dirs;
 };
 
 Result<std::unique_ptr<Controller>> open_controller(const ControllerOptions& options);

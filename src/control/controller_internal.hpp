@@ -49,6 +49,8 @@ class ControllerImpl final : public Controller {
     std::vector<Event> events_after(int64_t after_id, size_t limit) override;
     void subscribe_events(std::function<void(const Event&)> callback) override;
     std::string metrics() override;
+    ApiResult<ImageView> create_image(const ImageRequest& request) override;
+    ApiResult<std::vector<ImageView>> list_images() override;
 
   private:
     // controller_impl.cpp
@@ -64,6 +66,9 @@ class ControllerImpl final : public Controller {
     // The kernel (a valid ELF for this memory size) and the ramdisk (a valid initramfs of at
     // most half the memory) can be read: 400 invalid_field naming the file and the problem.
     ApiResult<Empty> check_boot_files(const DomainConfig& config);
+    // Every disk image resolved inside the image dirs (a regular file of at least a sector),
+    // as the monitor's --disk values in guest order; 400 invalid_field naming disks[i].path.
+    ApiResult<std::vector<std::string>> check_disk_images(const DomainConfig& config);
     void adopt_all();
 
     // controller_stats.cpp
@@ -90,6 +95,8 @@ class ControllerImpl final : public Controller {
     std::string run_path(int64_t id, const char* suffix) const;
 
     ControllerOptions options_;
+    std::vector<std::string> image_dirs_;  // resolved at init
+    std::mutex images_mu_;                 // one image creation at a time
     std::unique_ptr<DomainTable> table_;
     std::mutex locks_mu_;
     std::map<std::string, std::shared_ptr<std::mutex>> locks_;

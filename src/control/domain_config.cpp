@@ -99,6 +99,7 @@ ConfigResult<DomainConfig> apply_patch(const DomainConfig& base, const DomainCon
     if (patch.on_poweroff) c.on_poweroff = *patch.on_poweroff;
     if (patch.on_reboot) c.on_reboot = *patch.on_reboot;
     if (patch.on_crash) c.on_crash = *patch.on_crash;
+    if (patch.disks) c.disks = *patch.disks;
     if (auto err = validate_config(c, limits)) return {std::nullopt, std::move(*err)};
     return {std::move(c), {}};
 }
@@ -110,6 +111,31 @@ ConfigResult<DomainConfig> parse_config_any(std::string_view text, const ConfigL
         break;
     }
     return parse_config_xl(text, limits);
+}
+
+std::string disks_to_json(const std::vector<DiskConfig>& disks) {
+    std::string out = "[";
+    for (size_t i = 0; i < disks.size(); ++i) {
+        const DiskConfig& d = disks[i];
+        out += i == 0 ? "{\"path\":" : ",{\"path\":";
+        append_json_string(out, d.path);
+        out += ",\"vdev\":";
+        if (d.vdev.empty()) {
+            out += "null";
+        } else {
+            append_json_string(out, d.vdev);
+        }
+        out += std::string(",\"read_only\":") + (d.read_only ? "true" : "false");
+        out += ",\"bytes_per_sec\":" + std::to_string(d.bytes_per_sec);
+        out += ",\"ops_per_sec\":" + std::to_string(d.ops_per_sec) + "}";
+    }
+    return out + "]";
+}
+
+ConfigResult<std::vector<DiskConfig>> parse_disks_json(std::string_view text) {
+    auto parsed = parse_patch_json("{\"disks\":" + std::string(text) + "}");
+    if (!parsed.ok()) return {std::nullopt, std::move(parsed.error)};
+    return {std::move(*parsed.value->disks), {}};
 }
 
 std::string config_to_json(const DomainConfig& c) {
@@ -137,7 +163,7 @@ std::string config_to_json(const DomainConfig& c) {
     out += to_string(c.on_reboot);
     out += "\",\"on_crash\":\"";
     out += to_string(c.on_crash);
-    out += "\"}";
+    out += "\",\"disks\":" + disks_to_json(c.disks) + "}";
     return out;
 }
 

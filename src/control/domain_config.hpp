@@ -15,6 +15,22 @@ enum class Policy { destroy, restart, preserve };
 const char* to_string(Policy p);
 std::optional<Policy> policy_from_string(std::string_view s);
 
+// One virtio-blk disk of a domain: a raw image file in one of the daemon's image dirs.
+// The guest sees the disks as vda, vdb, ... in the order of their vdev index (xvda, hda, sda and
+// vda are index 0, xvdb 1, ...); a disk without a vdev takes the lowest index left unused.
+struct DiskConfig {
+    std::string path;  // absolute, or relative to the first image dir
+    std::string vdev;  // "" when left out
+    bool read_only = false;
+    uint64_t bytes_per_sec = 0;  // 0: unlimited
+    uint64_t ops_per_sec = 0;    // 0: unlimited
+    bool operator==(const DiskConfig&) const = default;
+};
+
+// At most this many disks (vda..vdf): the monitor's limit, vmm::kMaxDisks (the controller,
+// which sees both, asserts that they agree).
+inline constexpr size_t kMaxDomainDisks = 6;
+
 struct DomainConfig {
     std::string name;      // [A-Za-z0-9_.-]{1,64}, not "Domain-0"
     uint64_t memory = 64;  // MiB
@@ -25,6 +41,7 @@ struct DomainConfig {
     Policy on_poweroff = Policy::destroy;
     Policy on_reboot = Policy::restart;
     Policy on_crash = Policy::destroy;
+    std::vector<DiskConfig> disks;
 };
 
 // What a ConfigError is about, for the API's error code: syntax -> invalid_json (the document
@@ -59,6 +76,7 @@ struct DomainConfigPatch {
     std::optional<std::string> ramdisk;
     std::optional<std::string> cmdline;
     std::optional<Policy> on_poweroff, on_reboot, on_crash;
+    std::optional<std::vector<DiskConfig>> disks;     // replaces the list as a whole
     std::vector<std::string> present_fields() const;  // JSON names of the fields set, in order
 };
 
@@ -100,6 +118,9 @@ ConfigResult<DomainConfig> apply_patch(const DomainConfig& base, const DomainCon
 
 // Serialises to the JSON object parse_config_json accepts (kernel or ramdisk "" -> null).
 std::string config_to_json(const DomainConfig& config);
+// The "disks" array alone (how the state store keeps it), and back (checked like the field).
+std::string disks_to_json(const std::vector<DiskConfig>& disks);
+ConfigResult<std::vector<DiskConfig>> parse_disks_json(std::string_view text);
 
 // Building blocks the JSON and xl.cfg parsers share (domain_config_fields.cpp).
 namespace config_detail {
@@ -113,9 +134,10 @@ enum class Field {
     cmdline,
     on_poweroff,
     on_reboot,
-    on_crash
+    on_crash,
+    disks
 };
-inline constexpr int kFieldCount = 9;
+inline constexpr int kFieldCount = 10;
 const char* field_name(Field f);  // the JSON name
 std::optional<Field> field_from_name(std::string_view json_name);
 bool patch_has(const DomainConfigPatch& patch, Field f);
@@ -127,6 +149,7 @@ struct RawValue {
     std::string text;                   // string: its contents; number: as written
     bool negative = false;              // integer: below zero
     std::optional<uint64_t> magnitude;  // integer: |value|, nullopt when over 64 bits
+    bool truth = false;                 // boolean: its value
 };
 const char* kind_name(RawValue::Kind k);  // "string", "integer", ... (for "got ...")
 
@@ -134,6 +157,10 @@ const char* kind_name(RawValue::Kind k);  // "string", "integer", ... (for "got 
 // (an xl.cfg alias such as "extra"), used in the message.
 std::optional<ConfigError> set_field(DomainConfigPatch& patch, Field f, std::string_view shown,
                                      const RawValue& value, const ConfigLimits& limits);
+// Checks a whole disk list (domain_config_disks.hpp) and stores it in `patch`; `shown` is the
+// list's name in messages ("disks" in JSON, "disk" in xl.cfg).
+std::optional<ConfigError> set_disks(DomainConfigPatch& patch, std::string_view shown,
+                                     std::vector<DiskConfig> disks);
 // Defaults overlaid with the patch, then validate_config; "name is required" without a name.
 ConfigResult<DomainConfig> config_from_patch(const DomainConfigPatch& patch,
                                              const ConfigLimits& limits);
@@ -144,6 +171,11 @@ ConfigResult<DomainConfig> config_from_patch(const DomainConfigPatch& patch,
 std::optional<Field> xl_key_field(std::string_view key);
 bool xl_key_unsupported(std::string_view key);
 bool parse_xl_unsigned(std::string_view s, std::optional<uint64_t>& out);
+
+// The checks of a string-valued field once it is known to be a string: shorter than `limit`,
+// no NUL, valid UTF-8. The message starts with `shown` and `what` ("path", or "").
+std::optional<std::string> check_path_like(std::string_view shown, std::string_view s, size_t limit,
+                                           const char* what);
 
 // `s` in double quotes for a message: printable ASCII as is, \" \\ and \xNN otherwise,
 // cut to 64 bytes of input with "..." appended.

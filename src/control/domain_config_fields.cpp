@@ -5,6 +5,7 @@
 #include <string>
 
 #include "control/domain_config.hpp"
+#include "control/domain_config_disks.hpp"
 #include "domus/abi/boot_info.h"
 
 namespace domus::control {
@@ -12,8 +13,8 @@ namespace config_detail {
 namespace {
 
 constexpr std::array<const char*, kFieldCount> kFieldNames = {
-    "name",    "memory",      "vcpus",     "kernel",  "ramdisk",
-    "cmdline", "on_poweroff", "on_reboot", "on_crash"};
+    "name",    "memory",      "vcpus",     "kernel",   "ramdisk",
+    "cmdline", "on_poweroff", "on_reboot", "on_crash", "disks"};
 
 // xl.cfg policies Domus does not implement (yet): named as such rather than "not a policy".
 constexpr std::array<std::string_view, 4> kUnsupportedPolicies = {
@@ -55,23 +56,6 @@ size_t invalid_utf8_at(std::string_view s) {
         i += len;
     }
     return std::string_view::npos;
-}
-
-// The checks of a string-valued field once it is known to be a string.
-std::optional<std::string> check_path_like(std::string_view shown, std::string_view s, size_t limit,
-                                           const char* what) {
-    const std::string who = std::string(shown) + (*what != '\0' ? " " : "") + what;
-    if (s.size() >= limit) {
-        return who + " of " + std::to_string(s.size()) + " bytes is too long (at most " +
-               std::to_string(limit - 1) + ")";
-    }
-    if (s.find('\0') != std::string_view::npos)
-        return who + " " + quote(s) + " contains a NUL byte";
-    const size_t bad = invalid_utf8_at(s);
-    if (bad != std::string_view::npos) {
-        return who + " " + quote(s) + " is not valid UTF-8 (at byte " + std::to_string(bad) + ")";
-    }
-    return std::nullopt;
 }
 
 std::optional<std::string> check_name(std::string_view shown, std::string_view s) {
@@ -177,12 +161,30 @@ std::optional<std::string> set_string_field(DomainConfigPatch& p, Field f, std::
             break;
         case Field::memory:
         case Field::vcpus:
+        case Field::disks:
             break;
     }
     return err;
 }
 
 }  // namespace
+
+// The checks of a string-valued field once it is known to be a string.
+std::optional<std::string> check_path_like(std::string_view shown, std::string_view s, size_t limit,
+                                           const char* what) {
+    const std::string who = std::string(shown) + (*what != '\0' ? " " : "") + what;
+    if (s.size() >= limit) {
+        return who + " of " + std::to_string(s.size()) + " bytes is too long (at most " +
+               std::to_string(limit - 1) + ")";
+    }
+    if (s.find('\0') != std::string_view::npos)
+        return who + " " + quote(s) + " contains a NUL byte";
+    const size_t bad = invalid_utf8_at(s);
+    if (bad != std::string_view::npos) {
+        return who + " " + quote(s) + " is not valid UTF-8 (at byte " + std::to_string(bad) + ")";
+    }
+    return std::nullopt;
+}
 
 const char* field_name(Field f) {
     return kFieldNames[static_cast<size_t>(f)];
@@ -215,6 +217,8 @@ bool patch_has(const DomainConfigPatch& p, Field f) {
             return p.on_reboot.has_value();
         case Field::on_crash:
             return p.on_crash.has_value();
+        case Field::disks:
+            return p.disks.has_value();
     }
     return false;
 }
@@ -251,10 +255,24 @@ std::optional<ConfigError> set_field(DomainConfigPatch& p, Field f, std::string_
     } else if (f == Field::vcpus) {
         err = check_integer(f, shown, v, 1, limits.max_vcpus, "", n);
         if (!err) p.vcpus = static_cast<uint32_t>(n);
+    } else if (f == Field::disks) {
+        // The parsers hand lists to set_disks: here only a value of the wrong kind arrives.
+        err = std::string(shown) + " must be " +
+              (v.kind == RawValue::Kind::list || v.kind == RawValue::Kind::string
+                   ? "a [list] of disk specification strings"
+                   : "an array of disk objects") +
+              " (got " + kind_name(v.kind) + ")";
     } else {
         err = set_string_field(p, f, shown, v);
     }
     if (err) return field_error(f, std::move(*err));
+    return std::nullopt;
+}
+
+std::optional<ConfigError> set_disks(DomainConfigPatch& p, std::string_view shown,
+                                     std::vector<DiskConfig> disks) {
+    if (auto e = check_disks(disks, shown)) return e;
+    p.disks = std::move(disks);
     return std::nullopt;
 }
 
@@ -325,6 +343,7 @@ std::optional<ConfigError> validate_config(const DomainConfig& c, const ConfigLi
         err = set_field(scratch, Field::ramdisk, "ramdisk", string(c.ramdisk), limits);
     }
     if (!err) err = set_field(scratch, Field::cmdline, "cmdline", string(c.cmdline), limits);
+    if (!err) err = check_disks(c.disks, "disks");
     return err;  // policies are enums: always valid
 }
 

@@ -8,23 +8,18 @@
 #include <string>
 
 #include "control/domain_config.hpp"
+#include "control/domain_config_json_disks.hpp"
 
 namespace domus::control {
 namespace {
 
 using config_detail::Field;
 using config_detail::RawValue;
+using config_detail::shown_key;
 using Kind = RawValue::Kind;
 namespace json = boost::json;
 
 constexpr size_t kMaxDepth = 20;
-
-// The field name for an error about key `key`: as is when short printable ASCII, else escaped.
-std::string shown_key(std::string_view key) {
-    std::string q = config_detail::quote(key);
-    const size_t end = q.rfind('"');
-    return q.substr(1, end - 1) + q.substr(end + 1);
-}
 
 class ConfigHandler {
   public:
@@ -46,13 +41,14 @@ class ConfigHandler {
     bool on_array_end(std::size_t, json::error_code&) { return end(); }
     bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
         if (depth_ == 1) key_.append(s.data(), s.size());
+        if (in_disks_ && depth_ == 3) disk_key_.append(s.data(), s.size());
         return true;
     }
     bool on_key(json::string_view s, std::size_t n, json::error_code& ec) {
         return on_key_part(s, n, ec);
     }
     bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
-        if (depth_ <= 1) text_.append(s.data(), s.size());
+        if (keeps_text()) text_.append(s.data(), s.size());
         return true;
     }
     bool on_string(json::string_view s, std::size_t n, json::error_code& ec) {
@@ -60,7 +56,7 @@ class ConfigHandler {
         return scalar(Kind::string);
     }
     bool on_number_part(json::string_view s, json::error_code&) {
-        if (depth_ <= 1) text_.append(s.data(), s.size());
+        if (keeps_text()) text_.append(s.data(), s.size());
         return true;
     }
     bool on_int64(int64_t i, json::string_view s, json::error_code& ec) {
@@ -81,7 +77,10 @@ class ConfigHandler {
         negative_ = !text_.empty() && text_[0] == '-';
         return scalar(Kind::integer);
     }
-    bool on_bool(bool, json::error_code&) { return scalar(Kind::boolean); }
+    bool on_bool(bool b, json::error_code&) {
+        truth_ = b;
+        return scalar(Kind::boolean);
+    }
     bool on_null(json::error_code&) { return scalar(Kind::null); }
     bool on_comment_part(json::string_view, json::error_code&) { return true; }
     bool on_comment(json::string_view, json::error_code&) { return true; }
@@ -89,10 +88,20 @@ class ConfigHandler {
   private:
     // Semantic problems are recorded, never returned as parser failures: the parse goes on so
     // that a syntax error anywhere in the document takes precedence.
+    bool keeps_text() const { return depth_ <= 1 || (in_disks_ && depth_ == 3); }
+
     bool begin(Kind k) {
         if (depth_ == 0) {
             top_is_object_ = k == Kind::object;
             if (!top_is_object_) not_an_object(k);
+        } else if (depth_ == 1 && k == Kind::array && key_ == "disks") {
+            begin_disks();
+        } else if (in_disks_ && depth_ == 2) {
+            disk_item(k);
+        } else if (in_disks_ && depth_ == 3) {
+            RawValue v;
+            v.kind = k;
+            disk_field(v);
         } else if (depth_ == 1) {
             RawValue v;
             v.kind = k;
@@ -103,23 +112,66 @@ class ConfigHandler {
     }
     bool end() {
         --depth_;
+        if (in_disks_ && depth_ == 2) end_disk();
+        if (in_disks_ && depth_ == 1) end_disks();
         return true;
     }
     bool scalar(Kind k) {
         if (depth_ == 0) {
             not_an_object(k);
-        } else if (depth_ == 1) {
+        } else if (depth_ == 1 || (in_disks_ && depth_ <= 3)) {
             RawValue v;
             v.kind = k;
             v.text = std::move(text_);
             v.negative = negative_;
             v.magnitude = magnitude_;
-            value(v);
+            v.truth = truth_;
+            if (depth_ == 1) {
+                value(v);
+            } else if (depth_ == 2) {
+                disk_item(k);
+            } else {
+                disk_field(v);
+            }
         }
         text_.clear();
         negative_ = false;
         magnitude_.reset();
+        truth_ = false;
         return true;
+    }
+
+    // "disks": [ {...}, ... ]: each member checked as it arrives (config_detail::JsonDisks),
+    // then the whole list.
+    void begin_disks() {
+        in_disks_ = true;
+        disks_.begin();
+        if (!top_is_object_ || error_) return;
+        const auto bit = static_cast<size_t>(Field::disks);
+        if (seen_.test(bit)) {
+            error_ = ConfigError{"disks", "field \"disks\" appears twice", 0,
+                                 ConfigErrorKind::invalid_field};
+        }
+        seen_.set(bit);
+    }
+    void end_disks() {
+        in_disks_ = false;
+        key_.clear();
+        if (top_is_object_ && !error_) {
+            error_ = config_detail::set_disks(patch_, "disks", disks_.take());
+        }
+    }
+    void disk_item(Kind k) {
+        auto e = disks_.item(k);
+        if (!error_) error_ = std::move(e);
+    }
+    void end_disk() {
+        if (!error_) error_ = disks_.end_item();
+    }
+    void disk_field(const RawValue& v) {
+        const std::string key = std::move(disk_key_);
+        disk_key_.clear();
+        if (!error_) error_ = disks_.field(key, v);
     }
     void not_an_object(Kind k) {
         error_ = config_detail::syntax_error(std::string("the body must be a JSON object (got ") +
@@ -153,7 +205,11 @@ class ConfigHandler {
     std::string text_;  // the current string or number at depth <= 1
     bool negative_ = false;
     std::optional<uint64_t> magnitude_;
+    bool truth_ = false;
     std::bitset<config_detail::kFieldCount> seen_;
+    bool in_disks_ = false;  // inside the "disks" array
+    std::string disk_key_;   // the current key of a disk object
+    config_detail::JsonDisks disks_;
     DomainConfigPatch patch_;
     std::optional<ConfigError> error_;
 };

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "control/domain_config.hpp"
+#include "control/domain_config_disks.hpp"
 
 namespace domus::control {
 namespace {
@@ -112,21 +113,63 @@ class XlParser {
         ++i_;
         skip_space(false);
         RawValue v;
+        items_.clear();
+        item_count_ = 0;
         if (!value(key, v)) return;
         skip_space(false);
         if (!at_end() && peek() != '\n' && peek() != ';') {
             return fail("expected the end of the line after the value of " +
                         config_detail::quote(key) + ", got " + got());
         }
-        if (auto e = config_detail::set_field(patch_, xk->field, xk->shown, v, limits_)) {
-            fail_field(std::move(*e), line);
+        std::optional<ConfigError> e;
+        if (xk->field == Field::disks && v.kind == RawValue::Kind::list) {
+            e = disks(xk->shown);
+        } else {
+            e = config_detail::set_field(patch_, xk->field, xk->shown, v, limits_);
         }
+        if (e) fail_field(std::move(*e), line);
+    }
+
+    // `disk = [ 'spec', ... ]`: each item a disk specification string.
+    std::optional<ConfigError> disks(std::string_view shown) {
+        const std::string list(shown);
+        if (item_count_ > kMaxDomainDisks) {
+            return ConfigError{"disks",
+                               list + " has " + std::to_string(item_count_) +
+                                   " entries: a domain has at most " +
+                                   std::to_string(kMaxDomainDisks) + " disks",
+                               0, ConfigErrorKind::invalid_field};
+        }
+        std::vector<DiskConfig> out;
+        for (size_t i = 0; i < items_.size(); ++i) {
+            const std::string item = list + "[" + std::to_string(i) + "]";
+            auto invalid = [&](std::string message) {
+                return ConfigError{"disks[" + std::to_string(i) + "]", std::move(message), 0,
+                                   ConfigErrorKind::invalid_field};
+            };
+            if (items_[i].kind != RawValue::Kind::string) {
+                return invalid(item + " must be a disk specification string (got " +
+                               config_detail::kind_name(items_[i].kind) + ")");
+            }
+            auto d = parse_xl_disk_spec(items_[i].text);
+            if (!d.disk) {
+                return invalid(item + " " + config_detail::quote(items_[i].text) + ": " + d.error);
+            }
+            out.push_back(std::move(*d.disk));
+        }
+        return config_detail::set_disks(patch_, shown, std::move(out));
     }
 
     // Known, supported and not yet set: the key's field; otherwise records the error.
     std::optional<XlKey> check_key(std::string_view key, int line) {
         const auto field = config_detail::xl_key_field(key);
         const auto xk = field ? std::optional<XlKey>(XlKey{*field, key}) : std::nullopt;
+        if (!xk && key == "disks") {  // the JSON name: a field, so not an "unknown field" error
+            fail_field(ConfigError{"disks", "unknown key \"disks\" (the xl.cfg key is \"disk\")", 0,
+                                   ConfigErrorKind::invalid_field},
+                       line);
+            return std::nullopt;
+        }
         if (!xk) {
             const bool known = config_detail::xl_key_unsupported(key);
             const std::string msg =
@@ -251,7 +294,8 @@ class XlParser {
         return false;
     }
 
-    // Checks a list's syntax; its items are not kept (no supported key takes a list).
+    // Checks a list's syntax and keeps its items in items_ (at most a few more than any key
+    // takes: a longer list is refused by its key anyway).
     bool list(std::string_view key) {
         const int start_line = line_;
         ++i_;
@@ -275,6 +319,8 @@ class XlParser {
             if (want_item && scalar_start(c)) {
                 RawValue item;
                 if (!scalar(key, item)) return false;
+                if (items_.size() <= kMaxDomainDisks) items_.push_back(std::move(item));
+                ++item_count_;
                 want_item = false;
             } else if (!want_item && c == ',') {
                 ++i_;
@@ -294,6 +340,8 @@ class XlParser {
     std::array<int, config_detail::kFieldCount> first_line_{};
     std::array<std::string_view, config_detail::kFieldCount> first_key_{};
     DomainConfigPatch patch_;
+    std::vector<RawValue> items_;  // the last list's items
+    size_t item_count_ = 0;        // how many it had
     std::optional<ConfigError> error_;
 };
 

@@ -22,14 +22,14 @@ constexpr int kBusyTimeoutMs = 5000;
 constexpr const char kInsertDomain[] =
     "INSERT INTO domains (" DOMUS_STORE_DOMAIN_COLUMNS
     ") VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-    "?18)";
+    "?18, ?19)";
 // created_at (?11) is deliberately not updated: the creation time is the store's, not the
 // caller's, and survives any record the caller hands back.
 constexpr const char kUpdateDomain[] =
     "UPDATE domains SET name = ?1, memory = ?2, vcpus = ?3, kernel = ?4, cmdline = ?5, "
     "on_poweroff = ?6, on_reboot = ?7, on_crash = ?8, state = ?9, pid = ?10, updated_at = ?12, "
     "started_at = ?13, last_exit_reason = ?14, last_exit_code = ?15, last_exit_detail = ?16, "
-    "restarts = ?17, ramdisk = ?18 WHERE id = ?19";
+    "restarts = ?17, ramdisk = ?18, disks = ?19 WHERE id = ?20";
 constexpr const char kDeleteDomain[] = "DELETE FROM domains WHERE name = ?1";
 constexpr const char kDiscardEvents[] = "DELETE FROM events WHERE domain = ?1 AND id >= ?2";
 constexpr const char kSelectDomain[] =
@@ -235,7 +235,7 @@ Status StateStore::update_domain(const DomainRecord& record, const Event& event)
         DomainRecord r = record;
         if (r.updated_at == 0) r.updated_at = store_rows::now_ms();
         store_rows::bind_domain(s, r);
-        s.bind(19, r.id);
+        s.bind(20, r.id);
         int rc = s.step();
         if (rc == SQLITE_CONSTRAINT_UNIQUE) return already_exists(name);
         if (rc != SQLITE_DONE) return impl_->error(rc, what);

@@ -44,9 +44,9 @@ std::optional<DomainState> state_of(std::string_view s);
 #define DOMUS_STORE_DOMAIN_COLUMNS                                                             \
     "id, name, memory, vcpus, kernel, cmdline, on_poweroff, on_reboot, on_crash, state, pid, " \
     "created_at, updated_at, started_at, last_exit_reason, last_exit_code, last_exit_detail, " \
-    "restarts, ramdisk"
+    "restarts, ramdisk, disks"
 
-// Binds ?1..?18 in DOMUS_STORE_DOMAIN_COLUMNS order without the id: name .. ramdisk
+// Binds ?1..?19 in DOMUS_STORE_DOMAIN_COLUMNS order without the id: name .. disks
 // (?11 = created_at, ?12 = updated_at).
 void bind_domain(sqlite::Stmt& s, const DomainRecord& r);
 // Reads the current row (selected with DOMUS_STORE_DOMAIN_COLUMNS). Errc::io if a column holds

@@ -86,6 +86,7 @@ void bind_domain(sqlite::Stmt& s, const DomainRecord& r) {
     }
     s.bind(17, static_cast<int64_t>(r.restarts));
     s.bind(18, c.ramdisk);
+    s.bind(19, disks_to_json(c.disks));
 }
 
 Result<DomainRecord> read_domain(const sqlite::Stmt& s) {
@@ -130,6 +131,10 @@ Result<DomainRecord> read_domain(const sqlite::Stmt& s) {
     }
     r.restarts = static_cast<uint32_t>(restarts);
     r.config.ramdisk = s.text_at(18);
+    const std::string disks = s.text_at(19);
+    auto parsed = parse_disks_json(disks);
+    if (!parsed.ok()) return bad("disks", disks.substr(0, 200));
+    r.config.disks = std::move(*parsed.value);
     return r;
 }
 

@@ -55,9 +55,17 @@ ALTER TABLE domains ADD COLUMN ramdisk TEXT NOT NULL DEFAULT '';
 PRAGMA user_version = 2;
 )sql";
 
+// v3: a domain's disks (issue 8): the JSON array of the API's "disks" field.
+constexpr const char kV3[] = R"sql(
+ALTER TABLE domains ADD COLUMN disks TEXT NOT NULL DEFAULT '[]';
+
+PRAGMA user_version = 3;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
+    {3, kV3},
 };
 
 }  // namespace

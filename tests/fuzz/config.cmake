@@ -24,6 +24,9 @@ domus_fuzz_seed(fuzz_config_json types [=[{"name":"a","kernel":null,"memory":-1,
 domus_fuzz_seed(fuzz_config_json patch [=[{"memory":256,"on_crash":"coredump-restart"}]=])
 domus_fuzz_seed(fuzz_config_json patch_kernel [=[{"kernel":null}]=])
 domus_fuzz_seed(fuzz_config_json ramdisk [=[{"name":"bb","ramdisk":"/srv/rd.cpio.gz","cmdline":"init=/bin/sh -- -c 'echo hi'"}]=])
+domus_fuzz_seed(fuzz_config_json disks [=[{"name":"d","disks":[{"path":"root.img","vdev":"xvdb","read_only":true,"bytes_per_sec":1048576,"ops_per_sec":100},{"path":"/srv/images/data.img","vdev":null},{"path":"c.img","read_only":false,"bytes_per_sec":0}]}]=])
+domus_fuzz_seed(fuzz_config_json disks_bad [=[{"name":"d","disks":[{"path":"a","vdev":"xvda1"},{"path":"b","vdev":"hda","colour":[{"x":1}]},"c",[],{"path":null,"read_only":1,"ops_per_sec":-1.5}]}]=])
+domus_fuzz_seed(fuzz_config_json patch_disks [=[{"disks":[{"path":"a,ro","vdev":"sdg"},{"path":"b","vdev":"vda"},{"path":"c","vdev":"xvda"}]}]=])
 domus_fuzz_seed(fuzz_config_json dup [=[{"name":"Domain-0","name":"x","memory":18446744073709551616}]=])
 domus_fuzz_seed(fuzz_config_xl realistic [=[# xl.cfg
 name = "web-01.example"
@@ -44,6 +47,15 @@ disk = [ 'phy:/dev/vg0/a,xvda,w',
        ]
 vif = [ 'bridge=xenbr0', ]
 ]=])
+domus_fuzz_seed(fuzz_config_xl disks [=[name = "d"
+disk = [ 'root.img,raw,xvda,rw', "format=raw, vdev=xvdb, access=ro, target=/srv/a,b.img",
+         'file:/srv/images/c.img,hdc,w', 'tap:aio:d.img,xvdd,r', 'aio:e.img',
+         'vdev=xvdf, devtype=disk, no-discard, access=w, target=f.img' ]
+]=])
+domus_fuzz_seed(fuzz_config_xl disks_refused [=[name = "d"
+disk = [ 'phy:/dev/sdb,xvdb,w', 'qcow2:/a.qcow2,,xvda', '/a.iso,,hdc,cdrom', 'a,raw,xvda1,w!',
+         'script=block-iscsi,backendtype=qdisk,colo-host=h,discard,target=', ',,xvdz' ]
+]=])
 domus_fuzz_seed(fuzz_config_xl errors [=[name = "a"
 memory = [[1]]
 memory += 010
@@ -56,8 +68,12 @@ file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/fuzz_config_json.dict
      "\"{\"\n\"}\"\n\"[\"\n\"]\"\n\":\"\n\",\"\n\"null\"\n\"true\"\n\"-1\"\n\"1e3\"\n\"0.5\"\n"
      "\"\\\"name\\\"\"\n\"\\\"memory\\\"\"\n\"\\\"vcpus\\\"\"\n\"\\\"kernel\\\"\"\n"
      "\"\\\"ramdisk\\\"\"\n\"\\\"cmdline\\\"\"\n\"\\\"on_poweroff\\\"\"\n\"\\\"on_reboot\\\"\"\n\"\\\"on_crash\\\"\"\n"
-     "\"\\\"destroy\\\"\"\n\"\\\"restart\\\"\"\n\"\\\"preserve\\\"\"\n\"\\\\u0000\"\n\"\\\\ud800\"\n")
+     "\"\\\"destroy\\\"\"\n\"\\\"restart\\\"\"\n\"\\\"preserve\\\"\"\n\"\\\\u0000\"\n\"\\\\ud800\"\n"
+     "\"\\\"disks\\\"\"\n\"\\\"path\\\"\"\n\"\\\"vdev\\\"\"\n\"\\\"read_only\\\"\"\n"
+     "\"\\\"bytes_per_sec\\\"\"\n\"\\\"ops_per_sec\\\"\"\n\"\\\"xvda\\\"\"\n\"\\\"hdb\\\"\"\n\"false\"\n")
 file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/fuzz_config_xl.dict
      "\"=\"\n\";\"\n\"#\"\n\"[\"\n\"]\"\n\",\"\n\"\\\"\"\n\"'\"\n\"0x\"\n\"-\"\n\"\\\\x\"\n\"\\\\0\"\n"
      "\"name\"\n\"memory\"\n\"vcpus\"\n\"kernel\"\n\"ramdisk\"\n\"cmdline\"\n\"extra\"\n\"on_poweroff\"\n"
-     "\"on_reboot\"\n\"on_crash\"\n\"disk\"\n\"'destroy'\"\n\"'restart'\"\n\"'preserve'\"\n")
+     "\"on_reboot\"\n\"on_crash\"\n\"disk\"\n\"'destroy'\"\n\"'restart'\"\n\"'preserve'\"\n"
+     "\"target=\"\n\"format=raw\"\n\"vdev=\"\n\"access=\"\n\"devtype=\"\n\"xvda\"\n\"hdc\"\n\"sdb\"\n"
+     "\"file:\"\n\"tap:aio:\"\n\"phy:\"\n\",raw,\"\n\",ro\"\n\",w\"\n\"cdrom\"\n\"no-discard\"\n")

@@ -22,4 +22,7 @@ domus_fuzz_seed(fuzz_http_request console "GET /v1/domains/web1/console?tail=100
 domus_fuzz_seed(fuzz_http_request ws "GET /v1/domains/web1/console/ws HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
 domus_fuzz_seed(fuzz_http_request events "GET /v1/events?after=7&timeout=60 HTTP/1.1\r\nHost: d\r\nAccept: text/event-stream\r\nLast-Event-ID: 9\r\n\r\n")
 domus_fuzz_seed(fuzz_http_request hostile "DELETE /v1/domains/..%2F%00%C3%A9?start=%zz HTTP/1.0\r\n\r\n")
+domus_fuzz_seed(fuzz_http_request disks "POST /v1/domains HTTP/1.1\r\nHost: d\r\nContent-Length: 89\r\n\r\n{\"name\":\"a\",\"disks\":[{\"path\":\"root.img\",\"vdev\":\"xvda\",\"read_only\":true,\"ops_per_sec\":5}]}")
+domus_fuzz_seed(fuzz_http_request image "POST /v1/images HTTP/1.1\r\nHost: d\r\nContent-Length: 50\r\n\r\n{\"name\":\"root.img\",\"size\":\"64M\",\"from_dir\":\"tree\"}")
+domus_fuzz_seed(fuzz_http_request images "GET /v1/images HTTP/1.1\r\nHost: d\r\n\r\n")
 domus_fuzz_seed(fuzz_http_request raw "/v1/domains?start=true\n{\"name\":\"a\",\"disk\":[]}")

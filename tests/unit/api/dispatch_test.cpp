@@ -37,6 +37,22 @@ TEST_F(DispatchTest, CreateIs201WithLocation) {
               "running");
 }
 
+TEST_F(DispatchTest, ImagesAreCreatedWith201AndListed) {
+    HttpReply r = run("POST", "/v1/images", R"({"name":"a.img","size":"1M"})");
+    EXPECT_EQ(r.status, 201);
+    EXPECT_EQ(r.body, R"({"name":"a.img","path":"/images/a.img","size":1048576,"used_by":[]})"
+                      "\n");
+    fake.images.back().used_by = {"web1"};
+    r = run("POST", "/v1/images", R"({"name":"a.img","size":"1M"})");
+    EXPECT_EQ(r.status, 409);
+    EXPECT_EQ(code_of(r), "conflict");
+    r = run("GET", "/v1/images");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, R"({"images":[{"name":"a.img","path":"/images/a.img","size":1048576,)"
+                      R"("used_by":["web1"]}]})"
+                      "\n");
+}
+
 TEST_F(DispatchTest, ListPutsDomain0First) {
     run("POST", "/v1/domains", R"({"name":"web1"})");
     const auto doc = boost::json::parse(run("GET", "/v1/domains").body);
@@ -81,9 +97,10 @@ TEST(NeverBlocks, OnlyRoutesServedFromMemory) {
     EXPECT_TRUE(never_blocks(RouteId::host));
     EXPECT_TRUE(never_blocks(RouteId::metrics));
     EXPECT_TRUE(never_blocks(RouteId::openapi));
-    for (RouteId r : {RouteId::create_domain, RouteId::get_domain, RouteId::patch_domain,
-                      RouteId::delete_domain, RouteId::domain_action, RouteId::console_tail,
-                      RouteId::events, RouteId::console_ws}) {
+    for (RouteId r :
+         {RouteId::create_domain, RouteId::get_domain, RouteId::patch_domain,
+          RouteId::delete_domain, RouteId::domain_action, RouteId::console_tail, RouteId::events,
+          RouteId::console_ws, RouteId::list_images, RouteId::create_image}) {
         EXPECT_FALSE(never_blocks(r));
     }
 }

@@ -215,4 +215,21 @@ int64_t FakeController::last_event_id() {
     return static_cast<int64_t>(events_.size());
 }
 
+control::ApiResult<control::ImageView> FakeController::create_image(
+    const control::ImageRequest& request) {
+    std::lock_guard lock(mutex_);
+    for (const auto& i : images) {
+        if (i.name == request.name) {
+            return ApiError{409, "conflict", "image '" + request.name + "' already exists", "name"};
+        }
+    }
+    images.push_back(control::ImageView{request.name, "/images/" + request.name, request.size, {}});
+    return images.back();
+}
+
+control::ApiResult<std::vector<control::ImageView>> FakeController::list_images() {
+    std::lock_guard lock(mutex_);
+    return images;
+}
+
 }  // namespace domus::api::test

@@ -30,6 +30,9 @@ class FakeController : public control::Controller {
     std::vector<control::Event> events_after(int64_t after_id, size_t limit) override;
     void subscribe_events(std::function<void(const control::Event&)> callback) override;
     std::string metrics() override;
+    control::ApiResult<control::ImageView> create_image(
+        const control::ImageRequest& request) override;
+    control::ApiResult<std::vector<control::ImageView>> list_images() override;
 
     // Test controls.
     void add_event(const std::string& domain, const std::string& type);
@@ -39,6 +42,7 @@ class FakeController : public control::Controller {
     std::atomic<int> list_calls{0};
     control::ActionOptions last_options;
     size_t last_tail = 0;
+    std::vector<control::ImageView> images;  // what list_images returns, create_image adds to
 
   private:
     control::DomainView* find(const std::string& name);

@@ -31,11 +31,25 @@ TEST(JsonViews, DomainAsDocumented) {
     EXPECT_EQ(serialize(domain_json(web1())),
               R"({"name":"web1","id":3,"state":"running","memory":64,"vcpus":1,"kernel":null,)"
               R"("ramdisk":null,"cmdline":"service","on_poweroff":"destroy","on_reboot":"restart",)"
-              R"("on_crash":"destroy","pid":12345,"created_at":1796000000000,)"
+              R"("on_crash":"destroy","disks":[],"pid":12345,"created_at":1796000000000,)"
               R"("updated_at":1796000000000,"started_at":1796000000000,)"
               R"("last_exit":{"reason":"crash","code":6,"detail":"guest reported a crash"},)"
               R"("restarts":0,"stats":{"vcpu_time_ns":1200000,"exits":42,"hypercalls":40,)"
               R"("resident_kib":2100}})");
+}
+
+TEST(JsonViews, DisksWithTheGuestsNames) {
+    control::DomainView v = web1();
+    v.record.config.disks = {control::DiskConfig{"data.img", "", true, 0, 0},
+                             control::DiskConfig{"/srv/i/root.img", "xvda", false, 1048576, 50},
+                             control::DiskConfig{"x\xff.img", "hdc", false, 0, 0}};
+    EXPECT_EQ(serialize(domain_json(v).at("disks")),
+              R"([{"path":"data.img","vdev":null,"guest":"vdb","read_only":true,)"
+              R"("bytes_per_sec":0,"ops_per_sec":0},)"
+              R"({"path":"/srv/i/root.img","vdev":"xvda","guest":"vda","read_only":false,)"
+              R"("bytes_per_sec":1048576,"ops_per_sec":50},)"
+              R"({"path":"x\\xff.img","vdev":"hdc","guest":"vdc","read_only":false,)"
+              R"("bytes_per_sec":0,"ops_per_sec":0}])");
 }
 
 TEST(JsonViews, DomainKernelLastExitAndStates) {

@@ -41,6 +41,35 @@ TEST(OpenApi, EveryRouteIsDocumentedAndNothingElse) {
     EXPECT_EQ(documented, served);
 }
 
+TEST(OpenApi, DisksAndImagesAreDocumented) {
+    const auto doc = boost::json::parse(openapi_json());
+    const auto& schemas = doc.at("components").at("schemas");
+    for (const char* config : {"DomainConfig", "DomainConfigPatch"}) {
+        const auto& disks = schemas.at(config).at("properties").at("disks");
+        EXPECT_EQ(disks.at("maxItems").as_int64(), 6) << config;
+        EXPECT_EQ(disks.at("items").at("$ref").as_string(), "#/components/schemas/DiskConfig");
+    }
+    std::set<std::string> fields;
+    for (const auto& [key, value] : schemas.at("DiskConfig").at("properties").as_object()) {
+        fields.emplace(key);
+    }
+    EXPECT_EQ(fields,
+              (std::set<std::string>{"path", "vdev", "read_only", "bytes_per_sec", "ops_per_sec"}));
+    EXPECT_TRUE(schemas.at("Disk").at("properties").as_object().contains("guest"));
+    bool domain_requires_disks = false;
+    for (const auto& f : schemas.at("Domain").at("required").as_array()) {
+        domain_requires_disks |= f.as_string() == "disks";
+    }
+    EXPECT_TRUE(domain_requires_disks);
+    std::set<std::string> image_fields;
+    for (const auto& [key, value] : schemas.at("ImageRequest").at("properties").as_object()) {
+        image_fields.emplace(key);
+    }
+    EXPECT_EQ(image_fields, (std::set<std::string>{"name", "size", "from_dir"}));
+    EXPECT_TRUE(
+        doc.at("paths").at("/v1/images").at("post").at("responses").as_object().contains("409"));
+}
+
 TEST(OpenApi, QueryParametersAreDocumented) {
     const auto doc = boost::json::parse(openapi_json());
     const auto names = [&](const char* path, const char* method) {

@@ -51,7 +51,27 @@ TEST(Routes, EveryRouteOfTheTable) {
         EXPECT_EQ(r.name, "web1");
         EXPECT_STREQ(action_name(action), path);
     }
-    EXPECT_EQ(route_table().size(), 17u);
+    EXPECT_EQ(ok("GET", "/v1/images").route, RouteId::list_images);
+    const ApiRequest image = ok("POST", "/v1/images", R"({"name":"a.img","size":"2M"})");
+    EXPECT_EQ(image.route, RouteId::create_image);
+    EXPECT_EQ(image.image.name, "a.img");
+    EXPECT_EQ(image.image.size, 2u << 20);
+    EXPECT_EQ(route_table().size(), 19u);
+}
+
+TEST(Routes, ImageRequestsAreCheckedBeforeTheController) {
+    expect_error(
+        translate(HttpInput{"POST", "/v1/images", R"({"name":"../a","size":"2M"})", "", ""}), 400,
+        "invalid_field");
+    expect_error(
+        translate(HttpInput{"POST", "/v1/images", R"({"name":"a","size":"2M","x":1})", "", ""}),
+        400, "unknown_field", "unknown field \"x\"");
+    expect_error(translate(HttpInput{"POST", "/v1/images", "{", "", ""}), 400, "invalid_json");
+    expect_error(
+        translate(HttpInput{"POST", "/v1/images?force=1", R"({"name":"a","size":"2M"})", "", ""}),
+        400, "bad_request");
+    expect_error(translate(HttpInput{"DELETE", "/v1/images", "", "", ""}), 405,
+                 "method_not_allowed");
 }
 
 TEST(Routes, NameIsCapturedAndDecoded) {

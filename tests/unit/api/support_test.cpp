@@ -96,6 +96,26 @@ TEST(DaemonConfig, RejectsUnknownKeysAndBadValuesByName) {
     EXPECT_EQ(c.events_kept, 100000);  // a refused value changes nothing
 }
 
+TEST(DaemonConfig, ImageDirs) {
+    DaemonConfig c;
+    EXPECT_TRUE(c.image_dirs.empty());  // the default: <state-dir>/images
+    ASSERT_TRUE(apply_config_text("image-dirs = /srv/images, \"/data/img/\" ,/x\n", c));
+    EXPECT_EQ(c.image_dirs, (std::vector<std::string>{"/srv/images", "/data/img", "/x"}));
+    ASSERT_TRUE(apply_config_text("image_dirs = /one\n", c));
+    EXPECT_EQ(c.image_dirs, std::vector<std::string>{"/one"});
+    auto st = apply_config_text("image-dirs = images\n", c);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().message, "line 1: image-dirs entry \"images\" is not an absolute path");
+    st = apply_config_text("image-dirs = /a,,/b\n", c);
+    ASSERT_FALSE(st);
+    EXPECT_NE(st.error().message.find("has an empty entry"), std::string::npos);
+    st = apply_config_text("image-dirs = /a, /a/\n", c);
+    ASSERT_FALSE(st);
+    EXPECT_NE(st.error().message.find("lists \"/a\" twice"), std::string::npos);
+    EXPECT_FALSE(apply_config_text("image-dirs =\n", c));
+    EXPECT_EQ(c.image_dirs, std::vector<std::string>{"/one"});  // refused: unchanged
+}
+
 TEST(DaemonConfig, FileErrorsNameThePath) {
     test::TempDir dir;
     DaemonConfig c;

@@ -88,6 +88,20 @@ TEST(Verbs, Create) {
     usage_error({"create", "-n", "-c", "x.cfg"});
 }
 
+TEST(Verbs, DiskCreateAndList) {
+    auto cmd = ok({"disk-create", "root.img", "64M", "--from-dir", "rootfs"});
+    EXPECT_EQ(cmd.verb, Verb::disk_create);
+    EXPECT_EQ(cmd.name, "root.img");
+    EXPECT_EQ(cmd.image_size, "64M");
+    EXPECT_EQ(cmd.from_dir, "rootfs");
+    EXPECT_EQ(ok({"disk-create", "a.img", "1G"}).from_dir, "");
+    EXPECT_TRUE(ok({"disk-create", "a.img", "1G", "--json"}).json);
+    usage_error({"disk-create", "a.img"});
+    usage_error({"disk-create"});
+    usage_error({"disk-create", "a.img", "1G", "extra"});
+    EXPECT_EQ(ok({"disk-list"}).verb, Verb::disk_list);
+}
+
 TEST(Verbs, ListNameIsOptional) {
     auto all = ok({"list"});
     EXPECT_EQ(all.verb, Verb::list);
@@ -146,9 +160,9 @@ TEST(Verbs, UsageErrorsAreOneLine) {
 }
 
 TEST(Verbs, HelpExitsZeroOnEveryVerb) {
-    for (const char* verb :
-         {"run", "info", "version", "create", "list", "start", "pause", "unpause", "shutdown",
-          "reboot", "destroy", "delete", "console", "events", "config"}) {
+    for (const char* verb : {"run", "info", "version", "create", "list", "start", "pause",
+                             "unpause", "shutdown", "reboot", "destroy", "delete", "console",
+                             "events", "config", "disk-create", "disk-list"}) {
         testing::internal::CaptureStdout();
         auto r = parse({verb, "--help"});
         const std::string out = testing::internal::GetCapturedStdout();

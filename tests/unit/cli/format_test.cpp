@@ -101,6 +101,30 @@ TEST(ConfigFormat, XlCfgRoundTripsFields) {
               R"("on_poweroff":"destroy","on_reboot":"restart","on_crash":"preserve"})");
 }
 
+TEST(ConfigFormat, DisksInXlAndJson) {
+    auto d = obj(R"({"name":"web","memory":64,"vcpus":1,"kernel":null,"cmdline":"",
+        "on_poweroff":"destroy","on_reboot":"restart","on_crash":"destroy",
+        "disks":[{"path":"root.img","vdev":"xvda","guest":"vda","read_only":false,
+                  "bytes_per_sec":0,"ops_per_sec":0},
+                 {"path":"/srv/images/it's.img","vdev":null,"guest":"vdb","read_only":true,
+                  "bytes_per_sec":1024,"ops_per_sec":0}]})");
+    EXPECT_EQ(format_disks_xl(d),
+              "disk = [ \"format=raw, vdev=xvda, access=rw, target=root.img\",\n"
+              "         \"format=raw, vdev=vdb, access=ro, target=/srv/images/it's.img\" ]\n"
+              "# vdb: bytes_per_sec 1024, ops_per_sec 0 (no xl.cfg parameter: set them in JSON)\n");
+    EXPECT_NE(format_config_xl(d).find("on_crash = \"destroy\"\ndisk = [ "), std::string::npos);
+    EXPECT_EQ(format_config_json(d),
+              R"({"name":"web","memory":64,"vcpus":1,"kernel":null,"cmdline":"",)"
+              R"("on_poweroff":"destroy","on_reboot":"restart","on_crash":"destroy",)"
+              R"("disks":[{"path":"root.img","vdev":"xvda","read_only":false,)"
+              R"("bytes_per_sec":0,"ops_per_sec":0},{"path":"/srv/images/it's.img","vdev":null,)"
+              R"("read_only":true,"bytes_per_sec":1024,"ops_per_sec":0}]})");
+    d["disks"] = json::array();
+    EXPECT_EQ(format_disks_xl(d), "");
+    d["disks"] = "junk";  // a mistyped field prints nothing rather than failing
+    EXPECT_EQ(format_disks_xl(d), "");
+}
+
 TEST(ConfigFormat, RamdiskIsShownWhenSet) {
     auto d = obj(R"({"name":"bb","memory":128,"vcpus":1,"kernel":null,
         "ramdisk":"/srv/rd.cpio.gz","cmdline":"init=/bin/sh","on_poweroff":"destroy",

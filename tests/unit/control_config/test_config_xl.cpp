@@ -74,7 +74,7 @@ TEST(ConfigXl, RealisticFile) {
     EXPECT_EQ(c.on_crash, Policy::preserve);
 }
 
-TEST(ConfigXl, RealisticFileWithADiskListIsRejectedByName) {
+TEST(ConfigXl, RealisticFileWithAPhyDiskIsRejectedByName) {
     const std::string text = std::string(kRealistic) + R"(
 # Disk devices
 disk = [ 'phy:/dev/vg0/web-01-disk,xvda,w',
@@ -82,10 +82,12 @@ disk = [ 'phy:/dev/vg0/web-01-disk,xvda,w',
        ]
 )";
     const ConfigError e = xl_error(text);
-    EXPECT_EQ(e.field, "disk");
+    EXPECT_EQ(e.field, "disks[0]");
     EXPECT_EQ(e.line, 25);
-    EXPECT_EQ(e.message, "line 25: \"disk\" is not supported by Domus yet");
-    EXPECT_EQ(e.kind, ConfigErrorKind::unknown_field);
+    EXPECT_EQ(e.message,
+              "line 25: disk[0] \"phy:/dev/vg0/web-01-disk,xvda,w\": phy: (a host block device) "
+              "is not supported: give a raw image file");
+    EXPECT_EQ(e.kind, ConfigErrorKind::invalid_field);
 }
 
 TEST(ConfigXl, SemicolonsCrlfBomAndComments) {

@@ -34,7 +34,7 @@ void expect_invalid(const std::string& text, const char* field, int line,
 TEST(ConfigXlHostile, UnsupportedXenKeysByNameAndLine) {
     const char* keys[] = {"maxmem",
                           "maxvcpus",
-                          "disk",
+                          "vtpm",
                           "vif",
                           "vfb",
                           "vnc",

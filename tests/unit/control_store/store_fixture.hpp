@@ -54,6 +54,15 @@ inline DomainConfig sample_config(const std::string& name) {
     c.on_poweroff = Policy::preserve;
     c.on_reboot = Policy::destroy;
     c.on_crash = Policy::restart;
+    DiskConfig root;
+    root.path = name + "-root.img";
+    root.vdev = "xvdb";
+    root.read_only = true;
+    root.bytes_per_sec = 1 << 20;
+    root.ops_per_sec = 50;
+    DiskConfig data;
+    data.path = "/srv/images/" + name + " data.img";
+    c.disks = {root, data};
     return c;
 }
 
@@ -135,6 +144,7 @@ inline void expect_same(const DomainRecord& a, const DomainRecord& b) {
     EXPECT_EQ(a.config.on_poweroff, b.config.on_poweroff);
     EXPECT_EQ(a.config.on_reboot, b.config.on_reboot);
     EXPECT_EQ(a.config.on_crash, b.config.on_crash);
+    EXPECT_EQ(a.config.disks, b.config.disks);
     EXPECT_EQ(a.state, b.state);
     EXPECT_EQ(a.pid, b.pid);
     EXPECT_EQ(a.created_at, b.created_at);

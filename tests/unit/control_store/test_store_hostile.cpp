@@ -42,6 +42,25 @@ TEST_F(StoreHostile, StringsRoundTripVerbatim) {
     EXPECT_EQ(raw.scalar("SELECT count(*) FROM domains"), 1) << "the table is still there";
 }
 
+TEST_F(StoreHostile, DiskPathsRoundTripAndACorruptDiskColumnIsReported) {
+    DomainConfig c = sample_config("d");
+    c.disks[1].path = kQuotes + kUnicode + "\\'); DROP TABLE domains; --";
+    auto r = store().create_domain(c);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    reopen();
+    auto got = store().get_domain("d");
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->config.disks, c.disks);
+    {
+        RawDb raw(path());
+        ASSERT_EQ(raw.exec("UPDATE domains SET disks = '[{\"path\":\"a\",\"colour\":1}]'"),
+                  SQLITE_OK);
+    }
+    EXPECT_FALSE(store().get_domain("d").has_value());
+    EXPECT_NE(store().last_error().find("invalid disks"), std::string::npos)
+        << store().last_error();
+}
+
 TEST_F(StoreHostile, NamesAreExactNotPatterns) {
     ASSERT_TRUE(store().create_domain(sample_config("abc")).ok());
     ASSERT_TRUE(store().create_domain(sample_config(kUnicode)).ok());

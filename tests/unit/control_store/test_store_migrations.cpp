@@ -60,15 +60,19 @@ TEST(StoreMigrations, AVersion1DatabaseGainsTheRamdiskColumn) {
     }
     auto store = StateStore::open(path);
     ASSERT_TRUE(store.ok()) << store.error().message;
-    EXPECT_EQ(store->schema_version(), 2);
+    EXPECT_EQ(store->schema_version(), 3);
     auto old = store->get_domain("old");
     ASSERT_TRUE(old.has_value());
     EXPECT_EQ(old->config.kernel, "/k");
-    EXPECT_EQ(old->config.ramdisk, "");  // none: what every v1 domain had
+    EXPECT_EQ(old->config.ramdisk, "");      // none: what every v1 domain had
+    EXPECT_TRUE(old->config.disks.empty());  // v3: no disks before
     DomainRecord rec = *old;
     rec.config.ramdisk = "/srv/initramfs.cpio.gz";
     ASSERT_TRUE(store->update_domain(rec, {}).ok());
     EXPECT_EQ(store->get_domain("old")->config.ramdisk, "/srv/initramfs.cpio.gz");
+    rec.config.disks = {DiskConfig{"a.img", "xvdc", true, 0, 9}};
+    ASSERT_TRUE(store->update_domain(rec, {}).ok());
+    EXPECT_EQ(store->get_domain("old")->config.disks, rec.config.disks);
 }
 
 class MigrateTest : public ::testing::Test {
