@@ -84,5 +84,50 @@ TEST_F(DaemonProgram, ConsoleGivesAnInteractiveShellWithCtrlC) {
     EXPECT_EQ(num(stopped.at("last_exit").as_object(), "code"), 0) << stopped;
 }
 
+// IaaS end to end: a root disk made by `disk-create --from-dir` (busybox and an init script in
+// a tree inside the image dir), a domain defined over the API that boots from it
+// (root=/dev/vda rw, no ramdisk), whose init writes a file and powers off; the host then finds
+// the file in the image and e2fsck finds the image clean.
+TEST_F(DaemonProgram, ADomainBootsFromADiskMadeByDiskCreate) {
+    if (::access("/sbin/mke2fs", X_OK) != 0) GTEST_SKIP() << "e2fsprogs is not installed";
+    const std::string images = d_.state_dir() + "/images";
+    const std::string tree = images + "/rootfs";
+    const auto made =
+        run_process({"/bin/sh", "-c",
+                     "set -e; mkdir -p '" + tree + "'/bin '" + tree + "'/sbin '" + tree +
+                         "'/dev '" + tree + "'/proc; cp /bin/busybox '" + tree +
+                         "'/bin/; for a in sh echo cat mount sync; do "
+                         "ln -sf busybox '" +
+                         tree +
+                         "'/bin/$a; done; printf '#!/bin/sh\necho booted from "
+                         "disk\ncat /proc/mounts\necho persisted > /state\nsync\n' > '" +
+                         tree + "'/sbin/init; chmod 755 '" + tree + "'/sbin/init"},
+                    timeout_after(30));
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    int status = 0;
+    const auto image =
+        d_.json("POST", "/v1/images",
+                R"({"name":"root.img","size":"32M","from_dir":")" + tree + R"("})", &status);
+    ASSERT_EQ(status, 201) << boost::json::serialize(image) << d_.log();
+    json::object body{{"name", "diskboot"},
+                      {"memory", 64},
+                      {"cmdline", "root=/dev/vda rw"},
+                      {"disks", json::array{json::object{{"path", "root.img"}}}}};
+    d_.json("POST", "/v1/domains?start=true", json::serialize(body), &status);
+    ASSERT_EQ(status, 201) << d_.log();
+    const auto stopped = d_.wait_state("diskboot", "stopped");
+    ASSERT_EQ(str(stopped, "state"), "stopped") << stopped;
+    EXPECT_EQ(str(stopped.at("last_exit").as_object(), "detail"), "init exited with status 0")
+        << stopped;
+    EXPECT_TRUE(console_log_has(d_, "diskboot", "booted from disk"));
+    EXPECT_TRUE(console_log_has(d_, "diskboot", "/dev/vda / ext2 rw"));
+    const auto cat = run_process(
+        {"/bin/sh", "-c", "/sbin/debugfs -R 'cat /state' '" + images + "/root.img' 2>/dev/null"},
+        timeout_after(30));
+    EXPECT_EQ(cat.out, "persisted\n");
+    const auto fsck = run_process({"/sbin/e2fsck", "-fn", images + "/root.img"}, timeout_after(30));
+    EXPECT_EQ(fsck.exit_code, 0) << fsck.out;
+}
+
 }  // namespace
 }  // namespace domus::test
