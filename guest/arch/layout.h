@@ -58,10 +58,10 @@
 
 /* Interrupt vectors beyond the 32 exceptions. */
 #define VECTOR_TIMER 0x40
-#define VECTOR_WAKE 0x41    /* IPI that wakes an idle AP */
-#define VECTOR_TLB 0x42     /* IPI: flush this vCPU's TLB (address-space shootdown) */
-#define VECTOR_RESCHED 0x43 /* IPI: run the scheduler on return (new runnable work) */
-#define VECTOR_EVENT 0x44   /* the monitor posted DOMUS_EVENT_* (DOMUS_HC_EVENT_IRQ) */
+#define VECTOR_WAKE 0x41        /* IPI that wakes an idle AP */
+#define VECTOR_TLB 0x42         /* IPI: flush this vCPU's TLB (address-space shootdown) */
+#define VECTOR_RESCHED 0x43     /* IPI: run the scheduler on return (new runnable work) */
+#define VECTOR_EVENT 0x44       /* the monitor posted DOMUS_EVENT_* (DOMUS_HC_EVENT_IRQ) */
 #define VECTOR_DEVICE_BASE 0x50 /* 0x50..0x57: virtio device i (DOMUS_VIRTIO_VECTOR_BASE + i) */
 #define VECTOR_DEVICE_COUNT 8
 #define VECTOR_SPURIOUS 0xff
