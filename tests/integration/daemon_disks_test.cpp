@@ -245,5 +245,35 @@ TEST(DaemonDisks, ConfiguredImageDirsAreCreatedAndConfine) {
     std::filesystem::remove_all(top);
 }
 
+// Two domains defined with the same writable image: the first runs, the second's monitor finds
+// the image locked and the start is refused with the reason; once the first stops the second
+// starts.
+TEST(DaemonDisks, TwoDomainsAreRefusedTheSameWritableImage) {
+    DOMUS_REQUIRE_DAEMON();
+    Daemon d;
+    ASSERT_TRUE(d.start()) << d.log();
+    make_file(d.state_dir() + "/images/shared.img", 1 << 20);
+    int status = 0;
+    for (const char* name : {"one", "two"}) {
+        d.json("POST", "/v1/domains",
+               std::string(R"({"name":")") + name +
+                   R"(","cmdline":"service","disks":[{"path":"shared.img"}]})",
+               &status);
+        ASSERT_EQ(status, 201) << d.log();
+    }
+    d.json("POST", "/v1/domains/one/start", "", &status);
+    ASSERT_EQ(status, 200) << d.log();
+    Refusal second = refusal(d, "POST", "/v1/domains/two/start", "");
+    EXPECT_NE(second.status, 200);
+    EXPECT_NE(second.message.find("is in use by another domain"), std::string::npos)
+        << second.message;
+    EXPECT_EQ(str(d.json("GET", "/v1/domains/two").as_object(), "state"), "stopped");
+    d.json("POST", "/v1/domains/one/destroy", "", &status);
+    ASSERT_EQ(status, 200);
+    d.json("POST", "/v1/domains/two/start", "", &status);
+    EXPECT_EQ(status, 200) << d.log();
+    d.json("POST", "/v1/domains/two/destroy", "", &status);
+}
+
 }  // namespace
 }  // namespace domus::test
