@@ -1,10 +1,12 @@
 #include "dev/virtio_rng.hpp"
 
+#include "arch/cpu.hpp"
 #include "arch/vmem.hpp"
-#include "dev/virtio_mmio.hpp"
+#include "dev/virtqueue.hpp"
 #include "kernel/boot.hpp"
 #include "kernel/lock.hpp"
 #include "kernel/string.hpp"
+#include "kernel/time.hpp"
 #include "mm/phys.hpp"
 
 namespace dev {
@@ -19,7 +21,7 @@ enum class State { unknown, ready, absent };
 
 constinit SpinLock g_lock;
 State g_state = State::unknown;
-VirtioPolled g_device;
+Virtqueue g_device;
 uint64_t g_buffer_gpa = 0;  // one page the device writes into
 uint64_t g_requests = 0;
 
@@ -33,9 +35,27 @@ bool bring_up() {
     for (uint32_t i = 0; i < bi->virtio_count && i < DOMUS_MAX_VIRTIO_DEVICES; ++i) {
         if (bi->virtio[i].device_id != kVirtioEntropy) continue;
         g_buffer_gpa = phys::alloc_zeroed();
-        return g_buffer_gpa != 0 && g_device.init(bi->virtio[i].base, kVirtioEntropy);
+        return g_buffer_gpa != 0 && g_device.init(bi->virtio[i].base, kVirtioEntropy, 0);
     }
     return false;
+}
+
+// One device-writable buffer of `len` bytes at g_buffer_gpa, polled: the bytes the device
+// wrote, or -1 when it did not answer within kTimeoutNs or broke the protocol. Lock held.
+int64_t request(uint32_t len) {
+    const VirtqBuf buf{g_buffer_gpa, len, true};
+    if (!g_device.add(&buf, 1)) return -1;
+    g_device.kick();
+    const uint64_t deadline = time_monotonic_ns() + kTimeoutNs;
+    uint16_t head;
+    uint32_t written;
+    bool bogus;
+    while (!g_device.reap(&head, &written, &bogus)) {
+        if (time_monotonic_ns() > deadline) return -1;  // a broken or stopped device
+        cpu::pause();
+    }
+    if (bogus || written > len) return -1;  // the device answered something we never asked
+    return written;
 }
 
 }  // namespace
@@ -45,7 +65,7 @@ int64_t virtio_rng_read(void* buf, size_t len) {
     if (g_state == State::unknown) g_state = bring_up() ? State::ready : State::absent;
     if (g_state != State::ready) return -1;
     if (len > kMaxRead) len = kMaxRead;
-    const int64_t n = g_device.request_writable(g_buffer_gpa, uint32_t(len), kTimeoutNs);
+    const int64_t n = request(uint32_t(len));
     if (n < 0) {
         g_state = State::absent;
         return -1;

@@ -25,17 +25,6 @@ std::string random_bytes(size_t n, uint32_t seed) {
     return s;
 }
 
-void write_file(const std::string& path, const std::string& bytes) {
-    std::ofstream(path, std::ios::binary) << bytes;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // sha256sum's first word for `bytes`, computed by the host's sha256sum.
 std::string host_sha256(const std::string& bytes, const TempDir& dir) {
     const std::string path = dir.path() + "/sha-input";

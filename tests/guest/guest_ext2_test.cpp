@@ -33,10 +33,6 @@ std::string e2prog(const char* name) {
             GTEST_SKIP() << "mke2fs is missing: scripts/bootstrap installs e2fsprogs"; \
     } while (0)
 
-void write_file(const std::string& path, const std::string& bytes) {
-    std::ofstream(path, std::ios::binary) << bytes;
-}
-
 // mke2fs -t ext2 [-b block] -d tree image size
 void make_image(const std::string& image, const std::string& tree, const std::string& size,
                 const std::string& block = "4096") {

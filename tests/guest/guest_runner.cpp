@@ -13,7 +13,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "process.hpp"
 
@@ -262,6 +264,17 @@ std::map<std::string, std::string> parse_outcomes(const std::vector<std::string>
         out.emplace(l.substr(0, colon), l.substr(colon + 2));
     }
     return out;
+}
+
+void write_file(const std::string& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary) << bytes;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
 }
 
 }  // namespace domus::test::guest

@@ -77,6 +77,10 @@ class TempDir {
     std::string path_;
 };
 
+// A whole file's bytes, written or read (binary; "" when unreadable).
+void write_file(const std::string& path, const std::string& bytes);
+std::string read_file(const std::string& path);
+
 std::vector<std::string> split_lines(const std::string& text);
 std::string join_lines(const std::vector<std::string>& lines);
 
