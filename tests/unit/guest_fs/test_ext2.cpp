@@ -264,6 +264,37 @@ TEST_P(Ext2Test, ReadsEverythingMke2fsWrote) {
     two.reset();
 }
 
+// Large reads go around the page cache for runs of uncached pages (straight from the device),
+// but a page the cache holds, dirty or not, is read from the cache: the bytes are the file's
+// whichever way they come, at any offset and length.
+TEST_P(Ext2Test, LargeReadsMixTheDeviceAndTheCache) {
+    populate();
+    make_image();
+    ASSERT_EQ(mount(false), 0);
+    std::string want = pattern(5 * 1024 * 1024 + 1234, 1);
+    FileRef f = open("/mnt/big", oflag::RDWR, 0);
+    ASSERT_TRUE(f);
+    // Dirty pages in the middle (not written back) and a cached clean one.
+    ASSERT_EQ(fs::file_pwrite(f.get(), "DIRTY", 5, 10 * 4096 + 7), 5);
+    want.replace(10 * 4096 + 7, 5, "DIRTY");
+    ASSERT_EQ(fs::file_pwrite(f.get(), "more", 4, 200 * 4096), 4);
+    want.replace(200 * 4096, 4, "more");
+    char one = 0;
+    ASSERT_EQ(fs::file_pread(f.get(), &one, 1, 300 * 4096), 1);
+    for (const auto& [offset, len] :
+         std::vector<std::pair<size_t, size_t>>{{0, want.size()},
+                                                {4096, 1 << 20},
+                                                {3, 700000},
+                                                {8 * 4096, 64 * 4096},
+                                                {want.size() - 9000, 9000},
+                                                {199 * 4096, 3 * 4096 + 1}}) {
+        std::string got(len, '\0');
+        ASSERT_EQ(fs::file_pread(f.get(), got.data(), len, int64_t(offset)), int64_t(len))
+            << offset;
+        EXPECT_TRUE(got == want.substr(offset, len)) << "offset " << offset << " len " << len;
+    }
+}
+
 TEST_P(Ext2Test, WritesWhatE2fsckAndDebugfsAccept) {
     populate();
     make_image();
