@@ -218,13 +218,12 @@ bool VirtioBlk::start(GuestMemory& mem, Slot& slot) {
         return false;
     }
     if (r.type == BlkType::get_id) {
+        // The serial, zero-padded to the 20 bytes the buffers hold at most.
+        std::vector<uint8_t> id(size_t(r.bytes), 0);
+        std::memcpy(id.data(), serial_.data(), std::min<size_t>(serial_.size(), id.size()));
         uint64_t copied = 0;
         for (const virtio::Segment& s : r.data) {
-            const uint64_t n =
-                std::min<uint64_t>(s.len, serial_.size() > copied ? serial_.size() - copied : 0);
-            std::vector<uint8_t> chunk(s.len, 0);
-            std::memcpy(chunk.data(), serial_.data() + copied, n);
-            (void)mem.write(s.gpa, chunk);
+            (void)mem.write(s.gpa, std::span<const uint8_t>(id.data() + copied, s.len));
             copied += s.len;
         }
         slot.done = r.bytes;
