@@ -55,7 +55,8 @@ constinit Disk g_disks[kMaxDisks] = {};
 constinit int g_count = 0;
 
 // Splits [buf, buf + len) into physically contiguous runs (the kernel's direct map is; its
-// image alias too), at most kMaxRuns; returns the bytes covered (a prefix of len).
+// image alias too), at most kMaxRuns; returns the bytes covered (a prefix of len: all of it,
+// or a whole number of sectors).
 uint64_t runs_of(uint8_t* buf, uint64_t len, VirtqBuf* runs, uint16_t* count, bool writes) {
     *count = 0;
     uint64_t done = 0;
@@ -72,6 +73,20 @@ uint64_t runs_of(uint8_t* buf, uint64_t len, VirtqBuf* runs, uint16_t* count, bo
             runs[(*count)++] = VirtqBuf{gpa, uint32_t(n), writes};
         }
         done += n;
+    }
+    // A request moves whole sectors: a prefix cut short by the run limit (a buffer that is
+    // neither sector aligned nor contiguous) is trimmed back to a sector boundary.
+    const uint64_t extra = done < len ? done % blk::kSectorSize : 0;
+    if (extra != 0) {
+        done -= extra;
+        uint64_t trim = extra;
+        while (trim > 0) {
+            VirtqBuf& last = runs[*count - 1];
+            const uint64_t cut = trim < last.len ? trim : last.len;
+            last.len -= uint32_t(cut);
+            trim -= cut;
+            if (last.len == 0) --*count;
+        }
     }
     return done;
 }
