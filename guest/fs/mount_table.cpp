@@ -52,8 +52,20 @@ int ext2_type_mount(blk::BlockDevice* device, bool read_only, const char*, Inode
     const char* why = nullptr;
     const int r = ext2_mount(device, read_only, root, &why);
     if (r == -EINVAL && why != nullptr) kprintf("guest: ext2 on %s: %s\n", device->name, why);
-    if (r == 0) *instance = (*root)->sb;
-    return r;
+    if (r < 0) return r;
+    SuperBlock* sb = (*root)->sb;
+    Ext2Stat st{};
+    ext2_statfs(sb, &st);
+    if (!read_only && st.read_only) {
+        // A read-only disk or a feature ext2 may only read: as Linux, a read-write mount is
+        // EROFS (mount(8) then tries read-only).
+        inode_put(*root);
+        *root = nullptr;
+        (void)ext2_umount(sb);
+        return -EROFS;
+    }
+    *instance = sb;
+    return 0;
 }
 int ext2_type_sync(void* instance) {
     return ext2_sync(static_cast<SuperBlock*>(instance));
