@@ -258,6 +258,13 @@ TEST(GuestExt2, ADiskIsTheRootFileSystem) {
     EXPECT_EQ(debugfs(image, "cat /written"), "from-the-guest\n");
     const HostResult f = fsck(image);
     EXPECT_EQ(f.exit_code, 0) << f.out;
+    // rw on a read-only disk is EROFS, as on Linux; ro works.
+    const auto rw_on_ro =
+        run_domus({"run", "--disk", image + ",ro", "--cmdline", "root=/dev/vda rw"});
+    EXPECT_EQ(rw_on_ro.exit_code, 125);
+    EXPECT_NE(rw_on_ro.out.find("root: cannot mount /dev/vda: Read-only file system"),
+              std::string::npos)
+        << rw_on_ro.out;
     // A root that is not there, or not ext2, is named.
     const auto missing = run_domus({"run", "--disk", image, "--cmdline", "root=/dev/vdc"});
     EXPECT_EQ(missing.exit_code, 125);
