@@ -111,10 +111,8 @@ void unpack_ramdisk() {
 // root=: the disk's file system becomes "/". Linux's forms: /dev/vda or vda.
 void mount_disk_root(const InitCommand& init) {
     const char* name = init.root;
-    if (kstrnlen(name, 6) == 5 && memcmp(name, "/dev/", 5) == 0) {
-        fail("root", "root=/dev/ names no disk", 125u << 8);
-    }
-    if (memcmp(name, "/dev/", 5) == 0) name += 5;
+    if (kstrnlen(name, 5) == 5 && memcmp(name, "/dev/", 5) == 0) name += 5;
+    if (*name == '\0') fail("root", "root=/dev/ names no disk", 125u << 8);
     blk::BlockDevice* disk = blk::find_device(name);
     if (disk == nullptr) {
         kprintf("guest: root: no disk %s (the domain's disks are vda, vdb, ... in order)\n",

@@ -80,7 +80,13 @@ int64_t sys_mount(Args& a) {
         return n < 0 ? n : (data ? -EINVAL : -ENOMEM);
     }
     data[0] = '\0';
-    if (a.a[4] != 0 && strncpy_from_user(data, a.a[4], kMaxData) < 0) r = -EFAULT;
+    if (a.a[4] != 0) {
+        // The options: one NUL-terminated string of less than a page (Linux copies a page).
+        const int64_t len = strncpy_from_user(data, a.a[4], kMaxData);
+        if (len < 0) r = int(len);
+        if (len >= int64_t(kMaxData)) r = -EINVAL;
+        data[kMaxData - 1] = '\0';
+    }
     const fs::FsType* fstype = r == 0 ? fs::find_fs_type(type) : nullptr;
     if (r == 0 && fstype == nullptr) r = -ENODEV;
     PathBuf source;
