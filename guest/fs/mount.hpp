@@ -1,7 +1,7 @@
 // The root of the file-system tree and mounts. A mount attaches another file system's root
 // directory to a directory of the tree: path resolution crosses into it when it reaches the
 // directory (Inode::mounted) and back out through ".." at the mounted root (Inode::covered).
-// Only ramfs exists today (at "/"); this is the hook for devfs, procfs, tmpfs and ext2.
+// The file systems (ramfs, procfs, tmpfs, ext2) come and go through fs/mount_table.hpp.
 #pragma once
 
 #include "fs/inode.hpp"
