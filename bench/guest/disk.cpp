@@ -11,7 +11,8 @@
 //    platform cost is the guest's QD1 p50 minus the warm host's QD1 p50 (both read cached
 //    data; what is left is doorbell, monitor, completion and the guest's own system call).
 //  - Through ext2: busybox dd of a 1 GiB file in 1 MiB blocks (read; write then fsync) in an
-//    image made by mke2fs -d, beside the host's dd of the same bytes (the image file, warm).
+//    image made by mke2fs -d, beside the host's dd of the same bytes (the image file, warm,
+//    and with direct I/O: iflag=direct / oflag=direct).
 //  - Monitor CPU per GiB moved (the back-end thread's CPU time from DOMUS_STATS) and the
 //    monitor's peak RSS with 4 disks attached minus with none (the same idle guest).
 //
@@ -219,6 +220,12 @@ int main(int argc, char** argv) {
                 run_child({"/bin/dd", "if=" + fsimg, "of=/dev/null", "bs=1M", "count=1024"});
             const ChildResult hw = run_child({"/bin/dd", "if=/dev/zero", "of=" + dir + "/w.raw",
                                               "bs=1M", "count=1024", "conv=fsync"});
+            // The host's direct I/O on the same files (no page cache), where it allows it.
+            const ChildResult hrd = run_child(
+                {"/bin/dd", "if=" + fsimg, "of=/dev/null", "bs=1M", "count=1024", "iflag=direct"});
+            const ChildResult hwd =
+                run_child({"/bin/dd", "if=/dev/zero", "of=" + dir + "/w.raw", "bs=1M", "count=1024",
+                           "oflag=direct", "conv=fsync,notrunc"});
             GuestRun g = spec(image("disk"),
                               "init=/bin/sh -- -c 'mkdir /m && mount -t ext2 /dev/vda /m && "
                               "time dd if=/m/big of=/dev/null bs=1M && "
@@ -238,11 +245,14 @@ int main(int argc, char** argv) {
             const double r_s = busybox_real_s(out, 0), w_s = busybox_real_s(out, 1);
             const double g_read = r_s > 0 ? 1024 / r_s : 0, g_write = w_s > 0 ? 1024 / w_s : 0;
             const double h_read = dd_mib_per_s(hr.err), h_write = dd_mib_per_s(hw.err);
+            const double h_read_d = dd_mib_per_s(hrd.err), h_write_d = dd_mib_per_s(hwd.err);
             std::printf(
                 "guest_disk: ext2 round %llu: dd read 1 GiB guest %7.0f MiB/s host warm %7.0f "
-                "guest/host %s | dd write+fsync guest %7.0f host %7.0f guest/host %s\n",
-                static_cast<unsigned long long>(round), g_read, h_read,
-                ratio(g_read, h_read).c_str(), g_write, h_write, ratio(g_write, h_write).c_str());
+                "direct %7.0f guest/warm %s guest/direct %s | dd write+fsync guest %7.0f host "
+                "%7.0f direct %7.0f guest/host %s guest/direct %s\n",
+                static_cast<unsigned long long>(round), g_read, h_read, h_read_d,
+                ratio(g_read, h_read).c_str(), ratio(g_read, h_read_d).c_str(), g_write, h_write,
+                h_write_d, ratio(g_write, h_write).c_str(), ratio(g_write, h_write_d).c_str());
         }
     }
     // Monitor RSS: the same idle guest with 4 disks and with none.
