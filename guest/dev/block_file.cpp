@@ -99,16 +99,18 @@ int64_t blk_pwrite(fs::File* file, const void* buf, size_t len, uint64_t offset)
     return disk_rw(bd, const_cast<uint8_t*>(static_cast<const uint8_t*>(buf)), len, offset, true);
 }
 
-// The offset is read and advanced under pos_lock, the I/O done without it (a spinlock: the
-// task may sleep in the driver). Two tasks sharing the open file at once may read the same
-// bytes, which Linux's block devices also allow.
-int64_t blk_read(fs::File* file, void* buf, size_t len) {
+// At the file's offset: the offset is read and advanced under pos_lock, the I/O (`io`, a
+// positioned call) done without it (a spinlock: the task may sleep in the driver). Two tasks
+// sharing the open file at once may transfer the same bytes, which Linux's block devices also
+// allow.
+template <typename Io>
+int64_t at_position(fs::File* file, Io io) {
     int64_t pos;
     {
         LockGuard guard(file->pos_lock);
         pos = file->pos;
     }
-    const int64_t r = blk_pread(file, buf, len, uint64_t(pos));
+    const int64_t r = io(uint64_t(pos));
     if (r > 0) {
         LockGuard guard(file->pos_lock);
         file->pos = pos + r;
@@ -116,18 +118,12 @@ int64_t blk_read(fs::File* file, void* buf, size_t len) {
     return r;
 }
 
+int64_t blk_read(fs::File* file, void* buf, size_t len) {
+    return at_position(file, [&](uint64_t pos) { return blk_pread(file, buf, len, pos); });
+}
+
 int64_t blk_write(fs::File* file, const void* buf, size_t len) {
-    int64_t pos;
-    {
-        LockGuard guard(file->pos_lock);
-        pos = file->pos;
-    }
-    const int64_t r = blk_pwrite(file, buf, len, uint64_t(pos));
-    if (r > 0) {
-        LockGuard guard(file->pos_lock);
-        file->pos = pos + r;
-    }
-    return r;
+    return at_position(file, [&](uint64_t pos) { return blk_pwrite(file, buf, len, pos); });
 }
 
 int64_t blk_lseek(fs::File* file, int64_t offset, int whence) {

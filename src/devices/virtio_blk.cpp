@@ -128,12 +128,10 @@ void VirtioBlk::read_config(uint32_t offset, std::span<uint8_t> data) {
 }
 
 Status VirtioBlk::activate(uint64_t features, std::span<const virtio::QueueLayout> queues) {
+    auto queue = virtio::first_queue("virtio-blk", features, queues);
+    if (!queue) return queue.error();
     std::lock_guard lock(mu_);
-    if (queues.empty() || queues[0].size == 0) {
-        return make_error(Errc::invalid_argument, "virtio-blk: the request queue is not enabled");
-    }
-    queue_.emplace(queues[0], (features & virtio::kFeatureEventIdx) != 0,
-                   (features & virtio::kFeatureIndirectDesc) != 0);
+    queue_.emplace(std::move(*queue));
     return {};
 }
 

@@ -12,12 +12,10 @@ uint64_t VirtioRng::features() const {
 }
 
 Status VirtioRng::activate(uint64_t features, std::span<const virtio::QueueLayout> queues) {
+    auto queue = virtio::first_queue("virtio-rng", features, queues);
+    if (!queue) return queue.error();
     std::lock_guard lock(mu_);
-    if (queues.empty() || queues[0].size == 0) {
-        return make_error(Errc::invalid_argument, "virtio-rng: the request queue is not enabled");
-    }
-    queue_.emplace(queues[0], (features & virtio::kFeatureEventIdx) != 0,
-                   (features & virtio::kFeatureIndirectDesc) != 0);
+    queue_.emplace(std::move(*queue));
     return {};
 }
 

@@ -60,8 +60,7 @@ inline constexpr uint32_t kInterruptUsedRing = 1;
 inline constexpr uint32_t kInterruptConfig = 2;
 
 // Feature bits the transport knows.
-inline constexpr uint64_t kFeatureIndirectDesc = 1ull << 28;
-inline constexpr uint64_t kFeatureEventIdx = 1ull << 29;
+// (INDIRECT_DESC and EVENT_IDX, the queue's own features, are in split_queue.hpp.)
 inline constexpr uint64_t kFeatureVersion1 = 1ull << 32;
 
 // What a device back end gives its transport. Called with the transport's lock held.

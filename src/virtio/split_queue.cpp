@@ -238,4 +238,14 @@ void SplitQueue::set_avail_event(GuestMemory& mem) {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
+Result<SplitQueue> first_queue(const char* device, uint64_t features,
+                               std::span<const QueueLayout> queues) {
+    if (queues.empty() || queues[0].size == 0) {
+        return make_error(Errc::invalid_argument,
+                          std::string(device) + ": the request queue is not enabled");
+    }
+    return SplitQueue(queues[0], (features & kFeatureEventIdx) != 0,
+                      (features & kFeatureIndirectDesc) != 0);
+}
+
 }  // namespace domus::virtio

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "base/result.hpp"
@@ -23,6 +24,9 @@ inline constexpr uint16_t kDescIndirect = 4;
 inline constexpr uint16_t kAvailNoInterrupt = 1;  // avail.flags, without EVENT_IDX
 inline constexpr uint16_t kUsedNoNotify = 1;      // used.flags, without EVENT_IDX
 inline constexpr uint32_t kMaxQueueSize = 32768;
+// Feature bits that shape a queue (the transport negotiates them).
+inline constexpr uint64_t kFeatureIndirectDesc = 1ull << 28;
+inline constexpr uint64_t kFeatureEventIdx = 1ull << 29;
 inline constexpr uint32_t kDescBytes = 16;
 
 // Where the driver put a queue (the transport's QueueDesc/QueueDriver/QueueDevice registers).
@@ -89,5 +93,10 @@ class SplitQueue {
     uint16_t next_used_ = 0;   // the next used ring entry to write
     uint16_t signalled_ = 0;   // next_used_ when should_interrupt last said yes or was asked
 };
+
+// The device's first queue as DRIVER_OK hands it over (VirtioDevice::activate): an Error
+// naming `device` when the driver did not enable it; EVENT_IDX and INDIRECT_DESC as negotiated.
+Result<SplitQueue> first_queue(const char* device, uint64_t features,
+                               std::span<const QueueLayout> queues);
 
 }  // namespace domus::virtio

@@ -49,16 +49,22 @@ int e_lookup(Inode* dir_base, Name name, Inode** out) {
     return 0;
 }
 
+// 0 when `dir` has no entry `name`; -EEXIST when it has, or the error reading it.
+int name_free(Ext2Fs* fs, Ext2Inode* dir, Name name) {
+    uint32_t ino = 0;
+    uint64_t offset = 0;
+    const int err = dir_find(fs, dir, name, &ino, &offset);
+    if (err == 0) return -linux_errno::EEXIST;
+    return err == -linux_errno::ENOENT ? 0 : err;
+}
+
 int e_create(Inode* dir_base, Name name, const NewInode& spec, Inode** out) {
     Ext2Fs* fs = efs(dir_base);
     Ext2Inode* dir = ei(dir_base);
     LockGuard guard(fs->lock);
     if (const int err = can_write(fs); err < 0) return err;
-    uint32_t ino = 0;
-    uint64_t offset = 0;
-    int err = dir_find(fs, dir, name, &ino, &offset);
-    if (err == 0) return -linux_errno::EEXIST;
-    if (err != -linux_errno::ENOENT) return err;
+    int err = name_free(fs, dir, name);
+    if (err < 0) return err;
     const uint32_t type = spec.mode & smode::IFMT;
     if (type == smode::IFDIR && dir->nlink >= kLinkMax) return -linux_errno::EMLINK;
     if (type == smode::IFLNK && spec.symlink_len >= fs->block_size) {
@@ -102,11 +108,8 @@ int e_link(Inode* dir_base, Name name, Inode* target) {
     Ext2Inode* dir = ei(dir_base);
     LockGuard guard(fs->lock);
     if (const int err = can_write(fs); err < 0) return err;
-    uint32_t ino = 0;
-    uint64_t offset = 0;
-    int err = dir_find(fs, dir, name, &ino, &offset);
-    if (err == 0) return -linux_errno::EEXIST;
-    if (err != -linux_errno::ENOENT) return err;
+    int err = name_free(fs, dir, name);
+    if (err < 0) return err;
     if (target->nlink >= kLinkMax) return -linux_errno::EMLINK;
     err = dir_add(fs, dir, name, uint32_t(target->ino), mode_to_ftype(target->mode));
     if (err < 0) return err;
