@@ -141,6 +141,24 @@ Status validate_config(const VmConfig& c, const HostLimits& limits) {
         if (d.path.empty()) return make_error(Errc::invalid_argument, "a disk has no image path");
         if (auto st = check_path("disk", d.path); !st) return st;
     }
+    if (c.nics.size() > kMaxNics) {
+        return make_error(Errc::invalid_argument, std::to_string(c.nics.size()) +
+                                                      " network interfaces are too many (at most " +
+                                                      std::to_string(kMaxNics) + ")");
+    }
+    for (size_t i = 0; i < c.nics.size(); ++i) {
+        if (auto st = check_interface_name(c.nics[i].tap); !st) return st;
+        for (size_t j = 0; j < i; ++j) {
+            if (c.nics[j].tap == c.nics[i].tap) {
+                return make_error(Errc::invalid_argument,
+                                  "TAP device '" + c.nics[i].tap + "' is given twice");
+            }
+            if (c.nics[i].mac_given && c.nics[j].mac_given && c.nics[i].mac == c.nics[j].mac) {
+                return make_error(Errc::invalid_argument,
+                                  "MAC address " + format_mac(c.nics[i].mac) + " is given twice");
+            }
+        }
+    }
     return {};
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "vmm/nic_spec.hpp"
 
 namespace domus::vmm {
 
@@ -38,6 +39,7 @@ struct VmConfig {
     std::string console_path;     // empty: standard output
     uint32_t domain_id = 1;       // in the boot-info page and DOMAIN_INFO; 0 is Domain-0's
     std::vector<DiskSpec> disks;  // vda, vdb, ... in this order
+    std::vector<NicSpec> nics;    // eth0, eth1, ... in this order
 };
 
 struct HostLimits {

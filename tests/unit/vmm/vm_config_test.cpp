@@ -132,5 +132,66 @@ TEST(Meminfo, NamedFieldsOnlyWholeKeys) {
     EXPECT_EQ(meminfo_mib("NoSuchField"), 0u);
 }
 
+TEST(NicOption, KeysInAnyOrderAndRoundTrip) {
+    auto n = parse_nic_option("tap=vif1.0");
+    ASSERT_TRUE(n.ok()) << n.error().message;
+    EXPECT_EQ(n->tap, "vif1.0");
+    EXPECT_FALSE(n->mac_given);
+    EXPECT_EQ(n->rx_bytes_per_sec, 0u);
+    n = parse_nic_option("mac=00:16:3E:0a:0B:ff,tx_bps=1000,tap=t0,rx_bps=2000");
+    ASSERT_TRUE(n.ok()) << n.error().message;
+    EXPECT_EQ(n->tap, "t0");
+    EXPECT_TRUE(n->mac_given);
+    EXPECT_EQ(n->mac, (MacAddress{0x00, 0x16, 0x3e, 0x0a, 0x0b, 0xff}));
+    EXPECT_EQ(n->rx_bytes_per_sec, 2000u);
+    EXPECT_EQ(n->tx_bytes_per_sec, 1000u);
+    EXPECT_EQ(format_nic_option(*n), "tap=t0,mac=00:16:3e:0a:0b:ff,rx_bps=2000,tx_bps=1000");
+    auto back = parse_nic_option(format_nic_option(*n));
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, *n);
+}
+
+TEST(NicOption, BadValuesAreNamed) {
+    auto msg = [](std::string_view s) {
+        auto n = parse_nic_option(s);
+        return n.ok() ? std::string() : n.error().message;
+    };
+    EXPECT_NE(msg("").find("empty option"), std::string::npos);
+    EXPECT_NE(msg("mac=00:16:3e:00:00:01").find("names no tap="), std::string::npos);
+    EXPECT_NE(msg("tap=a,").find("empty option"), std::string::npos);
+    EXPECT_NE(msg("tap=a,,mac=00:16:3e:00:00:01").find("empty option"), std::string::npos);
+    EXPECT_NE(msg("tap=a,tap=b").find("tap= given twice"), std::string::npos);
+    EXPECT_NE(msg("tap=").find("interface name is empty"), std::string::npos);
+    EXPECT_NE(msg("tap=0123456789abcdef").find("longer than 15 bytes"), std::string::npos);
+    EXPECT_NE(msg("tap=a/b").find("may not contain"), std::string::npos);
+    EXPECT_NE(msg("tap=a:b").find("may not contain"), std::string::npos);
+    EXPECT_NE(msg("tap=..").find("no interface name"), std::string::npos);
+    EXPECT_NE(msg("tap=a,mac=01:00:00:00:00:01").find("multicast"), std::string::npos);
+    EXPECT_NE(msg("tap=a,mac=00:00:00:00:00:00").find("all zeros"), std::string::npos);
+    EXPECT_NE(msg("tap=a,mac=00-16-3e-00-00-01").find("'00-16-3e-00-00-01' is not of the form"),
+              std::string::npos);
+    EXPECT_NE(msg("tap=a,mac=00:16:3e:00:00:0g").find("is not of the form"), std::string::npos);
+    EXPECT_NE(msg("tap=a,rx_bps=0").find("rx_bps= wants a positive decimal number, got '0'"),
+              std::string::npos);
+    EXPECT_NE(msg("tap=a,tx_bps=1,tx_bps=2").find("tx_bps= given twice"), std::string::npos);
+    EXPECT_NE(msg("tap=a,speed=10").find("unknown key 'speed'"), std::string::npos);
+    EXPECT_NE(msg("tap=a,bridge").find("'bridge' in --net 'tap=a,bridge' is not KEY=VALUE"),
+              std::string::npos);
+}
+
+TEST(VmConfig, NicLimits) {
+    VmConfig c;
+    for (size_t i = 0; i < kMaxNics; ++i) c.nics.push_back(NicSpec{"t" + std::to_string(i)});
+    EXPECT_EQ(error_of(c), "");
+    c.nics.push_back(NicSpec{"t9"});
+    EXPECT_NE(error_of(c).find("5 network interfaces are too many (at most 4)"), std::string::npos);
+    c.nics.assign(2, NicSpec{"same"});
+    EXPECT_NE(error_of(c).find("TAP device 'same' is given twice"), std::string::npos);
+    c.nics[1].tap = "other";
+    c.nics[0].mac_given = c.nics[1].mac_given = true;
+    c.nics[0].mac = c.nics[1].mac = MacAddress{0, 0x16, 0x3e, 1, 2, 3};
+    EXPECT_NE(error_of(c).find("MAC address 00:16:3e:01:02:03 is given twice"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace domus::vmm
