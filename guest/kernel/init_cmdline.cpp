@@ -94,6 +94,8 @@ const char* parse_init_cmdline(const char* cmdline, char* storage, size_t storag
         } else if (starts_with(word, "rootfstype=")) {
             if (word[11] == '\0') return "rootfstype= needs a type";
             out->rootfstype = word + 11;
+        } else if (starts_with(word, "ip=")) {
+            out->ip = word + 3;  // the network stack parses it (and names what is wrong)
         } else if ((kstreq_n(word, 2, "ro") || kstreq_n(word, 2, "rw")) && word[2] == '\0') {
             out->root_rw = word[1] == 'w';
         } else if ((kstreq_n(word, 8, "rootwait") && word[8] == '\0') ||

@@ -8,10 +8,11 @@
 // unsafe floor-measuring system call, arch/layout.h: benchmarks only), and the root file
 // system's: root=DEVICE (/dev/vda, or vda), rootfstype=TYPE, ro and rw (the last one wins;
 // read-only when neither is given, as on Linux), rootwait and rootdelay= (accepted, nothing to
-// wait for). Without a ramdisk and with root=, init is init= or else the first of /sbin/init,
-// /etc/init, /bin/init, /bin/sh that exists (`init_given` tells); with a ramdisk, root= is
-// left to its /init, as Linux leaves it to an initramfs. Module parameters (a dot
-// in the name: `virtio_mmio.device=...`, which the monitor adds) go to nobody, as on Linux.
+// wait for), and the network's: ip=... (Linux's static configuration, handed to the network
+// stack; see net/ip_config.hpp). Without a ramdisk and with root=, init is init= or else the first
+// of /sbin/init, /etc/init, /bin/init, /bin/sh that exists (`init_given` tells); with a ramdisk,
+// root= is left to its /init, as Linux leaves it to an initramfs. Module parameters (a dot in the
+// name: `virtio_mmio.device=...`, which the monitor adds) go to nobody, as on Linux.
 //
 // Pure (unit-tested and fuzzed on the host): the result points into `storage`.
 #pragma once
@@ -33,6 +34,7 @@ struct InitCommand {
     const char* root;        // root=: nullptr when not given
     const char* rootfstype;  // rootfstype=: nullptr when not given
     bool root_rw;            // rw (after any ro); false: read-only
+    const char* ip;          // ip=: nullptr when not given (the last one wins)
 };
 
 // `storage` must hold at least strlen(cmdline) + 1 bytes. Returns nullptr on success, else a

@@ -32,6 +32,8 @@ struct Answer {
     bool init_given = false;
     std::string root, rootfstype;
     bool root_rw = false;
+    bool has_ip = false;
+    std::string ip;
 };
 
 Answer failed(const char* why) {
@@ -51,7 +53,7 @@ bool prefixed(const std::string& s, const char* prefix) {
 // The documented rules (init_cmdline.hpp), restated: words split on blanks, '...' and "..."
 // group, each word costs its bytes plus a NUL of storage; kernel words (init=, rdinit=,
 // console=, loglevel=, quiet, bench_floor=1, root=, rootfstype=, ro, rw, rootwait,
-// rootdelay=), module parameters (a dot in the name), `--`,
+// rootdelay=, ip=), module parameters (a dot in the name), `--`,
 // NAME=value.
 Answer model(const char* p, size_t storage_size) {
     Answer a;
@@ -98,6 +100,9 @@ Answer model(const char* p, size_t storage_size) {
         } else if (prefixed(w, "rootfstype=")) {
             if (w.size() == 11) return failed("rootfstype= needs a type");
             a.rootfstype = w.substr(11);
+        } else if (prefixed(w, "ip=")) {
+            a.has_ip = true;
+            a.ip = w.substr(3);
         } else if (w == "ro" || w == "rw") {
             a.root_rw = w == "rw";
         } else if (w == "rootwait" || prefixed(w, "rootdelay=")) {
@@ -178,6 +183,11 @@ Answer parse(const char* line, size_t line_size, size_t storage_size) {
             a.rootfstype = out.rootfstype;
         }
         a.root_rw = out.root_rw;
+        if (out.ip) {
+            check_string(out.ip, storage, storage_size, line, line_size);
+            a.has_ip = true;
+            a.ip = out.ip;
+        }
     } else {
         check(a.error[0] != '\0');
     }
@@ -195,6 +205,7 @@ void check_same(const Answer& got, const Answer& want) {
     check(got.quiet == want.quiet && got.bench_floor == want.bench_floor);
     check(got.init_given == want.init_given && got.root == want.root &&
           got.rootfstype == want.rootfstype && got.root_rw == want.root_rw);
+    check(got.has_ip == want.has_ip && got.ip == want.ip);
 }
 
 }  // namespace

@@ -31,6 +31,7 @@ struct Parsed {
     bool init_given = false;
     std::string root, rootfstype;  // "" when not given
     bool root_rw = false;
+    std::string ip = "(none)";
 };
 
 bool is_literal(const char* s) {
@@ -93,6 +94,10 @@ Parsed parse(const std::string& cmdline, size_t storage_size = SIZE_MAX) {
         p.rootfstype = out.rootfstype;
     }
     p.root_rw = out.root_rw;
+    if (out.ip != nullptr) {
+        EXPECT_TRUE(in_storage(out.ip, s, storage_size)) << "ip";
+        p.ip = out.ip;
+    }
     return p;
 }
 
@@ -201,6 +206,16 @@ TEST(InitCmdline, KernelWordsAreConsumed) {
     EXPECT_TRUE(p.quiet);
     EXPECT_FALSE(parse("QUIET").quiet);
     EXPECT_THAT(parse("QUIET").argv, ElementsAre("/init", "QUIET"));
+}
+
+TEST(InitCmdline, IpIsTheKernelsAndTheLastOneWins) {
+    Parsed p = parse("ip=10.0.0.2::10.0.0.1:255.255.255.0:g:eth0:off A=1 ip=off -- ip=x");
+    ASSERT_THAT(p, Succeeds());
+    EXPECT_EQ(p.ip, "off");
+    EXPECT_EQ(p.envp, (std::vector<std::string>{"HOME=/", "TERM=linux", "A=1"}));
+    EXPECT_EQ(p.argv, (std::vector<std::string>{"/init", "ip=x"}));
+    EXPECT_EQ(parse("quiet").ip, "(none)");
+    EXPECT_EQ(parse("ip=").ip, "");
 }
 
 TEST(InitCmdline, RootWordsAreTheKernels) {
