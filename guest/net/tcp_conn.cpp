@@ -166,9 +166,10 @@ void tcp_enter_time_wait(Stack& s, TcpSock* t) {
     tcp_set_state(s, t, TcpState::TimeWait);
     t->t_rtx = t->t_persist = t->t_delack = t->t_keepalive = 0;
     t->t_wait = s.now + 2 * kTcpMslNs;
-    // The buffers are not needed any more: TIME_WAIT costs only the object.
+    // Everything sent was acknowledged; received data stays until the user reads it or
+    // closes (an orphan in TIME_WAIT costs only the object).
     t->sndq.release();
-    t->rcvq.release();
+    if (t->user_closed) t->rcvq.release();
 }
 
 namespace {

@@ -272,6 +272,7 @@ void tcp_close(TcpSock* t) {
     StackGuard g(s);
     t->notify = nullptr;
     t->user_closed = true;
+    if (t->state == TcpState::TimeWait) t->rcvq.release();
     switch (t->state) {
         case TcpState::Closed:
             tcp_list_remove(s, t);
