@@ -34,7 +34,7 @@ std::vector<uint8_t> forge(World& w, int to, uint32_t src, uint16_t sport, uint1
     t[12] = uint8_t((thl / 4) << 4);
     t[13] = flags;
     store16(t + 14, 65535);
-    memcpy(t + 20, opts.data(), opts.size());
+    if (!opts.empty()) memcpy(t + 20, opts.data(), opts.size());
     uint16_t ps = pseudo_sum(src, w.addr(to), kProtoTcp, uint32_t(thl + payload));
     store16(t + 16, uint16_t(~csum_partial(t, thl + payload, ps)));
     return f;
