@@ -83,6 +83,7 @@ inline constexpr uint64_t kTcpFinTimeoutNs = 60'000'000'000ull;  // orphaned FIN
 inline constexpr uint32_t kTcpRtoMinUs = 200'000, kTcpRtoMaxUs = 120'000'000,
                           kTcpRtoInitUs = 1'000'000;
 inline constexpr uint64_t kTcpDelAckNs = 40'000'000ull;
+inline constexpr uint64_t kTcpInvalidRateNs = 500'000'000ull;  // Linux's tcp_invalid_ratelimit
 inline constexpr uint32_t kTcpSynRetries = 6, kTcpSynAckRetries = 5, kTcpRetries2 = 15;
 inline constexpr uint32_t kTcpInitCwndSegs = 10;  // RFC 6928
 inline constexpr uint32_t kTcpMaxTso = 65535 - kIpHdrLen - kTcpHdrLen;
@@ -148,6 +149,7 @@ struct TcpSock {
     // Timers: absolute deadlines in ns, 0 when off.
     uint64_t t_rtx, t_persist, t_delack, t_keepalive, t_wait;
     uint64_t last_rcv;
+    uint64_t last_oow_ack;  // rate limit of ACKs to invalid segments (ACK storms)
     uint32_t keep_idle_s, keep_intvl_s, keep_cnt, keep_probes;
     uint32_t linger_s;
 

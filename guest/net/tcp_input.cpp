@@ -297,6 +297,20 @@ void on_dup_ack(Stack& s, TcpSock* t, uint32_t ack) {
     }
 }
 
+// An ACK in answer to an invalid segment, at most one per 500 ms per connection for pure ACKs
+// (RFC 5961 section 7; Linux's tcp_oow_rate_limited): two stacks that disagree about the
+// sequence space would otherwise answer each other's ACKs forever.
+void oow_ack(Stack& s, TcpSock* t, const TcpSegment& seg, bool challenge) {
+    bool pure = seg.payload_len == 0 && !(seg.flags & (kTcpSyn | kTcpFin));
+    if ((pure || challenge) && t->last_oow_ack != 0 &&
+        s.now - t->last_oow_ack < kTcpInvalidRateNs) {
+        return;
+    }
+    t->last_oow_ack = s.now;
+    if (challenge) ++s.stats.tcp.challenge_acks;
+    tcp_send_ack(s, t);
+}
+
 void synchronized_input(Stack& s, TcpSock* t, const Ipv4Packet& ip, TcpSegment seg) {
     const uint32_t orig_seq = seg.seq;
     uint32_t seglen =
@@ -329,7 +343,7 @@ void synchronized_input(Stack& s, TcpSock* t, const Ipv4Packet& ip, TcpSegment s
             if (t->state == TcpState::TimeWait && (seg.flags & kTcpFin)) {
                 t->t_wait = s.now + 2 * kTcpMslNs;  // the peer did not get our last ACK
             }
-            tcp_send_ack(s, t);
+            oow_ack(s, t, seg, false);
         }
         return;
     }
@@ -355,8 +369,7 @@ void synchronized_input(Stack& s, TcpSock* t, const Ipv4Packet& ip, TcpSegment s
     }
     if (seg.flags & kTcpRst) {
         if (orig_seq != t->rcv_nxt) {  // RFC 5961 3.2: in the window but not exact
-            ++s.stats.tcp.challenge_acks;
-            tcp_send_ack(s, t);
+            oow_ack(s, t, seg, true);
             return;
         }
         switch (t->state) {
@@ -382,8 +395,7 @@ void synchronized_input(Stack& s, TcpSock* t, const Ipv4Packet& ip, TcpSegment s
         }
     }
     if (seg.flags & kTcpSyn) {  // RFC 5961 4.2: a SYN in a synchronized state
-        ++s.stats.tcp.challenge_acks;
-        tcp_send_ack(s, t);
+        oow_ack(s, t, seg, true);
         return;
     }
     if (!(seg.flags & kTcpAck)) return;
@@ -415,12 +427,11 @@ void synchronized_input(Stack& s, TcpSock* t, const Ipv4Packet& ip, TcpSegment s
         }
     }
     if (seq_gt(seg.ack, t->snd_max)) {  // acknowledges what we never sent
-        tcp_send_ack(s, t);
+        oow_ack(s, t, seg, false);
         return;
     }
     if (t->max_sndwnd != 0 && seq_lt(seg.ack, t->snd_una - t->max_sndwnd)) {
-        ++s.stats.tcp.challenge_acks;  // RFC 5961 5.2: far too old
-        tcp_send_ack(s, t);
+        oow_ack(s, t, seg, true);  // RFC 5961 5.2: far too old
         return;
     }
     keepalive_rearm(s, t);

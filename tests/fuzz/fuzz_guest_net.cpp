@@ -54,6 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t blocks = guest_net_test::live_blocks();
     {
         sim::World w;
+        w.max_step_ns = 1'000'000'000'000ull;  // jump from deadline to deadline
         sim::Pair p;
         check(sim::connect_pair(w, p));
         net::TcpSock* lo_listener = nullptr;
@@ -89,11 +90,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             sim::recv_bytes(p.server, buf, sizeof(buf));
             net::tcp_poll(p.server);
         }
-        w.run_for(400'000'000'000ull);  // every timer runs out
+        w.run_for(1000'000'000'000ull);  // every timer runs out
         net::udp_close(u);
         net::tcp_close(lo_listener);
         sim::close_pair(p);
-        w.run_for(200'000'000'000ull);
+        w.run_for(1000'000'000'000ull);
     }
     check(guest_net_test::live_blocks() == blocks);
     return 0;

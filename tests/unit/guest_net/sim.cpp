@@ -140,7 +140,7 @@ bool World::run(const std::function<bool()>& done, uint64_t limit_ns) {
         if (g_now >= end) return false;
         if (next <= g_now) next = g_now + 1;
         // Advance in small steps so that applications in `done` run often.
-        uint64_t step = g_now + 1'000'000;
+        uint64_t step = g_now + max_step_ns;
         g_now = next < step ? next : step;
     }
 }

@@ -54,6 +54,8 @@ class World {
     double loss = 0, dup = 0, reorder = 0;
     uint64_t delay_ns = 100'000;  // 0.1 ms one way
     uint64_t jitter_ns = 2'000'000;
+    // The clock advances at most this much per step (applications in `done` run that often).
+    uint64_t max_step_ns = 1'000'000;
     // A filter on every frame leaving a node: false drops it (scripted losses).
     std::function<bool(const Frame&)> filter;
     // Every frame as the sender handed it to its device.

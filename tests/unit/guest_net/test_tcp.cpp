@@ -259,6 +259,9 @@ TEST(Tcp, RstChecksRfc5961) {
     };
     forge(s->rcv_nxt + 100, kTcpRst);
     EXPECT_EQ(state_of(s), TcpState::Established);
+    forge(s->rcv_nxt + 200, kTcpRst);  // within 500 ms: no second challenge (rate limit)
+    EXPECT_EQ(w.stack(1).stats.tcp.challenge_acks, 1u);
+    sim::g_now += kSec;
     forge(s->rcv_nxt, kTcpSyn);
     EXPECT_EQ(state_of(s), TcpState::Established);
     forge(s->rcv_nxt + 0x40000000u, kTcpRst);  // outside the window: ignored
