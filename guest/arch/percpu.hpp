@@ -48,6 +48,7 @@ struct PerCpu {
     uint32_t irq_stack_dirty;  // the entry area's interrupt stack was used: scrub it
     Task* idle;
     uint64_t user_gs_shadow;  // value last written to KERNEL_GS_BASE (see arch/user.cpp)
+    uint64_t timer_deadline;  // when this vCPU's LAPIC timer fires (0: not armed)
 };
 
 // Alignment to CPU_BLOCK_SIZE comes from the linker script (section .bss.cpu_blocks), not

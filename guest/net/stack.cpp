@@ -82,6 +82,11 @@ StackGuard::StackGuard(Stack& s) : s_(s) {
 
 StackGuard::~StackGuard() {
     drain_loopback(s_);
+    if (s_.on_deadline != nullptr) {
+        const uint64_t a = s_.loopq.empty() ? arp_deadline(s_) : s_.now;
+        const uint64_t t = tcp_deadline(s_);
+        s_.on_deadline(a < t ? a : t);
+    }
     s_.lock.unlock();
 }
 

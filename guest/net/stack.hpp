@@ -49,6 +49,10 @@ class Stack {
     void (*random)(void* out, size_t len) = nullptr;
     bool initialised = false;
     uint64_t now = 0;  // the clock at the current entry point
+    // Called at the end of every entry point, with the lock held, with the earliest time tick
+    // must run (UINT64_MAX: none): the kernel arms its timer with it. nullptr in tests, which
+    // drive tick themselves. It must not call into the stack.
+    void (*on_deadline)(uint64_t deadline_ns) = nullptr;
 
     NetDevice lo{};
     Iface ifaces[kMaxIfaces]{};

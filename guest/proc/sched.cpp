@@ -33,6 +33,8 @@ Task* g_sleepers = nullptr;  // sorted by wake_at_ns
 uint64_t g_idle_mask = 0;    // vCPUs halted in idle_loop (under g_lock)
 uint64_t g_apic_hz = 0;
 uint64_t g_ticks_per_ns = 0;  // LAPIC timer ticks per ns, 32.32 fixed point
+void (*g_kernel_timer)(uint64_t) = nullptr;
+uint64_t g_kernel_deadline = 0;  // atomic; 0: not armed
 
 void enqueue(Task* t) {
     t->run_next = nullptr;
@@ -102,9 +104,13 @@ void wake_expired() {
     }
 }
 
-// One-shot LAPIC timer at `deadline` (0: off). g_lock held or interrupts masked.
+// One-shot LAPIC timer at `deadline` (0: off), or at the kernel timer's when that is
+// earlier. g_lock held or interrupts masked.
 void arm(uint64_t deadline) {
     if (g_apic_hz == 0) return;
+    const uint64_t kernel = __atomic_load_n(&g_kernel_deadline, __ATOMIC_ACQUIRE);
+    if (kernel != 0 && (deadline == 0 || kernel < deadline)) deadline = kernel;
+    this_cpu()->timer_deadline = deadline;
     if (deadline == 0) return apic::write(apic::kRegTimerInitial, 0);
     const uint64_t now = now_ns();
     const uint64_t delta = deadline > now ? deadline - now : 1000;
@@ -123,8 +129,22 @@ void rearm(const Task* running) {
     arm(deadline);
 }
 
+// Runs the kernel timer's hook if its deadline passed (and this vCPU won it). No lock held.
+void run_kernel_timer() {
+    uint64_t deadline = __atomic_load_n(&g_kernel_deadline, __ATOMIC_ACQUIRE);
+    if (deadline == 0 || g_kernel_timer == nullptr) return;
+    const uint64_t now = now_ns();
+    if (now < deadline) return;
+    if (!__atomic_compare_exchange_n(&g_kernel_deadline, &deadline, 0, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        return;  // another vCPU runs it, or it moved
+    }
+    g_kernel_timer(now);
+}
+
 void on_timer(TrapFrame*) {
     apic::eoi();
+    run_kernel_timer();
     PerCpu* cpu = this_cpu();
     Task* t = cpu->current;
     LockGuard guard(g_lock);
@@ -393,6 +413,28 @@ void idle_loop() {
         g_idle_mask &= ~(1ull << cpu->index);
         wake_expired();
         g_lock.unlock();
+        run_kernel_timer();
+    }
+}
+
+void set_kernel_timer(void (*fn)(uint64_t)) {
+    g_kernel_timer = fn;
+}
+
+void kernel_timer_at(uint64_t deadline_ns) {
+    uint64_t old = __atomic_load_n(&g_kernel_deadline, __ATOMIC_ACQUIRE);
+    for (;;) {
+        if (deadline_ns != 0 && old != 0 && old <= deadline_ns) return;  // armed earlier
+        if (__atomic_compare_exchange_n(&g_kernel_deadline, &old, deadline_ns, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            break;
+        }
+    }
+    // This vCPU's LAPIC timer, if it would fire later. Whatever this vCPU does next arms its
+    // timer with the kernel deadline included (arm()), so one vCPU always watches it.
+    PerCpu* cpu = this_cpu();
+    if (deadline_ns != 0 && (cpu->timer_deadline == 0 || deadline_ns < cpu->timer_deadline)) {
+        arm(cpu->timer_deadline);
     }
 }
 

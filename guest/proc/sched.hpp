@@ -56,6 +56,14 @@ void interrupt(Task* task);
 
 uint64_t now_ns();
 
+// One kernel timer for a subsystem that keeps its own timer list (the network stack): `fn`
+// runs once `deadline_ns` passes, on whichever vCPU notices first (its LAPIC timer interrupt or
+// its idle loop), with no lock held and interrupts masked, and then is disarmed: it re-arms
+// itself with kernel_timer_at when it wants more. Set the hook once at boot.
+void set_kernel_timer(void (*fn)(uint64_t now_ns));
+// Arms (or moves earlier) the kernel timer; 0 disarms it. Any context (atomic).
+void kernel_timer_at(uint64_t deadline_ns);
+
 // A hint, read without the lock: whether a task is waiting for a vCPU (a driver then sleeps
 // rather than spins for its device).
 bool others_runnable();

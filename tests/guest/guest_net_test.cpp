@@ -78,6 +78,30 @@ TEST(GuestNet, HostileVirtqueuesAndFramesLeaveTheMonitorAndTheHostAlone) {
     EXPECT_EQ(other_frames.load(), 0) << "frames the device should have dropped reached the host";
 }
 
+// The guest's stack configured from ip= answers ARP and ping from the host (iputils' ping).
+TEST(GuestNet, TheGuestAnswersPingFromTheHost) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    DOMUS_REQUIRE_NETNS();
+    ASSERT_EQ(make_host_tap("pt0", "10.0.0.1/24"), "");
+    ProcessResult ping;
+    std::thread host([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        ping = run_process({"/usr/bin/ping", "-c", "5", "-i", "0.2", "-w", "20", "10.0.0.2"},
+                           timeout_after(30));
+    });
+    GuestOptions o =
+        boot("ip=10.0.0.2::10.0.0.1:255.255.255.0:guest:eth0:off init=/bin/sh -- -c 'sleep 3'");
+    o.nics = {"tap=pt0"};
+    const GuestResult g = run_guest(o);
+    host.join();
+    EXPECT_EQ(g.exit_code, 0) << context(g);
+    EXPECT_NE(g.kernel_text().find("guest: eth0 10.0.0.2/255.255.255.0 via 10.0.0.1"),
+              std::string::npos)
+        << g.kernel_text();
+    EXPECT_EQ(ping.exit_code, 0) << ping.out << ping.err;
+    EXPECT_NE(ping.out.find("5 received, 0% packet loss"), std::string::npos) << ping.out;
+}
+
 TEST(GuestNet, ATapInUseOrNotATapRefusesTheDomainByName) {
     DOMUS_REQUIRE_NETNS();
     ASSERT_EQ(make_tap("busy0"), "");

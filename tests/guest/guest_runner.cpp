@@ -99,6 +99,10 @@ GuestResult run_guest(const GuestOptions& opts) {
         args.push_back("--disk");
         args.push_back(disk);
     }
+    for (const std::string& nic : opts.nics) {
+        args.push_back("--net");
+        args.push_back(nic);
+    }
     auto r = run_domus(args, ro);
     GuestResult g;
     g.exit_code = r.exit_code;

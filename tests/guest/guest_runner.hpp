@@ -23,6 +23,7 @@ struct GuestOptions {
     std::string cmdline;
     double timeout_s = 60;
     std::vector<std::string> disks;  // --disk values: vda, vdb, ...
+    std::vector<std::string> nics;   // --net values: eth0, eth1, ...
 };
 
 struct GuestResult {

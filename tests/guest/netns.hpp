@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -50,6 +51,25 @@ inline std::string make_tap(const std::string& name) {
     raised = raised && ::ioctl(s, SIOCSIFFLAGS, &up) == 0;
     if (s >= 0) ::close(s);
     return raised ? "" : "bringing " + name + " up failed";
+}
+
+// `ip` (iproute2) with these arguments, in this thread's namespace; "" or its complaint.
+inline std::string ip_command(const std::string& args) {
+    const std::string cmd = "ip " + args + " 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (p == nullptr) return "popen failed";
+    std::string out;
+    char buf[256];
+    while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
+    const int status = ::pclose(p);
+    return status == 0 ? "" : "ip " + args + ": " + out;
+}
+
+// A persistent TAP `name` with the host's address `cidr` (e.g. "10.0.0.1/24"), up.
+inline std::string make_host_tap(const std::string& name, const std::string& cidr) {
+    if (std::string e = make_tap(name); !e.empty()) return e;
+    if (std::string e = ip_command("addr add " + cidr + " dev " + name); !e.empty()) return e;
+    return ip_command("link set lo up");
 }
 
 // Raw Ethernet on one interface (a packet socket bound to it).

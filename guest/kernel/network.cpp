@@ -1,0 +1,63 @@
+#include "kernel/network.hpp"
+
+#include "dev/virtio_net.hpp"
+#include "kernel/console.hpp"
+#include "kernel/string.hpp"
+#include "net/ip_config.hpp"
+#include "net/net.hpp"
+#include "proc/sched.hpp"
+
+namespace kernel_net {
+
+namespace {
+
+// The stack's timers: the kernel timer runs tick, and every entry point of the stack re-arms
+// the kernel timer with its next deadline (Stack::on_deadline, under the stack's lock: the
+// kernel timer takes no lock).
+void on_kernel_timer(uint64_t now_ns) {
+    net::tick(now_ns);
+}
+
+void on_deadline(uint64_t deadline_ns) {
+    if (deadline_ns != UINT64_MAX) sched::kernel_timer_at(deadline_ns == 0 ? 1 : deadline_ns);
+}
+
+void print_addr(const char* what, uint32_t a) {
+    kprintf("%s%u.%u.%u.%u", what, a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
+}  // namespace
+
+void network_init(const char* ip) {
+    net::Stack& stack = net::default_stack();
+    sched::set_kernel_timer(on_kernel_timer);
+    {
+        net::StackGuard guard(stack);
+        stack.on_deadline = on_deadline;
+    }
+    const int nics = dev::probe_virtio_net();
+    if (ip == nullptr) return;
+    net::IpConfig config{};
+    const net::IpConfigError e = net::parse_ip_config(ip, kstrnlen(ip, 4096), &config);
+    if (e != net::IpConfigError::Ok) {
+        kprintf("guest: ip=%s: %s\n", ip, net::ip_config_error_text(e));
+        return;
+    }
+    if (!config.enabled) return;
+    if (nics == 0) {
+        kprintf("guest: ip=: no network interface to configure\n");
+        return;
+    }
+    if (const int r = net::apply_ip_config(stack, config); r < 0) {
+        kprintf("guest: ip=: cannot configure %s (error %d)\n",
+                config.device[0] != '\0' ? config.device : "eth0", -r);
+        return;
+    }
+    kprintf("guest: %s", config.device[0] != '\0' ? config.device : "eth0");
+    print_addr(" ", config.client);
+    print_addr("/", config.netmask);
+    if (config.gateway != 0) print_addr(" via ", config.gateway);
+    kprintf("\n");
+}
+
+}  // namespace kernel_net
