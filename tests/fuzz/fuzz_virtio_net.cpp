@@ -2,11 +2,11 @@
 // drives it. The first byte picks the offered features the driver accepts (checksum and TSO
 // each way, EVENT_IDX, INDIRECT_DESC) and the queue size; then each queue's available index,
 // eight descriptors and available entries (receive queue at 0x0/0x1000/0x2000, transmit queue
-// at 0x3000/0x4000/0x5000), then headers and frames at 0x8000 that descriptors may point at. The device serves both
-// queues against a real TAP device in a private network namespace (frames written to it go
-// nowhere); ASan/UBSan watch every guest-controlled length and index. After serving, the
-// device is either live or in DEVICE_NEEDS_RESET, and its used indices never run ahead of the
-// available ones.
+// at 0x3000/0x4000/0x5000), then headers and frames at 0x8000 that descriptors may point at. The
+// device serves both queues against a real TAP device in a private network namespace (frames
+// written to it go nowhere); ASan/UBSan watch every guest-controlled length and index. After
+// serving, the device is either live or in DEVICE_NEEDS_RESET, and its used indices never run ahead
+// of the available ones.
 #include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
