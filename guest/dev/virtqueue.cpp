@@ -39,23 +39,25 @@ void barrier() {
 
 }  // namespace
 
-uint32_t Virtqueue::read(uint32_t offset) const {
+uint32_t VirtioMmio::read(uint32_t offset) const {
     return regs_[offset / 4];
 }
 
-void Virtqueue::write(uint32_t offset, uint32_t value) {
+void VirtioMmio::write(uint32_t offset, uint32_t value) {
     regs_[offset / 4] = value;
 }
 
-uint32_t Virtqueue::config32(uint32_t offset) const {
+uint8_t VirtioMmio::config8(uint32_t offset) const {
+    return *reinterpret_cast<volatile const uint8_t*>(
+        reinterpret_cast<volatile const uint8_t*>(regs_) + kConfig + offset);
+}
+
+uint32_t VirtioMmio::config32(uint32_t offset) const {
     return read(kConfig + offset);
 }
 
-uint64_t Virtqueue::config64(uint32_t offset) const {
-    return uint64_t(read(kConfig + offset)) | uint64_t(read(kConfig + offset + 4)) << 32;
-}
-
-bool Virtqueue::init(uint64_t base, uint32_t device_id, uint64_t wanted) {
+bool VirtioMmio::begin(uint64_t base, uint32_t device_id, uint64_t wanted) {
+    base_ = base;
     if (!kpt::map_mmio(base)) {
         kprintf("guest: virtio at 0x%lx: cannot map its window\n", base);
         return false;
@@ -86,10 +88,48 @@ bool Virtqueue::init(uint64_t base, uint32_t device_id, uint64_t wanted) {
         kprintf("guest: virtio at 0x%lx: refused our features\n", base);
         return false;
     }
-    write(kQueueSel, 0);
+    return true;
+}
+
+bool VirtioMmio::finish() {
+    write(kStatus, kAcknowledge | kDriver | kFeaturesOk | kDriverOk);
+    const uint32_t status = read(kStatus);
+    if (!(status & kDriverOk) || (status & kNeedsReset)) {
+        kprintf("guest: virtio at 0x%lx: not accepted (status 0x%x)\n", base_, status);
+        return false;
+    }
+    return true;
+}
+
+uint32_t Virtqueue::read(uint32_t offset) const {
+    return regs_[offset / 4];
+}
+
+void Virtqueue::write(uint32_t offset, uint32_t value) {
+    regs_[offset / 4] = value;
+}
+
+uint32_t Virtqueue::config32(uint32_t offset) const {
+    return read(kConfig + offset);
+}
+
+uint64_t Virtqueue::config64(uint32_t offset) const {
+    return uint64_t(read(kConfig + offset)) | uint64_t(read(kConfig + offset + 4)) << 32;
+}
+
+bool Virtqueue::init(uint64_t base, uint32_t device_id, uint64_t wanted) {
+    VirtioMmio device;
+    return device.begin(base, device_id, wanted) && setup(device, 0) && device.finish();
+}
+
+bool Virtqueue::setup(VirtioMmio& device, uint16_t index) {
+    regs_ = device.regs();
+    features_ = device.features();
+    index_ = index;
+    write(kQueueSel, index);
     const uint32_t max = read(kQueueNumMax);
     if (max == 0) {
-        kprintf("guest: virtio at 0x%lx: no queue 0\n", base);
+        kprintf("guest: virtio at 0x%lx: no queue %u\n", device.base(), index);
         return false;
     }
     size_ = max < kMaxEntries ? uint16_t(max) : kMaxEntries;
@@ -110,12 +150,6 @@ bool Virtqueue::init(uint64_t base, uint32_t device_id, uint64_t wanted) {
     write(kQueueDeviceLow, uint32_t(ring_gpa + kUsedAt));
     write(kQueueDeviceHigh, uint32_t((ring_gpa + kUsedAt) >> 32));
     write(kQueueReady, 1);
-    write(kStatus, kAcknowledge | kDriver | kFeaturesOk | kDriverOk);
-    const uint32_t status = read(kStatus);
-    if (!(status & kDriverOk) || (status & kNeedsReset)) {
-        kprintf("guest: virtio at 0x%lx: not accepted (status 0x%x)\n", base, status);
-        return false;
-    }
     return true;
 }
 
@@ -147,7 +181,7 @@ bool Virtqueue::add(const VirtqBuf* bufs, uint16_t count) {
 
 void Virtqueue::kick() {
     barrier();
-    write(kQueueNotify, 0);
+    write(kQueueNotify, index_);
 }
 
 bool Virtqueue::reap(uint16_t* head, uint32_t* written, bool* bogus) {

@@ -49,6 +49,7 @@ bool parse_workload(const char* word, size_t length, Workload* out) {
         {"crash", Workload::Crash},
         {"triplefault", Workload::TripleFault},
         {"hostile-virtio", Workload::HostileVirtio},
+        {"hostile-net", Workload::HostileNet},
     };
     for (const Entry& e : kWorkloads) {
         if (kstreq_n(word, length, e.name)) {
@@ -106,7 +107,7 @@ bool parse_cmdline(const char* cmdline, Options* options) {
         } else {
             kprintf(
                 "guest: unknown workload '%.*s' "
-                "(hello|selftest|bench|service|crash|triplefault|hostile-virtio)\n",
+                "(hello|selftest|bench|service|crash|triplefault|hostile-virtio|hostile-net)\n",
                 int(length), word);
             ok = false;
         }

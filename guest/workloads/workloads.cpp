@@ -14,6 +14,8 @@ WorkloadExit run_workload(const Options& options) {
             return run_service(options);
         case Workload::HostileVirtio:
             return run_hostile_virtio(options);
+        case Workload::HostileNet:
+            return run_hostile_net(options);
         case Workload::Crash:
             run_crash();
         case Workload::TripleFault:

@@ -18,5 +18,6 @@ WorkloadExit run_selftest(const Options& options);
 WorkloadExit run_bench(const Options& options);
 WorkloadExit run_service(const Options& options);
 WorkloadExit run_hostile_virtio(const Options& options);
+WorkloadExit run_hostile_net(const Options& options);
 [[noreturn]] void run_crash();
 [[noreturn]] void run_triplefault();

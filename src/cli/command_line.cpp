@@ -93,6 +93,17 @@ class Parser {
                 if (!disk) throw CLI::ValidationError(disk.error().message);
                 c.disks.push_back(std::move(*disk));
             });
+        run->add_option(
+               "--net",
+               "Virtio-net NIC on a host TAP device: tap=NAME[,mac=MAC][,rx_bps=N][,tx_bps=N] "
+               "(made when absent); repeat for eth0, eth1, ...")
+            ->expected(1)
+            ->take_all()
+            ->each([&c](const std::string& text) {
+                auto nic = domus::vmm::parse_nic_option(text);
+                if (!nic) throw CLI::ValidationError(nic.error().message);
+                c.nics.push_back(std::move(*nic));
+            });
         run->add_option("--ramdisk", c.ramdisk_path,
                         "Initramfs: a newc cpio archive, gzip-compressed or not (at most half "
                         "of the guest's RAM uncompressed)");

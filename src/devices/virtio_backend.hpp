@@ -4,6 +4,11 @@
 // process() and complete(); the transport calls the VirtioDevice side from vCPU threads.
 #pragma once
 
+#include <poll.h>
+
+#include <cstddef>
+#include <span>
+
 #include "memory/guest_memory.hpp"
 #include "virtio/mmio_transport.hpp"
 
@@ -20,6 +25,19 @@ class VirtioBackend {
     virtual int completion_fd() const { return -1; }
     // Finishes what completed; true when the driver's interrupt should be signalled.
     virtual bool complete(GuestMemory&) { return false; }
+    // The descriptors the back end's thread waits on besides its doorbell, with the events
+    // wanted now (asked before each wait; at most kMaxWaitFds): by default the completion fd.
+    static constexpr size_t kMaxWaitFds = 4;
+    virtual size_t wait_fds(std::span<pollfd, kMaxWaitFds> out) const {
+        if (completion_fd() < 0) return 0;
+        out[0] = {completion_fd(), POLLIN, 0};
+        return 1;
+    }
+    // Some of them are ready (revents set); true when the driver's interrupt should be
+    // signalled. By default: complete().
+    virtual bool on_ready(GuestMemory& mem, std::span<const pollfd> ready) {
+        return !ready.empty() && ready[0].revents != 0 && complete(mem);
+    }
     // Whether the doorbell (QueueNotify) should be an ioeventfd rather than an MMIO exit:
     // worth its cost at teardown for devices with many requests.
     virtual bool wants_ioeventfd() const { return false; }

@@ -18,6 +18,7 @@
 #include "base/fd.hpp"
 #include "boot/elf_loader.hpp"
 #include "devices/virtio_blk.hpp"
+#include "devices/virtio_net.hpp"
 #include "devices/virtio_rng.hpp"
 #include "vmm/embedded_guest.hpp"
 #include "vmm/exit_status.hpp"
@@ -106,6 +107,16 @@ void print_stats(Domain& d) {
                        " virtio_blk_errors=" + std::to_string(s.errors) +
                        " virtio_blk_throttled=" + std::to_string(s.throttled);
             blk_thread_ns += cpu_ns;
+        } else if (auto* net = dynamic_cast<VirtioNet*>(b)) {
+            const NetStats s = net->stats();
+            devices += " virtio_net_rx_packets=" + std::to_string(s.rx_packets) +
+                       " virtio_net_rx_bytes=" + std::to_string(s.rx_bytes) +
+                       " virtio_net_rx_dropped=" + std::to_string(s.rx_dropped) +
+                       " virtio_net_tx_packets=" + std::to_string(s.tx_packets) +
+                       " virtio_net_tx_bytes=" + std::to_string(s.tx_bytes) +
+                       " virtio_net_tx_dropped=" + std::to_string(s.tx_dropped) +
+                       " virtio_net_throttled=" + std::to_string(s.throttled) +
+                       " virtio_net_thread_cpu_ns=" + std::to_string(cpu_ns);
         }
     }
     std::fprintf(

@@ -123,16 +123,18 @@ void VirtioSlot::run() {
             slot->ended_ = true;
         }
     } record{this};
-    const int completions = backend_->completion_fd();
-    pollfd fds[3] = {{notify_.get(), POLLIN, 0},
-                     {stop_.get(), POLLIN, 0},
-                     {completions, POLLIN, 0}};  // a negative fd is skipped by poll
+    constexpr size_t kMax = VirtioBackend::kMaxWaitFds;
     for (;;) {
-        const int n = ::poll(fds, 3, -1);
+        pollfd fds[2 + kMax] = {{notify_.get(), POLLIN, 0}, {stop_.get(), POLLIN, 0}};
+        const size_t extra = backend_->wait_fds(std::span<pollfd, kMax>(fds + 2, kMax));
+        const int n = ::poll(fds, nfds_t(2 + extra), -1);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 || (fds[1].revents & POLLIN)) return;
         bool interrupt = false;
-        if (fds[2].revents & POLLIN) interrupt |= backend_->complete(mem_);
+        bool any_ready = false;
+        for (size_t i = 0; i < extra; ++i) any_ready |= fds[2 + i].revents != 0;
+        if (any_ready)
+            interrupt |= backend_->on_ready(mem_, std::span<const pollfd>(fds + 2, extra));
         if (fds[0].revents & POLLIN) {
             drain(notify_.get());
             interrupt |= backend_->process(mem_);

@@ -1,7 +1,12 @@
 #include "vmm/vm_builder.hpp"
 
+#include <sys/random.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 
 #include "arch/x86/boot_cpu.hpp"
@@ -11,7 +16,9 @@
 #include "boot/initramfs.hpp"
 #include "boot/initramfs_loader.hpp"
 #include "devices/disk_image.hpp"
+#include "devices/tap.hpp"
 #include "devices/virtio_blk.hpp"
+#include "devices/virtio_net.hpp"
 #include "devices/virtio_rng.hpp"
 #include "domus/abi/boot_info.h"
 
@@ -32,6 +39,7 @@ struct Parts {
     std::vector<domus_virtio_device> virtio;  // the virtio-mmio layout (plan_virtio)
     std::string cmdline;                      // the config's, plus virtio_mmio.device= words
     std::vector<DiskImage> disks;             // opened and locked before the VM exists
+    std::vector<Tap> taps;                    // opened before the VM exists
 };
 
 // The virtio-mmio windows start at the first GiB boundary above RAM (at least 3 GiB, clear of
@@ -42,18 +50,19 @@ uint64_t virtio_base(uint64_t ram_bytes) {
     return above > 3 * kGiB ? above : 3 * kGiB;
 }
 
-// A program domain (one with a ramdisk or a disk) gets a virtio-rng device, then one
-// virtio-blk device per disk (vda, vdb, ... in order); the built-in workloads run as before,
-// with none. Each device is also named at the front of the command line (before any "--",
-// after which every word is init's) the way Linux's virtio_mmio driver reads it; the Domus
-// guest, like Linux, gives init no dotted module parameters.
+// A program domain (one with a ramdisk, a disk or a NIC) gets a virtio-rng device, then one
+// virtio-blk device per disk (vda, vdb, ... in order), then one virtio-net device per NIC
+// (eth0, eth1, ...); the built-in workloads run as before, with none. Each device is also named at
+// the front of the command line (before any "--", after which every word is init's) the way Linux's
+// virtio_mmio driver reads it; the Domus guest, like Linux, gives init no dotted module parameters.
 Status plan_virtio(const VmConfig& config, uint64_t ram_bytes, Parts& p) {
     p.cmdline.clear();
-    if (config.ramdisk_path.empty() && config.disks.empty()) {
+    if (config.ramdisk_path.empty() && config.disks.empty() && config.nics.empty()) {
         p.cmdline = config.cmdline;
         return {};
     }
     static_assert(1 + kMaxDisks <= DOMUS_MAX_VIRTIO_DEVICES);
+    static_assert(1 + kMaxNics <= DOMUS_MAX_VIRTIO_DEVICES);
     auto add = [&](uint32_t device_id) {
         domus_virtio_device d{};
         d.base = virtio_base(ram_bytes) + p.virtio.size() * DOMUS_VIRTIO_WINDOW;
@@ -63,6 +72,7 @@ Status plan_virtio(const VmConfig& config, uint64_t ram_bytes, Parts& p) {
     };
     add(VirtioRng::kDeviceId);
     for (size_t i = 0; i < config.disks.size(); ++i) add(VirtioBlk::kDeviceId);
+    for (size_t i = 0; i < config.nics.size(); ++i) add(VirtioNet::kDeviceId);
     for (const domus_virtio_device& d : p.virtio) {
         char word[80];
         std::snprintf(word, sizeof word, "virtio_mmio.device=4K@0x%llx:%u ",
@@ -86,8 +96,22 @@ std::string disk_serial(size_t index) {
     return std::string("domus-vd") + static_cast<char>('a' + index);
 }
 
+// A NIC's MAC: the configured one, or Xen's prefix with three random bytes (locally unique
+// for a `domus run`; domusd always gives one).
+std::array<uint8_t, 6> nic_mac(const NicSpec& nic) {
+    if (nic.mac_given) return nic.mac;
+    std::array<uint8_t, 6> mac = kXenMacPrefix;
+    uint8_t tail[3] = {};
+    if (::getrandom(tail, sizeof tail, 0) != sizeof tail) {
+        const uint64_t t = uint64_t(::getpid()) * 0x9e3779b97f4a7c15ull;
+        std::memcpy(tail, &t, sizeof tail);
+    }
+    std::memcpy(mac.data() + 3, tail, sizeof tail);
+    return mac;
+}
+
 Status attach_virtio(const VmConfig& config, Parts& p, Domain& domain) {
-    size_t disk = 0;
+    size_t disk = 0, nic = 0;
     for (const domus_virtio_device& d : p.virtio) {
         std::unique_ptr<VirtioBackend> backend;
         if (d.device_id == VirtioRng::kDeviceId) {
@@ -100,6 +124,14 @@ Status attach_virtio(const VmConfig& config, Parts& p, Domain& domain) {
             if (!blk) return blk.error();
             backend = std::move(blk.value());
             ++disk;
+        } else if (d.device_id == VirtioNet::kDeviceId && nic < p.taps.size()) {
+            const NicSpec& spec = config.nics[nic];
+            auto net =
+                VirtioNet::create(std::move(p.taps[nic]), nic_mac(spec), domain.memory().size(),
+                                  NetLimits{spec.rx_bytes_per_sec, spec.tx_bytes_per_sec});
+            if (!net) return net.error();
+            backend = std::move(net.value());
+            ++nic;
         }
         if (!backend) continue;
         if (auto st = domain.attach_virtio(std::move(backend), d.base, uint8_t(d.vector)); !st) {
@@ -124,6 +156,20 @@ Result<std::vector<DiskImage>> open_disks(const VmConfig& config) {
         disks.push_back(std::move(image.value()));
     }
     return disks;
+}
+
+// Every NIC's TAP device opened (or made) before any VM exists; a failure names the NIC.
+Result<std::vector<Tap>> open_taps(const VmConfig& config) {
+    std::vector<Tap> taps;
+    for (size_t i = 0; i < config.nics.size(); ++i) {
+        auto tap = Tap::open(config.nics[i].tap);
+        if (!tap) {
+            return make_error(tap.error().code,
+                              "eth" + std::to_string(i) + ": " + tap.error().message);
+        }
+        taps.push_back(std::move(tap.value()));
+    }
+    return taps;
 }
 
 Result<hv::Hypervisor> open_hypervisor() {
@@ -244,6 +290,8 @@ Result<std::unique_ptr<Domain>> build_domain(const VmConfig& config,
     if (!ramdisk) return ramdisk.error();
     auto disks = open_disks(config);
     if (!disks) return disks.error();
+    auto taps = open_taps(config);
+    if (!taps) return taps.error();
     auto vm = hv->create_vm();
     if (!vm) return vm.error();
     auto mem = create_memory(config, *vm);
@@ -259,7 +307,8 @@ Result<std::unique_ptr<Domain>> build_domain(const VmConfig& config,
             0,
             {},
             {},
-            std::move(*disks)};
+            std::move(*disks),
+            std::move(*taps)};
     if (auto st = plan_virtio(config, p.mem.size(), p); !st) return st.error();
 
     if (auto st = load_elf(p.image, kernel_elf, p.mem); !st) return st.error();

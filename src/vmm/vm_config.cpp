@@ -146,6 +146,13 @@ Status validate_config(const VmConfig& c, const HostLimits& limits) {
                                                       " network interfaces are too many (at most " +
                                                       std::to_string(kMaxNics) + ")");
     }
+    if (1 + c.disks.size() + c.nics.size() > DOMUS_MAX_VIRTIO_DEVICES) {
+        return make_error(Errc::invalid_argument,
+                          std::to_string(c.disks.size()) + " disks and " +
+                              std::to_string(c.nics.size()) +
+                              " network interfaces are too many together (at most " +
+                              std::to_string(DOMUS_MAX_VIRTIO_DEVICES - 1) + ")");
+    }
     for (size_t i = 0; i < c.nics.size(); ++i) {
         if (auto st = check_interface_name(c.nics[i].tap); !st) return st;
         for (size_t j = 0; j < i; ++j) {
