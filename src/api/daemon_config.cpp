@@ -73,6 +73,30 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
         return std::nullopt;
     }
     if (key == "image-dirs") return set_image_dirs(v, c);
+    if (key == "bridge") {
+        if (auto e = hostnet::interface_name_error("bridge", v); !e.empty()) return e;
+        c.network.bridge = std::string(v);
+        return std::nullopt;
+    }
+    if (key == "subnet") {
+        auto s = hostnet::parse_subnet(v);
+        if (!s.ok()) return s.error;
+        c.network.subnet = *s.value;
+        if (!c.gateway_set) c.network.gateway = hostnet::Ipv4{s.value->network.value + 1};
+        return std::nullopt;
+    }
+    if (key == "gateway") {
+        auto a = hostnet::parse_ipv4(v);
+        if (!a.ok()) return "gateway: " + a.error;
+        c.network.gateway = *a.value;
+        c.gateway_set = true;
+        return std::nullopt;
+    }
+    if (key == "nat") {
+        if (v != "true" && v != "false") return "nat must be true or false (got " + quote(v) + ")";
+        c.network.nat = v == "true";
+        return std::nullopt;
+    }
     if (key == "verbose") {
         if (v != "true" && v != "false")
             return "verbose must be true or false (got " + quote(v) + ")";
@@ -124,7 +148,8 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
         l.set(c, n);
         return std::nullopt;
     }
-    std::string known = "socket, state-dir, listen, vmm, verbose, image-dirs";
+    std::string known =
+        "socket, state-dir, listen, vmm, verbose, image-dirs, bridge, subnet, gateway, nat";
     for (const Limit& l : kLimits) known += std::string(", ") + l.key;
     return "unknown key " + quote(key) + " (known: " + known + ")";
 }
@@ -151,6 +176,9 @@ Status apply_config_text(std::string_view text, DaemonConfig& config) {
         }
         if (key.empty()) return line_error(line_no, "missing key before '='");
         if (auto err = set_key(std::string(key), value, config)) return line_error(line_no, *err);
+    }
+    if (auto e = control::network_options_error(config.network); !e.empty()) {
+        return make_error(Errc::invalid_argument, e);
     }
     return {};
 }

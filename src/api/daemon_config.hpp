@@ -9,6 +9,7 @@
 
 #include "api/server_options.hpp"
 #include "base/result.hpp"
+#include "control/net_alloc.hpp"
 
 namespace domus::api {
 
@@ -24,6 +25,10 @@ struct DaemonConfig {
     // file, a comma-separated list; empty: <state-dir>/images. Relative image paths and
     // disk-create use the first.
     std::vector<std::string> image_dirs;
+    // Domain networking: `bridge` (domus0), `subnet` (10.77.0.0/24), `gateway` (the subnet's
+    // first address, given to the bridge), `nat` (false; true: MASQUERADE to the uplink).
+    control::NetworkOptions network;
+    bool gateway_set = false;  // `gateway` was given (else it follows `subnet`)
 };
 
 // Applies the settings of a config file's text onto `config`. Lines: `key = value`, `#`

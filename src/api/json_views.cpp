@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "control/domain_config_disks.hpp"
+#include "control/domain_config_nics.hpp"
 
 namespace domus::api {
 
@@ -84,11 +85,39 @@ json::array disks_json(const std::vector<control::DiskConfig>& disks) {
     return out;
 }
 
+json::array nics_json(const control::DomainView& view) {
+    const auto& nics = view.record.config.nics;
+    json::array out;
+    out.reserve(nics.size());
+    for (size_t i = 0; i < nics.size(); ++i) {
+        const control::NicConfig& n = nics[i];
+        json::object o;
+        o["guest"] = control::guest_nic_name(i);
+        o["mac"] = n.mac.empty() ? json::value(nullptr) : json::value(n.mac);
+        o["ip"] = n.ip.empty() ? json::value(nullptr) : json::value(n.ip);
+        o["vifname"] = n.vifname.empty() ? json::value(nullptr) : json::value(utf8_safe(n.vifname));
+        o["rx_bytes_per_sec"] = n.rx_bytes_per_sec;
+        o["tx_bytes_per_sec"] = n.tx_bytes_per_sec;
+        if (i < view.nics.size()) {
+            const control::NicView& v = view.nics[i];
+            o["tap"] = utf8_safe(v.tap);
+            o["bridge"] = utf8_safe(v.bridge);  // the configured one, else the daemon's
+            o["stats"] = json::object{{"present", v.present},
+                                      {"rx_bytes", v.rx_bytes},
+                                      {"rx_packets", v.rx_packets},
+                                      {"tx_bytes", v.tx_bytes},
+                                      {"tx_packets", v.tx_packets}};
+        }
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
 json::object domain_json(const control::DomainView& view) {
     const control::DomainRecord& r = view.record;
     const control::DomainConfig& c = r.config;
     json::object o;
-    o.reserve(21);  // every field below: no rehashing while building
+    o.reserve(22);  // every field below: no rehashing while building
     o["name"] = c.name;
     o["id"] = r.id;
     o["state"] = control::to_string(r.state);
@@ -109,6 +138,7 @@ json::object domain_json(const control::DomainView& view) {
     o["on_reboot"] = control::to_string(c.on_reboot);
     o["on_crash"] = control::to_string(c.on_crash);
     o["disks"] = disks_json(c.disks);
+    o["nics"] = nics_json(view);
     o["pid"] = r.pid;
     o["created_at"] = r.created_at;
     o["updated_at"] = r.updated_at;
@@ -137,7 +167,12 @@ json::object host_json(const control::HostView& h) {
                         {"max_vcpus_per_domain", h.max_vcpus_per_domain},
                         {"domains_total", h.domains_total},
                         {"domains_running", h.domains_running},
-                        {"version", h.version}};
+                        {"version", h.version},
+                        {"network", json::object{{"bridge", utf8_safe(h.network.bridge)},
+                                                 {"subnet", h.network.subnet},
+                                                 {"gateway", h.network.gateway},
+                                                 {"nat", h.network.nat},
+                                                 {"bridge_up", h.network.bridge_up}}}};
 }
 
 json::object image_json(const control::ImageView& i) {

@@ -13,6 +13,8 @@ namespace domus::api {
 
 // A domain's disks as the API shows them: the configured fields and the guest's name (vda..).
 boost::json::array disks_json(const std::vector<control::DiskConfig>& disks);
+// The "nics" array of a domain object: configuration, TAP name, bridge and counters.
+boost::json::array nics_json(const control::DomainView& view);
 boost::json::object domain_json(const control::DomainView& view);
 boost::json::object host_json(const control::HostView& host);
 // {"name", "path", "size", "used_by": [domain names]}

@@ -152,6 +152,8 @@ class Parser {
             named_verb(Verb::console, "console", "Attach to a domain's console (Ctrl-] detaches)");
         console->footer("Standard input goes to the guest; at its end, domus detaches.");
         named_verb(Verb::config, "config", "Print a domain's configuration as xl.cfg");
+        named_verb(Verb::network_list, "network-list",
+                   "List a domain's network interfaces: MAC, IP, TAP, bridge, counters");
 
         auto* disk_create = verb(Verb::disk_create, "disk-create",
                                  "Make an ext2 disk image in domusd's first image dir");

@@ -29,6 +29,7 @@ enum class Verb {
     config,
     disk_create,
     disk_list,
+    network_list,
 };
 
 inline constexpr const char* kDefaultSocket = "/run/domus/domusd.sock";

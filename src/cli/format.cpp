@@ -120,6 +120,16 @@ std::string format_host(const json::object& h, const std::string& socket_path) {
     line("domusd max vCPUs", int_or_dash(h, "max_vcpus_per_domain") + " per domain");
     line("domusd domains",
          int_or_dash(h, "domains_total") + " (" + int_or_dash(h, "domains_running") + " running)");
+    if (const auto* n = field(h, "network"); n != nullptr && n->is_object()) {
+        const json::object& net = n->as_object();
+        const auto* nat = field(net, "nat");
+        const auto* up = field(net, "bridge_up");
+        line("domusd network",
+             "bridge " + str(net, "bridge") + " (" +
+                 (up != nullptr && up->is_bool() && up->as_bool() ? "up" : "not made yet") +
+                 "), subnet " + str(net, "subnet") + ", gateway " + str(net, "gateway") + ", NAT " +
+                 (nat != nullptr && nat->is_bool() && nat->as_bool() ? "on" : "off"));
+    }
     return out;
 }
 
@@ -144,6 +154,63 @@ std::string format_config_xl(const json::object& d) {
     text("on_reboot");
     text("on_crash");
     out += format_disks_xl(d);
+    out += format_vifs_xl(d);
+    return out;
+}
+
+std::string format_vifs_xl(const json::object& d) {
+    const auto* nics = field(d, "nics");
+    if (nics == nullptr || !nics->is_array() || nics->as_array().empty()) return "";
+    std::string list, limits;
+    for (const auto& v : nics->as_array()) {
+        if (!v.is_object()) continue;
+        const json::object& nic = v.as_object();
+        std::string spec;
+        auto add = [&](const char* key, const std::string& value) {
+            if (!value.empty()) spec += (spec.empty() ? "" : ", ") + std::string(key) + "=" + value;
+        };
+        add("mac", str(nic, "mac", ""));
+        add("ip", str(nic, "ip", ""));
+        add("bridge", str(nic, "bridge", ""));
+        add("vifname", str(nic, "vifname", ""));
+        const int64_t tx = integer(nic, "tx_bytes_per_sec").value_or(0);
+        const int64_t rx = integer(nic, "rx_bytes_per_sec").value_or(0);
+        if (tx != 0) add("rate", std::to_string(tx) + "B/s");
+        list += (list.empty() ? "vif = [ " : ",\n        ") + xl_quote(spec);
+        if (rx != 0) {
+            limits += "# " + str(nic, "guest", "") + ": rx_bytes_per_sec " + std::to_string(rx) +
+                      " (no xl.cfg parameter: set it in JSON)\n";
+        }
+    }
+    return list + " ]\n" + limits;
+}
+
+std::string format_nics(const json::object& d) {
+    std::string out =
+        "Idx Name MAC               IP              TAP             Bridge          "
+        "RX bytes RX pkts  TX bytes TX pkts\n";
+    const auto* nics = field(d, "nics");
+    if (nics == nullptr || !nics->is_array()) return out;
+    size_t idx = 0;
+    for (const auto& v : nics->as_array()) {
+        if (!v.is_object()) continue;
+        const json::object& n = v.as_object();
+        std::string counters[4] = {"-", "-", "-", "-"};
+        if (const auto* s = field(n, "stats"); s != nullptr && s->is_object()) {
+            const auto* present = field(s->as_object(), "present");
+            if (present != nullptr && present->is_bool() && present->as_bool()) {
+                const char* keys[] = {"rx_bytes", "rx_packets", "tx_bytes", "tx_packets"};
+                for (int i = 0; i < 4; ++i) counters[i] = int_or_dash(s->as_object(), keys[i]);
+            }
+        }
+        char line[512];
+        std::snprintf(line, sizeof line, "%-3zu %-4s %-17s %-15s %-15s %-15s %8s %7s %9s %7s\n",
+                      idx++, str(n, "guest", "-").c_str(), str(n, "mac", "-").c_str(),
+                      str(n, "ip", "-").c_str(), str(n, "tap", "-").c_str(),
+                      str(n, "bridge", "-").c_str(), counters[0].c_str(), counters[1].c_str(),
+                      counters[2].c_str(), counters[3].c_str());
+        out += line;
+    }
     return out;
 }
 
@@ -203,7 +270,7 @@ std::string format_images(const json::object& list) {
 std::string format_config_json(const json::object& d) {
     json::object config;
     for (const char* key : {"name", "memory", "vcpus", "kernel", "ramdisk", "cmdline",
-                            "on_poweroff", "on_reboot", "on_crash", "disks"}) {
+                            "on_poweroff", "on_reboot", "on_crash", "disks", "nics"}) {
         if (const auto* v = d.if_contains(key)) config[key] = *v;
     }
     // "guest" is derived (vda, ...), not a configuration field: what create takes back.
@@ -215,6 +282,17 @@ std::string format_config_json(const json::object& d) {
                 if (key != "guest") kept[key] = value;
             }
             disk = std::move(kept);
+        }
+    }
+    // The NICs' host-side and live fields (guest, tap, stats) are not configuration.
+    if (auto* nics = config.if_contains("nics"); nics != nullptr && nics->is_array()) {
+        for (auto& nic : nics->as_array()) {
+            if (!nic.is_object()) continue;
+            json::object kept;
+            for (const auto& [key, value] : nic.as_object()) {
+                if (key != "guest" && key != "tap" && key != "stats") kept[key] = value;
+            }
+            nic = std::move(kept);
         }
     }
     return json::serialize(config);

@@ -44,6 +44,11 @@ std::string format_image_created(const boost::json::object& image);
 // disk-list: a header, then one "NAME SIZE USED-BY" row per image ("-" when unused).
 std::string format_images(const boost::json::object& images);
 
+// The vif = [ ... ] line of a domain object's NICs ("" when it has none).
+std::string format_vifs_xl(const boost::json::object& domain);
+// `domus network-list`: one line per NIC of a domain object.
+std::string format_nics(const boost::json::object& domain);
+
 // The configuration fields of a domain object, as a JSON object (for `config --json`).
 std::string format_config_json(const boost::json::object& domain);
 

@@ -162,6 +162,23 @@ int config(ApiClient& api, const Command& cmd) {
     return 0;
 }
 
+// GET /v1/domains/NAME; prints its NICs as a table (xl network-list).
+int network_list(ApiClient& api, const Command& cmd) {
+    auto body = api.call(Method::get, domain_path(cmd.name));
+    if (!body) return report(body.error());
+    auto d = parse_object(*body, "domain");
+    if (!d) return report(d.error());
+    if (cmd.json) {
+        const auto* nics = d->if_contains("nics");
+        print_raw(json::serialize(
+            json::object{{"nics", nics != nullptr ? *nics : json::value(json::array())}}));
+        return 0;
+    }
+    const std::string out = format_nics(*d);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+}
+
 // start, pause, unpause, reboot, destroy, delete: one request, silent on success.
 int action(ApiClient& api, const Command& cmd, Method method, const char* suffix) {
     auto body = api.call(method, domain_path(cmd.name, suffix));
@@ -219,6 +236,8 @@ int run_domain_verb(ApiClient& api, const Command& cmd) {
             return action(api, cmd, Method::del, "");
         case Verb::config:
             return config(api, cmd);
+        case Verb::network_list:
+            return network_list(api, cmd);
         case Verb::disk_create:
             return disk_create(api, cmd);
         case Verb::disk_list:

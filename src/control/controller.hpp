@@ -45,6 +45,22 @@ class ApiResult {
 
 struct Empty {};
 
+// A NIC as the API shows it beside its configuration: the host's side and its counters, from
+// the guest's point of view (rx: received by the guest).
+struct NicView {
+    std::string tap;       // the TAP device's name on the host
+    std::string bridge;    // the bridge it is attached to
+    bool present = false;  // the TAP exists (the domain runs) and the counters are read
+    uint64_t rx_bytes = 0, rx_packets = 0, tx_bytes = 0, tx_packets = 0;
+};
+
+// The network domusd manages.
+struct NetworkView {
+    std::string bridge, subnet, gateway;
+    bool nat = false;
+    bool bridge_up = false;  // made (on the first start of a domain with a NIC)
+};
+
 // A domain as the API shows it: the stored record plus live figures from its monitor.
 struct DomainView {
     DomainRecord record;
@@ -53,6 +69,7 @@ struct DomainView {
     uint64_t exits = 0;         // VM exits handled by the monitor
     uint64_t hypercalls = 0;
     uint64_t resident_kib = 0;  // guest RAM actually touched
+    std::vector<NicView> nics;  // one per record.config.nics
 };
 
 using DomainList = std::vector<DomainView>;
@@ -75,6 +92,7 @@ struct HostView {
     uint32_t domains_total = 0;
     uint32_t domains_running = 0;
     std::string version;
+    NetworkView network;
 };
 
 enum class Action { start, pause, unpause, shutdown, reboot, destroy };

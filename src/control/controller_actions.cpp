@@ -130,6 +130,9 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
         e.message = "domain '" + rec.config.name + "' failed to start: " + e.message;
         return e;
     }
+    // The TAP devices (and the bridge, on the first such start): --net and the ip= parameter.
+    auto nics = setup_nics(rec);
+    if (!nics.ok()) return nics.error();
     ::unlink(run_path(rec.id, ".exit").c_str());
     ::unlink(run_path(rec.id, ".ctl").c_str());
     SpawnRequest req;
@@ -149,16 +152,21 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
         req.args.push_back("--ramdisk");
         req.args.push_back(rec.config.ramdisk);
     }
-    if (!rec.config.cmdline.empty()) {
+    if (!nics.value().cmdline.empty()) {
         req.args.push_back("--cmdline");
-        req.args.push_back(rec.config.cmdline);
+        req.args.push_back(nics.value().cmdline);
     }
     for (const std::string& disk : disks.value()) {  // in guest order: vda first
         req.args.push_back("--disk");
         req.args.push_back(disk);
     }
+    for (const std::string& net : nics.value().net_args) {  // eth0 first
+        req.args.push_back("--net");
+        req.args.push_back(net);
+    }
     auto pid = spawn_monitor(req);
     if (!pid) {
+        teardown_nics(rec);
         return api_error(
             400, "invalid_field",
             "domain '" + rec.config.name + "' failed to start: " + pid.error().message);
@@ -169,10 +177,13 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
     if (auto s = save(rec, by_policy ? "restarted" : "started"); !s.ok()) {
         ::kill(*pid, SIGKILL);
         wait_for_exit(*pid, kDestroyGraceMs);
+        teardown_nics(rec);
         return s.error();
     }
     if (auto st = supervisor_->watch(rec.id, *pid); !st) {
         ::kill(*pid, SIGKILL);
+        wait_for_exit(*pid, kDestroyGraceMs);
+        teardown_nics(rec);
         return api_error(500, "internal", st.error().message);
     }
     return view_of(rec);
@@ -199,6 +210,7 @@ ApiResult<DomainView> ControllerImpl::destroy_locked(DomainRecord& rec,
     }
     ::unlink(run_path(rec.id, ".exit").c_str());
     ::unlink(run_path(rec.id, ".ctl").c_str());
+    teardown_nics(rec);
     rec.state = DomainState::stopped;
     rec.pid = 0;
     if (auto s = save(rec, event_type); !s.ok()) return s.error();
@@ -241,6 +253,7 @@ bool ControllerImpl::allow_restart(int64_t id) {
 }
 
 void ControllerImpl::handle_exit_locked(DomainRecord& rec, const ExitInfo& exit) {
+    teardown_nics(rec);  // the monitor is gone: its TAPs go too (a restart makes new ones)
     rec.last_exit = exit;
     rec.pid = 0;
     Policy policy;
@@ -285,7 +298,10 @@ void ControllerImpl::handle_exit_locked(DomainRecord& rec, const ExitInfo& exit)
 
 void ControllerImpl::adopt_all() {
     for (auto& rec : table_->list()) {
-        if (!is_live(rec.state)) continue;
+        if (!is_live(rec.state)) {
+            teardown_nics(rec);  // a TAP left by a daemon killed while starting or stopping it
+            continue;
+        }
         auto lock_ptr = domain_lock(rec.config.name);
         std::lock_guard dl(*lock_ptr);
         const pid_t pid = static_cast<pid_t>(rec.pid);
@@ -319,6 +335,8 @@ void ControllerImpl::adopt_all() {
 DomainView ControllerImpl::view_of(const DomainRecord& record) {
     DomainView v;
     v.record = record;
+    v.nics = nic_views(record);
+    read_nic_counters(record, v.nics);
     if (is_live(record.state) && record.pid > 0) {
         auto client = vmm::VmmClient::connect(run_path(record.id, ".ctl"), 500);
         if (client) {

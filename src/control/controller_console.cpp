@@ -97,6 +97,34 @@ std::string ControllerImpl::metrics() {
            [](const DomainView& v) { return std::to_string(v.record.config.memory << 20); });
     series("domus_domain_resident_bytes", "gauge", "Guest RAM actually touched.",
            [](const DomainView& v) { return std::to_string(v.resident_kib << 10); });
+    // NIC counters, read now from each running domain's TAP devices (the guest's view: rx is
+    // what the guest received). Only NICs whose TAP exists are listed.
+    std::vector<std::pair<const DomainView*, std::vector<NicView>>> nics;
+    for (const auto& v : views) {
+        if (v.is_domain0 || v.nics.empty()) continue;
+        std::vector<NicView> read = v.nics;
+        read_nic_counters(v.record, read);
+        nics.emplace_back(&v, std::move(read));
+    }
+    auto nic_series = [&](const char* name, const char* help, uint64_t NicView::*field) {
+        out += std::string("# HELP ") + name + " " + help + "\n";
+        out += std::string("# TYPE ") + name + " counter\n";
+        for (const auto& [v, list] : nics) {
+            for (size_t i = 0; i < list.size(); ++i) {
+                if (!list[i].present) continue;
+                out += std::string(name) + "{domain=\"" + v->record.config.name + "\",nic=\"eth" +
+                       std::to_string(i) + "\"} " + std::to_string(list[i].*field) + "\n";
+            }
+        }
+    };
+    nic_series("domus_domain_net_rx_bytes_total", "Bytes the guest received on a NIC.",
+               &NicView::rx_bytes);
+    nic_series("domus_domain_net_rx_packets_total", "Packets the guest received on a NIC.",
+               &NicView::rx_packets);
+    nic_series("domus_domain_net_tx_bytes_total", "Bytes the guest sent on a NIC.",
+               &NicView::tx_bytes);
+    nic_series("domus_domain_net_tx_packets_total", "Packets the guest sent on a NIC.",
+               &NicView::tx_packets);
     return out;
 }
 

@@ -249,11 +249,24 @@ ApiResult<DomainView> ControllerImpl::create_domain(const DomainConfig& config, 
     // A definition may ask for more memory than is free now (it is checked again at start),
     // but never for more vCPUs than the host can ever run.
     if (auto e = check_capacity(config); e && (start || e->field == "vcpus")) return *e;
+    // NIC addresses are assigned and stored under net_mu_: no other domain can take them.
+    DomainConfig assigned = config;
+    std::unique_lock net_lock(net_mu_, std::defer_lock);
+    if (!assigned.nics.empty()) {
+        net_lock.lock();
+        auto nics = assign_nics_locked(assigned.nics, 0, {});
+        if (!nics.ok()) return nics.error();
+        assigned.nics = std::move(nics.value());
+    }
     int64_t first_event = 0;
-    Result<DomainRecord> created = table_->create(config, first_event);
+    Result<DomainRecord> created = table_->create(assigned, first_event);
+    if (net_lock.owns_lock()) net_lock.unlock();
     if (!created) {
         if (created.error().code == Errc::invalid_argument) {
             return api_error(409, "conflict", created.error().message, "name");
+        }
+        if (created.error().code == Errc::resource) {
+            return api_error(409, "conflict", created.error().message, "nics");
         }
         return api_error(500, "internal", "state store: " + created.error().message);
     }
@@ -304,9 +317,18 @@ ApiResult<DomainView> ControllerImpl::patch_domain(const std::string& name,
     if (patch.disks) {
         if (auto d = check_disk_images(updated.config); !d.ok()) return d.error();
     }
+    std::unique_lock net_lock(net_mu_, std::defer_lock);
+    if (patch.nics) {
+        // Addresses left out keep the ones the same NIC had, when still free.
+        net_lock.lock();
+        auto nics = assign_nics_locked(updated.config.nics, rec->id, rec->config.nics);
+        if (!nics.ok()) return nics.error();
+        updated.config.nics = std::move(nics.value());
+    }
     std::string fields;
     for (const auto& f : patch.present_fields()) fields += (fields.empty() ? "" : ",") + f;
     if (auto s = save(updated, "updated", fields); !s.ok()) return s.error();
+    if (net_lock.owns_lock()) net_lock.unlock();
     return view_of(updated);
 }
 
@@ -337,6 +359,7 @@ HostView ControllerImpl::host() {
     h.memory_available_mib = meminfo_mib("MemAvailable");
     h.max_vcpus_per_domain = max_vcpus_;
     h.version = options_.version;
+    h.network = network_view();
     const auto views = list_domains();
     h.domains_total = static_cast<uint32_t>(views->size() - 1);  // without Domain-0
     for (const auto& v : *views) {

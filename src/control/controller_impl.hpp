@@ -8,6 +8,7 @@
 
 #include "base/result.hpp"
 #include "control/controller.hpp"
+#include "control/net_alloc.hpp"
 
 namespace domus::control {
 
@@ -20,6 +21,8 @@ struct ControllerOptions {
     int64_t events_kept = 100000;              // older lifecycle events are deleted
     // Where disk images may be (created if missing); empty: <state_dir>/images.
     std::vector<std::string> image_dirs;
+    NetworkOptions network;  // the bridge, subnet, gateway and NAT of domain NICs
+    std::string tun_path = "/dev/net/tun";
 };
 
 Result<std::unique_ptr<Controller>> open_controller(const ControllerOptions& options);

@@ -2,9 +2,11 @@
 //
 // Locks (acquire in this order, never the reverse):
 //   1. a domain's lock (domain_lock(name)): serialises every request and monitor event on it
-//   2. notify_mu_ / snapshot_mu_
-//   3. the DomainTable's locks (its SQLite lock, then its in-memory copy's lock)
-//   4. sub_mu_ / restarts_mu_ / stats_mu_ / sampler_mu_: leaf locks
+//   2. net_mu_: NIC address assignment (held across it and the table write that stores it,
+//      so two domains never get the same address), the bridge, the netlink socket
+//   3. notify_mu_ / snapshot_mu_
+//   4. the DomainTable's locks (its SQLite lock, then its in-memory copy's lock)
+//   5. sub_mu_ / restarts_mu_ / stats_mu_ / sampler_mu_: leaf locks
 // No lock is held while waiting for another thread that could need the same lock.
 //
 // Reads that serve lists (list_domains, host, metrics) never touch SQLite or a monitor: the
@@ -25,6 +27,7 @@
 #include "control/controller_tasks.hpp"
 #include "control/domain_table.hpp"
 #include "control/supervisor.hpp"
+#include "hostnet/netlink_socket.hpp"
 
 namespace domus::control {
 
@@ -71,6 +74,25 @@ class ControllerImpl final : public Controller {
     ApiResult<std::vector<std::string>> check_disk_images(const DomainConfig& config);
     void adopt_all();
 
+    // controller_net.cpp (net_mu_: address assignment, the bridge, the netlink socket)
+    struct NicPlan {
+        std::vector<std::string> net_args;  // the monitor's --net values, eth0 first
+        std::string cmdline;                // with ip= for eth0
+    };
+    std::string tap_name(const DomainRecord& rec, size_t i) const;
+    std::string tap_owner(const DomainRecord& rec) const;
+    Result<hostnet::Netlink*> netlink_locked();
+    // Every NIC's ip and mac filled in and checked against the other domains' (net_mu_ held).
+    ApiResult<std::vector<NicConfig>> assign_nics_locked(const std::vector<NicConfig>& nics,
+                                                         int64_t self_id,
+                                                         const std::vector<NicConfig>& previous);
+    // The bridge (once), then every TAP: on failure none is left.
+    ApiResult<NicPlan> setup_nics(const DomainRecord& rec);
+    void teardown_nics(const DomainRecord& rec);  // removes the domain's TAPs, if any
+    std::vector<NicView> nic_views(const DomainRecord& rec) const;  // names, no counters
+    void read_nic_counters(const DomainRecord& rec, std::vector<NicView>& views);
+    NetworkView network_view();
+
     // controller_stats.cpp
     struct LiveStats {
         int64_t pid = 0;  // the monitor these figures came from
@@ -115,6 +137,9 @@ class ControllerImpl final : public Controller {
     std::condition_variable sampler_cv_;
     bool sampler_stop_ = false;
     std::thread sampler_;
+    std::mutex net_mu_;
+    std::optional<hostnet::Netlink> netlink_;  // under net_mu_, opened on first use
+    bool bridge_ready_ = false;                // under net_mu_
     std::mutex restarts_mu_;
     std::map<int64_t, std::deque<int64_t>> restart_times_;
     std::string backend_ = "none";

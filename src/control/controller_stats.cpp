@@ -71,6 +71,7 @@ void ControllerImpl::sample_stats() {
 DomainView ControllerImpl::sampled_view(const DomainRecord& record) const {
     DomainView v;
     v.record = record;
+    v.nics = nic_views(record);
     if (!has_monitor(record)) return v;
     std::lock_guard lock(stats_mu_);
     if (auto it = stats_.find(record.id); it != stats_.end() && it->second.pid == record.pid) {

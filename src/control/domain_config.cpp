@@ -100,6 +100,7 @@ ConfigResult<DomainConfig> apply_patch(const DomainConfig& base, const DomainCon
     if (patch.on_reboot) c.on_reboot = *patch.on_reboot;
     if (patch.on_crash) c.on_crash = *patch.on_crash;
     if (patch.disks) c.disks = *patch.disks;
+    if (patch.nics) c.nics = *patch.nics;
     if (auto err = validate_config(c, limits)) return {std::nullopt, std::move(*err)};
     return {std::move(c), {}};
 }
@@ -138,6 +139,36 @@ ConfigResult<std::vector<DiskConfig>> parse_disks_json(std::string_view text) {
     return {std::move(*parsed.value->disks), {}};
 }
 
+std::string nics_to_json(const std::vector<NicConfig>& nics) {
+    std::string out = "[";
+    auto nullable = [&](const char* key, const std::string& v) {
+        out += std::string("\"") + key + "\":";
+        if (v.empty()) {
+            out += "null";
+        } else {
+            append_json_string(out, v);
+        }
+        out += ",";
+    };
+    for (size_t i = 0; i < nics.size(); ++i) {
+        const NicConfig& n = nics[i];
+        out += i == 0 ? "{" : ",{";
+        nullable("mac", n.mac);
+        nullable("ip", n.ip);
+        nullable("bridge", n.bridge);
+        nullable("vifname", n.vifname);
+        out += "\"rx_bytes_per_sec\":" + std::to_string(n.rx_bytes_per_sec);
+        out += ",\"tx_bytes_per_sec\":" + std::to_string(n.tx_bytes_per_sec) + "}";
+    }
+    return out + "]";
+}
+
+ConfigResult<std::vector<NicConfig>> parse_nics_json(std::string_view text) {
+    auto parsed = parse_patch_json("{\"nics\":" + std::string(text) + "}");
+    if (!parsed.ok()) return {std::nullopt, std::move(parsed.error)};
+    return {std::move(*parsed.value->nics), {}};
+}
+
 std::string config_to_json(const DomainConfig& c) {
     std::string out = "{\"name\":";
     append_json_string(out, c.name);
@@ -163,7 +194,8 @@ std::string config_to_json(const DomainConfig& c) {
     out += to_string(c.on_reboot);
     out += "\",\"on_crash\":\"";
     out += to_string(c.on_crash);
-    out += "\",\"disks\":" + disks_to_json(c.disks) + "}";
+    out += "\",\"disks\":" + disks_to_json(c.disks);
+    out += ",\"nics\":" + nics_to_json(c.nics) + "}";
     return out;
 }
 

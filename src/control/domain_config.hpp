@@ -31,6 +31,24 @@ struct DiskConfig {
 // which sees both, asserts that they agree).
 inline constexpr size_t kMaxDomainDisks = 6;
 
+// One virtio-net interface of a domain: a TAP device on the host, attached to a bridge domusd
+// manages. The guest sees them as eth0, eth1, ... in list order. `ip` and `mac` may be left
+// empty in a definition: the daemon then allocates them (an address from its subnet, a MAC
+// with Xen's 00:16:3e prefix) and keeps them with the domain.
+struct NicConfig {
+    std::string mac;      // "xx:xx:xx:xx:xx:xx" (lower case once stored), "" when left out
+    std::string ip;       // dotted-quad IPv4, "" when left out
+    std::string bridge;   // "" : the daemon's bridge
+    std::string vifname;  // the host's TAP name; "": vif<domain id>.<index>
+    uint64_t rx_bytes_per_sec = 0;  // towards the guest; 0: unlimited
+    uint64_t tx_bytes_per_sec = 0;  // from the guest (xl's rate=); 0: unlimited
+    bool operator==(const NicConfig&) const = default;
+};
+
+// At most this many NICs (eth0..eth3): the monitor's limit, vmm::kMaxNics (asserted by the
+// controller).
+inline constexpr size_t kMaxDomainNics = 4;
+
 struct DomainConfig {
     std::string name;      // [A-Za-z0-9_.-]{1,64}, not "Domain-0"
     uint64_t memory = 64;  // MiB
@@ -42,6 +60,7 @@ struct DomainConfig {
     Policy on_reboot = Policy::restart;
     Policy on_crash = Policy::destroy;
     std::vector<DiskConfig> disks;
+    std::vector<NicConfig> nics;
 };
 
 // What a ConfigError is about, for the API's error code: syntax -> invalid_json (the document
@@ -77,6 +96,7 @@ struct DomainConfigPatch {
     std::optional<std::string> cmdline;
     std::optional<Policy> on_poweroff, on_reboot, on_crash;
     std::optional<std::vector<DiskConfig>> disks;     // replaces the list as a whole
+    std::optional<std::vector<NicConfig>> nics;       // replaces the list as a whole
     std::vector<std::string> present_fields() const;  // JSON names of the fields set, in order
 };
 
@@ -121,6 +141,9 @@ std::string config_to_json(const DomainConfig& config);
 // The "disks" array alone (how the state store keeps it), and back (checked like the field).
 std::string disks_to_json(const std::vector<DiskConfig>& disks);
 ConfigResult<std::vector<DiskConfig>> parse_disks_json(std::string_view text);
+// The "nics" array alone (how the state store keeps it), and back.
+std::string nics_to_json(const std::vector<NicConfig>& nics);
+ConfigResult<std::vector<NicConfig>> parse_nics_json(std::string_view text);
 
 // Building blocks the JSON and xl.cfg parsers share (domain_config_fields.cpp).
 namespace config_detail {
@@ -135,9 +158,10 @@ enum class Field {
     on_poweroff,
     on_reboot,
     on_crash,
-    disks
+    disks,
+    nics
 };
-inline constexpr int kFieldCount = 10;
+inline constexpr int kFieldCount = 11;
 const char* field_name(Field f);  // the JSON name
 std::optional<Field> field_from_name(std::string_view json_name);
 bool patch_has(const DomainConfigPatch& patch, Field f);
@@ -161,6 +185,9 @@ std::optional<ConfigError> set_field(DomainConfigPatch& patch, Field f, std::str
 // list's name in messages ("disks" in JSON, "disk" in xl.cfg).
 std::optional<ConfigError> set_disks(DomainConfigPatch& patch, std::string_view shown,
                                      std::vector<DiskConfig> disks);
+// The same for a NIC list (domain_config_nics.hpp): "nics" in JSON, "vif" in xl.cfg.
+std::optional<ConfigError> set_nics(DomainConfigPatch& patch, std::string_view shown,
+                                    std::vector<NicConfig> nics);
 // Defaults overlaid with the patch, then validate_config; "name is required" without a name.
 ConfigResult<DomainConfig> config_from_patch(const DomainConfigPatch& patch,
                                              const ConfigLimits& limits);

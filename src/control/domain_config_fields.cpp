@@ -6,6 +6,7 @@
 
 #include "control/domain_config.hpp"
 #include "control/domain_config_disks.hpp"
+#include "control/domain_config_nics.hpp"
 #include "domus/abi/boot_info.h"
 
 namespace domus::control {
@@ -13,8 +14,8 @@ namespace config_detail {
 namespace {
 
 constexpr std::array<const char*, kFieldCount> kFieldNames = {
-    "name",    "memory",      "vcpus",     "kernel",   "ramdisk",
-    "cmdline", "on_poweroff", "on_reboot", "on_crash", "disks"};
+    "name",        "memory",    "vcpus",    "kernel", "ramdisk", "cmdline",
+    "on_poweroff", "on_reboot", "on_crash", "disks",  "nics"};
 
 // xl.cfg policies Domus does not implement (yet): named as such rather than "not a policy".
 constexpr std::array<std::string_view, 4> kUnsupportedPolicies = {
@@ -162,6 +163,7 @@ std::optional<std::string> set_string_field(DomainConfigPatch& p, Field f, std::
         case Field::memory:
         case Field::vcpus:
         case Field::disks:
+        case Field::nics:
             break;
     }
     return err;
@@ -219,6 +221,8 @@ bool patch_has(const DomainConfigPatch& p, Field f) {
             return p.on_crash.has_value();
         case Field::disks:
             return p.disks.has_value();
+        case Field::nics:
+            return p.nics.has_value();
     }
     return false;
 }
@@ -262,6 +266,12 @@ std::optional<ConfigError> set_field(DomainConfigPatch& p, Field f, std::string_
                    ? "a [list] of disk specification strings"
                    : "an array of disk objects") +
               " (got " + kind_name(v.kind) + ")";
+    } else if (f == Field::nics) {
+        err = std::string(shown) + " must be " +
+              (v.kind == RawValue::Kind::list || v.kind == RawValue::Kind::string
+                   ? "a [list] of vif specification strings"
+                   : "an array of NIC objects") +
+              " (got " + kind_name(v.kind) + ")";
     } else {
         err = set_string_field(p, f, shown, v);
     }
@@ -273,6 +283,13 @@ std::optional<ConfigError> set_disks(DomainConfigPatch& p, std::string_view show
                                      std::vector<DiskConfig> disks) {
     if (auto e = check_disks(disks, shown)) return e;
     p.disks = std::move(disks);
+    return std::nullopt;
+}
+
+std::optional<ConfigError> set_nics(DomainConfigPatch& p, std::string_view shown,
+                                    std::vector<NicConfig> nics) {
+    if (auto e = check_nics(nics, shown)) return e;
+    p.nics = std::move(nics);
     return std::nullopt;
 }
 
@@ -344,6 +361,7 @@ std::optional<ConfigError> validate_config(const DomainConfig& c, const ConfigLi
     }
     if (!err) err = set_field(scratch, Field::cmdline, "cmdline", string(c.cmdline), limits);
     if (!err) err = check_disks(c.disks, "disks");
+    if (!err) err = check_nics(c.nics, "nics");
     return err;  // policies are enums: always valid
 }
 

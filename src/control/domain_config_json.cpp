@@ -9,6 +9,7 @@
 
 #include "control/domain_config.hpp"
 #include "control/domain_config_json_disks.hpp"
+#include "control/domain_config_json_nics.hpp"
 
 namespace domus::control {
 namespace {
@@ -41,7 +42,7 @@ class ConfigHandler {
     bool on_array_end(std::size_t, json::error_code&) { return end(); }
     bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
         if (depth_ == 1) key_.append(s.data(), s.size());
-        if (in_disks_ && depth_ == 3) disk_key_.append(s.data(), s.size());
+        if (in_list() && depth_ == 3) disk_key_.append(s.data(), s.size());
         return true;
     }
     bool on_key(json::string_view s, std::size_t n, json::error_code& ec) {
@@ -88,7 +89,8 @@ class ConfigHandler {
   private:
     // Semantic problems are recorded, never returned as parser failures: the parse goes on so
     // that a syntax error anywhere in the document takes precedence.
-    bool keeps_text() const { return depth_ <= 1 || (in_disks_ && depth_ == 3); }
+    bool keeps_text() const { return depth_ <= 1 || (in_list() && depth_ == 3); }
+    bool in_list() const { return in_disks_ || in_nics_; }
 
     bool begin(Kind k) {
         if (depth_ == 0) {
@@ -96,9 +98,11 @@ class ConfigHandler {
             if (!top_is_object_) not_an_object(k);
         } else if (depth_ == 1 && k == Kind::array && key_ == "disks") {
             begin_disks();
-        } else if (in_disks_ && depth_ == 2) {
+        } else if (depth_ == 1 && k == Kind::array && key_ == "nics") {
+            begin_nics();
+        } else if (in_list() && depth_ == 2) {
             disk_item(k);
-        } else if (in_disks_ && depth_ == 3) {
+        } else if (in_list() && depth_ == 3) {
             RawValue v;
             v.kind = k;
             disk_field(v);
@@ -114,12 +118,13 @@ class ConfigHandler {
         --depth_;
         if (in_disks_ && depth_ == 2) end_disk();
         if (in_disks_ && depth_ == 1) end_disks();
+        if (in_nics_ && depth_ == 1) end_nics();
         return true;
     }
     bool scalar(Kind k) {
         if (depth_ == 0) {
             not_an_object(k);
-        } else if (depth_ == 1 || (in_disks_ && depth_ <= 3)) {
+        } else if (depth_ == 1 || (in_list() && depth_ <= 3)) {
             RawValue v;
             v.kind = k;
             v.text = std::move(text_);
@@ -161,8 +166,27 @@ class ConfigHandler {
             error_ = config_detail::set_disks(patch_, "disks", disks_.take());
         }
     }
+    // "nics": [ {...}, ... ]: the same, through config_detail::JsonNics.
+    void begin_nics() {
+        in_nics_ = true;
+        nics_.begin();
+        if (!top_is_object_ || error_) return;
+        const auto bit = static_cast<size_t>(Field::nics);
+        if (seen_.test(bit)) {
+            error_ = ConfigError{"nics", "field \"nics\" appears twice", 0,
+                                 ConfigErrorKind::invalid_field};
+        }
+        seen_.set(bit);
+    }
+    void end_nics() {
+        in_nics_ = false;
+        key_.clear();
+        if (top_is_object_ && !error_) {
+            error_ = config_detail::set_nics(patch_, "nics", nics_.take());
+        }
+    }
     void disk_item(Kind k) {
-        auto e = disks_.item(k);
+        auto e = in_nics_ ? nics_.item(k) : disks_.item(k);
         if (!error_) error_ = std::move(e);
     }
     void end_disk() {
@@ -171,7 +195,7 @@ class ConfigHandler {
     void disk_field(const RawValue& v) {
         const std::string key = std::move(disk_key_);
         disk_key_.clear();
-        if (!error_) error_ = disks_.field(key, v);
+        if (!error_) error_ = in_nics_ ? nics_.field(key, v) : disks_.field(key, v);
     }
     void not_an_object(Kind k) {
         error_ = config_detail::syntax_error(std::string("the body must be a JSON object (got ") +
@@ -210,6 +234,8 @@ class ConfigHandler {
     bool in_disks_ = false;  // inside the "disks" array
     std::string disk_key_;   // the current key of a disk object
     config_detail::JsonDisks disks_;
+    bool in_nics_ = false;  // inside the "nics" array
+    config_detail::JsonNics nics_;
     DomainConfigPatch patch_;
     std::optional<ConfigError> error_;
 };

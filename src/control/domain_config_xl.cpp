@@ -8,6 +8,7 @@
 
 #include "control/domain_config.hpp"
 #include "control/domain_config_disks.hpp"
+#include "control/domain_config_nics.hpp"
 
 namespace domus::control {
 namespace {
@@ -124,6 +125,8 @@ class XlParser {
         std::optional<ConfigError> e;
         if (xk->field == Field::disks && v.kind == RawValue::Kind::list) {
             e = disks(xk->shown);
+        } else if (xk->field == Field::nics && v.kind == RawValue::Kind::list) {
+            e = nics(xk->shown);
         } else {
             e = config_detail::set_field(patch_, xk->field, xk->shown, v, limits_);
         }
@@ -160,12 +163,48 @@ class XlParser {
         return config_detail::set_disks(patch_, shown, std::move(out));
     }
 
+    // `vif = [ 'spec', ... ]`: each item a vif specification string.
+    std::optional<ConfigError> nics(std::string_view shown) {
+        const std::string list(shown);
+        if (item_count_ > kMaxDomainNics) {
+            return ConfigError{"nics",
+                               list + " has " + std::to_string(item_count_) +
+                                   " entries: a domain has at most " +
+                                   std::to_string(kMaxDomainNics) + " network interfaces",
+                               0, ConfigErrorKind::invalid_field};
+        }
+        std::vector<NicConfig> out;
+        for (size_t i = 0; i < items_.size(); ++i) {
+            const std::string item = list + "[" + std::to_string(i) + "]";
+            auto invalid = [&](std::string message) {
+                return ConfigError{"nics[" + std::to_string(i) + "]", std::move(message), 0,
+                                   ConfigErrorKind::invalid_field};
+            };
+            if (items_[i].kind != RawValue::Kind::string) {
+                return invalid(item + " must be a vif specification string (got " +
+                               config_detail::kind_name(items_[i].kind) + ")");
+            }
+            auto n = parse_xl_vif_spec(items_[i].text);
+            if (!n.nic) {
+                return invalid(item + " " + config_detail::quote(items_[i].text) + ": " + n.error);
+            }
+            out.push_back(std::move(*n.nic));
+        }
+        return config_detail::set_nics(patch_, shown, std::move(out));
+    }
+
     // Known, supported and not yet set: the key's field; otherwise records the error.
     std::optional<XlKey> check_key(std::string_view key, int line) {
         const auto field = config_detail::xl_key_field(key);
         const auto xk = field ? std::optional<XlKey>(XlKey{*field, key}) : std::nullopt;
         if (!xk && key == "disks") {  // the JSON name: a field, so not an "unknown field" error
             fail_field(ConfigError{"disks", "unknown key \"disks\" (the xl.cfg key is \"disk\")", 0,
+                                   ConfigErrorKind::invalid_field},
+                       line);
+            return std::nullopt;
+        }
+        if (!xk && key == "nics") {
+            fail_field(ConfigError{"nics", "unknown key \"nics\" (the xl.cfg key is \"vif\")", 0,
                                    ConfigErrorKind::invalid_field},
                        line);
             return std::nullopt;

@@ -14,7 +14,7 @@ constexpr std::string_view kUnsupportedKeys[] = {
     "max_maptrack_frames", "max_grant_version", "nomigrate", "driver_domain", "device_tree",
     "passthrough", "xend_suspend_evtchn_compat", "vmtrace_buf_kb", "vpmu", "maxvcpus", "cpus",
     "cpus_soft", "cpupool", "cpu_weight", "cap", "maxmem", "vnuma", "on_watchdog", "on_soft_reset",
-    "root", "bootloader", "bootloader_args", "e820_host", "vif", "vtpm", "p9",
+    "root", "bootloader", "bootloader_args", "e820_host", "vtpm", "p9",
     "pvcalls", "vfb", "vkb", "channel", "rdm", "usbctrl", "usbdev", "pci", "gfx_passthru",
     "ioports", "iomem", "irqs", "max_event_channels", "vdispl", "vsnd", "dtdev", "virtio",
     "gic_version", "vuart", "tee", "boot", "bios", "bios_path_override", "firmware", "stdvga",
@@ -46,6 +46,8 @@ std::optional<Field> xl_key_field(std::string_view key) {
     if (key == "extra") return Field::cmdline;  // xl's name for the kernel command line
     if (key == "disk") return Field::disks;
     if (key == "disks") return std::nullopt;  // the JSON name: xl.cfg says "disk"
+    if (key == "vif") return Field::nics;
+    if (key == "nics") return std::nullopt;  // the JSON name: xl.cfg says "vif"
     return field_from_name(key);
 }
 

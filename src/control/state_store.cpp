@@ -22,14 +22,17 @@ constexpr int kBusyTimeoutMs = 5000;
 constexpr const char kInsertDomain[] =
     "INSERT INTO domains (" DOMUS_STORE_DOMAIN_COLUMNS
     ") VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-    "?18, ?19)";
+    "?18, ?19, ?20)";
 // created_at (?11) is deliberately not updated: the creation time is the store's, not the
 // caller's, and survives any record the caller hands back.
 constexpr const char kUpdateDomain[] =
     "UPDATE domains SET name = ?1, memory = ?2, vcpus = ?3, kernel = ?4, cmdline = ?5, "
     "on_poweroff = ?6, on_reboot = ?7, on_crash = ?8, state = ?9, pid = ?10, updated_at = ?12, "
     "started_at = ?13, last_exit_reason = ?14, last_exit_code = ?15, last_exit_detail = ?16, "
-    "restarts = ?17, ramdisk = ?18, disks = ?19 WHERE id = ?20";
+    "restarts = ?17, ramdisk = ?18, disks = ?19, nics = ?20 WHERE id = ?21";
+constexpr const char kDeleteNicAddresses[] = "DELETE FROM nic_addresses WHERE domain_id = ?1";
+constexpr const char kInsertNicAddress[] =
+    "INSERT INTO nic_addresses (domain_id, nic, ip, mac) VALUES (?1, ?2, ?3, ?4)";
 constexpr const char kDeleteDomain[] = "DELETE FROM domains WHERE name = ?1";
 constexpr const char kDiscardEvents[] = "DELETE FROM events WHERE domain = ?1 AND id >= ?2";
 constexpr const char kSelectDomain[] =
@@ -47,6 +50,12 @@ Error already_exists(const std::string& name) {
 
 Error not_found(const std::string& name) {
     return make_error(Errc::not_found, quoted(name) + " not found");
+}
+
+// Errc::resource naming the NIC address another domain already has.
+Error address_taken(const std::string& name, const NicConfig& nic) {
+    return make_error(Errc::resource, quoted(name) + ": IP " + nic.ip + " or MAC " + nic.mac +
+                                          " is already assigned to another domain");
 }
 
 // Makes sure `path` names a regular file, creating it (mode 0600: it holds every domain's
@@ -104,6 +113,38 @@ Error StateStore::Impl::error(int rc, std::string_view what) const {
     return make_error(
         Errc::io,
         sqlite::describe(db.get(), rc, "state store '" + path + "': " + std::string(what)));
+}
+
+Status StateStore::Impl::write_nic_addresses(const DomainRecord& r, const std::string& what) {
+    {
+        auto lease = stmts.get(kDeleteNicAddresses);
+        if (!lease.ok()) return std::move(lease).error();
+        sqlite::Stmt& s = **lease;
+        s.bind(1, r.id);
+        if (int rc = s.step(); rc != SQLITE_DONE) return error(rc, what);
+    }
+    for (size_t i = 0; i < r.config.nics.size(); ++i) {
+        const NicConfig& n = r.config.nics[i];
+        auto lease = stmts.get(kInsertNicAddress);
+        if (!lease.ok()) return std::move(lease).error();
+        sqlite::Stmt& s = **lease;
+        s.bind(1, r.id);
+        s.bind(2, static_cast<int64_t>(i));
+        if (n.ip.empty()) {
+            s.bind_null(3);
+        } else {
+            s.bind(3, n.ip);
+        }
+        if (n.mac.empty()) {
+            s.bind_null(4);
+        } else {
+            s.bind(4, n.mac);
+        }
+        const int rc = s.step();
+        if (rc == SQLITE_CONSTRAINT_UNIQUE) return address_taken(r.config.name, n);
+        if (rc != SQLITE_DONE) return error(rc, what);
+    }
+    return {};
 }
 
 Result<StateStore> StateStore::open(const std::string& path) {
@@ -172,6 +213,7 @@ Result<DomainRecord> StateStore::create_domain(const DomainConfig& config) {
         if (rc != SQLITE_DONE) return impl_->error(rc, what);
         r.id = sqlite3_last_insert_rowid(impl_->db.get());
     }
+    if (auto st = impl_->write_nic_addresses(r, what); !st) return std::move(st).error();
     auto event = impl_->insert_event(Event{0, r.created_at, config.name, "created", ""});
     if (!event.ok()) return std::move(event).error();
     if (int rc = txn.commit(); rc != SQLITE_OK) return impl_->error(rc, what);
@@ -235,7 +277,7 @@ Status StateStore::update_domain(const DomainRecord& record, const Event& event)
         DomainRecord r = record;
         if (r.updated_at == 0) r.updated_at = store_rows::now_ms();
         store_rows::bind_domain(s, r);
-        s.bind(20, r.id);
+        s.bind(21, r.id);
         int rc = s.step();
         if (rc == SQLITE_CONSTRAINT_UNIQUE) return already_exists(name);
         if (rc != SQLITE_DONE) return impl_->error(rc, what);
@@ -244,6 +286,7 @@ Status StateStore::update_domain(const DomainRecord& record, const Event& event)
                               quoted(name) + " (id " + std::to_string(record.id) + ") not found");
         }
     }
+    if (auto st = impl_->write_nic_addresses(record, what); !st) return st;
     if (!event.type.empty()) {
         Event e = event;
         if (e.domain.empty()) e.domain = name;

@@ -36,7 +36,8 @@ class StateStore {
     // record.id, and appends `event` (if its type is non-empty) in the same transaction.
     // created_at is kept as stored; updated_at 0 -> now; an event with an empty domain gets the
     // record's name. Unknown id -> Errc::not_found; a rename onto a taken name ->
-    // Errc::invalid_argument ("domain 'x' already exists").
+    // Errc::invalid_argument ("domain 'x' already exists"). Both create_domain and update_domain
+    // refuse a NIC IP or MAC another domain has with Errc::resource (the nic_addresses index).
     Status update_domain(const DomainRecord& record, const Event& event);
     // Undoes a create whose request failed later (e.g. create+start): deletes the domain and
     // its events with id >= first_event_id in one transaction, leaving no trace.

@@ -26,6 +26,9 @@ struct StateStore::Impl {
     Error error(int rc, std::string_view what) const;
     // Inserts `event` inside the caller's transaction (time 0 -> now); returns it with its id.
     Result<Event> insert_event(const Event& event);
+    // Replaces the nic_addresses rows of r.id with r's NICs inside the caller's transaction:
+    // Errc::resource when another domain has one of the addresses.
+    Status write_nic_addresses(const DomainRecord& r, const std::string& what);
 };
 
 namespace store_rows {
@@ -44,9 +47,9 @@ std::optional<DomainState> state_of(std::string_view s);
 #define DOMUS_STORE_DOMAIN_COLUMNS                                                             \
     "id, name, memory, vcpus, kernel, cmdline, on_poweroff, on_reboot, on_crash, state, pid, " \
     "created_at, updated_at, started_at, last_exit_reason, last_exit_code, last_exit_detail, " \
-    "restarts, ramdisk, disks"
+    "restarts, ramdisk, disks, nics"
 
-// Binds ?1..?19 in DOMUS_STORE_DOMAIN_COLUMNS order without the id: name .. disks
+// Binds ?1..?20 in DOMUS_STORE_DOMAIN_COLUMNS order without the id: name .. nics
 // (?11 = created_at, ?12 = updated_at).
 void bind_domain(sqlite::Stmt& s, const DomainRecord& r);
 // Reads the current row (selected with DOMUS_STORE_DOMAIN_COLUMNS). Errc::io if a column holds

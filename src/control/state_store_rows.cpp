@@ -87,6 +87,7 @@ void bind_domain(sqlite::Stmt& s, const DomainRecord& r) {
     s.bind(17, static_cast<int64_t>(r.restarts));
     s.bind(18, c.ramdisk);
     s.bind(19, disks_to_json(c.disks));
+    s.bind(20, nics_to_json(c.nics));
 }
 
 Result<DomainRecord> read_domain(const sqlite::Stmt& s) {
@@ -135,6 +136,10 @@ Result<DomainRecord> read_domain(const sqlite::Stmt& s) {
     auto parsed = parse_disks_json(disks);
     if (!parsed.ok()) return bad("disks", disks.substr(0, 200));
     r.config.disks = std::move(*parsed.value);
+    const std::string nics = s.text_at(20);
+    auto parsed_nics = parse_nics_json(nics);
+    if (!parsed_nics.ok()) return bad("nics", nics.substr(0, 200));
+    r.config.nics = std::move(*parsed_nics.value);
     return r;
 }
 

@@ -62,10 +62,29 @@ ALTER TABLE domains ADD COLUMN disks TEXT NOT NULL DEFAULT '[]';
 PRAGMA user_version = 3;
 )sql";
 
+// v4: a domain's network interfaces (issue 9): the JSON array of the API's "nics" field, with
+// the addresses the daemon allocated; and an index of those addresses, kept in the same
+// transaction as the domain row, whose UNIQUE constraints make a second domain with the same
+// IP or MAC impossible whatever the caller does. Deleting a domain releases its addresses.
+constexpr const char kV4[] = R"sql(
+ALTER TABLE domains ADD COLUMN nics TEXT NOT NULL DEFAULT '[]';
+
+CREATE TABLE nic_addresses (
+    domain_id INTEGER NOT NULL REFERENCES domains (id) ON DELETE CASCADE,
+    nic       INTEGER NOT NULL CHECK (nic >= 0),
+    ip        TEXT    UNIQUE,
+    mac       TEXT    UNIQUE,
+    PRIMARY KEY (domain_id, nic)
+) STRICT;
+
+PRAGMA user_version = 4;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
     {3, kV3},
+    {4, kV4},
 };
 
 }  // namespace

@@ -5,7 +5,7 @@
 find_package(Boost 1.81 REQUIRED)
 file(GLOB CONFIG_FUZZ_PARSER_SOURCES CONFIGURE_DEPENDS
      ${CMAKE_SOURCE_DIR}/src/control/domain_config*.cpp)
-set(CONFIG_FUZZ_SOURCES ${CONFIG_FUZZ_PARSER_SOURCES}
+set(CONFIG_FUZZ_SOURCES ${CONFIG_FUZZ_PARSER_SOURCES} ${CMAKE_SOURCE_DIR}/src/hostnet/addresses.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_config_check.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_config_boost_json.cpp)
 
@@ -27,6 +27,7 @@ domus_fuzz_seed(fuzz_config_json ramdisk [=[{"name":"bb","ramdisk":"/srv/rd.cpio
 domus_fuzz_seed(fuzz_config_json disks [=[{"name":"d","disks":[{"path":"root.img","vdev":"xvdb","read_only":true,"bytes_per_sec":1048576,"ops_per_sec":100},{"path":"/srv/images/data.img","vdev":null},{"path":"c.img","read_only":false,"bytes_per_sec":0}]}]=])
 domus_fuzz_seed(fuzz_config_json disks_bad [=[{"name":"d","disks":[{"path":"a","vdev":"xvda1"},{"path":"b","vdev":"hda","colour":[{"x":1}]},"c",[],{"path":null,"read_only":1,"ops_per_sec":-1.5}]}]=])
 domus_fuzz_seed(fuzz_config_json patch_disks [=[{"disks":[{"path":"a,ro","vdev":"sdg"},{"path":"b","vdev":"vda"},{"path":"c","vdev":"xvda"}]}]=])
+domus_fuzz_seed(fuzz_config_json nics [=[{"name":"n","nics":[{"mac":"00:16:3E:00:00:01","ip":"10.77.0.2","bridge":"domus0","vifname":"v0","rx_bytes_per_sec":1,"tx_bytes_per_sec":2},{},{"mac":null,"ip":"10.77.0.02","tap":"x"},{"stats":{"rx":[1]}}]}]=])
 domus_fuzz_seed(fuzz_config_json dup [=[{"name":"Domain-0","name":"x","memory":18446744073709551616}]=])
 domus_fuzz_seed(fuzz_config_xl realistic [=[# xl.cfg
 name = "web-01.example"
@@ -56,6 +57,10 @@ domus_fuzz_seed(fuzz_config_xl disks_refused [=[name = "d"
 disk = [ 'phy:/dev/sdb,xvdb,w', 'qcow2:/a.qcow2,,xvda', '/a.iso,,hdc,cdrom', 'a,raw,xvda1,w!',
          'script=block-iscsi,backendtype=qdisk,colo-host=h,discard,target=', ',,xvdz' ]
 ]=])
+domus_fuzz_seed(fuzz_config_xl vifs [=[name = "n"
+vif = [ 'mac=00:16:3E:00:00:01, bridge=domus0, ip=10.77.0.2, vifname=v0, rate=10Mb/s, type=vif',
+        '', 'model=virtio-net,ip=10.77.0.3', 'script=vif-route,gatewaydev=eth0,rate=1KB/s@20ms' ]
+]=])
 domus_fuzz_seed(fuzz_config_xl errors [=[name = "a"
 memory = [[1]]
 memory += 010
@@ -76,4 +81,5 @@ file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/fuzz_config_xl.dict
      "\"name\"\n\"memory\"\n\"vcpus\"\n\"kernel\"\n\"ramdisk\"\n\"cmdline\"\n\"extra\"\n\"on_poweroff\"\n"
      "\"on_reboot\"\n\"on_crash\"\n\"disk\"\n\"'destroy'\"\n\"'restart'\"\n\"'preserve'\"\n"
      "\"target=\"\n\"format=raw\"\n\"vdev=\"\n\"access=\"\n\"devtype=\"\n\"xvda\"\n\"hdc\"\n\"sdb\"\n"
-     "\"file:\"\n\"tap:aio:\"\n\"phy:\"\n\",raw,\"\n\",ro\"\n\",w\"\n\"cdrom\"\n\"no-discard\"\n")
+     "\"file:\"\n\"tap:aio:\"\n\"phy:\"\n\",raw,\"\n\",ro\"\n\",w\"\n\"cdrom\"\n\"no-discard\"\n"
+     "\"vif\"\n\"mac=\"\n\"ip=\"\n\"bridge=\"\n\"vifname=\"\n\"rate=\"\n\"Mb/s\"\n\"type=vif\"\n")

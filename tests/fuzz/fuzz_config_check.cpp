@@ -23,7 +23,8 @@ bool printable_ascii(const std::string& s) {
 bool same(const DomainConfig& a, const DomainConfig& b) {
     return a.name == b.name && a.memory == b.memory && a.vcpus == b.vcpus && a.kernel == b.kernel &&
            a.ramdisk == b.ramdisk && a.cmdline == b.cmdline && a.on_poweroff == b.on_poweroff &&
-           a.on_reboot == b.on_reboot && a.on_crash == b.on_crash && a.disks == b.disks;
+           a.on_reboot == b.on_reboot && a.on_crash == b.on_crash && a.disks == b.disks &&
+           a.nics == b.nics;
 }
 
 }  // namespace

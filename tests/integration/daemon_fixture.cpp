@@ -1,5 +1,6 @@
 #include "daemon_fixture.hpp"
 
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -49,13 +50,63 @@ Daemon::~Daemon() {
         for (pid_t p : pids) ::kill(p, SIGKILL);
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+    if (netns_holder_ > 0) {  // the namespace, with every interface in it, goes with it
+        ::kill(netns_holder_, SIGKILL);
+        ::waitpid(netns_holder_, nullptr, 0);
+    }
     std::string cmd = "rm -rf '" + dir_ + "'";
     (void)!std::system(cmd.c_str());
 }
 
+bool Daemon::use_private_netns(std::string& why) {
+    if (::access("/dev/net/tun", R_OK | W_OK) != 0) {
+        why = "/dev/net/tun is not available";
+        return false;
+    }
+    int ready[2];
+    if (::pipe(ready) != 0) {
+        why = "pipe failed";
+        return false;
+    }
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ::close(ready[0]);
+        const char ok = ::unshare(CLONE_NEWNET) == 0 ? '1' : '0';
+        (void)!::write(ready[1], &ok, 1);
+        ::close(ready[1]);
+        while (true) ::pause();
+    }
+    ::close(ready[1]);
+    char ok = '0';
+    const bool got = child > 0 && ::read(ready[0], &ok, 1) == 1;
+    ::close(ready[0]);
+    if (!got || ok != '1') {
+        if (child > 0) {
+            ::kill(child, SIGKILL);
+            ::waitpid(child, nullptr, 0);
+        }
+        why = "cannot create a network namespace (unshare CLONE_NEWNET needs root)";
+        return false;
+    }
+    netns_holder_ = child;
+    return true;
+}
+
+ProcessResult Daemon::in_netns(const std::vector<std::string>& argv) const {
+    std::vector<std::string> full{"/usr/bin/nsenter",
+                                  "--net=/proc/" + std::to_string(netns_holder_) + "/ns/net", "--"};
+    full.insert(full.end(), argv.begin(), argv.end());
+    return run_process(full, timeout_after(20));
+}
+
 bool Daemon::start() {
     if (!daemon_binaries_built()) return false;
-    pid_ = spawn_domusd(kDomusd, socket_, state_dir_, extra_args_, log_path_);
+    std::vector<std::string> wrapper;
+    if (netns_holder_ > 0) {
+        wrapper = {"/usr/bin/nsenter", "--net=/proc/" + std::to_string(netns_holder_) + "/ns/net",
+                   "--"};
+    }
+    pid_ = spawn_domusd(kDomusd, socket_, state_dir_, extra_args_, log_path_, wrapper);
     if (pid_ < 0) return false;
     const double deadline = now_s() + 10;
     while (now_s() < deadline) {

@@ -21,6 +21,15 @@ class Daemon {
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
 
+    // Before start(): the daemon (and so its bridge, TAPs and monitors) runs in a network
+    // namespace of its own, made here and kept by a holder process until the fixture ends, so
+    // a restarted daemon finds the same one. False (with the reason in `why`) when it cannot
+    // be made.
+    bool use_private_netns(std::string& why);
+    // Runs argv inside that namespace (nsenter --net): `ip -d link`, nft, ...
+    ProcessResult in_netns(const std::vector<std::string>& argv) const;
+    pid_t netns_holder() const { return netns_holder_; }
+
     bool start();      // spawns domusd and waits until it answers; false on failure
     void kill9();      // SIGKILL the daemon only (monitors keep running)
     void terminate();  // SIGTERM and wait
@@ -49,6 +58,7 @@ class Daemon {
     std::string dir_, socket_, state_dir_, log_path_;
     std::vector<std::string> extra_args_;
     pid_t pid_ = -1;
+    pid_t netns_holder_ = -1;  // a process that only keeps the private network namespace
 };
 
 // Field accessors for API objects: "" / -1 when the field is missing or of another type.

@@ -14,8 +14,12 @@ namespace domus::test {
 
 pid_t spawn_domusd(const std::string& domusd, const std::string& socket,
                    const std::string& state_dir, const std::vector<std::string>& extra,
-                   const std::string& log_path) {
-    std::vector<std::string> args{domusd, "--socket", socket, "--state-dir", state_dir};
+                   const std::string& log_path, const std::vector<std::string>& wrapper) {
+    std::vector<std::string> args = wrapper;
+    for (const char* a :
+         {domusd.c_str(), "--socket", socket.c_str(), "--state-dir", state_dir.c_str()}) {
+        args.emplace_back(a);
+    }
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());

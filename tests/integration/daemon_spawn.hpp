@@ -11,9 +11,11 @@ namespace domus::test {
 
 // Spawns `domusd --socket SOCKET --state-dir STATE_DIR EXTRA...` with stdin from /dev/null and
 // stdout and stderr appended to `log_path`. The pid, or -1 when it could not be spawned.
+// `wrapper` (e.g. nsenter --net=PATH --) goes before domusd and must exec it in place, so that
+// the pid is domusd's.
 pid_t spawn_domusd(const std::string& domusd, const std::string& socket,
                    const std::string& state_dir, const std::vector<std::string>& extra,
-                   const std::string& log_path);
+                   const std::string& log_path, const std::vector<std::string>& wrapper = {});
 
 // The domus-vmm processes whose command line names `dir` (a daemon's private directory).
 std::vector<pid_t> monitors_under(const std::string& dir);

@@ -31,7 +31,8 @@ TEST(JsonViews, DomainAsDocumented) {
     EXPECT_EQ(serialize(domain_json(web1())),
               R"({"name":"web1","id":3,"state":"running","memory":64,"vcpus":1,"kernel":null,)"
               R"("ramdisk":null,"cmdline":"service","on_poweroff":"destroy","on_reboot":"restart",)"
-              R"("on_crash":"destroy","disks":[],"pid":12345,"created_at":1796000000000,)"
+              R"("on_crash":"destroy","disks":[],"nics":[],"pid":12345,)"
+              R"("created_at":1796000000000,)"
               R"("updated_at":1796000000000,"started_at":1796000000000,)"
               R"("last_exit":{"reason":"crash","code":6,"detail":"guest reported a crash"},)"
               R"("restarts":0,"stats":{"vcpu_time_ns":1200000,"exits":42,"hypercalls":40,)"
@@ -80,12 +81,30 @@ TEST(JsonViews, Domain0IsAnOrdinaryDomainObject) {
 }
 
 TEST(JsonViews, HostAsDocumented) {
-    control::HostView h{"PVM", 2, 24000, 20000, 128, 64, 3, 2, "0.2.0"};
+    control::HostView h{
+        "PVM",   2,
+        24000,   20000,
+        128,     64,
+        3,       2,
+        "0.2.0", control::NetworkView{"domus0", "10.77.0.0/24", "10.77.0.1", true, false}};
     EXPECT_EQ(serialize(host_json(h)),
               R"({"backend":"PVM","cpus":2,"memory_total_mib":24000,)"
               R"("memory_available_mib":20000,"memory_assigned_mib":128,)"
               R"("max_vcpus_per_domain":64,"domains_total":3,"domains_running":2,)"
-              R"("version":"0.2.0"})");
+              R"("version":"0.2.0","network":{"bridge":"domus0","subnet":"10.77.0.0/24",)"
+              R"("gateway":"10.77.0.1","nat":true,"bridge_up":false}})");
+}
+
+TEST(JsonViews, NicsWithTapBridgeAndGuestCounters) {
+    control::DomainView v;
+    v.record.config.name = "n";
+    v.record.config.nics = {control::NicConfig{"00:16:3e:00:00:01", "10.77.0.2", "", "", 0, 5}};
+    v.nics = {control::NicView{"vif3.0", "domus0", true, 1, 2, 3, 4}};
+    EXPECT_EQ(serialize(nics_json(v)),
+              R"([{"guest":"eth0","mac":"00:16:3e:00:00:01","ip":"10.77.0.2","vifname":null,)"
+              R"("rx_bytes_per_sec":0,"tx_bytes_per_sec":5,"tap":"vif3.0","bridge":"domus0",)"
+              R"("stats":{"present":true,"rx_bytes":1,"rx_packets":2,"tx_bytes":3,)"
+              R"("tx_packets":4}}])");
 }
 
 TEST(JsonViews, EventsAndLastId) {

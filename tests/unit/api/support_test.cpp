@@ -169,3 +169,45 @@ TEST(UnixListener, CreatesParentSetsModeAndReplacesOnlyStaleSockets) {
 
 }  // namespace
 }  // namespace domus::api
+
+namespace domus::api {
+namespace {
+
+TEST(DaemonConfigNetwork, DefaultsAndKeys) {
+    DaemonConfig c;
+    EXPECT_EQ(c.network.bridge, "domus0");
+    EXPECT_EQ(hostnet::format_subnet(c.network.subnet), "10.77.0.0/24");
+    EXPECT_EQ(hostnet::format_ipv4(c.network.gateway), "10.77.0.1");
+    EXPECT_FALSE(c.network.nat);
+    auto st = apply_config_text("bridge = br-dom\nsubnet = 192.168.50.0/25\nnat = true\n", c);
+    ASSERT_TRUE(st) << st.error().message;
+    EXPECT_EQ(c.network.bridge, "br-dom");
+    EXPECT_EQ(hostnet::format_ipv4(c.network.gateway), "192.168.50.1");  // follows the subnet
+    EXPECT_TRUE(c.network.nat);
+    st = apply_config_text("gateway = 192.168.50.126\n", c);
+    ASSERT_TRUE(st) << st.error().message;
+    EXPECT_EQ(hostnet::format_ipv4(c.network.gateway), "192.168.50.126");
+}
+
+TEST(DaemonConfigNetwork, BadValuesAreNamed) {
+    DaemonConfig c;
+    auto st = apply_config_text("subnet = 10.0.0.1/24\n", c);
+    ASSERT_FALSE(st);
+    EXPECT_NE(st.error().message.find("line 1: subnet \"10.0.0.1/24\" has host bits set"),
+              std::string::npos)
+        << st.error().message;
+    c = DaemonConfig{};
+    st = apply_config_text("gateway = 10.99.0.1\n", c);
+    ASSERT_FALSE(st);
+    EXPECT_NE(st.error().message.find("gateway 10.99.0.1 is not a host address of the subnet"),
+              std::string::npos)
+        << st.error().message;
+    DaemonConfig d;
+    EXPECT_FALSE(apply_config_text("gateway = 10.77.0.255\n", d));
+    EXPECT_FALSE(apply_config_text("bridge = a/b\n", d));
+    EXPECT_FALSE(apply_config_text("nat = yes\n", d));
+    EXPECT_FALSE(apply_config_text("gateway = 10.77.0\n", d));
+}
+
+}  // namespace
+}  // namespace domus::api

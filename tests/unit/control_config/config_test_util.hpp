@@ -67,7 +67,8 @@ inline bool printable_ascii(std::string_view s) {
 inline bool same_config(const DomainConfig& a, const DomainConfig& b) {
     return a.name == b.name && a.memory == b.memory && a.vcpus == b.vcpus && a.kernel == b.kernel &&
            a.ramdisk == b.ramdisk && a.cmdline == b.cmdline && a.on_poweroff == b.on_poweroff &&
-           a.on_reboot == b.on_reboot && a.on_crash == b.on_crash;
+           a.on_reboot == b.on_reboot && a.on_crash == b.on_crash && a.disks == b.disks &&
+           a.nics == b.nics;
 }
 
 }  // namespace domus::control::testing_util

@@ -145,7 +145,7 @@ TEST(ConfigCommon, ToJsonHasEveryFieldAndNullKernel) {
     EXPECT_EQ(config_to_json(valid_config()),
               "{\"name\":\"web1\",\"memory\":64,\"vcpus\":1,\"kernel\":null,\"ramdisk\":null,"
               "\"cmdline\":\"\",\"on_poweroff\":\"destroy\",\"on_reboot\":\"restart\","
-              "\"on_crash\":\"destroy\",\"disks\":[]}");
+              "\"on_crash\":\"destroy\",\"disks\":[],\"nics\":[]}");
     DomainConfig c = valid_config();
     c.kernel = "/boot/k";
     c.ramdisk = "/boot/initrd";
@@ -192,8 +192,8 @@ TEST(ConfigCommon, QuoteEscapesAndTruncates) {
 
 TEST(ConfigCommon, FieldNamesMatchTheApi) {
     using namespace config_detail;
-    const char* names[] = {"name",    "memory",      "vcpus",     "kernel",   "ramdisk",
-                           "cmdline", "on_poweroff", "on_reboot", "on_crash", "disks"};
+    const char* names[] = {"name",        "memory",    "vcpus",    "kernel", "ramdisk", "cmdline",
+                           "on_poweroff", "on_reboot", "on_crash", "disks",  "nics"};
     ASSERT_EQ(std::size(names), static_cast<size_t>(kFieldCount));
     for (int i = 0; i < kFieldCount; ++i) {
         EXPECT_STREQ(field_name(static_cast<Field>(i)), names[i]);

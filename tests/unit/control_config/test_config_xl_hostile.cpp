@@ -35,7 +35,6 @@ TEST(ConfigXlHostile, UnsupportedXenKeysByNameAndLine) {
     const char* keys[] = {"maxmem",
                           "maxvcpus",
                           "vtpm",
-                          "vif",
                           "vfb",
                           "vnc",
                           "sdl",

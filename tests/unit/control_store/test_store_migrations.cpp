@@ -60,7 +60,7 @@ TEST(StoreMigrations, AVersion1DatabaseGainsTheRamdiskColumn) {
     }
     auto store = StateStore::open(path);
     ASSERT_TRUE(store.ok()) << store.error().message;
-    EXPECT_EQ(store->schema_version(), 3);
+    EXPECT_EQ(store->schema_version(), 4);
     auto old = store->get_domain("old");
     ASSERT_TRUE(old.has_value());
     EXPECT_EQ(old->config.kernel, "/k");
