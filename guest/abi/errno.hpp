@@ -11,4 +11,10 @@ inline constexpr int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENXIO
                      ENOLCK = 37, ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, ENOMSG = 42,
                      EOVERFLOW = 75, EILSEQ = 84, ENOTSOCK = 88, EOPNOTSUPP = 95, EAFNOSUPPORT = 97,
                      EADDRINUSE = 98, ETIMEDOUT = 110, ECONNREFUSED = 111;
+// The socket layer's (guest/sock/).
+inline constexpr int EDESTADDRREQ = 89, EMSGSIZE = 90, EPROTOTYPE = 91, ENOPROTOOPT = 92,
+                     EPROTONOSUPPORT = 93, ESOCKTNOSUPPORT = 94, EPFNOSUPPORT = 96,
+                     EADDRNOTAVAIL = 99, ECONNABORTED = 103, ECONNRESET = 104, ENOBUFS = 105,
+                     EISCONN = 106, ENOTCONN = 107, ESHUTDOWN = 108, ETOOMANYREFS = 109,
+                     EALREADY = 114, EINPROGRESS = 115;
 }  // namespace linux_errno

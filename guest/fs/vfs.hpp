@@ -31,6 +31,8 @@ int vfs_lookup(Inode* dir, const char* path, uint32_t at_flags, bool directory, 
 int vfs_mkdir(Inode* dir, const char* path, uint32_t mode);
 // mode's type: 0 or S_IFREG (a regular file), S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK.
 int vfs_mknod(Inode* dir, const char* path, uint32_t mode, uint32_t dev_major, uint32_t dev_minor);
+// The same, also handing back the new inode (a reference): bind(2) of an AF_UNIX socket.
+int vfs_mknod_get(Inode* dir, const char* path, uint32_t mode, Inode** out);
 int vfs_symlink(const char* target, Inode* dir, const char* path);
 int vfs_unlink(Inode* dir, const char* path);
 int vfs_rmdir(Inode* dir, const char* path);

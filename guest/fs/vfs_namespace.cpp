@@ -39,7 +39,7 @@ int prepare_new_name(Inode* dir, const char* path, bool trailing_ok, ParentRef* 
     return 0;
 }
 
-int create_at(Inode* dir, const char* path, const NewInode& spec) {
+int create_at(Inode* dir, const char* path, const NewInode& spec, Inode** out = nullptr) {
     const bool directory = (spec.mode & smode::IFMT) == smode::IFDIR;
     LockGuard tree(tree_lock());
     ParentRef parent;
@@ -49,7 +49,10 @@ int create_at(Inode* dir, const char* path, const NewInode& spec) {
     Inode* inode = nullptr;
     err = parent.p.dir->ops->create(parent.p.dir, parent.p.last(), spec, &inode);
     if (err < 0) return err;
-    inode_put(inode);
+    if (out)
+        *out = inode;
+    else
+        inode_put(inode);
     inode_touch(parent.p.dir, kTouchMtime | kTouchCtime);
     return 0;
 }
@@ -123,6 +126,10 @@ int vfs_mknod(Inode* dir, const char* path, uint32_t mode, uint32_t dev_major, u
     return create_at(dir, path,
                      {type | (mode & smode::PERMS), 0, 0, device ? dev_major : 0,
                       device ? dev_minor : 0, nullptr, 0});
+}
+
+int vfs_mknod_get(Inode* dir, const char* path, uint32_t mode, Inode** out) {
+    return create_at(dir, path, {mode, 0, 0, 0, 0, nullptr, 0}, out);
 }
 
 int vfs_symlink(const char* target, Inode* dir, const char* path) {

@@ -17,6 +17,7 @@
 #include "proc/process.hpp"
 #include "proc/task.hpp"
 #include "procfs/procfs_internal.hpp"
+#include "sock/unix.hpp"
 
 namespace procfs {
 
@@ -180,6 +181,8 @@ int64_t file_target(fs::File* f, char* buf, size_t size) {
         len = format_to(tmp, sizeof(tmp), "%s", name);
     } else if (inode && fs::inode_type(inode) == linux_abi::smode::IFIFO) {
         len = format_to(tmp, sizeof(tmp), "pipe:[%lu]", inode->ino);
+    } else if (inode && fs::inode_type(inode) == linux_abi::smode::IFSOCK) {
+        len = format_to(tmp, sizeof(tmp), "socket:[%lu]", inode->ino);
     } else {
         // Regular files keep no name once open: the inode number stands in for it.
         len = format_to(tmp, sizeof(tmp), "anon_inode:[%lu]", inode ? inode->ino : 0ul);
@@ -272,6 +275,11 @@ int generate(const ProcInode* node, Text* t) {
             text_printf(t, "%s", buf);
             return 0;
         }
+        case Kind::NetUnix:
+            sock::unix_proc_net([](void* ctx, const char* text,
+                                   size_t len) { text_bytes(static_cast<Text*>(ctx), text, len); },
+                                t);
+            return 0;
         case Kind::Filesystems: {
             char buf[512];
             fs::fs_types_render(buf, sizeof buf);

@@ -38,6 +38,11 @@ constexpr Entry kRootFiles[] = {
     {"mounts", Kind::Mounts, smode::IFREG | 0444},
     {"filesystems", Kind::Filesystems, smode::IFREG | 0444},
     {"self", Kind::Self, smode::IFLNK | 0777},
+    {"net", Kind::NetDir, smode::IFDIR | 0555},
+};
+
+constexpr Entry kNetFiles[] = {
+    {"unix", Kind::NetUnix, smode::IFREG | 0444},
 };
 
 constexpr Entry kPidFiles[] = {
@@ -145,6 +150,14 @@ int lookup(fs::Inode* dir, fs::Name name, fs::Inode** out) {
         }
         return -ENOENT;
     }
+    if (d->kind == Kind::NetDir) {
+        for (const Entry& e : kNetFiles) {
+            if (kstreq_n(name.data, name.len, e.name)) {
+                return found(make(dir, e.kind, e.mode, 0, 0, name));
+            }
+        }
+        return -ENOENT;
+    }
     if (d->kind == Kind::PidFdDir) {
         int32_t fd;
         if (parse_number(name, &fd) && fd_open(d->pid, fd)) {
@@ -163,7 +176,7 @@ int iterate(fs::Inode* dir, uint64_t cookie, fs::DirEmit emit, void* ctx) {
         const uint64_t fixed = sizeof(kRootFiles) / sizeof(kRootFiles[0]);
         for (uint64_t i = cookie - 2; i < fixed && cookie - 2 <= i; ++i) {
             const Entry& e = kRootFiles[i];
-            const uint8_t type = (e.mode & smode::IFMT) == smode::IFLNK ? dtype::LNK : dtype::REG;
+            const uint8_t type = dtype_of_mode(e.mode);
             if (!emit(ctx, fs::Name{e.name, kstrnlen(e.name, 16)}, 0x1000 + i, type, i + 2)) {
                 return 0;
             }
@@ -194,6 +207,17 @@ int iterate(fs::Inode* dir, uint64_t cookie, fs::DirEmit emit, void* ctx) {
                                  : t == smode::IFDIR ? dtype::DIR
                                                      : dtype::REG;
             if (!emit(ctx, fs::Name{e.name, kstrnlen(e.name, 16)}, 0x20000 + i, type, i + 2)) {
+                return 0;
+            }
+        }
+        return 0;
+    }
+    if (d->kind == Kind::NetDir) {
+        const uint64_t count = sizeof(kNetFiles) / sizeof(kNetFiles[0]);
+        for (uint64_t i = cookie - 2; i < count; ++i) {
+            const Entry& e = kNetFiles[i];
+            if (!emit(ctx, fs::Name{e.name, kstrnlen(e.name, 16)}, 0x1100 + i,
+                      dtype_of_mode(e.mode), i + 2)) {
                 return 0;
             }
         }

@@ -28,6 +28,8 @@ enum class Kind : uint8_t {
     Version,
     Mounts,
     Filesystems,
+    NetDir,   // /proc/net
+    NetUnix,  // /proc/net/unix (guest/sock)
 };
 
 struct ProcInode : fs::Inode {

@@ -155,6 +155,11 @@ int64_t sys_sendfile(Args& a) {
             break;
         }
         const int64_t w = fs::file_write(out.get(), bounce.data, size_t(r));
+        if (w < r && offset < 0) {
+            // Without an offset the input's position moved past bytes the output did not
+            // take (a non-blocking socket or pipe): put it back after what was sent.
+            (void)fs::file_lseek(in.get(), -(r - (w > 0 ? w : 0)), linux_abi::seek::CUR);
+        }
         if (w < 0) {
             if (done == 0) return w;
             break;

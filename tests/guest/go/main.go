@@ -296,6 +296,7 @@ func main() {
 	garbage()
 	signals()
 	files(dir)
+	unixSockets(dir)
 	subprocess()
 	fmt.Println("go: done")
 }
