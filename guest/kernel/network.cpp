@@ -6,6 +6,7 @@
 #include "net/ip_config.hpp"
 #include "net/net.hpp"
 #include "proc/sched.hpp"
+#include "sock/inet.hpp"
 
 namespace kernel_net {
 
@@ -34,6 +35,9 @@ void network_init(const char* ip) {
     {
         net::StackGuard guard(stack);
         stack.on_deadline = on_deadline;
+    }
+    if (const int r = sock::register_inet(); r < 0) {
+        kprintf("guest: AF_INET sockets: not registered (error %d)\n", -r);
     }
     const int nics = dev::probe_virtio_net();
     if (ip == nullptr) return;

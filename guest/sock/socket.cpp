@@ -162,7 +162,9 @@ void sock_set_error(Socket* s, int err) {
 }
 
 int sock_take_error(Socket* s) {
-    return __atomic_exchange_n(&s->error, 0, __ATOMIC_ACQ_REL);
+    const int err = __atomic_exchange_n(&s->error, 0, __ATOMIC_ACQ_REL);
+    if (err != 0 || s->ops == nullptr || s->ops->take_error == nullptr) return err;
+    return s->ops->take_error(s);
 }
 
 uint64_t sock_wait_begin(Socket* s) {

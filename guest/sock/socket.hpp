@@ -109,6 +109,12 @@ struct SocketOps {
     int (*ioctl)(Socket* s, uint32_t cmd, int64_t* out);
     // The File is gone: release the family's state. No wake-up of `s` may follow.
     void (*release)(Socket* s);
+    // A family that keeps its own pending error (TCP's): SO_ERROR and a finished connect take
+    // it here when the Socket's own is 0 (positive errno, cleared). No lock held.
+    int (*take_error)(Socket* s);
+    // A SOL_SOCKET option the generic layer keeps (SO_REUSEADDR, SO_KEEPALIVE, SO_SNDBUF,
+    // SO_RCVBUF, SO_LINGER, ...) was set: the family may apply it. No lock held.
+    void (*option_set)(Socket* s, int name);
 };
 
 // A family: socket(2) with this domain calls `create` for a new Socket (type already checked

@@ -151,11 +151,15 @@ int sock_getsockopt(Socket* s, int level, int name, void* val, uint32_t* len) {
     return put_value(&v, sizeof(v), val, len);
 }
 
-int sock_setsockopt(Socket* s, int level, int name, const void* val, uint32_t len) {
+namespace {
+
+int set_option(Socket* s, int level, int name, const void* val, uint32_t len, bool* generic) {
+    *generic = false;
     if (int32_t(len) < 0) return -EINVAL;
     if (level != SOL_SOCKET) {
         return s->ops->setsockopt ? s->ops->setsockopt(s, level, name, val, len) : -EOPNOTSUPP;
     }
+    *generic = true;
     if (name == so::RCVTIMEO_OLD || name == so::SNDTIMEO_OLD) {
         uint64_t timeo;
         const int r = timeval_to_timeo(val, len, &timeo);
@@ -213,10 +217,20 @@ int sock_setsockopt(Socket* s, int level, int name, const void* val, uint32_t le
         default:
             break;
     }
+    *generic = false;
     if (!s->ops->setsockopt) return -ENOPROTOOPT;
     s->lock.unlock();
     const int r = s->ops->setsockopt(s, level, name, val, len);
     s->lock.lock();
+    return r;
+}
+
+}  // namespace
+
+int sock_setsockopt(Socket* s, int level, int name, const void* val, uint32_t len) {
+    bool generic = false;
+    const int r = set_option(s, level, name, val, len, &generic);
+    if (r == 0 && generic && s->ops->option_set != nullptr) s->ops->option_set(s, name);
     return r;
 }
 

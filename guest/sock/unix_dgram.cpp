@@ -181,8 +181,8 @@ int64_t dgram_recv(Socket* s, RecvMsg* m) {
 }  // namespace
 
 const SocketOps kDgramOps = {
-    op_bind,     nullptr,    nullptr, dgram_connect, op_socketpair, dgram_send, dgram_recv,
-    op_shutdown, op_getname, nullptr, nullptr,       poll_dgram,    op_ioctl,   op_release,
+    op_bind,    nullptr, nullptr, dgram_connect, op_socketpair, dgram_send, dgram_recv, op_shutdown,
+    op_getname, nullptr, nullptr, poll_dgram,    op_ioctl,      op_release, nullptr,    nullptr,
 };
 
 }  // namespace sock::unix_impl

@@ -282,13 +282,15 @@ int64_t seqpacket_recv(Socket* s, RecvMsg* m) {
 }  // namespace
 
 const SocketOps kStreamOps = {
-    op_bind,     op_listen,  op_accept, op_connect, op_socketpair, stream_send, stream_recv,
-    op_shutdown, op_getname, nullptr,   nullptr,    poll_stream,   op_ioctl,    op_release,
+    op_bind,     op_listen,   op_accept,  op_connect, op_socketpair, stream_send,
+    stream_recv, op_shutdown, op_getname, nullptr,    nullptr,       poll_stream,
+    op_ioctl,    op_release,  nullptr,    nullptr,
 };
 
 const SocketOps kSeqpacketOps = {
-    op_bind,     op_listen,  op_accept, op_connect, op_socketpair, seqpacket_send, seqpacket_recv,
-    op_shutdown, op_getname, nullptr,   nullptr,    poll_dgram,    op_ioctl,       op_release,
+    op_bind,        op_listen,   op_accept,  op_connect, op_socketpair, seqpacket_send,
+    seqpacket_recv, op_shutdown, op_getname, nullptr,    nullptr,       poll_dgram,
+    op_ioctl,       op_release,  nullptr,    nullptr,
 };
 
 }  // namespace sock::unix_impl
