@@ -33,6 +33,11 @@ struct FileOps {
     int64_t (*ioctl)(File* file, uint32_t cmd, uint64_t arg) = nullptr;
     uint32_t (*poll)(File* file) = nullptr;  // the events ready now
     void (*release)(File* file) = nullptr;   // the last reference is gone (before the inode)
+    // A count that moves at every event that may change readiness (data in or out, a peer
+    // gone): EPOLLET reports a ready file again after each such event, as Linux's wake-up
+    // callbacks do, even when its readiness never looked clear in between. nullptr: only
+    // readiness bits that were clear and are set count as edges.
+    uint64_t (*wake_count)(File* file) = nullptr;
 };
 
 struct File {

@@ -24,8 +24,9 @@ struct Interest {
     fs::File* file;  // a reference
     uint32_t events;
     uint64_t data;
-    uint32_t seen;  // EPOLLET: readiness bits already reported and not yet seen clear
-    bool disabled;  // EPOLLONESHOT fired
+    uint32_t seen;   // EPOLLET: readiness bits already reported and not yet seen clear
+    uint64_t wakes;  // EPOLLET: the file's wake_count when it was last scanned
+    bool disabled;   // EPOLLONESHOT fired
     Interest* next;
 };
 
@@ -61,8 +62,12 @@ int scan(Epoll* ep, EpollEvent* out, int max) {
         const uint32_t mask = fs::file_poll(i->file) & (i->events | kAlways);
         uint32_t report = mask;
         if (i->events & EPOLLET) {
-            report = mask & ~i->seen;
+            // An edge: a bit that was clear, or any event on the file since the last scan
+            // (then everything ready is reported, as Linux's ready list does).
+            const uint64_t wakes = i->file->ops->wake_count ? i->file->ops->wake_count(i->file) : 0;
+            report = wakes != i->wakes ? mask : mask & ~i->seen;
             i->seen = mask;  // bits that went clear may be reported again later
+            i->wakes = wakes;
         }
         if (!report) continue;
         if (out) out[n] = EpollEvent{report, i->data};
@@ -121,7 +126,8 @@ int epoll_ctl(fs::File* epoll, int op, int fd, fs::File* target, const EpollEven
             Interest* i = knew<Interest>();
             if (!i) return -ENOMEM;
             fs::file_get(target);
-            *i = Interest{fd, target, events, event->data, 0, false, ep->list};
+            const uint64_t wakes = target->ops->wake_count ? target->ops->wake_count(target) : 0;
+            *i = Interest{fd, target, events, event->data, 0, wakes, false, ep->list};
             ep->list = i;
             break;
         }

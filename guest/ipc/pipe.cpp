@@ -30,6 +30,7 @@ struct Pipe {
     uint32_t count;  // bytes buffered
     uint32_t readers, writers;
     WaitQueue readable, writable;
+    uint64_t wakes;  // moves at every read, write and close (epoll's edges)
 };
 
 Pipe* pipe_of(fs::File* f) {
@@ -64,6 +65,7 @@ int64_t pipe_read(fs::File* f, void* buf, size_t len) {
     memcpy(static_cast<uint8_t*>(buf) + first, p->ring, n - first);
     p->head = (p->head + n) % kPipeCapacity;
     p->count -= n;
+    ++p->wakes;
     sched::wake_all(p->writable);
     p->lock.unlock();
     poll_wake_all();
@@ -104,6 +106,7 @@ int64_t pipe_write(fs::File* f, const void* buf, size_t len) {
         memcpy(p->ring, src + done + first, n - first);
         p->count += n;
         done += n;
+        ++p->wakes;
         sched::wake_all(p->readable);
         p->lock.unlock();
         poll_wake_all();
@@ -139,6 +142,7 @@ void pipe_release(fs::File* f) {
         --p->readers;
     }
     const bool last = p->readers == 0 && p->writers == 0;
+    ++p->wakes;
     sched::wake_all(p->readable);
     sched::wake_all(p->writable);
     p->lock.unlock();
@@ -151,8 +155,14 @@ void pipe_release(fs::File* f) {
 
 int64_t pipe_ioctl(fs::File* f, uint32_t cmd, uint64_t arg);
 
-const fs::FileOps kPipeOps = {pipe_read, pipe_write, nullptr,   nullptr,     nullptr,
-                              nullptr,   pipe_ioctl, pipe_poll, pipe_release};
+uint64_t pipe_wake_count(fs::File* f) {
+    Pipe* p = pipe_of(f);
+    LockGuard guard(p->lock);
+    return p->wakes;
+}
+
+const fs::FileOps kPipeOps = {pipe_read, pipe_write, nullptr,   nullptr,      nullptr,
+                              nullptr,   pipe_ioctl, pipe_poll, pipe_release, pipe_wake_count};
 
 int64_t pipe_ioctl(fs::File* f, uint32_t cmd, uint64_t arg) {
     if (cmd != 0x541b /* FIONREAD */) return -ENOTTY;

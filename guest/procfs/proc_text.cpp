@@ -14,6 +14,8 @@
 #include "mm/aspace.hpp"
 #include "mm/kheap.hpp"
 #include "mm/phys.hpp"
+#include "net/net.hpp"
+#include "net/net_proc.hpp"
 #include "proc/process.hpp"
 #include "proc/task.hpp"
 #include "procfs/procfs_internal.hpp"
@@ -280,6 +282,23 @@ int generate(const ProcInode* node, Text* t) {
                                    size_t len) { text_bytes(static_cast<Text*>(ctx), text, len); },
                                 t);
             return 0;
+        case Kind::NetTcp:
+        case Kind::NetUdp:
+        case Kind::NetDev:
+        case Kind::NetSnmp: {
+            constexpr size_t kCap = 64 * 1024;  // about 400 sockets' lines
+            char* buf = static_cast<char*>(kmalloc(kCap));
+            if (buf == nullptr) return -ENOMEM;
+            net::Stack& st = net::default_stack();
+            const Kind kind = node->kind;
+            const size_t n = kind == Kind::NetTcp   ? net::proc_net_tcp(st, buf, kCap)
+                             : kind == Kind::NetUdp ? net::proc_net_udp(st, buf, kCap)
+                             : kind == Kind::NetDev ? net::proc_net_dev(st, buf, kCap)
+                                                    : net::proc_net_snmp(st, buf, kCap);
+            text_bytes(t, buf, n);
+            kfree(buf);
+            return 0;
+        }
         case Kind::Filesystems: {
             char buf[512];
             fs::fs_types_render(buf, sizeof buf);

@@ -42,7 +42,9 @@ constexpr Entry kRootFiles[] = {
 };
 
 constexpr Entry kNetFiles[] = {
-    {"unix", Kind::NetUnix, smode::IFREG | 0444},
+    {"unix", Kind::NetUnix, smode::IFREG | 0444}, {"tcp", Kind::NetTcp, smode::IFREG | 0444},
+    {"udp", Kind::NetUdp, smode::IFREG | 0444},   {"dev", Kind::NetDev, smode::IFREG | 0444},
+    {"snmp", Kind::NetSnmp, smode::IFREG | 0444},
 };
 
 constexpr Entry kPidFiles[] = {

@@ -30,6 +30,10 @@ enum class Kind : uint8_t {
     Filesystems,
     NetDir,   // /proc/net
     NetUnix,  // /proc/net/unix (guest/sock)
+    NetTcp,   // /proc/net/tcp, udp, dev, snmp (guest/net)
+    NetUdp,
+    NetDev,
+    NetSnmp,
 };
 
 struct ProcInode : fs::Inode {

@@ -78,8 +78,13 @@ void socket_release(fs::File* f) {
     sock_put(s);
 }
 
-const fs::FileOps kSocketFileOps = {socket_read, socket_write, nullptr,     nullptr,       nullptr,
-                                    nullptr,     socket_ioctl, socket_poll, socket_release};
+uint64_t socket_wake_count(fs::File* f) {
+    return __atomic_load_n(&sock_of(f)->wake_gen, __ATOMIC_ACQUIRE);
+}
+
+const fs::FileOps kSocketFileOps = {socket_read,    socket_write,     nullptr,      nullptr,
+                                    nullptr,        nullptr,          socket_ioctl, socket_poll,
+                                    socket_release, socket_wake_count};
 
 }  // namespace
 

@@ -60,7 +60,7 @@ build_c() {
     mv "$target.tmp" "$target"
 }
 
-for prog in hello threads faults sysargs xstate sockets; do
+for prog in hello threads faults sysargs xstate sockets tcpblob; do
     build_c musl-gcc "$prog" musl -static &
     build_c gcc "$prog" glibc -static &
 done
@@ -79,6 +79,8 @@ export GOCACHE="$out/go/cache" GOPATH="$out/go/path" GOPROXY=off GOFLAGS=-mod=mo
 export GOTOOLCHAIN=local GOENV=off CGO_ENABLED=0 GO111MODULE=on GOOS=linux GOARCH=amd64
 (cd "$src/go" && go build -o "$out/bin/guestgo.tmp" .)
 mv "$out/bin/guestgo.tmp" "$out/bin/guestgo"
+(cd "$src/gohttp" && go build -o "$out/bin/gohttp.tmp" .)
+mv "$out/bin/gohttp.tmp" "$out/bin/gohttp"
 
 # The initramfs tree.
 root="$out/root"

@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <sstream>
 #include <thread>
 
 #include "guest_expect.hpp"
@@ -100,6 +102,246 @@ TEST(GuestNet, TheGuestAnswersPingFromTheHost) {
         << g.kernel_text();
     EXPECT_EQ(ping.exit_code, 0) << ping.out << ping.err;
     EXPECT_NE(ping.out.find("5 received, 0% packet loss"), std::string::npos) << ping.out;
+}
+
+constexpr const char* kGuestIp = "ip=10.0.0.2::10.0.0.1:255.255.255.0:guest:eth0:off";
+
+// `sh -c script` on the host (busybox's applets by absolute path, curl, wrk ...).
+ProcessResult host_sh(const std::string& script, double timeout_s = 60) {
+    return run_process({"/bin/sh", "-c", script}, timeout_after(timeout_s));
+}
+
+// The guest, with a shell script as init, on the TAP `tap`; the host side runs in `host`
+// meanwhile (started first).
+GuestResult run_with_host(const std::string& tap, const std::string& script,
+                          const std::function<void()>& host, int memory_mib = 256) {
+    std::thread h(host);
+    GuestOptions o =
+        boot(std::string(kGuestIp) + " init=/bin/sh -- -c '" + script + "'", 1, memory_mib, 120);
+    o.nics = {"tap=" + tap};
+    GuestResult g = run_guest(o);
+    h.join();
+    return g;
+}
+
+std::string first_word(const std::string& s) {
+    return s.substr(0, s.find_first_of(" \t\n"));
+}
+
+std::string line_starting(const std::vector<std::string>& lines, const std::string& prefix) {
+    for (const auto& l : lines) {
+        if (l.compare(0, prefix.size(), prefix) == 0) return l;
+    }
+    return {};
+}
+
+// busybox nc both ways, checksummed by sha256sum on both ends.
+TEST(GuestNet, BusyboxNcMovesDataBothWaysIntact) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    DOMUS_REQUIRE_NETNS();
+    ASSERT_EQ(make_host_tap("nc0", "10.0.0.1/24"), "");
+    TempDir dir;
+    const std::string up = dir.path() + "/up", down = dir.path() + "/down";
+    ASSERT_EQ(host_sh("head -c 3000000 /dev/urandom > " + up).exit_code, 0);
+    // busybox nc exits at the first end of file on either side: the listener runs a script
+    // that reads the connection to its end (its standard input) into the file.
+    const std::string sink = dir.path() + "/sink.sh";
+    write_file(sink, "#!/bin/sh\ncat > " + down + "\n");
+    ASSERT_EQ(host_sh("chmod +x " + sink).exit_code, 0);
+    ProcessResult listener, sender;
+    const GuestResult g = run_with_host(
+        "nc0",
+        "nc -l -p 5000 | sha256sum; dd if=/dev/urandom of=/tmp/b bs=64k count=40 2>/dev/null; "
+        "sha256sum /tmp/b; nc 10.0.0.1 5001 < /tmp/b",
+        [&] {
+            std::thread l([&] { listener = host_sh("/bin/busybox nc -l -p 5001 -e " + sink); });
+            sender = host_sh("for i in $(seq 100); do /bin/busybox nc 10.0.0.2 5000 < " + up +
+                             " && exit 0; sleep 0.1; done; exit 1");
+            l.join();
+        });
+    EXPECT_EQ(g.exit_code, 0) << context(g);
+    EXPECT_EQ(sender.exit_code, 0) << sender.out << sender.err;
+    ASSERT_GE(g.lines.size(), 2u) << context(g);
+    EXPECT_EQ(first_word(g.lines[0]), first_word(host_sh("sha256sum " + up).out));
+    EXPECT_EQ(first_word(g.lines[1]), first_word(host_sh("sha256sum " + down).out));
+    EXPECT_EQ(host_sh("stat -c %s " + down).out, "2621440\n");
+}
+
+// busybox httpd in the guest serves files to curl on the host, byte for byte.
+TEST(GuestNet, BusyboxHttpdServesCurlByteExact) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    DOMUS_REQUIRE_NETNS();
+    ASSERT_EQ(make_host_tap("hd0", "10.0.0.1/24"), "");
+    TempDir dir;
+    ProcessResult fetch;
+    const GuestResult g = run_with_host(
+        "hd0",
+        "mkdir /www && cp /bin/busybox /www/bb && dd if=/dev/urandom of=/www/r bs=1k count=700 "
+        "2>/dev/null && sha256sum /www/r && httpd -p 80 -h /www && sleep 5; "
+        "cat /proc/net/snmp | grep Tcp:",
+        [&] {
+            fetch = host_sh("for i in $(seq 100); do curl -sf -o " + dir.path() +
+                            "/bb http://10.0.0.2/bb && "
+                            "break; sleep 0.1; done; curl -sf -o " +
+                            dir.path() +
+                            "/r http://10.0.0.2/r && "
+                            "sha256sum " +
+                            dir.path() +
+                            "/r && curl -s -o /dev/null -w '%{http_code}\\n' "
+                            "http://10.0.0.2/missing && cmp " +
+                            dir.path() + "/bb /bin/busybox && echo same");
+        });
+    EXPECT_EQ(g.exit_code, 0) << context(g);
+    EXPECT_EQ(fetch.exit_code, 0) << fetch.out << fetch.err;
+    ASSERT_GE(g.lines.size(), 1u) << context(g);
+    EXPECT_NE(fetch.out.find(first_word(g.lines[0])), std::string::npos) << fetch.out;
+    EXPECT_NE(fetch.out.find("404\n"), std::string::npos) << fetch.out;
+    EXPECT_NE(fetch.out.find("same\n"), std::string::npos) << fetch.out;
+    EXPECT_NE(line_starting(g.lines, "Tcp:"), "") << context(g);  // /proc/net/snmp
+}
+
+// The Go HTTP server in the guest under wrk for two seconds, and a checked download; then the
+// Go client and busybox wget in the guest fetch from busybox httpd on the host.
+TEST(GuestNet, GoHttpServerUnderWrkAndGoClientAgainstTheHost) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    DOMUS_REQUIRE_NETNS();
+    ASSERT_EQ(make_host_tap("go0", "10.0.0.1/24"), "");
+    TempDir dir;
+    ASSERT_EQ(host_sh("head -c 2000000 /dev/urandom > " + dir.path() + "/f").exit_code, 0);
+    const std::string f_sha = first_word(host_sh("sha256sum " + dir.path() + "/f").out);
+    ProcessResult httpd = host_sh("/bin/busybox httpd -p 10.0.0.1:8000 -h " + dir.path());
+    ASSERT_EQ(httpd.exit_code, 0) << httpd.out << httpd.err;
+    ProcessResult load;
+    const GuestResult g = run_with_host(
+        "go0",
+        "gohttp serve 0.0.0.0:8080 & sleep 6; kill $!; gohttp get http://10.0.0.1:8000/f; "
+        "wget -q -O - http://10.0.0.1:8000/f | sha256sum",
+        [&] {
+            load = host_sh(
+                "for i in $(seq 100); do curl -sf http://10.0.0.2:8080/hello && break; sleep 0.1; "
+                "done; wrk -t2 -c8 -d2s http://10.0.0.2:8080/hello && curl -sf "
+                "'http://10.0.0.2:8080/bytes?n=3000000' | sha256sum");
+        });
+    host_sh("pkill -f 'busybox httpd -p 10.0.0.1:8000'");
+    EXPECT_EQ(g.exit_code, 0) << context(g);
+    EXPECT_EQ(load.exit_code, 0) << load.out << load.err;
+    EXPECT_NE(load.out.find("hello from "), std::string::npos) << load.out;
+    EXPECT_NE(load.out.find("Requests/sec:"), std::string::npos) << load.out;
+    EXPECT_EQ(load.out.find("Non-2xx"), std::string::npos) << load.out;
+    EXPECT_EQ(load.out.find("Socket errors"), std::string::npos) << load.out;
+    std::string pattern(3000000, '\0');
+    for (size_t i = 0; i < pattern.size(); ++i) pattern[i] = char(i * 7 + i / 251);
+    write_file(dir.path() + "/pattern", pattern);
+    const std::string pattern_sha = first_word(host_sh("sha256sum " + dir.path() + "/pattern").out);
+    EXPECT_NE(load.out.find(pattern_sha), std::string::npos) << load.out;
+    EXPECT_TRUE(contains(g.lines, "status=200 bytes=2000000 sha256=" + f_sha)) << context(g);
+    EXPECT_NE(line_starting(g.lines, f_sha), "") << context(g);  // wget | sha256sum
+}
+
+// 1 GiB each way between the guest and the host (tcpblob: the same program on both ends, a
+// hash of every byte on each side).
+TEST(GuestNet, OneGibEachWayArrivesIntact) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    DOMUS_REQUIRE_NETNS();
+    ASSERT_EQ(make_host_tap("gb0", "10.0.0.1/24"), "");
+    const std::string tcpblob = program_path("tcpblob-musl");
+    ProcessResult send, recv;
+    const GuestResult g = run_with_host(
+        "gb0", "tcpblob-musl recv 7000 && tcpblob-musl send 10.0.0.1 7001 1024 77", [&] {
+            std::thread r([&] {
+                recv = run_process({tcpblob, "recv", "7001"}, timeout_after(100));
+            });
+            send = run_process({tcpblob, "send", "10.0.0.2", "7000", "1024", "11"},
+                               timeout_after(100));
+            r.join();
+        });
+    EXPECT_EQ(g.exit_code, 0) << context(g);
+    EXPECT_EQ(send.exit_code, 0) << send.err;
+    EXPECT_EQ(recv.exit_code, 0) << recv.err;
+    const std::string guest_got = line_starting(g.lines, "bytes=");
+    EXPECT_EQ(guest_got + "\n", send.out.substr(send.out.find("bytes=")));
+    EXPECT_NE(guest_got.find("bytes=1073741824 "), std::string::npos) << context(g);
+    ASSERT_NE(recv.out.find("bytes="), std::string::npos) << recv.out;
+    EXPECT_TRUE(contains(g.lines, recv.out.substr(recv.out.find("bytes="),
+                                                  recv.out.size() - recv.out.find("bytes=") - 1)))
+        << context(g) << recv.out;
+}
+
+// Both directions through a link that drops 5% of the frames each way: TCP's retransmission
+// (the guest's and the host's) delivers every byte.
+TEST(GuestNet, TcpSurvivesFivePercentLossBothWays) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    DOMUS_REQUIRE_NETNS();
+    ASSERT_EQ(make_tap("ls0"), "");
+    LossyLink link("ls0", "lh0", 0.05);
+    ASSERT_TRUE(link.ok());
+    ASSERT_EQ(ip_command("addr add 10.0.0.1/24 dev lh0"), "");
+    ASSERT_EQ(ip_command("link set lh0 up"), "");
+    const std::string tcpblob = program_path("tcpblob-musl");
+    ProcessResult send, recv;
+    const GuestResult g =
+        run_with_host("ls0",
+                      "tcpblob-musl recv 7000 && tcpblob-musl send 10.0.0.1 7001 8 5 && "
+                      "grep Tcp: /proc/net/snmp",
+                      [&] {
+                          std::thread r([&] {
+                              recv = run_process({tcpblob, "recv", "7001"}, timeout_after(100));
+                          });
+                          send = run_process({tcpblob, "send", "10.0.0.2", "7000", "8", "9"},
+                                             timeout_after(100));
+                          r.join();
+                      });
+    EXPECT_EQ(g.exit_code, 0) << context(g);
+    EXPECT_EQ(send.exit_code, 0) << send.err;
+    EXPECT_EQ(recv.exit_code, 0) << recv.err;
+    const std::string guest_got = line_starting(g.lines, "bytes=");
+    EXPECT_EQ(guest_got + "\n", send.out.substr(send.out.find("bytes=")));
+    ASSERT_NE(recv.out.find("bytes="), std::string::npos) << recv.out;
+    EXPECT_NE(recv.out.find("bytes=8388608 "), std::string::npos) << recv.out;
+    EXPECT_GT(link.dropped(), 20u);
+    // The guest retransmitted: RetransSegs (the 13th field of the Tcp: values line) > 0.
+    std::vector<std::string> tcp_lines;
+    for (const auto& l : g.lines) {
+        if (l.rfind("Tcp:", 0) == 0) tcp_lines.push_back(l);
+    }
+    ASSERT_EQ(tcp_lines.size(), 2u) << context(g);
+    std::istringstream names(tcp_lines[0]), values(tcp_lines[1]);
+    std::string name, value;
+    long retrans = -1;
+    while (names >> name && values >> value) {
+        if (name == "RetransSegs") retrans = std::stol(value);
+    }
+    EXPECT_GT(retrans, 0) << tcp_lines[0] << "\n" << tcp_lines[1];
+}
+
+// Two domains on one bridge talk TCP to each other.
+TEST(GuestNet, TwoDomainsOnABridgeTalkTcp) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    DOMUS_REQUIRE_NETNS();
+    ASSERT_EQ(ip_command("link add br0 type bridge"), "");
+    for (const char* tap : {"ta0", "tb0"}) {
+        ASSERT_EQ(make_tap(tap), "");
+        ASSERT_EQ(ip_command(std::string("link set ") + tap + " master br0"), "");
+    }
+    ASSERT_EQ(ip_command("link set br0 up"), "");
+    GuestResult a;
+    std::thread first([&] {
+        GuestOptions o = boot(
+            "ip=10.0.1.2::::a:eth0:off init=/bin/sh -- -c 'tcpblob-musl recv 7000'", 1, 256, 60);
+        o.nics = {"tap=ta0"};
+        a = run_guest(o);
+    });
+    GuestOptions o =
+        boot("ip=10.0.1.3::::b:eth0:off init=/bin/sh -- -c 'tcpblob-musl send 10.0.1.2 7000 64 5'",
+             1, 256, 60);
+    o.nics = {"tap=tb0"};
+    const GuestResult b = run_guest(o);
+    first.join();
+    EXPECT_EQ(a.exit_code, 0) << context(a);
+    EXPECT_EQ(b.exit_code, 0) << context(b);
+    const std::string got = line_starting(a.lines, "bytes=");
+    EXPECT_NE(got.find("bytes=67108864 "), std::string::npos) << context(a);
+    EXPECT_EQ(got, line_starting(b.lines, "bytes=")) << context(a) << context(b);
 }
 
 TEST(GuestNet, ATapInUseOrNotATapRefusesTheDomainByName) {

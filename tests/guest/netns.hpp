@@ -15,10 +15,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <thread>
 
 namespace domus::test::guest {
 
@@ -121,6 +123,99 @@ class PacketSocket {
   private:
     int fd_ = -1;
     int ifindex_ = 0;
+};
+
+// A lossy link in user space (this kernel has no netem): the guest's TAP `guest_tap` (the
+// monitor holds it; this end is a packet socket on it) and a TAP `host_tap` carrying the
+// host's address, with frames copied between them by a thread that drops each with
+// probability `loss` (a fixed pseudo-random sequence). virtio-net headers pass through both
+// ways (PACKET_VNET_HDR, IFF_VNET_HDR), so TSO frames cross whole (and are dropped whole).
+class LossyLink {
+  public:
+    LossyLink(const std::string& guest_tap, const std::string& host_tap, double loss)
+        : loss_(loss) {
+        tap_ = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+        ifreq ifr{};
+        std::strncpy(ifr.ifr_name, host_tap.c_str(), IFNAMSIZ - 1);
+        ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+        ok_ = tap_ >= 0 && ::ioctl(tap_, TUNSETIFF, &ifr) == 0;
+        unsigned offloads = TUN_F_CSUM | TUN_F_TSO4;  // the host may hand us TSO frames
+        ok_ = ok_ && ::ioctl(tap_, TUNSETOFFLOAD, offloads) == 0;
+        pkt_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
+        int one = 1;
+        ok_ = ok_ && pkt_ >= 0 &&
+              ::setsockopt(pkt_, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) == 0;
+        sockaddr_ll sll{};
+        sll.sll_family = AF_PACKET;
+        sll.sll_protocol = htons(ETH_P_ALL);
+        sll.sll_ifindex = int(::if_nametoindex(guest_tap.c_str()));
+        ifindex_ = sll.sll_ifindex;
+        ok_ = ok_ && ::bind(pkt_, reinterpret_cast<sockaddr*>(&sll), sizeof sll) == 0;
+        if (ok_) thread_ = std::thread([this] { run(); });
+    }
+    ~LossyLink() {
+        stop_ = true;
+        if (thread_.joinable()) thread_.join();
+        if (tap_ >= 0) ::close(tap_);
+        if (pkt_ >= 0) ::close(pkt_);
+    }
+    LossyLink(const LossyLink&) = delete;
+    LossyLink& operator=(const LossyLink&) = delete;
+    bool ok() const { return ok_; }
+    uint64_t forwarded() const { return forwarded_; }
+    uint64_t dropped() const { return dropped_; }
+
+  private:
+    bool drop() {
+        rng_ ^= rng_ << 13;
+        rng_ ^= rng_ >> 7;
+        rng_ ^= rng_ << 17;
+        return double(rng_ % 1000000) < loss_ * 1e6;
+    }
+    void run() {
+        std::string buf(70000, '\0');
+        while (!stop_) {
+            pollfd fds[2] = {{pkt_, POLLIN, 0}, {tap_, POLLIN, 0}};
+            if (::poll(fds, 2, 50) <= 0) continue;
+            if (fds[0].revents & POLLIN) {  // from the guest: into the host's TAP
+                sockaddr_ll from{};
+                socklen_t len = sizeof from;
+                const ssize_t n = ::recvfrom(pkt_, buf.data(), buf.size(), 0,
+                                             reinterpret_cast<sockaddr*>(&from), &len);
+                // Only what the guest sent (the TAP's "incoming"), not our own injections.
+                if (n > 0 && from.sll_pkttype != PACKET_OUTGOING) forward(buf.data(), n, true);
+            }
+            if (fds[1].revents & POLLIN) {  // from the host: out of the guest's TAP
+                const ssize_t n = ::read(tap_, buf.data(), buf.size());
+                if (n > 0) forward(buf.data(), n, false);
+            }
+        }
+    }
+    void forward(const char* frame, ssize_t n, bool to_host) {
+        if (drop()) {
+            ++dropped_;
+            return;
+        }
+        ++forwarded_;
+        if (to_host) {
+            (void)!::write(tap_, frame, size_t(n));
+        } else {
+            sockaddr_ll sll{};
+            sll.sll_family = AF_PACKET;
+            sll.sll_ifindex = ifindex_;
+            sll.sll_halen = 6;
+            (void)!::sendto(pkt_, frame, size_t(n), 0, reinterpret_cast<sockaddr*>(&sll),
+                            sizeof sll);
+        }
+    }
+
+    double loss_;
+    int tap_ = -1, pkt_ = -1, ifindex_ = 0;
+    bool ok_ = false;
+    std::atomic<bool> stop_{false};
+    std::atomic<uint64_t> forwarded_{0}, dropped_{0};
+    uint64_t rng_ = 0x9e3779b97f4a7c15ull;
+    std::thread thread_;
 };
 
 }  // namespace domus::test::guest

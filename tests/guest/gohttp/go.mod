@@ -1,0 +1,3 @@
+module domus.test/gohttp
+
+go 1.19
