@@ -14,6 +14,7 @@
 #   boot-musl-busybox  both: the cost of unpacking busybox without running it
 #   progs          gb_syscall, gb_forkexec, gb_true, gb_pipe in /bin
 #   sha256         busybox, gb_hash, gb_readfile, /data/blob
+#   net            busybox (sh, sleep, kill, cat), gb_net, gohttp (tests/guest/gohttp)
 #   idle           busybox, /bin/sh and /bin/sleep links, /init = a shell script running
 #                  /bin/sh -c "sleep 0.2; exit 0"
 # Needs musl-gcc (musl-tools), busybox (busybox-static) and cpio (scripts/bootstrap installs
@@ -45,7 +46,7 @@ exec 9>"$out/.lock"
 flock 9
 
 mkdir -p "$out/bin"
-for prog in gb_syscall gb_forkexec gb_true gb_pipe gb_hash gb_readfile gb_gen gb_ready gb_disk; do
+for prog in gb_syscall gb_forkexec gb_true gb_pipe gb_hash gb_readfile gb_gen gb_ready gb_disk gb_net; do
     target="$out/bin/$prog"
     source="$src/programs/$prog.c"
     if [[ -x $target && $target -nt $source && $target -nt $src/programs/common.h &&
@@ -129,6 +130,23 @@ if image disk "$busybox" "$b/gb_disk"; then
     for applet in sh sleep dd mkdir mount umount rm; do ln -s busybox "$r/bin/$applet"; done
     put "$b/gb_disk" "$r/bin/gb_disk"
     pack disk
+fi
+
+# The Go HTTP server of the network tests (tests/guest/gohttp), built offline like theirs.
+gohttp_src="$src/../../tests/guest/gohttp"
+if [[ ! -x $out/bin/gohttp || $gohttp_src/main.go -nt $out/bin/gohttp ]]; then
+    (export GOCACHE="$out/go/cache" GOPATH="$out/go/path" GOPROXY=off GOFLAGS=-mod=mod \
+            GOTOOLCHAIN=local GOENV=off CGO_ENABLED=0 GO111MODULE=on GOOS=linux GOARCH=amd64
+     cd "$gohttp_src" && go build -o "$out/bin/gohttp.tmp" .)
+    mv "$out/bin/gohttp.tmp" "$out/bin/gohttp"
+fi
+
+if image net "$busybox" "$b/gb_net" "$b/gohttp"; then
+    r=$(new_root net)
+    cp -p "$busybox" "$r/bin/busybox"
+    for applet in sh sleep kill cat; do ln -s busybox "$r/bin/$applet"; done
+    for p in gb_net gohttp; do put "$b/$p" "$r/bin/$p"; done
+    pack net
 fi
 
 if image idle "$busybox"; then

@@ -53,6 +53,10 @@ std::vector<std::string> guest_argv(const GuestRun& g) {
         argv.push_back("--disk");
         argv.push_back(disk);
     }
+    for (const std::string& nic : g.nics) {
+        argv.push_back("--net");
+        argv.push_back(nic);
+    }
     argv.push_back("--cmdline");
     argv.push_back(g.cmdline);
     return argv;

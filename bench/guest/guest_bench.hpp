@@ -29,6 +29,7 @@ struct GuestRun {
     std::vector<std::pair<std::string, std::string>> env;
     double timeout_s = 120;
     std::vector<std::string> disks;  // --disk values
+    std::vector<std::string> nics;   // --net values
 };
 // A GuestRun without environment; memory_mib 0: domus run's default.
 GuestRun spec(std::string ramdisk, std::string cmdline, int vcpus = 1, int memory_mib = 0);

@@ -100,10 +100,7 @@ int transmit(net::NetDevice* dev, const net::NetHdr& hdr, const net::NetSeg* seg
         n->tx_waiting = true;
         n->tx.set_interrupts(true);
         reap_tx(n);
-        if (n->tx_free == 0 || n->tx.free_count() == 0) {
-            ++n->nd.stats.tx_dropped;
-            return -EAGAIN;
-        }
+        if (n->tx_free == 0 || n->tx.free_count() == 0) return -EAGAIN;  // the stack retries
     }
     const uint16_t slot = uint16_t(__builtin_ctz(n->tx_free));
     uint8_t* p = tx_slot(n, slot);

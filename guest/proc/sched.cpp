@@ -432,9 +432,12 @@ void kernel_timer_at(uint64_t deadline_ns) {
     }
     // This vCPU's LAPIC timer, if it would fire later. Whatever this vCPU does next arms its
     // timer with the kernel deadline included (arm()), so one vCPU always watches it.
+    // (A timer_deadline in the past has fired: the LAPIC timer is idle then.)
     PerCpu* cpu = this_cpu();
-    if (deadline_ns != 0 && (cpu->timer_deadline == 0 || deadline_ns < cpu->timer_deadline)) {
-        arm(cpu->timer_deadline);
+    const uint64_t armed = cpu->timer_deadline;
+    if (deadline_ns != 0 && (armed == 0 || armed <= now_ns() || deadline_ns < armed)) {
+        LockGuard guard(g_lock);
+        rearm(cpu->current);
     }
 }
 

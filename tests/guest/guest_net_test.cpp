@@ -279,18 +279,17 @@ TEST(GuestNet, TcpSurvivesFivePercentLossBothWays) {
     ASSERT_EQ(ip_command("link set lh0 up"), "");
     const std::string tcpblob = program_path("tcpblob-musl");
     ProcessResult send, recv;
-    const GuestResult g =
-        run_with_host("ls0",
-                      "tcpblob-musl recv 7000 && tcpblob-musl send 10.0.0.1 7001 8 5 && "
-                      "grep Tcp: /proc/net/snmp",
-                      [&] {
-                          std::thread r([&] {
-                              recv = run_process({tcpblob, "recv", "7001"}, timeout_after(100));
-                          });
-                          send = run_process({tcpblob, "send", "10.0.0.2", "7000", "8", "9"},
-                                             timeout_after(100));
-                          r.join();
-                      });
+    const GuestResult g = run_with_host(
+        "ls0",
+        "tcpblob-musl recv 7000 && tcpblob-musl send 10.0.0.1 7001 8 5 && "
+        "grep Tcp: /proc/net/snmp",
+        [&] {
+            std::thread r([&] {
+                recv = run_process({tcpblob, "recv", "7001"}, timeout_after(100));
+            });
+            send = run_process({tcpblob, "send", "10.0.0.2", "7000", "8", "9"}, timeout_after(100));
+            r.join();
+        });
     EXPECT_EQ(g.exit_code, 0) << context(g);
     EXPECT_EQ(send.exit_code, 0) << send.err;
     EXPECT_EQ(recv.exit_code, 0) << recv.err;
