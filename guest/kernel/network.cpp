@@ -2,6 +2,7 @@
 
 #include "dev/virtio_net.hpp"
 #include "kernel/console.hpp"
+#include "kernel/ktimer.hpp"
 #include "kernel/string.hpp"
 #include "net/ip_config.hpp"
 #include "net/net.hpp"
@@ -12,15 +13,21 @@ namespace kernel_net {
 
 namespace {
 
-// The stack's timers: the kernel timer runs tick, and every entry point of the stack re-arms
-// the kernel timer with its next deadline (Stack::on_deadline, under the stack's lock: the
-// kernel timer takes no lock).
-void on_kernel_timer(uint64_t now_ns) {
-    net::tick(now_ns);
+// The stack's timers: one kernel timer runs tick, and every entry point of the stack re-arms
+// it with the stack's next deadline (Stack::on_deadline, under the stack's lock, which comes
+// before the timer lock).
+constinit KTimer g_net_timer = {};
+
+void on_net_timer(uint64_t) {
+    net::tick(sched::now_ns());
 }
 
 void on_deadline(uint64_t deadline_ns) {
-    if (deadline_ns != UINT64_MAX) sched::kernel_timer_at(deadline_ns == 0 ? 1 : deadline_ns);
+    if (deadline_ns == UINT64_MAX) {
+        ktimer_cancel(&g_net_timer);
+    } else {
+        ktimer_arm(&g_net_timer, deadline_ns, on_net_timer, 0);
+    }
 }
 
 void print_addr(const char* what, uint32_t a) {
@@ -31,7 +38,6 @@ void print_addr(const char* what, uint32_t a) {
 
 void network_init(const char* ip) {
     net::Stack& stack = net::default_stack();
-    sched::set_kernel_timer(on_kernel_timer);
     {
         net::StackGuard guard(stack);
         stack.on_deadline = on_deadline;

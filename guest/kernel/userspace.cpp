@@ -19,6 +19,7 @@
 #include "kernel/console.hpp"
 #include "kernel/console_events.hpp"
 #include "kernel/init_cmdline.hpp"
+#include "kernel/ktimer.hpp"
 #include "kernel/network.hpp"
 #include "kernel/platform.hpp"
 #include "kernel/random.hpp"
@@ -203,6 +204,7 @@ void run_userspace() {
         for (uint32_t i = 0; i < g_boot.vcpu_count; ++i) cpu_by_index(i)->entry->bench_floor = 1;
     }
     sched::init_cpu(this_cpu());
+    ktimer_init();
     kernel_net::network_init(init.ip);
     console_events_init();
     smp_start_all(ap_enter_scheduler, nullptr);

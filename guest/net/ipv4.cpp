@@ -5,6 +5,7 @@
 #include "net/checksum.hpp"
 #include "net/ether.hpp"
 #include "net/icmp.hpp"
+#include "net/raw.hpp"
 #include "net/stack.hpp"
 #include "net/tcp.hpp"
 #include "net/udp.hpp"
@@ -137,6 +138,7 @@ void ip_input(Stack& s, Iface& in, const uint8_t* p, size_t len, bool csum_ok) {
     switch (ip.proto) {
         case kProtoIcmp:
             ++s.stats.ip.in_delivers;
+            if (s.raw_list != nullptr) raw_input(s, ip, p);
             if (!broadcast) icmp_input(s, ip, csum_ok);
             break;
         case kProtoUdp:

@@ -6,6 +6,7 @@
 #include "net/arp.hpp"
 #include "net/ether.hpp"
 #include "net/ipv4.hpp"
+#include "net/raw.hpp"
 #include "net/tcp.hpp"
 #include "net/udp.hpp"
 
@@ -112,6 +113,7 @@ void stack_shutdown(Stack& s) {
     StackGuard g(s);
     tcp_shutdown_all(s);
     udp_shutdown_all(s);
+    raw_shutdown_all(s);
     arp_flush(s);
     s.loopq.clear();
 }

@@ -23,6 +23,7 @@ namespace net {
 
 struct TcpSock;
 struct UdpSock;
+struct RawSock;
 
 inline constexpr uint32_t kMaxIfaces = 8;
 inline constexpr uint32_t kLoopbackQueueMax = 1024;  // frames waiting to be looped back
@@ -66,6 +67,7 @@ class Stack {
     uint32_t tcp_count = 0;
     uint32_t time_wait_count = 0;
     UdpSock* udp_list = nullptr;
+    RawSock* raw_list = nullptr;  // raw ICMP sockets (raw.hpp)
 
     uint16_t ip_id = 0;
     uint64_t isn_key[2] = {0, 0};

@@ -43,11 +43,11 @@ struct MacAddr {
 namespace err {
 inline constexpr int kEPERM = 1, kEINTR = 4, kEAGAIN = 11, kENOMEM = 12, kEACCES = 13, kEFAULT = 14,
                      kEBUSY = 16, kENODEV = 19, kEINVAL = 22, kEPIPE = 32, kEDESTADDRREQ = 89,
-                     kEMSGSIZE = 90, kENOPROTOOPT = 92, kEOPNOTSUPP = 95, kEAFNOSUPPORT = 97,
-                     kEADDRINUSE = 98, kEADDRNOTAVAIL = 99, kENETDOWN = 100, kENETUNREACH = 101,
-                     kECONNABORTED = 103, kECONNRESET = 104, kENOBUFS = 105, kEISCONN = 106,
-                     kENOTCONN = 107, kETIMEDOUT = 110, kECONNREFUSED = 111, kEHOSTUNREACH = 113,
-                     kEALREADY = 114, kEINPROGRESS = 115;
+                     kEPROTONOSUPPORT = 93, kEMSGSIZE = 90, kENOPROTOOPT = 92, kEOPNOTSUPP = 95,
+                     kEAFNOSUPPORT = 97, kEADDRINUSE = 98, kEADDRNOTAVAIL = 99, kENETDOWN = 100,
+                     kENETUNREACH = 101, kECONNABORTED = 103, kECONNRESET = 104, kENOBUFS = 105,
+                     kEISCONN = 106, kENOTCONN = 107, kETIMEDOUT = 110, kECONNREFUSED = 111,
+                     kEHOSTUNREACH = 113, kEALREADY = 114, kEINPROGRESS = 115;
 }  // namespace err
 
 // poll/epoll bits (Linux values).

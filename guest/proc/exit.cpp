@@ -8,6 +8,7 @@
 #include "mm/kheap.hpp"
 #include "mm/usercopy.hpp"
 #include "proc/futex.hpp"
+#include "proc/itimer.hpp"
 #include "proc/process.hpp"
 #include "proc/task.hpp"
 #include "syscalls/dispatch.hpp"
@@ -39,6 +40,7 @@ void reparent_children(Process* p) {
 
 // Frees a reaped zombie. Proc lock held.
 void free_process(Process* p) {
+    cancel_real_timer_locked(p);
     table_remove(p);
     while (Task* t = p->threads) {
         p->threads = t->thread_next;

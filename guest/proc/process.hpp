@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/ktimer.hpp"
 #include "proc/sched.hpp"
 #include "proc/signal.hpp"
 
@@ -63,6 +64,13 @@ struct Process {
     int stop_signal;
     bool stop_report, cont_report;
     WaitQueue stop_wait;
+    // ITIMER_REAL (setitimer/alarm: proc/itimer.cpp), under the proc lock: SIGALRM at
+    // real_deadline (0: disarmed), then every real_interval_ns when that is not 0. real_gen
+    // names the arming the kernel timer carries (a process freed meanwhile is not found).
+    KTimer real_timer;
+    uint64_t real_deadline;
+    uint64_t real_interval_ns;
+    uint64_t real_gen;
 };
 
 namespace proc {

@@ -8,6 +8,7 @@
 #include "kernel/lock.hpp"
 #include "kernel/string.hpp"
 #include "net/net.hpp"
+#include "net/raw.hpp"
 #include "net/tcp_socket.hpp"
 #include "net/udp.hpp"
 #include "sock/socket.hpp"
@@ -336,6 +337,72 @@ constexpr SocketOps kUdpOps = {
     udp_getname_op, udp_getsockopt_op, udp_setsockopt_op, udp_poll_op,
     udp_ioctl_op,   udp_release_op,    udp_take_error_op, udp_option_set_op};
 
+// ---- raw ICMP (ping) ----
+
+net::RawSock* raw(Socket* s) {
+    return static_cast<net::RawSock*>(s->priv);
+}
+
+int raw_connect_op(Socket* s, const uint8_t* a, uint32_t len, WaitTarget*) {
+    if (a != nullptr && len >= 2 && uint16_t(a[0] | a[1] << 8) == af::UNSPEC) {
+        return net::raw_connect(raw(s), nullptr);
+    }
+    net::SockAddr sa;
+    if (int r = to_addr(a, len, &sa, false); r < 0) return r;
+    return net::raw_connect(raw(s), &sa);
+}
+
+int raw_bind_op(Socket*, const uint8_t* a, uint32_t len) {
+    net::SockAddr sa;
+    return to_addr(a, len, &sa, true);  // accepted: the source address is the route's
+}
+
+int64_t raw_send_op(Socket* s, SendMsg* m) {
+    net::SockAddr sa;
+    const net::SockAddr* dst = nullptr;
+    if (m->addr != nullptr) {
+        if (int r = to_addr(m->addr, m->addr_len, &sa, false); r < 0) return r;
+        dst = &sa;
+    }
+    return net::raw_sendto(raw(s), dst, copy_in, m, m->len);
+}
+
+int64_t raw_recv_op(Socket* s, RecvMsg* m) {
+    net::SockAddr from{};
+    int out_flags = 0;
+    const long r = net::raw_recvfrom(raw(s), copy_out, m, m->len, int(m->flags), &from, &out_flags);
+    if (r < 0) return r;
+    m->addr_len = from_addr(from, m->addr);
+    m->out_flags = uint32_t(out_flags);
+    m->msg_len = size_t(r);
+    return r;
+}
+
+uint32_t raw_poll_op(Socket* s) {
+    return net::raw_poll(raw(s));
+}
+
+int raw_ioctl_op(Socket* s, uint32_t cmd, int64_t* out) {
+    if (cmd != FIONREAD) return -ENOTTY;
+    *out = net::raw_pending(raw(s));
+    return 0;
+}
+
+// IPPROTO_IP / IPPROTO_ICMP options ping sets (IP_TTL, IP_RECVERR, ICMP_FILTER ...): taken.
+int raw_setsockopt_op(Socket*, int, int, const void*, uint32_t) {
+    return 0;
+}
+
+void raw_release_op(Socket* s) {
+    if (s->priv) net::raw_close(raw(s));
+    s->priv = nullptr;
+}
+
+constexpr SocketOps kRawOps = {raw_bind_op,  nullptr,        nullptr,           raw_connect_op,
+                               nullptr,      raw_send_op,    raw_recv_op,       nullptr,
+                               nullptr,      nullptr,        raw_setsockopt_op, raw_poll_op,
+                               raw_ioctl_op, raw_release_op, nullptr,           nullptr};
+
 int inet_create(Socket* s, int type, int protocol) {
     net::Stack& stack = net::default_stack();
     if (type == type::STREAM) {
@@ -356,6 +423,14 @@ int inet_create(Socket* s, int type, int protocol) {
         s->priv = u;
         s->protocol = kIpProtoUdp;
         net::udp_set_notify(u, notify, s);
+        return 0;
+    }
+    if (type == type::RAW) {
+        net::RawSock* r = nullptr;
+        if (int rc = net::raw_create(stack, protocol, &r); rc < 0) return rc;
+        s->ops = &kRawOps;
+        s->priv = r;
+        net::raw_set_notify(r, notify, s);
         return 0;
     }
     return -ESOCKTNOSUPPORT;

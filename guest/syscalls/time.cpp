@@ -1,6 +1,7 @@
 // Clocks and sleeping.
 #include "kernel/time.hpp"
 
+#include "proc/itimer.hpp"
 #include "syscalls/common.hpp"
 
 namespace syscalls {
@@ -134,6 +135,74 @@ int64_t sys_clock_nanosleep(Args& a) {
     }
     const int64_t s = sleep_to(deadline, absolute ? 0 : a.a[3]);
     return s;
+}
+
+namespace {
+
+struct Timeval {
+    int64_t sec, usec;
+};
+struct Itimerval {
+    Timeval interval, value;
+};
+constexpr int ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
+
+// A timeval from the user as ns; -EINVAL for a negative or out-of-range one.
+int64_t timeval_ns(const Timeval& tv, uint64_t* ns) {
+    if (tv.sec < 0 || tv.usec < 0 || tv.usec >= 1'000'000) return -EINVAL;
+    const uint64_t max_sec = UINT64_MAX / 1'000'000'000 / 2;  // far beyond any uptime
+    const uint64_t sec = uint64_t(tv.sec) > max_sec ? max_sec : uint64_t(tv.sec);
+    *ns = sec * 1'000'000'000 + uint64_t(tv.usec) * 1000;
+    return 0;
+}
+
+Timeval ns_timeval(uint64_t ns) {
+    // Linux rounds a remaining time up to the next microsecond (never 0 while armed).
+    const uint64_t us = (ns + 999) / 1000;
+    return {int64_t(us / 1'000'000), int64_t(us % 1'000'000)};
+}
+
+// ITIMER_REAL only: the virtual and profiling timers (which count CPU time) are EINVAL here,
+// as any other `which` is on Linux.
+int64_t check_which(int64_t which) {
+    static_assert(ITIMER_VIRTUAL == 1 && ITIMER_PROF == 2);
+    return which == ITIMER_REAL ? 0 : -EINVAL;
+}
+
+}  // namespace
+
+int64_t sys_getitimer(Args& a) {
+    if (const int64_t r = check_which(int64_t(a.a[0])); r < 0) return r;
+    uint64_t value, interval;
+    proc::get_real_timer(proc_of(a), &value, &interval);
+    const Itimerval out{ns_timeval(interval), ns_timeval(value)};
+    return copy_to_user(a.a[1], &out, sizeof out) == 0 ? 0 : -EFAULT;
+}
+
+int64_t sys_setitimer(Args& a) {
+    if (const int64_t r = check_which(int64_t(a.a[0])); r < 0) return r;
+    Itimerval in{};
+    if (a.a[1] != 0 && copy_from_user(&in, a.a[1], sizeof in) != 0) return -EFAULT;
+    uint64_t value = 0, interval = 0;
+    if (int64_t r = timeval_ns(in.value, &value); r < 0) return r;
+    if (int64_t r = timeval_ns(in.interval, &interval); r < 0) return r;
+    uint64_t old_value, old_interval;
+    proc::set_real_timer(proc_of(a), value, interval, &old_value, &old_interval);
+    if (a.a[2] != 0) {
+        const Itimerval out{ns_timeval(old_interval), ns_timeval(old_value)};
+        if (copy_to_user(a.a[2], &out, sizeof out) != 0) return -EFAULT;
+    }
+    return 0;
+}
+
+int64_t sys_alarm(Args& a) {
+    const uint64_t seconds = uint32_t(a.a[0]);
+    uint64_t old_value;
+    proc::set_real_timer(proc_of(a), seconds * 1'000'000'000, 0, &old_value, nullptr);
+    // The seconds left, rounded to the nearest, and at least 1 while one was pending (Linux).
+    if (old_value == 0) return 0;
+    const uint64_t left = (old_value + 500'000'000) / 1'000'000'000;
+    return int64_t(left == 0 ? 1 : left);
 }
 
 }  // namespace syscalls

@@ -4,7 +4,7 @@
 # tests/fuzz/CMakeLists.txt.
 set(GUEST_NET_FUZZ_SOURCES)
 foreach(f arp checksum ether icmp ip_config ipv4 net_proc pktbuf ring stack stack_kernel
-          tcp_conn tcp_input tcp_output tcp_parse tcp_socket tcp_timer udp)
+          tcp_conn tcp_input tcp_output tcp_parse tcp_socket tcp_timer udp raw)
   list(APPEND GUEST_NET_FUZZ_SOURCES ${CMAKE_SOURCE_DIR}/guest/net/${f}.cpp)
 endforeach()
 domus_fuzz_target(fuzz_guest_net

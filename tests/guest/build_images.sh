@@ -60,7 +60,7 @@ build_c() {
     mv "$target.tmp" "$target"
 }
 
-for prog in hello threads faults sysargs xstate sockets tcpblob; do
+for prog in hello threads faults sysargs xstate sockets tcpblob timers; do
     build_c musl-gcc "$prog" musl -static &
     build_c gcc "$prog" glibc -static &
 done

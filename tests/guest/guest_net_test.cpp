@@ -81,7 +81,7 @@ TEST(GuestNet, HostileVirtqueuesAndFramesLeaveTheMonitorAndTheHostAlone) {
 }
 
 // The guest's stack configured from ip= answers ARP and ping from the host (iputils' ping).
-TEST(GuestNet, TheGuestAnswersPingFromTheHost) {
+TEST(GuestNet, PingBothWaysAndOnLoopback) {
     DOMUS_REQUIRE_GUEST_IMAGES();
     DOMUS_REQUIRE_NETNS();
     ASSERT_EQ(make_host_tap("pt0", "10.0.0.1/24"), "");
@@ -91,8 +91,11 @@ TEST(GuestNet, TheGuestAnswersPingFromTheHost) {
         ping = run_process({"/usr/bin/ping", "-c", "5", "-i", "0.2", "-w", "20", "10.0.0.2"},
                            timeout_after(30));
     });
-    GuestOptions o =
-        boot("ip=10.0.0.2::10.0.0.1:255.255.255.0:guest:eth0:off init=/bin/sh -- -c 'sleep 3'");
+    // The guest pings too (busybox ping: a raw ICMP socket, SIGALRM from setitimer pacing it):
+    // the host, its own loopback, and an address nobody has.
+    GuestOptions o = boot(
+        "ip=10.0.0.2::10.0.0.1:255.255.255.0:guest:eth0:off init=/bin/sh -- -c 'sleep 1; "
+        "ping -c 3 10.0.0.1; ping -c 2 127.0.0.1; ping -c 1 -W 1 10.0.0.9; echo rc=$?'");
     o.nics = {"tap=pt0"};
     const GuestResult g = run_guest(o);
     host.join();
@@ -101,6 +104,13 @@ TEST(GuestNet, TheGuestAnswersPingFromTheHost) {
               std::string::npos)
         << g.kernel_text();
     EXPECT_EQ(ping.exit_code, 0) << ping.out << ping.err;
+    EXPECT_TRUE(contains(g.lines, "3 packets transmitted, 3 packets received, 0% packet loss"))
+        << context(g);
+    EXPECT_TRUE(contains(g.lines, "2 packets transmitted, 2 packets received, 0% packet loss"))
+        << context(g);
+    EXPECT_TRUE(contains(g.lines, "1 packets transmitted, 0 packets received, 100% packet loss"))
+        << context(g);
+    EXPECT_TRUE(contains(g.lines, "rc=1")) << context(g);
     EXPECT_NE(ping.out.find("5 received, 0% packet loss"), std::string::npos) << ping.out;
 }
 

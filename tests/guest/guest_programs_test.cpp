@@ -556,6 +556,21 @@ TEST(GuestFaults, ForkWithoutEndFailsWithEagain) {
     RecordProperty("processes", got["fork-forever-processes"]);
 }
 
+// ITIMER_REAL and alarm(2) (kernel timers): the same program's lines on the host.
+TEST(GuestPrograms, IntervalTimersAndAlarmMatchHost) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    for (const char* libc : {"musl", "glibc"}) {
+        const std::string prog = std::string("timers-") + libc;
+        auto g = run_guest(boot("init=/bin/" + prog));
+        expect_kernel_healthy(g);
+        EXPECT_EQ(g.exit_code, 0) << context(g);
+        auto h = run_host(program_path(prog), {"/bin/" + prog}, kBaseEnv);
+        ASSERT_EQ(h.exit_code, 0) << h.out;
+        EXPECT_TRUE(contains(h.lines, "timers: done")) << h.out;
+        EXPECT_TRUE(g.lines == h.lines) << line_diff(h.lines, g.lines, "host", "guest");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Hostile system-call arguments, one family per domain: the same binary on the host gives the
 // reference line by line.
