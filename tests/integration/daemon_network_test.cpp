@@ -279,5 +279,47 @@ TEST(DaemonNetwork, NatOnInstallsTheMasqueradeTable) {
     EXPECT_TRUE(console_has(d, "n", "ip=10.88.0.2::10.88.0.1:255.255.0.0:n:eth0:off"));
 }
 
+// End to end through the daemon: two domains booted from a busybox ramdisk with a vif each
+// take their addresses from the ip= the daemon adds; the host (the bridge's namespace) pings
+// one and fetches a page from its httpd, and the other fetches the same page over the bridge.
+TEST(DaemonNetwork, DomainsOnTheBridgeAnswerTheHostAndEachOther) {
+    Daemon d;
+    if (::access("/bin/busybox", X_OK) != 0) GTEST_SKIP() << "busybox-static is not installed";
+    DOMUS_REQUIRE_NETNS(d);
+    const std::string script = "set -e; cd '" + d.dir() +
+                               "'; mkdir -p root/bin; cp /bin/busybox root/bin/; for a in sh echo "
+                               "sleep httpd wget mkdir; do ln -sf busybox root/bin/$a; done; (cd "
+                               "root && find . | cpio -o -H newc 2>/dev/null) | gzip > net.cpio.gz";
+    ASSERT_EQ(run_process({"/bin/sh", "-c", script}, timeout_after(60)).exit_code, 0);
+    const std::string ramdisk = d.dir() + "/net.cpio.gz";
+    auto create = [&](const std::string& name, const std::string& cmd) {
+        json::object body{{"name", name},
+                          {"memory", 128},
+                          {"ramdisk", ramdisk},
+                          {"cmdline", "init=/bin/sh -- -c '" + cmd + "'"},
+                          {"nics", json::array{json::object{}}}};
+        int status = 0;
+        auto v = d.json("POST", "/v1/domains?start=true", json::serialize(body), &status);
+        EXPECT_EQ(status, 201) << json::serialize(v) << d.log();
+        return v.is_object() ? str(nic(v.as_object(), 0), "ip") : std::string();
+    };
+    const std::string web = create(
+        "web", "mkdir /www && echo served by web > /www/index.html && httpd -f -p 80 -h /www");
+    ASSERT_EQ(web, "10.77.0.2");
+    auto ping = d.in_netns({"ping", "-c", "3", "-i", "0.2", "-w", "15", web});
+    EXPECT_EQ(ping.exit_code, 0) << ping.out << ping.err;
+    auto page = d.in_netns({"curl", "-sf", "--retry", "20", "--retry-connrefused", "--retry-delay",
+                            "1", "http://" + web + "/"});
+    EXPECT_EQ(page.out, "served by web\n") << page.err;
+    const std::string client =
+        create("client", "sleep 1; wget -q -O - http://" + web + "/ && echo fetched");
+    EXPECT_EQ(client, "10.77.0.3");
+    EXPECT_TRUE(console_has(d, "client", "served by web")) << d.log();
+    EXPECT_TRUE(console_has(d, "client", "fetched"));
+    // The counters moved: the web domain sent its page and its ping replies.
+    const auto stats = nic(d.json("GET", "/v1/domains/web").as_object(), 0).at("stats").as_object();
+    EXPECT_GT(stats.at("tx_packets").to_number<double>(), 3) << json::serialize(stats);
+}
+
 }  // namespace
 }  // namespace domus::test
