@@ -8,12 +8,22 @@
 //    and iperf3 across the veth pair for reference. Goal >= 2 Gbit/s.
 //  - HTTP: wrk (2 threads, 16 connections, 5 s) against gohttp's /hello in the domain vs the
 //    same gohttp binary behind the veth pair: requests/s, p50 and p99.
-//  - ping round trip (60 pings, 20 ms apart) to the domain vs across the veth pair.
+//  - ping round trip (60 pings, 20 ms apart) to the domain vs across the veth pair, and vs the
+//    platform floor measured in the same run: raw frames bounced by the guest kernel itself
+//    (the net-reflect workload: no stack, no process; its vCPU halts until the device's
+//    interrupt), 1000 round trips from a packet socket on the TAP, i.e. TAP + monitor thread +
+//    irqfd + ioeventfd and back.
 //
 //   bench_guest_net [--mib=1024]
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -113,6 +123,58 @@ double ping_avg_us(const std::string& out) {
     std::smatch m;
     if (!std::regex_search(out, m, std::regex("= ([0-9.]+)/([0-9.]+)/"))) return 0;
     return std::atof(m[2].str().c_str()) * 1000;
+}
+
+// Round trips of raw frames (EtherType 0x88b5) through `ifname` to a guest that bounces them,
+// `gap_us` apart: the median and p99 in us of `n` after 20 warm-up ones, 0 when nothing came
+// back. Sends "stop" at the end when `stop_after`.
+std::pair<double, double> reflect_rtts(const std::string& ifname, int n, int gap_us,
+                                       bool stop_after) {
+    const int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(0x88b5));
+    sockaddr_ll sll{};
+    sll.sll_family = AF_PACKET;
+    sll.sll_protocol = htons(0x88b5);
+    sll.sll_ifindex = int(::if_nametoindex(ifname.c_str()));
+    sll.sll_halen = 6;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0) return {0, 0};
+    std::string frame(60, '\0');
+    for (int i = 0; i < 6; ++i) frame[i] = char(0xff);
+    frame.replace(6, 6, "\x02\x00\x00\x00\x00\x42", 6);
+    frame[12] = char(0x88);
+    frame[13] = char(0xb5);
+    std::vector<double> rtts;
+    char buf[2048];
+    const uint64_t give_up = now_ns() + 20'000'000'000ull;
+    for (int i = 0; i < n + 20 && now_ns() < give_up;) {
+        frame.replace(14, 8, std::to_string(10000000 + i));
+        const uint64_t t0 = now_ns();
+        ::sendto(fd, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&sll), sizeof sll);
+        bool back = false;
+        for (;;) {
+            pollfd p{fd, POLLIN, 0};
+            if (::poll(&p, 1, 200) <= 0) break;
+            sockaddr_ll from{};
+            socklen_t len = sizeof from;
+            const ssize_t got =
+                ::recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+            if (got >= 22 && from.sll_pkttype != PACKET_OUTGOING &&
+                std::string(buf + 14, 8) == frame.substr(14, 8)) {
+                back = true;
+                break;
+            }
+        }
+        if (!back) continue;  // the guest is not up yet: try again
+        if (i >= 20) rtts.push_back(double(now_ns() - t0) / 1000);
+        ++i;
+        if (gap_us > 0) ::usleep(useconds_t(gap_us));
+    }
+    if (stop_after) {
+        frame.replace(14, 4, "stop");
+        ::sendto(fd, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&sll), sizeof sll);
+    }
+    ::close(fd);
+    if (rtts.empty()) return {0, 0};
+    return {quantile(rtts, 0.5), quantile(rtts, 0.99)};
 }
 
 }  // namespace
@@ -220,6 +282,20 @@ int main(int argc, char** argv) {
     const ChildResult ping_veth = sh("ping -c 60 -i 0.02 -q 10.0.1.2");
     const double pg = ping_avg_us(ping_guest.out), pv = ping_avg_us(ping_veth.out);
 
+    // The floor: frames bounced by the guest kernel (net-reflect).
+    std::pair<double, double> floor{0, 0};
+    GuestRun f = spec("", "net-reflect", 1, 64);  // a built-in workload: no ramdisk
+    f.nics = {"tap=bn0"};
+    // Back to back (the host's halt-polling keeps the idle vCPU's thread awake between them),
+    // then 20 ms apart like the pings (it sleeps, and each frame must wake it).
+    std::pair<double, double> paced{0, 0};
+    std::thread fh([&] {
+        floor = reflect_rtts("bn0", 1000, 0, false);
+        paced = reflect_rtts("bn0", 100, 20000, true);
+    });
+    (void)run_guest(f);
+    fh.join();
+
     std::printf(
         "TCP %s MiB, 1 MiB writes (gb_net)     host->guest  guest->host  veth (host<->host)\n",
         n.c_str());
@@ -237,7 +313,14 @@ int main(int argc, char** argv) {
     std::printf("  p99 ms                             %9.2f  %16.2f\n", wg.p99_ms, wv.p99_ms);
     std::printf("ping round trip, avg of 60           domain %.0f us, veth %.0f us (+%.0f us)\n",
                 pg, pv, pg - pv);
-    if (to_guest <= 0 || from_guest <= 0 || veth <= 0 || wg.rps <= 0 || pg <= 0) {
+    std::printf(
+        "platform floor: raw frames bounced by the guest kernel (net-reflect: TAP, monitor\n"
+        "  thread, irqfd, halted vCPU, ioeventfd), back to back    p50 %.0f us, p99 %.0f us\n"
+        "  20 ms apart, like the pings                             p50 %.0f us, p99 %.0f us\n"
+        "  ping's average above the paced floor's p50: +%.0f us (the guest's stack and ping)\n",
+        floor.first, floor.second, paced.first, paced.second, pg - paced.first);
+    if (to_guest <= 0 || from_guest <= 0 || veth <= 0 || wg.rps <= 0 || pg <= 0 ||
+        floor.first <= 0 || paced.first <= 0) {
         std::fprintf(stderr, "bench_guest_net: a measurement failed\nguest: %s\n%s\nhost: %s%s%s\n",
                      guest_out.c_str(), guest.err.c_str(), host_send.out.c_str(),
                      host_recv.out.c_str(), wrk_guest_run.out.c_str());

@@ -50,6 +50,7 @@ bool parse_workload(const char* word, size_t length, Workload* out) {
         {"triplefault", Workload::TripleFault},
         {"hostile-virtio", Workload::HostileVirtio},
         {"hostile-net", Workload::HostileNet},
+        {"net-reflect", Workload::NetReflect},
     };
     for (const Entry& e : kWorkloads) {
         if (kstreq_n(word, length, e.name)) {
@@ -107,7 +108,8 @@ bool parse_cmdline(const char* cmdline, Options* options) {
         } else {
             kprintf(
                 "guest: unknown workload '%.*s' "
-                "(hello|selftest|bench|service|crash|triplefault|hostile-virtio|hostile-net)\n",
+                "(hello|selftest|bench|service|crash|triplefault|hostile-virtio|hostile-net|net-"
+                "reflect)\n",
                 int(length), word);
             ok = false;
         }

@@ -1,7 +1,7 @@
 // The kernel command line: words separated by spaces. The first word that is not a
 // key=value option selects the workload (default: hello); options configure it.
 //   hello | selftest | bench | service | crash | triplefault | hostile-virtio |
-//   hostile-net
+//   hostile-net | net-reflect
 //   (module parameters, a dot in the name, are the devices' and ignored here)
 //   cpu_iters=N  hc_iters=N   (bench; N decimal or 0x hex)
 #pragma once
@@ -16,7 +16,8 @@ enum class Workload : uint8_t {
     Crash,
     TripleFault,
     HostileVirtio,
-    HostileNet
+    HostileNet,
+    NetReflect
 };
 
 struct Options {

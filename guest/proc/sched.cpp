@@ -110,12 +110,21 @@ void arm(uint64_t deadline) {
     if (g_apic_hz == 0) return;
     const uint64_t kernel = __atomic_load_n(&g_kernel_deadline, __ATOMIC_ACQUIRE);
     if (kernel != 0 && (deadline == 0 || kernel < deadline)) deadline = kernel;
-    this_cpu()->timer_deadline = deadline;
-    if (deadline == 0) return apic::write(apic::kRegTimerInitial, 0);
+    // The one-shot is left alone when it already fires at that time (or is already off): on
+    // the PVM host every write to it is an exit, and the idle loop re-arms at every wake-up.
+    PerCpu* cpu = this_cpu();
     const uint64_t now = now_ns();
+    if (deadline == cpu->timer_deadline && (deadline == 0 || deadline > now)) return;
+    if (deadline == 0) {
+        cpu->timer_deadline = 0;
+        return apic::write(apic::kRegTimerInitial, 0);
+    }
     const uint64_t delta = deadline > now ? deadline - now : 1000;
     uint64_t ticks = uint64_t((unsigned __int128)delta * g_ticks_per_ns >> 32);
     if (ticks == 0) ticks = 1;
+    // A deadline beyond the counter's reach fires early (and is re-armed then): what is
+    // recorded is when the timer fires, so that it is never taken for armed at `deadline`.
+    cpu->timer_deadline = ticks > 0xffffffffu ? now + 1 : deadline;
     if (ticks > 0xffffffffu) ticks = 0xffffffffu;
     apic::write(apic::kRegTimerInitial, uint32_t(ticks));
 }
@@ -144,6 +153,7 @@ void run_kernel_timer() {
 
 void on_timer(TrapFrame*) {
     apic::eoi();
+    this_cpu()->timer_deadline = 0;  // the one-shot fired: nothing is armed now
     run_kernel_timer();
     PerCpu* cpu = this_cpu();
     Task* t = cpu->current;

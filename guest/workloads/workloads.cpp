@@ -16,6 +16,8 @@ WorkloadExit run_workload(const Options& options) {
             return run_hostile_virtio(options);
         case Workload::HostileNet:
             return run_hostile_net(options);
+        case Workload::NetReflect:
+            return run_net_reflect(options);
         case Workload::Crash:
             run_crash();
         case Workload::TripleFault:

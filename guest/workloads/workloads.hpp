@@ -19,5 +19,6 @@ WorkloadExit run_bench(const Options& options);
 WorkloadExit run_service(const Options& options);
 WorkloadExit run_hostile_virtio(const Options& options);
 WorkloadExit run_hostile_net(const Options& options);
+WorkloadExit run_net_reflect(const Options& options);
 [[noreturn]] void run_crash();
 [[noreturn]] void run_triplefault();
