@@ -181,6 +181,17 @@ bool VirtioNet::on_ready(GuestMemory& mem, std::span<const pollfd> ready) {
             std::lock_guard lock(mu_);
             tx_blocked_ = false;
         }
+        if (p.fd == tap_.fd() && (p.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+            // The TAP went away under us (deleted on the host): stop polling it, or the thread
+            // would spin on the error; frames to send are dropped from now on.
+            std::lock_guard lock(mu_);
+            if (!rx_failed_) {
+                std::fprintf(stderr, "domus: virtio-net: TAP device '%s' failed (poll 0x%x)\n",
+                             tap_.name().c_str(), unsigned(p.revents));
+            }
+            rx_failed_ = true;
+            tx_blocked_ = false;
+        }
     }
     return process(mem);
 }

@@ -4,6 +4,7 @@
 // refusals.
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -230,6 +231,22 @@ TEST_F(VirtioNetTest, TheTransmitRateLimiterHoldsFramesBack) {
     EXPECT_GE(d.dev().stats().throttled, 1u);
     ASSERT_TRUE(d.serve_until(1, 3, 3000));  // 15000 more bytes each: ~0.75 s apart
     EXPECT_EQ(d.dev().stats().tx_packets, 3u);
+}
+
+// The TAP deleted on the host under a running device: the back end stops polling it (no
+// spinning on the error) and drops what the driver sends; the queues stay healthy.
+TEST_F(VirtioNetTest, ATapDeletedOnTheHostIsDroppedFromThePoll) {
+    NetDriver& d = attach(kBasic);
+    d.give_rx(0);
+    d.serve(20);
+    ASSERT_EQ(std::system("ip link del dtap0"), 0);
+    d.serve(50);
+    std::array<pollfd, VirtioBackend::kMaxWaitFds> fds{};
+    EXPECT_EQ(d.dev().wait_fds(fds), 0u);
+    d.send(0, NetHdr{}, test_frame("into the void"));
+    ASSERT_TRUE(d.serve_until(1, 1));
+    EXPECT_EQ(d.dev().stats().tx_dropped, 1u);
+    EXPECT_FALSE(needs_reset());
 }
 
 TEST(Tap, RefusalsNameTheDevice) {
