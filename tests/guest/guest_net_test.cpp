@@ -29,12 +29,29 @@ std::string test_frame(const std::string& payload) {
     return std::string("\x00\x16\x3e\x00\x00\x01\x02\x00\x00\x00\x00\x99\x88\xb5", 14) + payload;
 }
 
-// Every hostile chain is answered by a reset or by a dropped frame; the monitor stays up, the
-// host sees only the one good frame, and frames the host sent while the guest gave no buffers
-// wait in the TAP and arrive once it does.
-TEST(GuestNet, HostileVirtqueuesAndFramesLeaveTheMonitorAndTheHostAlone) {
+// Every hostile chain is answered by a reset or by a dropped frame; the monitor stays up, a
+// neighbour domain on the same bridge keeps answering, the host sees only the one good frame,
+// and frames the host sent while the guest gave no buffers wait in the TAP and arrive once it
+// does.
+TEST(GuestNet, HostileVirtqueuesAndFramesLeaveTheMonitorTheHostAndOtherDomainsAlone) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
     DOMUS_REQUIRE_NETNS();
-    ASSERT_EQ(make_tap("hn0"), "");
+    // The hostile domain's TAP and a well-behaved domain's share a bridge with the host.
+    ASSERT_EQ(ip_command("link add hbr0 type bridge"), "");
+    for (const char* tap : {"hn0", "hg0"}) {
+        ASSERT_EQ(make_tap(tap), "");
+        ASSERT_EQ(ip_command(std::string("link set ") + tap + " master hbr0"), "");
+    }
+    ASSERT_EQ(ip_command("addr add 10.0.2.1/24 dev hbr0"), "");
+    ASSERT_EQ(ip_command("link set hbr0 up"), "");
+    GuestResult neighbour;
+    std::thread good([&] {
+        GuestOptions o =
+            boot("ip=10.0.2.3::10.0.2.1:255.255.255.0:good:eth0:off init=/bin/sh -- -c 'sleep 6'",
+                 1, 128, 60);
+        o.nics = {"tap=hg0"};
+        neighbour = run_guest(o);
+    });
     PacketSocket host("hn0");
     ASSERT_TRUE(host.ok());
     std::atomic<bool> saw_hello{false};
@@ -78,6 +95,12 @@ TEST(GuestNet, HostileVirtqueuesAndFramesLeaveTheMonitorAndTheHostAlone) {
     }
     EXPECT_TRUE(saw_hello);
     EXPECT_EQ(other_frames.load(), 0) << "frames the device should have dropped reached the host";
+    // The other domain on the bridge still answers.
+    const auto ping = run_process({"/usr/bin/ping", "-c", "2", "-i", "0.2", "-w", "10", "10.0.2.3"},
+                                  timeout_after(20));
+    good.join();
+    EXPECT_EQ(ping.exit_code, 0) << ping.out << ping.err;
+    EXPECT_EQ(neighbour.exit_code, 0) << context(neighbour);
 }
 
 // The guest's stack configured from ip= answers ARP and ping from the host (iputils' ping).
