@@ -233,6 +233,20 @@ TEST_F(VirtioNetTest, TheTransmitRateLimiterHoldsFramesBack) {
     EXPECT_EQ(d.dev().stats().tx_packets, 3u);
 }
 
+TEST_F(VirtioNetTest, TheReceiveRateLimiterPacesFramesToTheGuest) {
+    NetDriver& d = attach(kBasic, NetLimits{3000, 0});
+    for (uint16_t i = 0; i < 8; ++i) d.give_rx(i);
+    d.serve(10);
+    const std::string frame = test_frame(std::string(1400 - 14, 'p'));
+    for (int i = 0; i < 5; ++i) host_->send(frame);
+    d.serve(100);
+    EXPECT_LE(d.used_idx(0), 3u);  // 3000 tokens: about two frames, then a wait
+    EXPECT_GE(d.used_idx(0), 1u);
+    EXPECT_GE(d.dev().stats().throttled, 1u);
+    ASSERT_TRUE(d.serve_until(0, 5, 4000));  // 1400 more bytes each: ~0.47 s apart
+    EXPECT_EQ(d.dev().stats().rx_packets, 5u);
+}
+
 // The TAP deleted on the host under a running device: the back end stops polling it (no
 // spinning on the error) and drops what the driver sends; the queues stay healthy.
 TEST_F(VirtioNetTest, ATapDeletedOnTheHostIsDroppedFromThePoll) {
