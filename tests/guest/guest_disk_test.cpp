@@ -2,6 +2,7 @@
 // file, writes that reach the image, fsync that survives the monitor being killed at once,
 // read-only disks, and the refusals before a domain starts (a missing image, one locked by a
 // running domain).
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -175,13 +176,22 @@ TEST(GuestDisk, TwoDomainsCannotWriteTheSameImage) {
         o.disks = {image};
         first = run_guest(o);
     });
-    // Wait until the first domain holds the lock (its monitor opens disks before booting).
-    ProcessResult second;
-    for (int i = 0; i < 100; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        second = run_domus({"run", "--disk", image + ",ro", "--cmdline", "hello"});
-        if (second.exit_code != 0) break;
+    // Wait until the first domain holds its exclusive lock (its monitor opens disks before
+    // booting): an OFD lock probe sees it. Starting the second one earlier could let it take
+    // its shared lock first and turn the roles round.
+    const int probe = ::open(image.c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(probe, 0);
+    bool held = false;
+    for (int i = 0; i < 600 && !held; ++i) {
+        struct flock fl {};
+        fl.l_type = F_RDLCK;
+        fl.l_whence = SEEK_SET;
+        held = ::fcntl(probe, F_OFD_GETLK, &fl) == 0 && fl.l_type == F_WRLCK;
+        if (!held) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    ::close(probe);
+    EXPECT_TRUE(held) << "the first domain never locked its image";
+    const ProcessResult second = run_domus({"run", "--disk", image + ",ro", "--cmdline", "hello"});
     holder.join();
     EXPECT_EQ(second.exit_code, 1) << second.err;
     EXPECT_NE(second.err.find("is in use by another domain"), std::string::npos) << second.err;

@@ -134,7 +134,9 @@ TEST(GuestNet, PingBothWaysAndOnLoopback) {
     EXPECT_TRUE(contains(g.lines, "1 packets transmitted, 0 packets received, 100% packet loss"))
         << context(g);
     EXPECT_TRUE(contains(g.lines, "rc=1")) << context(g);
-    EXPECT_NE(ping.out.find("5 received, 0% packet loss"), std::string::npos) << ping.out;
+    // ping -c 5 -w 20 sends until five replies came: the first may go out before the guest
+    // has its address (a slow Debug monitor), so only the replies are counted.
+    EXPECT_NE(ping.out.find(" 5 received"), std::string::npos) << ping.out;
 }
 
 constexpr const char* kGuestIp = "ip=10.0.0.2::10.0.0.1:255.255.255.0:guest:eth0:off";
