@@ -158,6 +158,7 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
 
 Status apply_config_text(std::string_view text, DaemonConfig& config) {
     int line_no = 0;
+    int network_line = 0;  // the last bridge/subnet/gateway/nat line: their joint check names it
     while (!text.empty()) {
         ++line_no;
         const size_t nl = text.find('\n');
@@ -176,9 +177,12 @@ Status apply_config_text(std::string_view text, DaemonConfig& config) {
         }
         if (key.empty()) return line_error(line_no, "missing key before '='");
         if (auto err = set_key(std::string(key), value, config)) return line_error(line_no, *err);
+        if (key == "bridge" || key == "subnet" || key == "gateway" || key == "nat") {
+            network_line = line_no;
+        }
     }
     if (auto e = control::network_options_error(config.network); !e.empty()) {
-        return make_error(Errc::invalid_argument, e);
+        return line_error(network_line > 0 ? network_line : 1, e);
     }
     return {};
 }

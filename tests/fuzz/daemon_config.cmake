@@ -12,3 +12,4 @@ domus_fuzz_seed(fuzz_daemon_config all "# domusd\nsocket = /run/domus/domusd.soc
 domus_fuzz_seed(fuzz_daemon_config bad "\n\nmax-body-bytes = 0x10\ncolour=blue\n")
 domus_fuzz_seed(fuzz_daemon_config image_dirs "image-dirs = /var/lib/domus/images, \"/srv/img/\" ,/x\nimage_dirs = relative,,/a,/a/\n")
 domus_fuzz_seed(fuzz_daemon_config quoted "socket = \"/tmp/a b.sock\"\r\nverbose=false\r\n = 3\n")
+domus_fuzz_seed(fuzz_daemon_config gateway_outside "gateway =13.0.82.82")
