@@ -3,7 +3,6 @@
 #include "arch/cpu.hpp"
 #include "arch/vmem.hpp"
 #include "dev/virtqueue.hpp"
-#include "kernel/boot.hpp"
 #include "kernel/lock.hpp"
 #include "kernel/string.hpp"
 #include "kernel/time.hpp"
@@ -28,16 +27,10 @@ uint64_t g_requests = 0;
 // The first virtio-rng device the boot-info page announces, set up; false when there is none
 // or it does not work. Lock held.
 bool bring_up() {
-    const domus_boot_info* bi = g_boot.info;
-    if (bi == nullptr || bi->size < offsetof(domus_boot_info, virtio) + sizeof(bi->virtio)) {
-        return false;
-    }
-    for (uint32_t i = 0; i < bi->virtio_count && i < DOMUS_MAX_VIRTIO_DEVICES; ++i) {
-        if (bi->virtio[i].device_id != kVirtioEntropy) continue;
-        g_buffer_gpa = phys::alloc_zeroed();
-        return g_buffer_gpa != 0 && g_device.init(bi->virtio[i].base, kVirtioEntropy, 0);
-    }
-    return false;
+    const domus_virtio_device* d = find_virtio_device(kVirtioEntropy);
+    if (d == nullptr) return false;
+    g_buffer_gpa = phys::alloc_zeroed();
+    return g_buffer_gpa != 0 && g_device.init(d->base, kVirtioEntropy, 0);
 }
 
 // One device-writable buffer of `len` bytes at g_buffer_gpa, polled: the bytes the device

@@ -1,6 +1,8 @@
 #include "dev/virtqueue.hpp"
 
 #include "arch/vmem.hpp"
+#include "domus/abi/boot_info.h"
+#include "kernel/boot.hpp"
 #include "kernel/console.hpp"
 #include "mm/kpt.hpp"
 #include "mm/phys.hpp"
@@ -38,6 +40,17 @@ void barrier() {
 }
 
 }  // namespace
+
+const domus_virtio_device* find_virtio_device(uint32_t device_id) {
+    const domus_boot_info* bi = g_boot.info;
+    if (bi == nullptr || bi->size < offsetof(domus_boot_info, virtio) + sizeof(bi->virtio)) {
+        return nullptr;
+    }
+    for (uint32_t i = 0; i < bi->virtio_count && i < DOMUS_MAX_VIRTIO_DEVICES; ++i) {
+        if (bi->virtio[i].device_id == device_id) return &bi->virtio[i];
+    }
+    return nullptr;
+}
 
 uint32_t VirtioMmio::read(uint32_t offset) const {
     return regs_[offset / 4];

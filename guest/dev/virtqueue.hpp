@@ -11,7 +11,13 @@
 
 #include <stdint.h>
 
+struct domus_virtio_device;
+
 namespace dev {
+
+// The first virtio device of `device_id` the boot-info page announces; nullptr when there is
+// none (or the page predates the virtio list).
+const domus_virtio_device* find_virtio_device(uint32_t device_id);
 
 // A virtio-mmio device's register window: the bring-up up to FEATURES_OK (begin), its queues
 // (Virtqueue::setup), then DRIVER_OK (finish). Messages name the device's address.

@@ -10,9 +10,9 @@
 // expected.
 #include "arch/cpu.hpp"
 #include "arch/vmem.hpp"
+#include "dev/virtqueue.hpp"
 #include "domus/abi/boot_info.h"
 #include "domus/abi/hypercall.h"
-#include "kernel/boot.hpp"
 #include "kernel/console.hpp"
 #include "kernel/string.hpp"
 #include "kernel/time.hpp"
@@ -234,14 +234,8 @@ constexpr Case kCases[] = {
 
 WorkloadExit run_hostile_net(const Options&) {
     time_init();
-    const domus_boot_info* bi = g_boot.info;
-    uint64_t base = 0;
-    for (uint32_t i = 0; i < bi->virtio_count && i < DOMUS_MAX_VIRTIO_DEVICES; ++i) {
-        if (bi->virtio[i].device_id == 1) {
-            base = bi->virtio[i].base;
-            break;
-        }
-    }
+    const domus_virtio_device* dev_info = dev::find_virtio_device(1);
+    const uint64_t base = dev_info != nullptr ? dev_info->base : 0;
     if (base == 0 || !kpt::map_mmio(base)) {
         kprintf("hostile-net: no virtio-net device (domus run --net tap=NAME)\n");
         return {DOMUS_SHUTDOWN_CRASH, 2};

@@ -8,9 +8,9 @@
 // with 0 when every case went as expected.
 #include "arch/cpu.hpp"
 #include "arch/vmem.hpp"
+#include "dev/virtqueue.hpp"
 #include "domus/abi/boot_info.h"
 #include "domus/abi/hypercall.h"
-#include "kernel/boot.hpp"
 #include "kernel/console.hpp"
 #include "kernel/string.hpp"
 #include "kernel/time.hpp"
@@ -126,14 +126,8 @@ struct Rig {
 
 WorkloadExit run_hostile_virtio(const Options&) {
     time_init();  // the deadlines below (the built-in workloads do not set the clock up)
-    const domus_boot_info* bi = g_boot.info;
-    uint64_t base = 0;
-    for (uint32_t i = 0; i < bi->virtio_count && i < DOMUS_MAX_VIRTIO_DEVICES; ++i) {
-        if (bi->virtio[i].device_id == 2) {
-            base = bi->virtio[i].base;
-            break;
-        }
-    }
+    const domus_virtio_device* dev_info = dev::find_virtio_device(2);
+    const uint64_t base = dev_info != nullptr ? dev_info->base : 0;
     if (base == 0 || !kpt::map_mmio(base)) {
         kprintf("hostile-virtio: no virtio-blk device (domus run --disk IMAGE)\n");
         return {DOMUS_SHUTDOWN_CRASH, 2};

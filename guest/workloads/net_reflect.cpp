@@ -13,7 +13,6 @@
 #include "dev/virtqueue.hpp"
 #include "domus/abi/boot_info.h"
 #include "domus/abi/hypercall.h"
-#include "kernel/boot.hpp"
 #include "kernel/console.hpp"
 #include "kernel/string.hpp"
 #include "kernel/time.hpp"
@@ -34,16 +33,9 @@ void on_irq(TrapFrame*) {
 
 WorkloadExit run_net_reflect(const Options&) {
     time_init();
-    const domus_boot_info* bi = g_boot.info;
-    uint64_t base = 0;
-    uint32_t vector = 0;
-    for (uint32_t i = 0; i < bi->virtio_count && i < DOMUS_MAX_VIRTIO_DEVICES; ++i) {
-        if (bi->virtio[i].device_id == 1) {
-            base = bi->virtio[i].base;
-            vector = bi->virtio[i].vector;
-            break;
-        }
-    }
+    const domus_virtio_device* dev_info = dev::find_virtio_device(1);
+    const uint64_t base = dev_info != nullptr ? dev_info->base : 0;
+    const uint32_t vector = dev_info != nullptr ? dev_info->vector : 0;
     if (base == 0) {
         kprintf("net-reflect: no virtio-net device (domus run --net tap=NAME)\n");
         return {DOMUS_SHUTDOWN_CRASH, 2};
