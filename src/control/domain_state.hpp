@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "control/domain_config.hpp"
+#include "vmm/exit_info.hpp"
 
 namespace domus::control {
 
@@ -15,12 +16,7 @@ const char* to_string(DomainState s);  // "stopped", "running", "paused", "shutt
 std::optional<DomainState> state_from_string(std::string_view s);
 
 // How a domain's monitor last ended (from its exit file, or "monitor died" when it had none).
-struct ExitInfo {
-    std::string reason;  // poweroff | exit | reboot | crash | triple_fault | vcpu_error | destroyed
-                         // | monitor_died
-    int64_t code = 0;
-    std::string detail;
-};
+using ExitInfo = vmm::ExitInfo;
 
 struct DomainRecord {
     int64_t id = 0;  // stable, > 0 (Domain-0 is 0)

@@ -36,19 +36,19 @@ bool is_exit_reason(std::string_view reason) {
     return false;
 }
 
-std::string format_exit_info(const control::ExitInfo& info) {
+std::string format_exit_info(const ExitInfo& info) {
     return json::serialize(json::object{
                {"reason", info.reason}, {"code", info.code}, {"detail", info.detail}}) +
            "\n";
 }
 
-Result<control::ExitInfo> parse_exit_info(std::string_view text) try {
+Result<ExitInfo> parse_exit_info(std::string_view text) try {
     boost::system::error_code ec;
     json::value v = json::parse(json::string_view(text.data(), text.size()), ec);
     if (ec) return bad("not valid JSON (" + ec.message() + ")");
     const json::object* o = v.if_object();
     if (o == nullptr) return bad("not a JSON object");
-    control::ExitInfo info;
+    ExitInfo info;
     const json::value* reason = o->if_contains("reason");
     if (reason == nullptr || !reason->is_string()) return bad("no \"reason\" string");
     info.reason = std::string(reason->as_string());
@@ -73,7 +73,7 @@ Result<control::ExitInfo> parse_exit_info(std::string_view text) try {
     return bad(std::string("cannot parse: ") + e.what());
 }
 
-Status write_exit_file(const std::string& path, const control::ExitInfo& info) {
+Status write_exit_file(const std::string& path, const ExitInfo& info) {
     const std::string tmp = path + ".tmp";
     const std::string text = format_exit_info(info);
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
@@ -102,7 +102,7 @@ Status write_exit_file(const std::string& path, const control::ExitInfo& info) {
     return {};
 }
 
-Result<control::ExitInfo> read_exit_file(const std::string& path) {
+Result<ExitInfo> read_exit_file(const std::string& path) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) {
         const Errc code = errno == ENOENT ? Errc::not_found : Errc::io;

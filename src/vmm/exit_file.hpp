@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "base/result.hpp"
-#include "control/domain_state.hpp"
+#include "vmm/exit_info.hpp"
 
 namespace domus::vmm {
 
@@ -20,12 +20,12 @@ bool is_exit_reason(std::string_view reason);
 
 // Pure. format: one line, '\n' included. parse: "reason" (a known one) and "code" (an integer)
 // are required, "detail" (a string) is optional; other fields are ignored.
-std::string format_exit_info(const control::ExitInfo& info);
-Result<control::ExitInfo> parse_exit_info(std::string_view text);
+std::string format_exit_info(const ExitInfo& info);
+Result<ExitInfo> parse_exit_info(std::string_view text);
 
 // Writes `path` atomically: `path`.tmp, fsync, rename.
-Status write_exit_file(const std::string& path, const control::ExitInfo& info);
+Status write_exit_file(const std::string& path, const ExitInfo& info);
 // Errc::not_found when there is no such file (the monitor died or has not exited).
-Result<control::ExitInfo> read_exit_file(const std::string& path);
+Result<ExitInfo> read_exit_file(const std::string& path);
 
 }  // namespace domus::vmm

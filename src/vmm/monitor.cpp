@@ -131,8 +131,8 @@ int event_loop(int epfd, int sigfd, Domain& domain, ControlServer& server) {
     }
 }
 
-control::ExitInfo exit_info_of(const Outcome& outcome, int signo, bool destroy_requested) {
-    control::ExitInfo info{reason_name(outcome.reason), outcome.code, outcome.detail};
+ExitInfo exit_info_of(const Outcome& outcome, int signo, bool destroy_requested) {
+    ExitInfo info{reason_name(outcome.reason), outcome.code, outcome.detail};
     if (outcome.reason == StopReason::destroyed) {
         info.code = 0;
         if (signo != 0) {
@@ -218,7 +218,7 @@ int run_monitor(const MonitorOptions& options) {
     (*domain)->join();
     server.close_all();  // after join: no vCPU writes to a client fd any more
     const Outcome outcome = (*domain)->outcome();
-    const control::ExitInfo info = exit_info_of(outcome, signo, server.destroy_requested());
+    const ExitInfo info = exit_info_of(outcome, signo, server.destroy_requested());
     std::fprintf(stderr, "domus-vmm: domain %u ended: %s (code %lld) %s\n", config.domain_id,
                  info.reason.c_str(), static_cast<long long>(info.code), info.detail.c_str());
     domain->reset();

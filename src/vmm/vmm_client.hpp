@@ -14,7 +14,6 @@
 
 #include "base/fd.hpp"
 #include "base/result.hpp"
-#include "control/domain_state.hpp"
 #include "vmm/control_protocol.hpp"
 #include "vmm/exit_file.hpp"
 

@@ -33,8 +33,11 @@ TEST(CliLifecycle, XlConfigToConsoleToDelete) {
     RunOptions opts;
     opts.timeout_s = 20;
     opts.input = "hello domus\n";
-    opts.input_after_s = 0.5;
-    opts.close_input_after_s = 2.0;
+    // Typed once the console is live (the service's once-a-second heartbeat came through it),
+    // and stdin stays open until the echo came back (at most 10 s).
+    opts.input_after_output = "service: heartbeat";
+    opts.close_input_after_output = "service: input: hello domus";
+    opts.close_input_after_s = 10.0;
     auto console = d.cli({"console", "svc"}, opts);
     EXPECT_NE(console.out.find("service: input: hello domus"), std::string::npos)
         << console.out << console.err;
@@ -54,7 +57,7 @@ TEST(CliLifecycle, XlConfigToConsoleToDelete) {
 }
 
 TEST(CliLifecycle, XlConfigWithUnsupportedKeyIsRejectedByName) {
-    DOMUS_REQUIRE_DAEMON();
+    DOMUS_REQUIRE_DAEMON_BINARIES();
     Daemon d;
     ASSERT_TRUE(d.start()) << d.log();
     const std::string cfg = d.dir() + "/bad.cfg";

@@ -216,7 +216,7 @@ TEST(DaemonDisks, ImagesOutsideTheImageDirsAndNonFilesAreRefusedAndNothingIsCrea
 }
 
 TEST(DaemonDisks, ConfiguredImageDirsAreCreatedAndConfine) {
-    DOMUS_REQUIRE_DAEMON();
+    DOMUS_REQUIRE_DAEMON_BINARIES();
     char tmpl[] = "/tmp/domus-image-dirs-XXXXXX";
     const std::string top = ::mkdtemp(tmpl);
     const std::string first = top + "/a/images", second = top + "/b";

@@ -24,7 +24,7 @@ struct Case {
 };
 
 TEST(DaemonInput, EveryBadRequestGetsAPreciseErrorAndChangesNothing) {
-    DOMUS_REQUIRE_DAEMON();
+    DOMUS_REQUIRE_DAEMON_BINARIES();
     Daemon d;
     ASSERT_TRUE(d.start()) << d.log();
     int status = 0;
@@ -91,7 +91,7 @@ TEST(DaemonInput, EveryBadRequestGetsAPreciseErrorAndChangesNothing) {
 }
 
 TEST(DaemonInput, OversizedBodyIs413AndMalformedHttpIs400) {
-    DOMUS_REQUIRE_DAEMON();
+    DOMUS_REQUIRE_DAEMON_BINARIES();
     Daemon d;
     ASSERT_TRUE(d.start()) << d.log();
     std::string huge = R"({"name":"x","cmdline":")" + std::string(70000, 'a') + "\"}";
@@ -105,7 +105,7 @@ TEST(DaemonInput, OversizedBodyIs413AndMalformedHttpIs400) {
 }
 
 TEST(DaemonInput, SlowClientIsDisconnected) {
-    DOMUS_REQUIRE_DAEMON();
+    DOMUS_REQUIRE_DAEMON_BINARIES();
     Daemon d;
     ASSERT_TRUE(d.start()) << d.log();
     HttpTarget t;
@@ -120,7 +120,7 @@ TEST(DaemonInput, SlowClientIsDisconnected) {
 }
 
 TEST(DaemonInput, TcpNeedsTheBearerToken) {
-    DOMUS_REQUIRE_DAEMON();
+    DOMUS_REQUIRE_DAEMON_BINARIES();
     const int port = 20000 + (::getpid() % 20000);
     Daemon d({"--listen", "127.0.0.1:" + std::to_string(port)});
     ASSERT_TRUE(d.start()) << d.log();

@@ -31,7 +31,7 @@ std::vector<std::string> names_in(const std::string& dir) {
 }
 
 TEST(DiskCreate, MakesAnExt2ImageFromADirectoryAndListsItsUsers) {
-    DOMUS_REQUIRE_DAEMON();
+    DOMUS_REQUIRE_DAEMON_BINARIES();
     if (!have_e2fsprogs()) GTEST_SKIP() << "e2fsprogs is not installed";
     Daemon d;
     ASSERT_TRUE(d.start()) << d.log();
@@ -81,7 +81,7 @@ TEST(DiskCreate, MakesAnExt2ImageFromADirectoryAndListsItsUsers) {
 }
 
 TEST(DiskCreate, RefusalsNameTheProblemAndLeaveNothingBehind) {
-    DOMUS_REQUIRE_DAEMON();
+    DOMUS_REQUIRE_DAEMON_BINARIES();
     if (!have_e2fsprogs()) GTEST_SKIP() << "e2fsprogs is not installed";
     Daemon d;
     ASSERT_TRUE(d.start()) << d.log();

@@ -77,12 +77,17 @@ ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions
             ::kill(pid, SIGKILL);
             break;
         }
-        if (!input_written && elapsed >= opts.input_after_s) {
+        const bool may_write = opts.input_after_output.empty() ||
+                               res.out.find(opts.input_after_output) != std::string::npos;
+        if (!input_written && may_write && elapsed >= opts.input_after_s) {
             (void)!::write(in_pipe[1], opts.input.data(), opts.input.size());
             input_written = true;
             written_at = elapsed;
         }
-        if (input_written && !input_closed && elapsed >= written_at + opts.close_input_after_s) {
+        const bool answered = !opts.close_input_after_output.empty() &&
+                              res.out.find(opts.close_input_after_output) != std::string::npos;
+        if (input_written && !input_closed &&
+            (answered || elapsed >= written_at + opts.close_input_after_s)) {
             ::close(in_pipe[1]);
             input_closed = true;
         }

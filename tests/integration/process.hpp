@@ -22,6 +22,12 @@ struct RunOptions {
     std::string input;               // written to the child's stdin (then closed) when non-empty
     double input_after_s = 0;        // delay before writing the input
     double close_input_after_s = 0;  // keep stdin open this long after writing
+    // When set, the input is written only once standard output contains this text (and
+    // input_after_s has passed): synchronisation on what the child says, not on a sleep.
+    std::string input_after_output;
+    // When set, stdin is closed once standard output contains this text (close_input_after_s
+    // is then the longest it stays open).
+    std::string close_input_after_output;
 };
 
 inline RunOptions timeout_after(double seconds) {

@@ -134,24 +134,25 @@ TEST(DaemonRamdisk, DefinedStartedAndShownThroughTheApi) {
                     &status);
     ASSERT_EQ(status, 201) << v;
     EXPECT_EQ(str(v.as_object(), "ramdisk"), rd);
-    // The monitor got the path the way it gets the kernel's (read while it still runs: what
-    // the guest then does with the archive is not this test's business).
+    // The monitor got the path the way it gets the kernel's. Its /init cannot run (its
+    // interpreter /bin/sh is a symbolic link back to /init): the guest reports that, and the
+    // domain ends by itself with init's exit status 126.
     const int64_t pid = v.as_object().at("pid").to_number<int64_t>();
     std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
     std::string args((std::istreambuf_iterator<char>(cmdline)), {});
     std::replace(args.begin(), args.end(), '\0', ' ');
-    if (!args.empty()) {
+    if (!args.empty()) {  // empty only when the monitor had already ended
         EXPECT_NE(args.find("--ramdisk " + rd), std::string::npos) << args;
     }
     EXPECT_EQ(str(d.json("GET", "/v1/domains/rd1").as_object(), "ramdisk"), rd);
     auto shown = d.cli({"config", "rd1"});
     EXPECT_EQ(shown.exit_code, 0) << shown.err;
     EXPECT_NE(shown.out.find("ramdisk = \"" + rd + "\""), std::string::npos) << shown.out;
-    d.request("POST", "/v1/domains/rd1/destroy");  // 409 if it has ended already
-    auto stopped = d.wait_state("rd1", "stopped");
-    if (str(stopped, "state") != "stopped") stopped = d.wait_state("rd1", "crashed", 1);
-    ASSERT_TRUE(str(stopped, "state") == "stopped" || str(stopped, "state") == "crashed")
-        << stopped;
+    const auto stopped = d.wait_state("rd1", "stopped");
+    ASSERT_EQ(str(stopped, "state"), "stopped") << stopped;
+    const auto& exit = stopped.at("last_exit").as_object();
+    EXPECT_EQ(str(exit, "reason"), "exit") << exit;
+    EXPECT_EQ(str(exit, "detail"), "init exited with status 126") << exit;
 
     // Removed with a PATCH (null), then set to a bad file: refused, nothing changes.
     d.json("PATCH", "/v1/domains/rd1", R"({"ramdisk":null})", &status);

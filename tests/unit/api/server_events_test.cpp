@@ -109,16 +109,31 @@ TEST_F(ServerTest, ServerSentEventsResumeFromLastEventId) {
 }
 
 TEST_F(ServerTest, ServerSentEventsEndWhenTheClientGoes) {
-    start();
+    // One connection slot: while the stream holds it, a second client is refused; once the
+    // stream's client has gone (noticed at the next keep-alive write at the latest), the slot
+    // is free again.
+    start([](ServerOptions& o) {
+        o.max_connections = 1;
+        o.sse_keepalive = std::chrono::milliseconds(50);
+    });
     {
         HttpConn c = connect();
         ASSERT_TRUE(c.send(make_request("GET", "/v1/events", "", {"Accept: text/event-stream"})));
         ASSERT_TRUE(c.wait_for("\r\n\r\n", 3s));
+        HttpConn refused = connect();
+        auto r = refused.request("GET", "/v1/host");
+        ASSERT_TRUE(r.has_value());
+        EXPECT_EQ(r->status, 503) << "the stream did not hold its slot";
     }
-    // The stream's slot is released: events still flow to nobody without trouble.
     fake.add_event("w", "started");
-    HttpConn d = connect();
-    EXPECT_EQ(d.request("GET", "/v1/host")->status, 200);
+    int status = 0;
+    for (int i = 0; i < 150 && status != 200; ++i) {  // up to 3 s
+        HttpConn d = connect();
+        auto r = d.request("GET", "/v1/host");
+        status = r ? r->status : 0;
+        if (status != 200) std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_EQ(status, 200) << "the stream's slot was not released";
 }
 
 }  // namespace

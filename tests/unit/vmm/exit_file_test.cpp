@@ -20,7 +20,7 @@ std::string error_of(std::string_view text) {
 TEST(ExitInfo, EveryReasonRoundTrips) {
     for (const char* reason :
          {"poweroff", "exit", "reboot", "crash", "triple_fault", "vcpu_error", "destroyed"}) {
-        control::ExitInfo in{reason, 6, "guest reported a crash: \"ud2\"\n"};
+        ExitInfo in{reason, 6, "guest reported a crash: \"ud2\"\n"};
         const std::string text = format_exit_info(in);
         EXPECT_EQ(text.find('\n'), text.size() - 1) << text;
         auto out = parse_exit_info(text);
