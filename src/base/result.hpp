@@ -17,6 +17,7 @@ enum class Errc {
     kvm,               // a KVM ioctl failed
     unsupported,       // the host lacks a needed capability
     resource,          // the host cannot give what was asked (memory, vCPUs)
+    timeout,           // a peer (a monitor) did not answer within the time allowed
 };
 
 struct Error {

@@ -24,6 +24,19 @@ ApiError wrong_state(const DomainRecord& rec, const char* action) {
                          to_string(rec.state));
 }
 
+// The monitor could not be asked: 504 when it did not answer in time (stopped, overloaded),
+// 503 when it cannot be reached at all. Either way nothing about the domain changed here.
+ApiError monitor_unreachable(const DomainRecord& rec, const Error& e) {
+    const std::string who =
+        "domain '" + rec.config.name + "': its monitor (pid " + std::to_string(rec.pid) + ")";
+    if (e.code == Errc::timeout) {
+        return api_error(504, "monitor_timeout",
+                         who + " did not answer within " + std::to_string(kControlTimeoutMs) +
+                             " ms; it may be stopped or overloaded (" + e.message + ")");
+    }
+    return api_error(503, "unavailable", who + " cannot be reached: " + e.message);
+}
+
 }  // namespace
 
 ApiResult<DomainView> ControllerImpl::act(const std::string& name, Action action,
@@ -66,7 +79,7 @@ ApiResult<DomainView> ControllerImpl::act(const std::string& name, Action action
     if (!ok_state) return wrong_state(rec, to_string(action));
 
     auto client = vmm::VmmClient::connect(ctl, kControlTimeoutMs);
-    if (!client) return api_error(503, "unavailable", client.error().message);
+    if (!client) return monitor_unreachable(rec, client.error());
     Status st;
     switch (action) {
         case Action::pause:
@@ -87,11 +100,11 @@ ApiResult<DomainView> ControllerImpl::act(const std::string& name, Action action
             break;
     }
     if (!st) {
-        // The monitor refusing (e.g. a state it disagrees with) is a conflict; silence is 503.
+        // The monitor refusing (e.g. a state it disagrees with) is a conflict; silence is 504.
         if (st.error().code == Errc::invalid_argument) {
             return api_error(409, "conflict", st.error().message);
         }
-        return api_error(503, "unavailable", st.error().message);
+        return monitor_unreachable(rec, st.error());
     }
 
     std::string event;

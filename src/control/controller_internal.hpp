@@ -102,6 +102,7 @@ class ControllerImpl final : public Controller {
     void start_sampler();
     void stop_sampler();
     void sample_stats();  // one round over every live domain
+    void reconcile_pause_state(const std::string& name);
     // The record with its last sampled figures (none unless from the record's own monitor).
     DomainView sampled_view(const DomainRecord& record) const;
 

@@ -1,6 +1,8 @@
 // Live figures for lists and metrics: a sampler thread asks every live domain's monitor for
 // its status once per stats interval, so that listing N domains costs no monitor round trip.
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "control/controller_internal.hpp"
 #include "vmm/vmm_client.hpp"
@@ -15,6 +17,12 @@ constexpr int kSampleTimeoutMs = 200;
 bool has_monitor(const DomainRecord& r) {
     return r.pid > 0 && (r.state == DomainState::running || r.state == DomainState::paused ||
                          r.state == DomainState::shutting_down);
+}
+
+// The record says running and the monitor paused, or the other way round.
+bool pause_state_differs(DomainState recorded, const std::string& reported) {
+    return (recorded == DomainState::running && reported == "paused") ||
+           (recorded == DomainState::paused && reported == "running");
 }
 
 }  // namespace
@@ -43,6 +51,7 @@ void ControllerImpl::stop_sampler() {
 
 void ControllerImpl::sample_stats() {
     std::map<int64_t, LiveStats> fresh;
+    std::vector<std::string> disagreeing;
     for (const auto& rec : table_->list()) {
         if (!has_monitor(rec)) continue;
         {
@@ -54,6 +63,8 @@ void ControllerImpl::sample_stats() {
         if (status && status->pid == rec.pid) {
             fresh[rec.id] = LiveStats{rec.pid, status->vcpu_time_ns, status->exits,
                                       status->hypercalls, status->resident_kib};
+            if (pause_state_differs(rec.state, status->state))
+                disagreeing.push_back(rec.config.name);
             continue;
         }
         // No answer this round: keep the figures it last gave, if from the same monitor.
@@ -62,10 +73,30 @@ void ControllerImpl::sample_stats() {
             fresh[rec.id] = it->second;
         }
     }
+    for (const std::string& name : disagreeing) reconcile_pause_state(name);
     std::lock_guard lock(stats_mu_);
     if (fresh == stats_) return;
     stats_ = std::move(fresh);
     stats_gen_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+// A pause or unpause whose answer timed out (the request failed with 504) may still have
+// taken effect in the monitor. The monitor is the truth about its vCPUs: the record follows it,
+// with the event the change would have had. Skipped while a request holds the domain's lock.
+void ControllerImpl::reconcile_pause_state(const std::string& name) {
+    auto lock_ptr = domain_lock(name);
+    std::unique_lock dl(*lock_ptr, std::try_to_lock);
+    if (!dl.owns_lock()) return;  // a request is in flight: the next round looks again
+    auto rec = load(name);
+    if (!rec || !has_monitor(*rec)) return;
+    auto client = vmm::VmmClient::connect(run_path(rec->id, ".ctl"), kSampleTimeoutMs);
+    auto status = client ? client->status() : Result<vmm::VmmStatus>(client.error());
+    if (!status || status->pid != rec->pid || !pause_state_differs(rec->state, status->state)) {
+        return;
+    }
+    const bool paused = status->state == "paused";
+    rec->state = paused ? DomainState::paused : DomainState::running;
+    (void)save(*rec, paused ? "paused" : "unpaused", "as its monitor reports");
 }
 
 DomainView ControllerImpl::sampled_view(const DomainRecord& record) const {

@@ -1,11 +1,13 @@
 #include "vmm/control_server.hpp"
 
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "domus/abi/hypercall.h"
@@ -16,6 +18,12 @@ namespace {
 
 constexpr size_t kReadChunk = 4096;
 constexpr int kReadsPerWakeup = 16;  // then back to the loop: one client cannot starve others
+
+// The peer closed its end (or the connection failed): nobody is waiting for the answer.
+bool peer_has_gone(int fd) {
+    pollfd p{fd, POLLRDHUP, 0};
+    return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
 
 }  // namespace
 
@@ -127,6 +135,14 @@ void ControlServer::handle_line(Client& c, std::string_view line) {
     }
     if (req->op == ControlOp::console) {
         start_console(c);
+        return;
+    }
+    if (req->op != ControlOp::status && peer_has_gone(c.fd.get())) {
+        // The daemon gave up on this request (it timed out while we were stopped or slow) and
+        // told its client that nothing happened: doing it now would make that untrue.
+        std::fprintf(stderr, "domus-vmm: %s request dropped: its client had gone\n",
+                     to_string(req->op));
+        c.closing = true;
         return;
     }
     respond(c, handle_op(req->op));

@@ -20,6 +20,10 @@ Error io_error(const std::string& path, const std::string& what) {
     return make_error(Errc::io, "domus-vmm control socket " + path + ": " + what);
 }
 
+Error timeout_error(const std::string& path, const std::string& what) {
+    return make_error(Errc::timeout, "domus-vmm control socket " + path + ": " + what);
+}
+
 Error errno_error(const std::string& path, const char* call) {
     return io_error(path, std::string(call) + ": " + std::strerror(errno));
 }
@@ -138,7 +142,7 @@ Status send_all(int fd, std::string_view data, Deadline deadline, const std::str
         if (n < 0 && errno != EAGAIN) return errno_error(path, "send");
         auto ready = wait_for(fd, POLLOUT, deadline, path);
         if (!ready) return ready.error();
-        if (!*ready) return io_error(path, "the monitor is not reading its requests (timed out)");
+        if (!*ready) return timeout_error(path, "the monitor is not reading its requests");
     }
     return {};
 }
@@ -163,7 +167,7 @@ Result<std::string> recv_line(int fd, std::string& buffer, size_t max_line, Dead
         if (errno != EAGAIN) return errno_error(path, "recv");
         auto ready = wait_for(fd, POLLIN, deadline, path);
         if (!ready) return ready.error();
-        if (!*ready) return io_error(path, "no response from the monitor in time");
+        if (!*ready) return timeout_error(path, "no response from the monitor in time");
     }
 }
 
@@ -184,7 +188,7 @@ Result<std::string> recv_line_exact(int fd, size_t max_line, Deadline deadline,
         if (errno != EAGAIN) return errno_error(path, "recv");
         auto ready = wait_for(fd, POLLIN, deadline, path);
         if (!ready) return ready.error();
-        if (!*ready) return io_error(path, "no response from the monitor in time");
+        if (!*ready) return timeout_error(path, "no response from the monitor in time");
     }
 }
 
