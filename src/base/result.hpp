@@ -18,6 +18,7 @@ enum class Errc {
     unsupported,       // the host lacks a needed capability
     resource,          // the host cannot give what was asked (memory, vCPUs)
     timeout,           // a peer (a monitor) did not answer within the time allowed
+    no_space,          // the file system holding the data is full
 };
 
 struct Error {

@@ -32,6 +32,15 @@ ApiError api_error(int status, std::string code, std::string message, std::strin
     return ApiError{status, std::move(code), std::move(message), std::move(field)};
 }
 
+ApiError store_error(const Error& e) {
+    if (e.code == Errc::no_space) {
+        return api_error(
+            507, "insufficient_storage",
+            "the state directory's file system is full; nothing was changed (" + e.message + ")");
+    }
+    return api_error(500, "internal", "state store: " + e.message);
+}
+
 int64_t unix_ms() {
     timespec ts{};
     ::clock_gettime(CLOCK_REALTIME, &ts);
@@ -117,7 +126,7 @@ ApiResult<Empty> ControllerImpl::save(const DomainRecord& record, const std::str
     ev.type = event_type;
     ev.detail = detail;
     const Status st = table_->update(r, ev);
-    if (!st) return api_error(500, "internal", "state store: " + st.error().message);
+    if (!st) return store_error(st.error());
     notify_new_events();
     return Empty{};
 }
@@ -268,7 +277,7 @@ ApiResult<DomainView> ControllerImpl::create_domain(const DomainConfig& config, 
         if (created.error().code == Errc::resource) {
             return api_error(409, "conflict", created.error().message, "nics");
         }
-        return api_error(500, "internal", "state store: " + created.error().message);
+        return store_error(created.error());
     }
     DomainRecord rec = created.value();
     if (start) {
@@ -344,7 +353,7 @@ ApiResult<Empty> ControllerImpl::delete_domain(const std::string& name) {
                              ": destroy it before deleting it");
     }
     const Status st = table_->remove(name);
-    if (!st) return api_error(500, "internal", "state store: " + st.error().message);
+    if (!st) return store_error(st.error());
     ::unlink(run_path(rec->id, ".console.log").c_str());
     ::unlink(run_path(rec->id, ".log").c_str());
     notify_new_events();

@@ -152,6 +152,8 @@ class ControllerImpl final : public Controller {
 };
 
 ApiError api_error(int status, std::string code, std::string message, std::string field = "");
+// A state store failure: 507 insufficient_storage when its file system is full, else 500.
+ApiError store_error(const Error& e);
 int64_t unix_ms();
 
 }  // namespace domus::control

@@ -107,11 +107,13 @@ Status configure(sqlite3* db, const std::string& path, bool in_memory) {
 }  // namespace
 
 Error StateStore::Impl::error(int rc, std::string_view what) const {
-    // Always Errc::io, even for a value the schema's CHECKs refuse: the controller validates
+    // Errc::io, even for a value the schema's CHECKs refuse: the controller validates
     // configurations first, so such a value is a bug, and Errc::invalid_argument stays reserved
-    // for "already exists" (which callers turn into 409 conflict).
+    // for "already exists" (which callers turn into 409 conflict). A full file system is
+    // Errc::no_space: the transaction was rolled back and the store is as it was.
+    const bool full = (rc & 0xff) == SQLITE_FULL;
     return make_error(
-        Errc::io,
+        full ? Errc::no_space : Errc::io,
         sqlite::describe(db.get(), rc, "state store '" + path + "': " + std::string(what)));
 }
 

@@ -3,12 +3,15 @@
 // and goes on serving everything else.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "daemon_fixture.hpp"
@@ -108,6 +111,80 @@ TEST(DaemonStalls, TheRecordFollowsAPauseTheMonitorReports) {
     EXPECT_EQ(str(last, "type"), "paused");
     EXPECT_EQ(str(last, "detail"), "as its monitor reports");
     EXPECT_EQ(d.request("POST", "/v1/domains/drift/unpause").status, 200);
+}
+
+// A small tmpfs mounted over a path for one test; unmounted (lazily: a daemon may still hold
+// files there) when the test ends, after the Daemon declared later is gone.
+class SmallFileSystem {
+  public:
+    ~SmallFileSystem() {
+        if (!path_.empty()) ::umount2(path_.c_str(), MNT_DETACH);
+    }
+    bool mount(const std::string& path, const std::string& size) {
+        std::filesystem::create_directories(path);
+        if (::mount("domus-test", path.c_str(), "tmpfs", 0, ("size=" + size).c_str()) != 0) {
+            return false;
+        }
+        path_ = path;
+        return true;
+    }
+    // Writes a file until the file system is full; returns its path.
+    std::string fill() const {
+        const std::string filler = path_ + "/filler";
+        std::ofstream out(filler, std::ios::binary);
+        const std::string block(64 * 1024, 'x');
+        while (out.write(block.data(), static_cast<std::streamsize>(block.size()))) {
+        }
+        return filler;
+    }
+
+  private:
+    std::string path_;
+};
+
+TEST(DaemonStalls, AFullStateFileSystemRefusesChangesClearlyAndRecovers) {
+    DOMUS_REQUIRE_DAEMON();
+    Daemon d;
+    SmallFileSystem fs;  // unmounted before the Daemon removes its directory
+    if (!fs.mount(d.state_dir(), "16m")) GTEST_SKIP() << "cannot mount a tmpfs (not root?)";
+    ASSERT_TRUE(d.start()) << d.log();
+    int status = 0;
+    d.json("POST", "/v1/domains", R"({"name":"before","cmdline":"service"})", &status);
+    ASSERT_EQ(status, 201) << d.log();
+    const auto defined = json::serialize(d.json("GET", "/v1/domains"));
+
+    const std::string filler = fs.fill();
+    // Every change is refused with 507 naming the problem, and changes nothing.
+    auto create = d.request("POST", "/v1/domains", R"({"name":"after","cmdline":"service"})");
+    EXPECT_EQ(create.status, 507) << create.body;
+    EXPECT_NE(create.body.find("insufficient_storage"), std::string::npos) << create.body;
+    EXPECT_NE(create.body.find("file system is full"), std::string::npos) << create.body;
+    auto patch = d.request("PATCH", "/v1/domains/before", R"({"memory":48})");
+    EXPECT_EQ(patch.status, 507) << patch.body;
+    auto start = d.request("POST", "/v1/domains/before/start");
+    EXPECT_EQ(start.status, 507) << start.body;
+    auto del = d.request("DELETE", "/v1/domains/before");
+    EXPECT_EQ(del.status, 507) << del.body;
+    // Reads still work and show the state as it was.
+    EXPECT_EQ(d.request("GET", "/v1/host").status, 200);
+    EXPECT_EQ(json::serialize(d.json("GET", "/v1/domains")), defined);
+    EXPECT_EQ(d.request("GET", "/v1/domains/after").status, 404);
+
+    // Space returns: the daemon goes on without a restart.
+    std::filesystem::remove(filler);
+    d.json("POST", "/v1/domains?start=true", R"({"name":"after","cmdline":"service"})", &status);
+    EXPECT_EQ(status, 201) << d.log();
+    d.json("PATCH", "/v1/domains/before", R"({"memory":48})", &status);
+    EXPECT_EQ(status, 200);
+    EXPECT_EQ(d.request("POST", "/v1/domains/after/destroy").status, 200);
+    // And what it stored is whole: a restarted daemon reads the same domains.
+    const auto now = json::serialize(d.json("GET", "/v1/domains/before")) +
+                     json::serialize(d.json("GET", "/v1/domains/after"));
+    d.terminate();
+    ASSERT_TRUE(d.start()) << d.log();
+    EXPECT_EQ(json::serialize(d.json("GET", "/v1/domains/before")) +
+                  json::serialize(d.json("GET", "/v1/domains/after")),
+              now);
 }
 
 }  // namespace
