@@ -90,6 +90,14 @@ void BenchDaemon::terminate() {
     pid_ = -1;
 }
 
+void BenchDaemon::kill9() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    set_cleanup_pid(cleanup_slot_, -1);
+    pid_ = -1;
+}
+
 test::HttpResponse BenchDaemon::request(const std::string& method, const std::string& path,
                                         const std::string& body, int timeout_ms) const {
     test::HttpTarget t;

@@ -29,6 +29,7 @@ class BenchDaemon {
     bool wait_ready(double timeout_s, unsigned sleep_us);
     bool start() { return spawn() && wait_ready(10, 1000); }
     void terminate();  // SIGTERM, then SIGKILL after 5 s; reaps it
+    void kill9();      // SIGKILL of the daemon alone (its monitors go on); reaps it
 
     test::HttpResponse request(const std::string& method, const std::string& path,
                                const std::string& body = "", int timeout_ms = 15000) const;
