@@ -267,7 +267,9 @@ int run_monitor(const MonitorOptions& options) {
                  info.reason.c_str(), static_cast<long long>(info.code), info.detail.c_str());
     domain->reset();
     socket_file.remove();
-    if (auto st = write_exit_file(exit_tmp.get(), paths.exit_file, info); !st) {
+    Status written = write_exit_file(exit_tmp.get(), paths.exit_file, info);
+    disarm_seccomp_exit_record();  // the record is final: a later violation is only logged
+    if (auto st = written; !st) {
         std::fprintf(stderr, "domus-vmm: %s\n", st.error().message.c_str());
     }
     return exit_status_of(outcome, signo);

@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -18,7 +19,7 @@ namespace {
 // Read by the SIGSYS handler: set before the filter is loaded, never changed afterwards.
 constexpr int kMaxNr = 512;
 const char* g_names[kMaxNr] = {};
-int g_exit_fd = -1;
+std::atomic<int> g_exit_fd{-1};
 char g_tmp_path[256] = {};
 char g_final_path[256] = {};
 
@@ -45,9 +46,9 @@ void on_sigsys(int, siginfo_t* info, void*) {
     const long tid = ::syscall(SYS_gettid);
     char buf[320];
     write_all(STDERR_FILENO, buf, format_seccomp_log_line(buf, sizeof buf, nr, name, tid));
-    if (g_exit_fd >= 0) {
+    if (const int fd = g_exit_fd.exchange(-1); fd >= 0) {
         const size_t n = format_seccomp_exit_record(buf, sizeof buf, nr, name, tid);
-        if (::pwrite(g_exit_fd, buf, n, 0) == static_cast<ssize_t>(n) && ::fsync(g_exit_fd) == 0) {
+        if (::pwrite(fd, buf, n, 0) == static_cast<ssize_t>(n) && ::fsync(fd) == 0) {
             ::rename(g_tmp_path, g_final_path);
         }
     }
@@ -114,6 +115,10 @@ void set_seccomp_exit_record(int exit_fd, const std::string& tmp_path,
     g_exit_fd = exit_fd;
     copy_path(g_tmp_path, tmp_path);
     copy_path(g_final_path, final_path);
+}
+
+void disarm_seccomp_exit_record() {
+    g_exit_fd.store(-1);
 }
 
 Status install_seccomp_filter() {

@@ -17,6 +17,10 @@ inline constexpr int kExitSeccomp = 128 + 31;
 void set_seccomp_exit_record(int exit_fd, const std::string& tmp_path,
                              const std::string& final_path);
 
+// Once the normal exit record is written (renamed away from `tmp_path`): a later violation is
+// only logged, never written over the record.
+void disarm_seccomp_exit_record();
+
 // Installs the SIGSYS handler and loads the filter on every thread of the process (TSYNC).
 // Irreversible; the process must already have no_new_privs or CAP_SYS_ADMIN.
 Status install_seccomp_filter();
