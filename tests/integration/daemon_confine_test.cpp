@@ -220,6 +220,50 @@ TEST(DaemonConfine, VmmUserRunsTheMonitorUnprivileged) {
         << json::serialize(stopped);
 }
 
+// The TAP the daemon made is attached by the monitor while it is still root; once it runs as
+// `nobody` with no capabilities the guest's NIC still works both ways (ping from the host
+// side, in a private network namespace) and the filter admits the guest's offload changes.
+TEST(DaemonConfine, AnUnprivilegedMonitorsNicWorks) {
+    DOMUS_REQUIRE_DAEMON();
+    if (slurp("/etc/passwd").find("\nnobody:x:65534:65534:") == std::string::npos) {
+        GTEST_SKIP() << "no nobody user (65534) here";
+    }
+    if (::access("/bin/busybox", X_OK) != 0) GTEST_SKIP() << "busybox-static is not installed";
+    const std::string conf = write_config("vmm-user = nobody\n");
+    Daemon d({"--config", conf});
+    std::string why;
+    if (!d.use_private_netns(why)) {
+        ::unlink(conf.c_str());
+        GTEST_SKIP() << why;
+    }
+    const bool started = d.start();
+    ::unlink(conf.c_str());
+    ASSERT_TRUE(started) << d.log();
+    const std::string script = "set -e; cd '" + d.dir() +
+                               "'; mkdir -p root/bin; cp /bin/busybox root/bin/; for a in sh "
+                               "sleep; do ln -sf busybox root/bin/$a; done; (cd root && find . | "
+                               "cpio -o -H newc 2>/dev/null) | gzip > net.cpio.gz";
+    ASSERT_EQ(run_process({"/bin/sh", "-c", script}, timeout_after(60)).exit_code, 0);
+    json::object body{{"name", "netlow"},
+                      {"memory", 128},
+                      {"ramdisk", d.dir() + "/net.cpio.gz"},
+                      {"cmdline", "init=/bin/sh -- -c 'sleep 60'"},
+                      {"nics", json::array{json::object{}}}};
+    int status = 0;
+    auto v = d.json("POST", "/v1/domains?start=true", json::serialize(body), &status);
+    ASSERT_EQ(status, 201) << json::serialize(v) << d.log();
+    const int64_t pid = pid_of(v.as_object());
+    EXPECT_EQ(proc_status(pid)["Uid"], "65534\t65534\t65534\t65534");
+    EXPECT_EQ(proc_status(pid)["CapEff"], "0000000000000000");
+    const auto& nics = v.as_object().at("nics").as_array();
+    ASSERT_EQ(nics.size(), 1u) << json::serialize(v);
+    const std::string ip = str(nics[0].as_object(), "ip");
+    auto ping = d.in_netns({"ping", "-c", "3", "-i", "0.2", "-w", "15", ip});
+    EXPECT_EQ(ping.exit_code, 0) << ping.out << ping.err;
+    EXPECT_NE(ping.out.find(" 3 received"), std::string::npos) << ping.out;
+    EXPECT_EQ(str(d.json("GET", "/v1/domains/netlow").as_object(), "state"), "running");
+}
+
 TEST(DaemonConfine, AnUnknownVmmUserStopsTheDaemonAtStart) {
     DOMUS_REQUIRE_DAEMON();
     const std::string conf = write_config("vmm-user = no-such-user-here\n");
