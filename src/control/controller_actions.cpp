@@ -135,12 +135,18 @@ ApiResult<std::string> ControllerImpl::prepare_run_dir(int64_t id) {
         return api_error(500, "internal",
                          "cannot create " + dir + ": " + std::string(std::strerror(errno)));
     }
+    // Always (re)owned: the monitor has no CAP_DAC_OVERRIDE, and `vmm-user` may have changed
+    // since the directory was made.
+    vmm::JailUser owner;  // 0:0 without a vmm-user
     if (!options_.vmm_user.empty()) {
         auto user = vmm::parse_jail_user(options_.vmm_user);
-        if (!user || ::chown(dir.c_str(), user->uid, user->gid) != 0) {
-            return api_error(500, "internal",
-                             "cannot give " + dir + " to vmm-user " + options_.vmm_user);
-        }
+        if (!user) return api_error(500, "internal", user.error().message);
+        owner = *user;
+    }
+    if (::chown(dir.c_str(), owner.uid, owner.gid) != 0 || ::chmod(dir.c_str(), 0700) != 0) {
+        return api_error(500, "internal",
+                         "cannot give " + dir + " to " + vmm::format_jail_user(owner) + ": " +
+                             std::string(std::strerror(errno)));
     }
     return dir;
 }
