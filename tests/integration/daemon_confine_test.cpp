@@ -7,12 +7,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "daemon_fixture.hpp"
 
@@ -262,6 +264,28 @@ TEST(DaemonConfine, AnUnprivilegedMonitorsNicWorks) {
     EXPECT_EQ(ping.exit_code, 0) << ping.out << ping.err;
     EXPECT_NE(ping.out.find(" 3 received"), std::string::npos) << ping.out;
     EXPECT_EQ(str(d.json("GET", "/v1/domains/netlow").as_object(), "state"), "running");
+}
+
+// domus-vmm's own flags: --user must be UID:GID and needs confinement; both refusals come
+// through the handshake before anything is built.
+TEST(DaemonConfine, MonitorUserFlagsAreChecked) {
+    DOMUS_REQUIRE_DAEMON();
+    char dir[] = "/tmp/domus-confine-flags-XXXXXX";
+    ASSERT_NE(::mkdtemp(dir), nullptr);
+    const std::vector<std::string> base{DOMUS_VMM_BIN, "--name",    "f", "--id",
+                                        "9",           "--run-dir", dir};
+    auto with = [&](std::vector<std::string> extra) {
+        auto argv = base;
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return run_process(argv, timeout_after(20));
+    };
+    auto bad = with({"--user", "nobody"});
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_NE(bad.out.find("user 'nobody': expected UID:GID"), std::string::npos) << bad.out;
+    auto both = with({"--no-confine", "--user", "65534:65534"});
+    EXPECT_EQ(both.exit_code, 1);
+    EXPECT_NE(both.out.find("--user needs confinement"), std::string::npos) << both.out;
+    (void)!std::system(("rm -rf '" + std::string(dir) + "'").c_str());
 }
 
 TEST(DaemonConfine, AnUnknownVmmUserStopsTheDaemonAtStart) {
