@@ -11,66 +11,38 @@ namespace {
 
 // Grouped by who needs them. No socket/connect/bind (the control socket is listening before
 // the filter), no execve/fork, no open (see kErrno), no mount/ptrace/bpf/keyctl/etc.
+// clang-format off
 constexpr const char* kSyscalls[] = {
     // I/O on descriptors the monitor already holds (TAP readv/writev, console, control)
-    "read",
-    "write",
-    "readv",
-    "writev",
-    "pread64",
-    "pwrite64",
-    "close",
-    "fstat",
-    "newfstatat",
-    "fcntl",
-    "dup2",
-    "fsync",
+    "read", "write", "readv", "writev", "pread64", "pwrite64", "close", "fstat", "newfstatat",
+    "fcntl", "dup2", "fsync",
     // memory (malloc, thread stacks)
-    "mmap",
-    "munmap",
-    "mprotect",
-    "madvise",
-    "brk",
-    "mremap",
+    "mmap", "munmap", "mprotect", "madvise", "brk", "mremap",
     // threads (clone is restricted by flags, see kSeccompCloneRequired), the yield hypercall
     // (tgkill is allowed on the monitor's own threads only: see seccomp_filter.cpp)
-    "futex",
-    "set_robust_list",
-    "rseq",
-    "sched_yield",
-    "gettid",
-    "getpid",
-    "exit",
-    "exit_group",
+    "futex", "set_robust_list", "rseq", "sched_yield", "gettid", "getpid", "exit", "exit_group",
     "restart_syscall",
-    // signals (the vCPU kick signal, the SIGSYS handler)
-    "rt_sigaction",
-    "rt_sigprocmask",
-    "rt_sigreturn",
+    // signals (the vCPU kick signal, the SIGSYS handler; sanitizer builds give every new
+    // thread an alternate signal stack)
+    "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack",
     // time (run loop, rate limiters, vCPU clocks)
-    "clock_gettime",
-    "clock_nanosleep",
-    "nanosleep",
-    "timerfd_settime",
+    "clock_gettime", "clock_nanosleep", "nanosleep", "timerfd_settime",
     // event loops
-    "epoll_wait",
-    "epoll_ctl",
-    "poll",
-    "eventfd2",
+    "epoll_wait", "epoll_ctl", "poll", "eventfd2",
     // the control channel (accepting on the listening socket it already has)
-    "accept4",
-    "recvfrom",
-    "sendto",
+    "accept4", "recvfrom", "sendto",
     // virtio-blk (io_uring rings made while building), virtio-rng
-    "io_uring_enter",
-    "getrandom",
+    "io_uring_enter", "getrandom",
     // the exit record and the control socket file at the end, inside the jail
-    "rename",
-    "renameat",
-    "renameat2",
-    "unlink",
-    "unlinkat",
+    "rename", "renameat", "renameat2", "unlink", "unlinkat",
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    // Sanitizer builds only (the debug and tsan presets): UBSan's vptr check probes whether
+    // memory is readable by writing it into a pipe; ASan asks each new thread for its stack
+    // (pthread_getattr_np, which reads the thread's CPU affinity).
+    "pipe2", "sched_getaffinity",
+#endif
 };
+// clang-format on
 
 // Set up while building (KVM_CREATE_*, memory regions, irqfds, CPUID, TUNSETIFF, ...): none
 // of those is needed afterwards.
