@@ -67,6 +67,7 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
                         : key == "state-dir" ? &c.state_dir
                         : key == "listen"    ? &c.listen
                         : key == "vmm"       ? &c.vmm
+                        : key == "vmm-user"  ? &c.vmm_user
                                              : nullptr;
     if (text) {
         *text = std::string(v);
@@ -149,7 +150,8 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
         return std::nullopt;
     }
     std::string known =
-        "socket, state-dir, listen, vmm, verbose, image-dirs, bridge, subnet, gateway, nat";
+        "socket, state-dir, listen, vmm, vmm-user, verbose, image-dirs, bridge, subnet, gateway, "
+        "nat";
     for (const Limit& l : kLimits) known += std::string(", ") + l.key;
     return "unknown key " + quote(key) + " (known: " + known + ")";
 }

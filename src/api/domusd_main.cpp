@@ -135,6 +135,7 @@ int main(int argc, char** argv) {
     copts.state_dir = cfg.state_dir;
     copts.image_dirs = cfg.image_dirs;
     copts.vmm_path = cfg.vmm;
+    copts.vmm_user = cfg.vmm_user;
     copts.version = DOMUS_VERSION;
     copts.events_kept = cfg.events_kept;
     copts.stats_interval_ms = cfg.stats_interval_ms;

@@ -1,8 +1,13 @@
 // Lifecycle actions, monitor exits and the on_poweroff/on_reboot/on_crash policies.
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include "control/controller_internal.hpp"
+#include "vmm/jail_user.hpp"
 #include "vmm/vmm_client.hpp"
 
 namespace domus::control {
@@ -135,6 +140,30 @@ ApiResult<DomainView> ControllerImpl::act(const std::string& name, Action action
     return view_of(rec);
 }
 
+// <state>/run/<id>/: the domain's monitor files, and its monitor's jail root (owned by the
+// monitor's user, which must create its exit record there).
+ApiResult<std::string> ControllerImpl::prepare_run_dir(int64_t id) {
+    const std::string dir = options_.state_dir + "/run/" + std::to_string(id);
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        return api_error(500, "internal",
+                         "cannot create " + dir + ": " + std::string(std::strerror(errno)));
+    }
+    // Always (re)owned: the monitor has no CAP_DAC_OVERRIDE, and `vmm-user` may have changed
+    // since the directory was made.
+    vmm::JailUser owner;  // 0:0 without a vmm-user
+    if (!options_.vmm_user.empty()) {
+        auto user = vmm::parse_jail_user(options_.vmm_user);
+        if (!user) return api_error(500, "internal", user.error().message);
+        owner = *user;
+    }
+    if (::chown(dir.c_str(), owner.uid, owner.gid) != 0 || ::chmod(dir.c_str(), 0700) != 0) {
+        return api_error(500, "internal",
+                         "cannot give " + dir + " to " + vmm::format_jail_user(owner) + ": " +
+                             std::string(std::strerror(errno)));
+    }
+    return dir;
+}
+
 ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_policy) {
     // The images may have changed since the definition: checked again at every start.
     auto disks = check_disk_images(rec.config);
@@ -146,6 +175,11 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
     // The TAP devices (and the bridge, on the first such start): --net and the ip= parameter.
     auto nics = setup_nics(rec);
     if (!nics.ok()) return nics.error();
+    auto run_dir = prepare_run_dir(rec.id);
+    if (!run_dir.ok()) {
+        teardown_nics(rec);
+        return run_dir.error();
+    }
     ::unlink(run_path(rec.id, ".exit").c_str());
     ::unlink(run_path(rec.id, ".ctl").c_str());
     SpawnRequest req;
@@ -156,7 +190,11 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
                 "--id",      std::to_string(rec.id),
                 "--memory",  std::to_string(rec.config.memory),
                 "--vcpus",   std::to_string(rec.config.vcpus),
-                "--run-dir", options_.state_dir + "/run"};
+                "--run-dir", run_dir.value()};
+    if (!options_.vmm_user.empty()) {
+        req.args.push_back("--user");
+        req.args.push_back(options_.vmm_user);
+    }
     if (!rec.config.kernel.empty()) {
         req.args.push_back("--kernel");
         req.args.push_back(rec.config.kernel);

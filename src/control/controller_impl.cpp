@@ -14,6 +14,7 @@
 #include "control/image_paths.hpp"
 #include "domus/abi/boot_info.h"
 #include "hv/hypervisor.hpp"
+#include "vmm/jail_user.hpp"
 
 namespace domus::control {
 
@@ -50,10 +51,20 @@ int64_t unix_ms() {
 Result<std::unique_ptr<Controller>> open_controller(const ControllerOptions& options) {
     if (auto st = make_dir(options.state_dir, 0700); !st) return st.error();
     if (auto st = make_dir(options.state_dir + "/run", 0700); !st) return st.error();
+    ControllerOptions resolved = options;
+    if (!options.vmm_user.empty()) {
+        auto passwd = read_file("/etc/passwd", 16u << 20);
+        auto user = vmm::resolve_jail_user(
+            options.vmm_user,
+            passwd ? std::string_view(reinterpret_cast<const char*>(passwd->data()), passwd->size())
+                   : std::string_view());
+        if (!user) return user.error();
+        resolved.vmm_user = vmm::format_jail_user(*user);
+    }
     auto store = StateStore::open(options.state_dir + "/domus.db");
     if (!store) return store.error();
     auto impl =
-        std::make_unique<ControllerImpl>(options, DomainTable::open(std::move(store.value())));
+        std::make_unique<ControllerImpl>(resolved, DomainTable::open(std::move(store.value())));
     if (auto st = impl->init(); !st) return st.error();
     return std::unique_ptr<Controller>(std::move(impl));
 }
@@ -102,8 +113,9 @@ Status ControllerImpl::init() {
     return {};
 }
 
+// Each domain's files are in a directory of its own, which is also its monitor's jail root.
 std::string ControllerImpl::run_path(int64_t id, const char* suffix) const {
-    return options_.state_dir + "/run/" + std::to_string(id) + suffix;
+    return options_.state_dir + "/run/" + std::to_string(id) + "/" + std::to_string(id) + suffix;
 }
 
 std::shared_ptr<std::mutex> ControllerImpl::domain_lock(const std::string& name) {
@@ -356,6 +368,8 @@ ApiResult<Empty> ControllerImpl::delete_domain(const std::string& name) {
     if (!st) return store_error(st.error());
     ::unlink(run_path(rec->id, ".console.log").c_str());
     ::unlink(run_path(rec->id, ".log").c_str());
+    ::unlink(run_path(rec->id, ".exit.tmp").c_str());
+    ::rmdir((options_.state_dir + "/run/" + std::to_string(rec->id)).c_str());
     notify_new_events();
     return Empty{};
 }

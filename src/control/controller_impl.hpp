@@ -23,6 +23,9 @@ struct ControllerOptions {
     std::vector<std::string> image_dirs;
     NetworkOptions network;  // the bridge, subnet, gateway and NAT of domain NICs
     std::string tun_path = "/dev/net/tun";
+    // The user jailed monitors run as (`vmm-user`: a name in /etc/passwd or UID:GID; resolved
+    // to UID:GID by open_controller). Empty: uid 0 without capabilities.
+    std::string vmm_user;
 };
 
 Result<std::unique_ptr<Controller>> open_controller(const ControllerOptions& options);

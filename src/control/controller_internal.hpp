@@ -116,6 +116,7 @@ class ControllerImpl final : public Controller {
 
     // paths under <state_dir>/run
     std::string run_path(int64_t id, const char* suffix) const;
+    ApiResult<std::string> prepare_run_dir(int64_t id);
 
     ControllerOptions options_;
     std::vector<std::string> image_dirs_;  // resolved at init

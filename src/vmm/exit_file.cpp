@@ -16,8 +16,8 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr const char* kReasons[] = {"poweroff",     "exit",       "reboot",   "crash",
-                                    "triple_fault", "vcpu_error", "destroyed"};
+constexpr const char* kReasons[] = {"poweroff",     "exit",       "reboot",    "crash",
+                                    "triple_fault", "vcpu_error", "destroyed", "seccomp"};
 
 Error bad(const std::string& message) {
     return make_error(Errc::invalid_argument, "exit file: " + message);
@@ -75,12 +75,18 @@ Result<ExitInfo> parse_exit_info(std::string_view text) try {
 
 Status write_exit_file(const std::string& path, const ExitInfo& info) {
     const std::string tmp = path + ".tmp";
-    const std::string text = format_exit_info(info);
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (!fd.valid()) return make_error(Errc::io, "cannot create " + tmp + ": " + errno_text());
+    return write_exit_file(fd.get(), path, info);
+}
+
+Status write_exit_file(int tmp_fd, const std::string& path, const ExitInfo& info) {
+    const std::string tmp = path + ".tmp";
+    const std::string text = format_exit_info(info);
     size_t off = 0;
     while (off < text.size()) {
-        const ssize_t n = ::write(fd.get(), text.data() + off, text.size() - off);
+        const ssize_t n =
+            ::pwrite(tmp_fd, text.data() + off, text.size() - off, static_cast<off_t>(off));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             const std::string why = errno_text();
@@ -89,7 +95,7 @@ Status write_exit_file(const std::string& path, const ExitInfo& info) {
         }
         off += static_cast<size_t>(n);
     }
-    if (::fsync(fd.get()) != 0 || ::close(fd.release()) != 0) {
+    if (::fsync(tmp_fd) != 0) {
         const std::string why = errno_text();
         ::unlink(tmp.c_str());
         return make_error(Errc::io, "cannot write " + tmp + ": " + why);

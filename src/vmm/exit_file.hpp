@@ -1,7 +1,8 @@
 // `<run-dir>/<id>.exit`: how a domus-vmm ended, written just before it exits (tmp + rename, so
 // a reader sees the whole file or none) as one JSON object:
-//   {"reason": "poweroff|exit|reboot|crash|triple_fault|vcpu_error|destroyed", "code": N,
-//    "detail": "..."}
+//   {"reason": "poweroff|exit|reboot|crash|triple_fault|vcpu_error|destroyed|seccomp",
+//    "code": N, "detail": "..."}
+// ("seccomp": the monitor made a system call its filter forbids; code = its number.)
 // No exit file after the process is gone means the monitor died (killed, crashed).
 #pragma once
 
@@ -25,6 +26,8 @@ Result<ExitInfo> parse_exit_info(std::string_view text);
 
 // Writes `path` atomically: `path`.tmp, fsync, rename.
 Status write_exit_file(const std::string& path, const ExitInfo& info);
+// The same into `tmp_fd`, `path`.tmp opened (empty) earlier: a jailed monitor cannot open files.
+Status write_exit_file(int tmp_fd, const std::string& path, const ExitInfo& info);
 // Errc::not_found when there is no such file (the monitor died or has not exited).
 Result<ExitInfo> read_exit_file(const std::string& path);
 

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -17,7 +18,9 @@
 #include "vmm/control_server.hpp"
 #include "vmm/embedded_guest.hpp"
 #include "vmm/exit_file.hpp"
+#include "vmm/jail.hpp"
 #include "vmm/run_domain.hpp"
+#include "vmm/seccomp_filter.hpp"
 #include "vmm/unix_socket.hpp"
 #include "vmm/vm_builder.hpp"
 
@@ -31,13 +34,16 @@ std::string errno_text() {
     return std::strerror(errno);
 }
 
-// Removes the control socket file on every way out of start-up.
+// Removes a file (the control socket, the exit record's tmp file) on every way out of start-up.
 class SocketFile {
   public:
     explicit SocketFile(std::string path) : path_(std::move(path)) {}
     ~SocketFile() { remove(); }
     SocketFile(const SocketFile&) = delete;
     SocketFile& operator=(const SocketFile&) = delete;
+    // The same file seen from inside the jail.
+    void set_path(std::string path) { path_ = std::move(path); }
+    void release() { path_.clear(); }
     // Once: a later monitor of the same domain may already own the path after we are done.
     void remove() {
         if (!path_.empty()) ::unlink(path_.c_str());
@@ -58,15 +64,16 @@ void write_stdout(const std::string& line) {
     }
 }
 
-// The handshake is the only thing ever written to stdout; afterwards fd 1 is /dev/null, so a
-// daemon that went away cannot make a later write fail or raise SIGPIPE.
-void close_stdout() {
-    Fd null(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+// The handshake is the only thing ever written to stdout; afterwards fd 1 is /dev/null
+// (opened before the jail), so a daemon that went away cannot make a later write fail or raise
+// SIGPIPE.
+void close_stdout(const Fd& null) {
     if (null.valid()) ::dup2(null.get(), STDOUT_FILENO);
 }
 
 // SIGINT/SIGTERM through a signalfd, blocked before any vCPU thread exists so that every
 // thread inherits the mask. SIGPIPE and SIGHUP are ignored: the monitor outlives its starter.
+// A test build (DOMUS_VMM_TEST_HOOKS) also takes SIGUSR2: make a forbidden system call.
 Result<Fd> setup_signals() {
     ::signal(SIGPIPE, SIG_IGN);
     ::signal(SIGHUP, SIG_IGN);
@@ -74,6 +81,9 @@ Result<Fd> setup_signals() {
     sigemptyset(&mask);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
+#ifdef DOMUS_VMM_TEST_HOOKS
+    sigaddset(&mask, SIGUSR2);
+#endif
     if (::pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0) {
         return make_error(Errc::resource, "cannot block SIGINT/SIGTERM");
     }
@@ -119,8 +129,18 @@ int event_loop(int epfd, int sigfd, Domain& domain, ControlServer& server) {
             const int fd = events[i].data.fd;
             if (fd == sigfd) {
                 signalfd_siginfo si{};
-                if (::read(sigfd, &si, sizeof si) == sizeof si)
-                    return static_cast<int>(si.ssi_signo);
+                if (::read(sigfd, &si, sizeof si) != sizeof si) continue;
+#ifdef DOMUS_VMM_TEST_HOOKS
+                if (si.ssi_signo == SIGUSR2) {
+                    // What no monitor does: run a program. Fails with ENOENT unconfined.
+                    char* const argv[] = {nullptr};
+                    ::execve("/nonexistent-domus-test-hook", argv, argv);
+                    std::fprintf(stderr, "domus-vmm: test hook: execve returned: %s\n",
+                                 errno_text().c_str());
+                    continue;
+                }
+#endif
+                return static_cast<int>(si.ssi_signo);
             } else if (fd == domain.outcome_fd()) {
                 return 0;
             } else if (server.owns(fd)) {
@@ -171,9 +191,16 @@ int run_monitor(const MonitorOptions& options) {
     if (auto st = check_run_dir(options.run_dir); !st) {
         return monitor_startup_failure(st.error().message);
     }
-    const MonitorPaths paths = monitor_paths(options.run_dir, config.domain_id);
+    MonitorPaths paths = monitor_paths(options.run_dir, config.domain_id);
     ::unlink(paths.exit_file.c_str());  // from an earlier run: it must not describe this one
-    ::unlink((paths.exit_file + ".tmp").c_str());
+    Fd exit_tmp(
+        ::open((paths.exit_file + ".tmp").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!exit_tmp.valid()) {
+        return monitor_startup_failure("cannot create " + paths.exit_file +
+                                       ".tmp: " + errno_text());
+    }
+    SocketFile exit_tmp_file(paths.exit_file + ".tmp");
+    Fd null(::open("/dev/null", O_WRONLY | O_CLOEXEC));
 
     std::vector<uint8_t> file;
     std::span<const uint8_t> kernel = embedded_guest();
@@ -205,13 +232,30 @@ int run_monitor(const MonitorOptions& options) {
     if (auto st = add_to_epoll(epfd.get(), (*domain)->outcome_fd()); !st) {
         return monitor_startup_failure(st.error().message);
     }
+    if (options.confine) {
+        // From here on the monitor sees only its run directory, as "/".
+        char* real = ::realpath(options.run_dir.c_str(), nullptr);
+        const std::string jail_dir = real != nullptr ? real : options.run_dir;
+        std::free(real);
+        if (auto st = enter_jail(jail_dir, options.user); !st) {
+            return monitor_startup_failure(st.error().message);
+        }
+        paths = monitor_paths("/", config.domain_id);
+        socket_file.set_path(paths.ctl);
+        set_seccomp_exit_record(exit_tmp.get(), paths.exit_file + ".tmp", paths.exit_file);
+        if (auto st = install_seccomp_filter(); !st) {
+            return monitor_startup_failure(st.error().message);
+        }
+    }
     if (auto st = (*domain)->start(); !st) return monitor_startup_failure(st.error().message);
 
+    exit_tmp_file.release();  // from now on renamed to the exit record at the end
     write_stdout(format_handshake_ok(::getpid()));
-    close_stdout();
-    std::fprintf(stderr, "domus-vmm: domain %u (%s) running, pid %d, control socket %s\n",
+    close_stdout(null);
+    std::fprintf(stderr, "domus-vmm: domain %u (%s) running, pid %d, control socket %s%s\n",
                  config.domain_id, config.name.c_str(), static_cast<int>(::getpid()),
-                 paths.ctl.c_str());
+                 monitor_paths(options.run_dir, config.domain_id).ctl.c_str(),
+                 options.confine ? " (confined: jail, no capabilities, seccomp)" : "");
 
     const int signo = event_loop(epfd.get(), sigfd->get(), **domain, server);
     (*domain)->stop();
@@ -223,7 +267,9 @@ int run_monitor(const MonitorOptions& options) {
                  info.reason.c_str(), static_cast<long long>(info.code), info.detail.c_str());
     domain->reset();
     socket_file.remove();
-    if (auto st = write_exit_file(paths.exit_file, info); !st) {
+    Status written = write_exit_file(exit_tmp.get(), paths.exit_file, info);
+    disarm_seccomp_exit_record();  // the record is final: a later violation is only logged
+    if (auto st = written; !st) {
         std::fprintf(stderr, "domus-vmm: %s\n", st.error().message.c_str());
     }
     return exit_status_of(outcome, signo);

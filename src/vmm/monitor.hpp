@@ -4,12 +4,15 @@
 //   <id>.console.log  guest console output, appended
 //   <id>.exit         how it ended (exit_file.hpp), written atomically just before exit; a
 //                     stale one is removed at start, so its presence always means this run
+//   <id>.exit.tmp     opened at start: the exit record is written into it, then renamed
 // The handshake on stdout is one line, then stdout is closed (control_protocol.hpp).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "vmm/jail_user.hpp"
 #include "vmm/vm_config.hpp"
 
 namespace domus::vmm {
@@ -17,6 +20,11 @@ namespace domus::vmm {
 struct MonitorOptions {
     VmConfig config;  // name, domain_id, memory, vcpus, kernel, ramdisk, cmdline (no console_path)
     std::string run_dir;
+    // After the domain is built and before its vCPUs run: jail.hpp (the run directory becomes
+    // the monitor's root; capabilities dropped; `user` if given) and seccomp_filter.hpp.
+    // domusd gives each domain a run directory of its own. Off: for debugging only.
+    bool confine = true;
+    std::optional<JailUser> user;
 };
 
 struct MonitorPaths {

@@ -56,7 +56,7 @@ TEST(DaemonConfig, KeysValuesAndComments) {
     DaemonConfig c;
     const auto st = apply_config_text(
         "# domusd\n\nsocket = /tmp/x.sock\nstate_dir = \"/srv/domus\"\nlisten=127.0.0.1:8080\n"
-        "vmm = /opt/domus-vmm\nverbose = true\nmax_body_bytes = 1024\n"
+        "vmm = /opt/domus-vmm\nvmm_user = nobody\nverbose = true\nmax_body_bytes = 1024\n"
         "max-connections = 10\nrequest_timeout_ms = 500\nworker_threads = 8\n"
         "events-kept = 5000\nstats_interval_ms = 250\n",
         c);
@@ -65,6 +65,7 @@ TEST(DaemonConfig, KeysValuesAndComments) {
     EXPECT_EQ(c.state_dir, "/srv/domus");
     EXPECT_EQ(c.listen, "127.0.0.1:8080");
     EXPECT_EQ(c.vmm, "/opt/domus-vmm");
+    EXPECT_EQ(c.vmm_user, "nobody");  // resolved (and refused if unknown) when domusd starts
     EXPECT_TRUE(c.server.verbose);
     EXPECT_EQ(c.server.max_body_bytes, 1024u);
     EXPECT_EQ(c.server.max_connections, 10u);

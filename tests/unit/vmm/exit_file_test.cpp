@@ -18,8 +18,8 @@ std::string error_of(std::string_view text) {
 }
 
 TEST(ExitInfo, EveryReasonRoundTrips) {
-    for (const char* reason :
-         {"poweroff", "exit", "reboot", "crash", "triple_fault", "vcpu_error", "destroyed"}) {
+    for (const char* reason : {"poweroff", "exit", "reboot", "crash", "triple_fault", "vcpu_error",
+                               "destroyed", "seccomp"}) {
         ExitInfo in{reason, 6, "guest reported a crash: \"ud2\"\n"};
         const std::string text = format_exit_info(in);
         EXPECT_EQ(text.find('\n'), text.size() - 1) << text;
