@@ -61,6 +61,11 @@ struct DomainConfig {
     Policy on_crash = Policy::destroy;
     std::vector<DiskConfig> disks;
     std::vector<NicConfig> nics;
+    // Resource control (docs/api.md): xl's credit-scheduler weight (1..65535) and cap (percent
+    // of one CPU, 0: none), and the CPUs the domain may run on (xl's cpus syntax, "": all).
+    uint32_t cpu_weight = 256;
+    uint32_t cap = 0;
+    std::string cpus;
 };
 
 // What a ConfigError is about, for the API's error code: syntax -> invalid_json (the document
@@ -95,8 +100,10 @@ struct DomainConfigPatch {
     std::optional<std::string> ramdisk;
     std::optional<std::string> cmdline;
     std::optional<Policy> on_poweroff, on_reboot, on_crash;
-    std::optional<std::vector<DiskConfig>> disks;     // replaces the list as a whole
-    std::optional<std::vector<NicConfig>> nics;       // replaces the list as a whole
+    std::optional<std::vector<DiskConfig>> disks;  // replaces the list as a whole
+    std::optional<std::vector<NicConfig>> nics;    // replaces the list as a whole
+    std::optional<uint32_t> cpu_weight, cap;
+    std::optional<std::string> cpus;                  // "": all
     std::vector<std::string> present_fields() const;  // JSON names of the fields set, in order
 };
 
@@ -159,9 +166,12 @@ enum class Field {
     on_reboot,
     on_crash,
     disks,
-    nics
+    nics,
+    cpu_weight,
+    cap,
+    cpus
 };
-inline constexpr int kFieldCount = 11;
+inline constexpr int kFieldCount = 14;
 const char* field_name(Field f);  // the JSON name
 std::optional<Field> field_from_name(std::string_view json_name);
 bool patch_has(const DomainConfigPatch& patch, Field f);
