@@ -345,6 +345,13 @@ void CgroupHost::remove(const CgroupDirs& d) const {
     }
 }
 
+void CgroupHost::release() const {
+    std::set<std::string> done;
+    for (const auto& [c, root] : roots_) {
+        if (done.insert(root).second) ::rmdir(root.c_str());  // EBUSY while a domain runs
+    }
+}
+
 Result<uint64_t> CgroupHost::cpu_usage_ns(const CgroupDirs& d) const {
     if (mode_ == CgroupMode::v1) {
         auto it = d.by_controller.find("cpuacct");

@@ -75,6 +75,8 @@ class CgroupHost {
     Status add_process(const CgroupDirs& dirs, pid_t pid) const;
     // Removes the domain's cgroup, waiting briefly for the kernel to empty it.
     void remove(const CgroupDirs& dirs) const;
+    // Removes the daemon's own subtree if it is empty (at shutdown; live monitors keep it).
+    void release() const;
     // CPU time used by the cgroup's processes, in nanoseconds.
     Result<uint64_t> cpu_usage_ns(const CgroupDirs& dirs) const;
 

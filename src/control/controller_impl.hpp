@@ -9,6 +9,7 @@
 #include "base/result.hpp"
 #include "control/controller.hpp"
 #include "control/net_alloc.hpp"
+#include "control/resource_options.hpp"
 
 namespace domus::control {
 
@@ -23,6 +24,7 @@ struct ControllerOptions {
     std::vector<std::string> image_dirs;
     NetworkOptions network;  // the bridge, subnet, gateway and NAT of domain NICs
     std::string tun_path = "/dev/net/tun";
+    ResourceOptions resources;  // admission: host memory reserve, overcommit, max-domains
 };
 
 Result<std::unique_ptr<Controller>> open_controller(const ControllerOptions& options);

@@ -139,6 +139,13 @@ ConfigResult<DomainConfig> parse_config_xl(std::string_view text, const ConfigLi
 // Either format: JSON when the first non-space character is '{', else xl.cfg.
 ConfigResult<DomainConfig> parse_config_any(std::string_view text, const ConfigLimits& limits = {});
 
+// xl vcpu-pin over the API: which vCPU (-1: all) and the CPUs (xl's cpus syntax, checked).
+struct VcpuPinRequest {
+    int vcpu = -1;
+    std::string cpus;
+};
+ConfigResult<VcpuPinRequest> parse_vcpu_pin_json(std::string_view text);
+
 // Applies a patch (already validated field by field) and re-validates the whole result.
 ConfigResult<DomainConfig> apply_patch(const DomainConfig& base, const DomainConfigPatch& patch,
                                        const ConfigLimits& limits = {});

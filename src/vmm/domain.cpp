@@ -3,6 +3,7 @@
 
 #include "vmm/exit_status.hpp"
 
+#include <pthread.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <time.h>
@@ -10,6 +11,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <system_error>
 
@@ -141,6 +143,10 @@ Status Domain::start() {
 
 void Domain::vcpu_thread(size_t index) {
     VcpuThread& me = thread_info_[index];
+    // "vcpu<N>": how domusd finds the thread for vcpu-pin (/proc/<pid>/task/*/comm).
+    char name[16];
+    std::snprintf(name, sizeof name, "vcpu%zu", index);
+    ::pthread_setname_np(::pthread_self(), name);
     if (::pthread_getcpuclockid(::pthread_self(), &me.clock) == 0) me.started.store(true);
     run_vcpu(vcpus_[index]);
     timespec ts{};
