@@ -50,6 +50,10 @@ std::string format_vifs_xl(const boost::json::object& domain);
 std::string format_nics(const boost::json::object& domain);
 
 // The configuration fields of a domain object, as a JSON object (for `config --json`).
+// sched-credit's table (like xl sched-credit): Name ID Weight Cap, one row per domain with the
+// fields (Domain-0, which has none, is left out).
+std::string format_sched(const boost::json::array& domains);
+
 std::string format_config_json(const boost::json::object& domain);
 
 }  // namespace domus::cli

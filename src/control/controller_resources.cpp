@@ -154,8 +154,8 @@ Result<pid_t> ControllerImpl::spawn_in_cgroup(const DomainRecord& rec, const Spa
         // The monitor is born in the cgroup: this thread moves there for the spawn.
         CgroupHost::ThreadInCgroup inside(cgroups_, *dirs);
         if (!inside.status()) {
-            pid = make_error(Errc::resource,
-                             "cannot enter the domain's cgroup: " + inside.status().error().message);
+            pid = make_error(Errc::resource, "cannot enter the domain's cgroup: " +
+                                                 inside.status().error().message);
         } else {
             pid = spawn_monitor(req);
         }
@@ -165,8 +165,8 @@ Result<pid_t> ControllerImpl::spawn_in_cgroup(const DomainRecord& rec, const Spa
             if (auto st = cgroups_.add_process(*dirs, *pid); !st) {
                 ::kill(*pid, SIGKILL);
                 wait_for_exit(*pid, 3000);
-                pid = make_error(Errc::resource, "cannot move the monitor into its cgroup: " +
-                                                     st.error().message);
+                pid = make_error(Errc::resource,
+                                 "cannot move the monitor into its cgroup: " + st.error().message);
             }
         }
     }
@@ -187,7 +187,8 @@ std::optional<ApiError> ControllerImpl::apply_live_cpu(const DomainRecord& rec,
     if (dirs.empty()) {
         return api_error(503, "unavailable",
                          "the cgroup of domain '" + rec.config.name + "' (monitor pid " +
-                             std::to_string(rec.pid) + ") was not found: restart the domain to "
+                             std::to_string(rec.pid) +
+                             ") was not found: restart the domain to "
                              "apply the change");
     }
     if (auto st = cgroups_.apply_cpu(dirs, settings.value()); !st) {
@@ -223,7 +224,8 @@ ApiResult<DomainView> ControllerImpl::pin_vcpu(const std::string& name, int vcpu
     if (rec->state != DomainState::running && rec->state != DomainState::paused) {
         return api_error(409, "conflict",
                          "cannot pin vCPUs of domain '" + name + "': it is " +
-                             to_string(rec->state) + " (vcpu-pin acts on a running domain; "
+                             to_string(rec->state) +
+                             " (vcpu-pin acts on a running domain; "
                              "cpus in its configuration applies at start)");
     }
     if (vcpu >= static_cast<int>(rec->config.vcpus) || vcpu < -1) {
@@ -252,8 +254,8 @@ ApiResult<DomainView> ControllerImpl::pin_vcpu(const std::string& name, int vcpu
     cpu_set_t set;
     CPU_ZERO(&set);
     for (uint32_t c : *wanted) CPU_SET(c, &set);
-    for (int i = vcpu < 0 ? 0 : vcpu; i < (vcpu < 0 ? static_cast<int>(rec->config.vcpus) : vcpu + 1);
-         ++i) {
+    for (int i = vcpu < 0 ? 0 : vcpu;
+         i < (vcpu < 0 ? static_cast<int>(rec->config.vcpus) : vcpu + 1); ++i) {
         auto it = threads.find(i);
         if (it == threads.end()) {
             return api_error(503, "unavailable",

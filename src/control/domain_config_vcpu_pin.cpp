@@ -10,9 +10,8 @@ ConfigResult<VcpuPinRequest> parse_vcpu_pin_json(std::string_view text) {
     using config_detail::quote;
     auto fail = [](std::string field, std::string message,
                    ConfigErrorKind kind = ConfigErrorKind::invalid_field) {
-        return ConfigResult<VcpuPinRequest>{std::nullopt,
-                                            ConfigError{std::move(field), std::move(message), 0,
-                                                        kind}};
+        return ConfigResult<VcpuPinRequest>{
+            std::nullopt, ConfigError{std::move(field), std::move(message), 0, kind}};
     };
     if (text.size() > kMaxConfigBytes) {
         return fail("", "the body is larger than " + std::to_string(kMaxConfigBytes) + " bytes",
@@ -23,7 +22,8 @@ ConfigResult<VcpuPinRequest> parse_vcpu_pin_json(std::string_view text) {
     opts.max_depth = 4;
     const boost::json::value doc = boost::json::parse(text, ec, {}, opts);
     if (ec || !doc.is_object()) {
-        return fail("", "the body must be a JSON object {\"vcpu\": N or \"all\", \"cpus\": \"...\"}",
+        return fail("",
+                    "the body must be a JSON object {\"vcpu\": N or \"all\", \"cpus\": \"...\"}",
                     ConfigErrorKind::syntax);
     }
     VcpuPinRequest out;
@@ -45,13 +45,15 @@ ConfigResult<VcpuPinRequest> parse_vcpu_pin_json(std::string_view text) {
             have_cpus = true;
             if (!value.is_string()) return fail("cpus", "cpus must be a string such as \"0-1\"");
             const std::string_view s(value.as_string().data(), value.as_string().size());
-            if (auto e = config_detail::check_path_like("cpus", s, 1024, "")) return fail("cpus", *e);
+            if (auto e = config_detail::check_path_like("cpus", s, 1024, ""))
+                return fail("cpus", *e);
             if (auto parsed = parse_cpu_list(s, kMaxCpuIndex); !parsed) {
                 return fail("cpus", parsed.error().message);
             }
             out.cpus = std::string(s);
         } else {
-            return fail(std::string(k), "unknown field " + quote(k), ConfigErrorKind::unknown_field);
+            return fail(std::string(k), "unknown field " + quote(k),
+                        ConfigErrorKind::unknown_field);
         }
     }
     if (!have_vcpu) return fail("vcpu", "vcpu is required (a vCPU number or \"all\")");

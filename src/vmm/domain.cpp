@@ -128,6 +128,11 @@ Status Domain::start() {
         // already started (the caller's stop() + join(), or the destructor, reaps them).
         try {
             threads_.emplace_back([this, i] { vcpu_thread(i); });
+            // "vcpu<N>", named before start() returns (and the monitor's handshake): how
+            // domusd finds the thread for vcpu-pin (/proc/<pid>/task/*/comm).
+            char name[16];
+            std::snprintf(name, sizeof name, "vcpu%u", static_cast<unsigned>(i % 1000));
+            ::pthread_setname_np(threads_.back().native_handle(), name);
         } catch (const std::system_error& e) {
             {
                 std::lock_guard lock(mu_);
@@ -143,10 +148,6 @@ Status Domain::start() {
 
 void Domain::vcpu_thread(size_t index) {
     VcpuThread& me = thread_info_[index];
-    // "vcpu<N>": how domusd finds the thread for vcpu-pin (/proc/<pid>/task/*/comm).
-    char name[16];
-    std::snprintf(name, sizeof name, "vcpu%zu", index);
-    ::pthread_setname_np(::pthread_self(), name);
     if (::pthread_getcpuclockid(::pthread_self(), &me.clock) == 0) me.started.store(true);
     run_vcpu(vcpus_[index]);
     timespec ts{};
