@@ -37,7 +37,7 @@ std::optional<std::string> read_text(const std::string& path, size_t limit = 1 <
 }
 
 Status write_text(const std::string& path, const std::string& value) {
-    Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    Fd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));  // O_TRUNC: as echo > does
     ssize_t n = -1;
     if (fd.valid()) {
         do {
@@ -126,6 +126,18 @@ std::string CgroupHost::description() const {
 }
 
 CgroupHost CgroupHost::detect(const std::string& instance) {
+    const auto mountinfo = read_text("/proc/self/mountinfo");
+    const auto own_text = read_text("/proc/self/cgroup");
+    if (!mountinfo || !own_text) {
+        CgroupHost h;
+        h.why_ = "cannot read /proc/self/mountinfo or /proc/self/cgroup";
+        return h;
+    }
+    return detect_from(*mountinfo, *own_text, instance);
+}
+
+CgroupHost CgroupHost::detect_from(std::string_view mountinfo, std::string_view own_text,
+                                   const std::string& instance) {
     CgroupHost h;
     h.instance_ = instance;
     auto fail = [&](std::string why) {
@@ -133,16 +145,13 @@ CgroupHost CgroupHost::detect(const std::string& instance) {
         h.why_ = std::move(why);
         h.controllers_.clear();
         h.roots_.clear();
+        h.mounts_.clear();
         h.root_.clear();
         return h;
     };
-    const auto mountinfo = read_text("/proc/self/mountinfo");
-    const auto own_text = read_text("/proc/self/cgroup");
-    if (!mountinfo || !own_text)
-        return fail("cannot read /proc/self/mountinfo or /proc/self/cgroup");
-    const auto own = parse_proc_cgroup(*own_text);
+    const auto own = parse_proc_cgroup(own_text);
     if (!own) return fail("cannot parse /proc/self/cgroup");
-    const auto mounts = parse_mountinfo(*mountinfo);
+    const auto mounts = parse_mountinfo(mountinfo);
 
     // v2 first: the modern default, used when the cpu controller is available there.
     for (const auto& m : mounts) {

@@ -19,6 +19,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.hpp"
@@ -50,6 +51,10 @@ class CgroupHost {
     // the daemon's subtree. Never fails: a host without usable cgroups gives mode none, with
     // the reason in description().
     static CgroupHost detect(const std::string& instance);
+    // The same from the texts of /proc/self/mountinfo and /proc/self/cgroup (the files under
+    // the mount points named there are read and written as they are found).
+    static CgroupHost detect_from(std::string_view mountinfo, std::string_view own_cgroup,
+                                  const std::string& instance);
 
     CgroupMode mode() const { return mode_; }
     const std::vector<std::string>& controllers() const { return controllers_; }
