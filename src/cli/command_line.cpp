@@ -136,6 +136,7 @@ class Parser {
 
         auto* list = verb(Verb::list, "list", "List domains (like xl list), Domain-0 first");
         list->add_option("name", cmd_.name, "Only this domain")->check(kDomainName);
+        list->add_flag("-l,--long", cmd_.long_list, "Also the credit weight, cap and CPUs");
 
         named_verb(Verb::start, "start", "Start a stopped or crashed domain");
         named_verb(Verb::pause, "pause", "Pause a running domain");

@@ -51,6 +51,7 @@ struct Command {
     vmm::VmConfig run_config;           // run
     std::string image_size;             // disk-create: "64M" (name in `name`)
     std::string from_dir;               // disk-create --from-dir
+    bool long_list = false;             // list -l: with weight, cap and cpus
     std::optional<uint32_t> weight;     // sched-credit -w
     std::optional<uint32_t> cap;        // sched-credit -c
     std::string vcpu;                   // vcpu-pin: a vCPU number or "all"

@@ -63,6 +63,20 @@ std::string format_list_row(const json::object& d) {
     return line;
 }
 
+std::string format_list_long(const json::array& domains) {
+    std::string out = std::string(kListHeader) + " Weight  Cap CPUs\n";
+    for (const auto& v : domains) {
+        if (!v.is_object()) continue;
+        const json::object& d = v.as_object();
+        const bool domain0 = !integer(d, "cpu_weight");
+        char extra[128];
+        std::snprintf(extra, sizeof extra, " %6s %4s %s", int_or_dash(d, "cpu_weight").c_str(),
+                      int_or_dash(d, "cap").c_str(), domain0 ? "-" : str(d, "cpus", "all").c_str());
+        out += format_list_row(d) + extra + '\n';
+    }
+    return out;
+}
+
 std::string format_list(const json::array& domains) {
     std::string out = kListHeader;
     out += '\n';

@@ -20,6 +20,9 @@ std::string format_list_row(const boost::json::object& domain);
 
 // Header plus one row per domain, each line ending in '\n'.
 std::string format_list(const boost::json::array& domains);
+// `list -l`: the same columns, then each domain's Weight, Cap and CPUs ("-" for Domain-0,
+// "all" when cpus is null).
+std::string format_list_long(const boost::json::array& domains);
 
 // Unix milliseconds as ISO 8601 UTC with milliseconds: 2026-11-16T10:13:20.000Z.
 std::string format_iso8601(int64_t unix_ms);

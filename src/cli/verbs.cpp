@@ -98,7 +98,7 @@ int list(ApiClient& api, const Command& cmd) {
     } else {
         return report(cli_error("domusd sent a domain list without \"domains\""));
     }
-    const std::string out = format_list(rows);
+    const std::string out = cmd.long_list ? format_list_long(rows) : format_list(rows);
     std::fwrite(out.data(), 1, out.size(), stdout);
     return 0;
 }

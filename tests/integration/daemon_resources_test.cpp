@@ -198,6 +198,12 @@ TEST(DaemonResources, SettingsReachTheCgroupAtStartAndLive) {
         EXPECT_EQ(read_file(path + "/cpu.shares"), "1200");
         EXPECT_EQ(read_file(path + "/cpu.cfs_quota_us"), "50000");
     }
+    auto long_list = d.cli({"list", "-l"});
+    EXPECT_NE(long_list.out.find("    300   50 " + cpu + "\n"), std::string::npos) << long_list.out;
+    auto config = d.cli({"config", "r1"});
+    EXPECT_NE(config.out.find("cpu_weight = 300\ncap = 50\ncpus = \"" + cpu + "\"\n"),
+              std::string::npos)
+        << config.out;
     auto pin_cli = d.cli({"vcpu-pin", "r1", "0", cpu});
     EXPECT_EQ(pin_cli.exit_code, 0) << pin_cli.out << pin_cli.err;
 

@@ -173,6 +173,7 @@ TEST(Verbs, SchedCreditAndVcpuPin) {
     usage_error({"sched-credit", "web", "-c", "6401"});
     usage_error({"sched-credit", "web", "-c", "-1"});
     usage_error({"sched-credit", "bad/name"});
+    EXPECT_TRUE(ok({"list", "-l"}).long_list);
     Command pin = ok({"vcpu-pin", "web", "all", "0-1"});
     EXPECT_EQ(pin.verb, Verb::vcpu_pin);
     EXPECT_EQ(pin.vcpu, "all");

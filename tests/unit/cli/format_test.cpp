@@ -168,6 +168,21 @@ TEST(HostFormat, CgroupsAndAdmission) {
         << out;
 }
 
+TEST(ListFormat, LongAddsWeightCapAndCpus) {
+    auto list = json::parse(R"([{"name":"Domain-0","id":0,"memory":100,"vcpus":2,
+        "state":"running"},
+        {"name":"web","id":3,"memory":64,"vcpus":1,"state":"stopped","cpu_weight":512,"cap":30,
+         "cpus":"0-1"},
+        {"name":"db","id":4,"memory":64,"vcpus":1,"state":"stopped","cpu_weight":256,"cap":0,
+         "cpus":null}])")
+                    .as_array();
+    const std::string out = format_list_long(list);
+    EXPECT_EQ(out.substr(0, out.find('\n')), std::string(kListHeader) + " Weight  Cap CPUs");
+    EXPECT_NE(out.find("     0.0      -    - -\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("     0.0    512   30 0-1\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("     0.0    256    0 all\n"), std::string::npos) << out;
+}
+
 TEST(SchedFormat, LikeXlSchedCredit) {
     auto list = json::parse(R"([{"name":"Domain-0","id":0},
         {"name":"web","id":3,"cpu_weight":512,"cap":30},
