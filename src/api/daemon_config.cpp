@@ -98,6 +98,12 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
         c.network.nat = v == "true";
         return std::nullopt;
     }
+    if (key == "overcommit") {
+        if (v != "true" && v != "false")
+            return "overcommit must be true or false (got " + quote(v) + ")";
+        c.resources.overcommit = v == "true";
+        return std::nullopt;
+    }
     if (key == "verbose") {
         if (v != "true" && v != "false")
             return "verbose must be true or false (got " + quote(v) + ")";
@@ -138,6 +144,10 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
          [](DaemonConfig& c, uint64_t n) { c.events_kept = static_cast<int64_t>(n); }},
         {"stats-interval-ms", 10, 3600000,
          [](DaemonConfig& c, uint64_t n) { c.stats_interval_ms = static_cast<int>(n); }},
+        {"memory-reserve-mib", 0, 1u << 30,
+         [](DaemonConfig& c, uint64_t n) { c.resources.memory_reserve_mib = n; }},
+        {"max-domains", 1, 1000000,
+         [](DaemonConfig& c, uint64_t n) { c.resources.max_domains = static_cast<uint32_t>(n); }},
     };
     for (const Limit& l : kLimits) {
         if (key != l.key) continue;
@@ -151,7 +161,7 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
     }
     std::string known =
         "socket, state-dir, listen, vmm, vmm-user, verbose, image-dirs, bridge, subnet, gateway, "
-        "nat";
+        "nat, overcommit";
     for (const Limit& l : kLimits) known += std::string(", ") + l.key;
     return "unknown key " + quote(key) + " (known: " + known + ")";
 }

@@ -10,6 +10,7 @@
 #include "api/server_options.hpp"
 #include "base/result.hpp"
 #include "control/net_alloc.hpp"
+#include "control/resource_options.hpp"
 
 namespace domus::api {
 
@@ -30,6 +31,8 @@ struct DaemonConfig {
     // first address, given to the bridge), `nat` (false; true: MASQUERADE to the uplink).
     control::NetworkOptions network;
     bool gateway_set = false;  // `gateway` was given (else it follows `subnet`)
+    // Admission: `memory-reserve-mib` (512), `overcommit` (false), `max-domains` (1024).
+    control::ResourceOptions resources;
 };
 
 // Applies the settings of a config file's text onto `config`. Lines: `key = value`, `#`

@@ -67,6 +67,8 @@ HttpReply run(control::Controller& c, const ApiRequest& req, ListBodyCache* cach
             reply.content_type.clear();
             return reply;
         }
+        case RouteId::vcpu_pin:
+            return domain_reply(c.pin_vcpu(req.name, req.pin.vcpu, req.pin.cpus), 200);
         case RouteId::domain_action: {
             const bool async = req.action == Action::shutdown || req.action == Action::reboot;
             return domain_reply(c.act(req.name, req.action, req.options), async ? 202 : 200);

@@ -140,6 +140,7 @@ int main(int argc, char** argv) {
     copts.events_kept = cfg.events_kept;
     copts.stats_interval_ms = cfg.stats_interval_ms;
     copts.network = cfg.network;
+    copts.resources = cfg.resources;
     auto controller = domus::control::open_controller(copts);
     if (!controller) return fail(controller.error().message);
 

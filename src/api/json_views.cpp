@@ -117,7 +117,7 @@ json::object domain_json(const control::DomainView& view) {
     const control::DomainRecord& r = view.record;
     const control::DomainConfig& c = r.config;
     json::object o;
-    o.reserve(22);  // every field below: no rehashing while building
+    o.reserve(26);  // every field below: no rehashing while building
     o["name"] = c.name;
     o["id"] = r.id;
     o["state"] = control::to_string(r.state);
@@ -139,6 +139,22 @@ json::object domain_json(const control::DomainView& view) {
     o["on_crash"] = control::to_string(c.on_crash);
     o["disks"] = disks_json(c.disks);
     o["nics"] = nics_json(view);
+    o["cpu_weight"] = c.cpu_weight;
+    o["cap"] = c.cap;
+    if (c.cpus.empty()) {
+        o["cpus"] = nullptr;
+    } else {
+        o["cpus"] = utf8_safe(c.cpus);
+    }
+    if (view.cgroup.present || !view.cgroup.vcpu_affinity.empty()) {
+        json::array affinity;
+        for (const auto& a : view.cgroup.vcpu_affinity) affinity.push_back(json::value(a));
+        o["cgroup"] = json::object{{"path", utf8_safe(view.cgroup.path)},
+                                   {"cpu_usage_ns", view.cgroup.cpu_usage_ns},
+                                   {"vcpu_affinity", std::move(affinity)}};
+    } else {
+        o["cgroup"] = nullptr;
+    }
     o["pid"] = r.pid;
     o["created_at"] = r.created_at;
     o["updated_at"] = r.updated_at;
@@ -158,6 +174,12 @@ json::object domain_json(const control::DomainView& view) {
     return o;
 }
 
+json::array controllers_json(const control::HostView& h) {
+    json::array out;
+    for (const auto& c : h.cgroup_controllers) out.push_back(json::value(c));
+    return out;
+}
+
 json::object host_json(const control::HostView& h) {
     return json::object{{"backend", h.backend},
                         {"cpus", h.cpus},
@@ -172,7 +194,13 @@ json::object host_json(const control::HostView& h) {
                                                  {"subnet", h.network.subnet},
                                                  {"gateway", h.network.gateway},
                                                  {"nat", h.network.nat},
-                                                 {"bridge_up", h.network.bridge_up}}}};
+                                                 {"bridge_up", h.network.bridge_up}}},
+                        {"cgroups", json::object{{"mode", h.cgroup_mode},
+                                                 {"controllers", controllers_json(h)},
+                                                 {"detail", utf8_safe(h.cgroups)}}},
+                        {"memory_reserve_mib", h.memory_reserve_mib},
+                        {"overcommit", h.overcommit},
+                        {"max_domains", h.max_domains}};
 }
 
 json::object image_json(const control::ImageView& i) {

@@ -13,7 +13,7 @@ using control::Action;
 using control::ApiError;
 using control::config_detail::quote;
 
-constexpr std::array<RouteSpec, 19> kRoutes = {{
+constexpr std::array<RouteSpec, 20> kRoutes = {{
     {"GET", "/v1/domains", RouteId::list_domains, Action::start},
     {"POST", "/v1/domains", RouteId::create_domain, Action::start},
     {"GET", "/v1/domains/{name}", RouteId::get_domain, Action::start},
@@ -25,6 +25,7 @@ constexpr std::array<RouteSpec, 19> kRoutes = {{
     {"POST", "/v1/domains/{name}/shutdown", RouteId::domain_action, Action::shutdown},
     {"POST", "/v1/domains/{name}/reboot", RouteId::domain_action, Action::reboot},
     {"POST", "/v1/domains/{name}/destroy", RouteId::domain_action, Action::destroy},
+    {"POST", "/v1/domains/{name}/vcpu-pin", RouteId::vcpu_pin, Action::start},
     {"GET", "/v1/domains/{name}/console", RouteId::console_tail, Action::start},
     {"GET", "/v1/domains/{name}/console/ws", RouteId::console_ws, Action::start},
     {"GET", "/v1/images", RouteId::list_images, Action::start},
@@ -98,6 +99,13 @@ std::optional<ApiError> fill(ApiRequest& r, const QueryParams& q, const HttpInpu
             auto parsed = control::parse_patch_json(in.body);
             if (!parsed.ok()) return from_config_error(parsed.error);
             r.patch = std::move(*parsed.value);
+            return std::nullopt;
+        }
+        case RouteId::vcpu_pin: {
+            if (auto e = check_query_names(q, {})) return e;
+            auto parsed = control::parse_vcpu_pin_json(in.body);
+            if (!parsed.ok()) return from_config_error(parsed.error);
+            r.pin = std::move(*parsed.value);
             return std::nullopt;
         }
         case RouteId::domain_action:

@@ -29,6 +29,7 @@ enum class RouteId {
     openapi,
     list_images,
     create_image,
+    vcpu_pin,
 };
 
 struct RouteSpec {
@@ -58,6 +59,7 @@ struct ApiRequest {
     control::DomainConfig config;      // POST /v1/domains body
     control::DomainConfigPatch patch;  // PATCH body
     control::ImageRequest image;       // POST /v1/images body
+    control::VcpuPinRequest pin;       // POST /v1/domains/{name}/vcpu-pin body
     size_t tail = kDefaultTail;        // console ?tail=N
     int64_t after = 0;                 // events ?after=ID (or Last-Event-ID)
     std::chrono::seconds timeout{0};   // events ?timeout=S: long-poll

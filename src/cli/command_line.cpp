@@ -136,6 +136,7 @@ class Parser {
 
         auto* list = verb(Verb::list, "list", "List domains (like xl list), Domain-0 first");
         list->add_option("name", cmd_.name, "Only this domain")->check(kDomainName);
+        list->add_flag("-l,--long", cmd_.long_list, "Also the credit weight, cap and CPUs");
 
         named_verb(Verb::start, "start", "Start a stopped or crashed domain");
         named_verb(Verb::pause, "pause", "Pause a running domain");
@@ -154,6 +155,22 @@ class Parser {
         named_verb(Verb::config, "config", "Print a domain's configuration as xl.cfg");
         named_verb(Verb::network_list, "network-list",
                    "List a domain's network interfaces: MAC, IP, TAP, bridge, counters");
+
+        auto* sched = verb(Verb::sched_credit, "sched-credit",
+                           "Show or set a domain's credit-scheduler weight and cap (like xl "
+                           "sched-credit; the monitor's cgroup)");
+        sched->add_option("name", cmd_.name, "Domain (default: every domain)")->check(kDomainName);
+        sched->add_option("-w,--weight", cmd_.weight, "Weight, 1..65535 (xl's default 256)")
+            ->check(CLI::Range(1, 65535));
+        sched->add_option("-c,--cap", cmd_.cap, "Cap in percent of one CPU, 0 = none")
+            ->check(CLI::Range(0, 6400));
+        sched->footer("Without -w and -c it prints Name, ID, Weight and Cap.");
+        auto* pin = named_verb(Verb::vcpu_pin, "vcpu-pin",
+                               "Pin a running domain's vCPU thread to host CPUs (like xl "
+                               "vcpu-pin; not kept across a restart)");
+        pin->add_option("vcpu", cmd_.vcpu, "vCPU number, or all")->required();
+        pin->add_option("cpus", cmd_.cpus, "Host CPUs in xl's syntax: 1, 0-1, all, 0-3,^2")
+            ->required();
 
         auto* disk_create = verb(Verb::disk_create, "disk-create",
                                  "Make an ext2 disk image in domusd's first image dir");

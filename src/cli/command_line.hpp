@@ -30,6 +30,8 @@ enum class Verb {
     disk_create,
     disk_list,
     network_list,
+    sched_credit,
+    vcpu_pin,
 };
 
 inline constexpr const char* kDefaultSocket = "/run/domus/domusd.sock";
@@ -49,6 +51,11 @@ struct Command {
     vmm::VmConfig run_config;           // run
     std::string image_size;             // disk-create: "64M" (name in `name`)
     std::string from_dir;               // disk-create --from-dir
+    bool long_list = false;             // list -l: with weight, cap and cpus
+    std::optional<uint32_t> weight;     // sched-credit -w
+    std::optional<uint32_t> cap;        // sched-credit -c
+    std::string vcpu;                   // vcpu-pin: a vCPU number or "all"
+    std::string cpus;                   // vcpu-pin: xl's cpus syntax
 };
 
 // --socket when given, else $DOMUS_SOCKET when set and non-empty, else the default.

@@ -63,6 +63,20 @@ std::string format_list_row(const json::object& d) {
     return line;
 }
 
+std::string format_list_long(const json::array& domains) {
+    std::string out = std::string(kListHeader) + " Weight  Cap CPUs\n";
+    for (const auto& v : domains) {
+        if (!v.is_object()) continue;
+        const json::object& d = v.as_object();
+        const bool domain0 = !integer(d, "cpu_weight");
+        char extra[128];
+        std::snprintf(extra, sizeof extra, " %6s %4s %s", int_or_dash(d, "cpu_weight").c_str(),
+                      int_or_dash(d, "cap").c_str(), domain0 ? "-" : str(d, "cpus", "all").c_str());
+        out += format_list_row(d) + extra + '\n';
+    }
+    return out;
+}
+
 std::string format_list(const json::array& domains) {
     std::string out = kListHeader;
     out += '\n';
@@ -120,6 +134,16 @@ std::string format_host(const json::object& h, const std::string& socket_path) {
     line("domusd max vCPUs", int_or_dash(h, "max_vcpus_per_domain") + " per domain");
     line("domusd domains",
          int_or_dash(h, "domains_total") + " (" + int_or_dash(h, "domains_running") + " running)");
+    if (const auto* c = field(h, "cgroups"); c != nullptr && c->is_object()) {
+        line("domusd cgroups", str(c->as_object(), "detail"));
+    }
+    if (field(h, "max_domains") != nullptr) {
+        const auto* over = field(h, "overcommit");
+        line("domusd admission",
+             "at most " + int_or_dash(h, "max_domains") + " domains; " + mib("memory_reserve_mib") +
+                 " reserved for the host, over-commit " +
+                 (over != nullptr && over->is_bool() && over->as_bool() ? "on" : "off"));
+    }
     if (const auto* n = field(h, "network"); n != nullptr && n->is_object()) {
         const json::object& net = n->as_object();
         const auto* nat = field(net, "nat");
@@ -129,6 +153,21 @@ std::string format_host(const json::object& h, const std::string& socket_path) {
                  (up != nullptr && up->is_bool() && up->as_bool() ? "up" : "not made yet") +
                  "), subnet " + str(net, "subnet") + ", gateway " + str(net, "gateway") + ", NAT " +
                  (nat != nullptr && nat->is_bool() && nat->as_bool() ? "on" : "off"));
+    }
+    return out;
+}
+
+std::string format_sched(const json::array& domains) {
+    std::string out = "Name                                ID Weight  Cap\n";
+    for (const auto& v : domains) {
+        if (!v.is_object()) continue;
+        const json::object& d = v.as_object();
+        if (!integer(d, "cpu_weight")) continue;  // Domain-0
+        char line[256];
+        std::snprintf(line, sizeof line, "%-32s %5s %6s %4s\n", str(d, "name").c_str(),
+                      int_or_dash(d, "id").c_str(), int_or_dash(d, "cpu_weight").c_str(),
+                      int_or_dash(d, "cap").c_str());
+        out += line;
     }
     return out;
 }
@@ -153,6 +192,9 @@ std::string format_config_xl(const json::object& d) {
     text("on_poweroff");
     text("on_reboot");
     text("on_crash");
+    if (auto w = integer(d, "cpu_weight"); w && *w != 256) number("cpu_weight");
+    if (auto c = integer(d, "cap"); c && *c != 0) number("cap");
+    text("cpus");
     out += format_disks_xl(d);
     out += format_vifs_xl(d);
     return out;

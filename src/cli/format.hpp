@@ -20,6 +20,9 @@ std::string format_list_row(const boost::json::object& domain);
 
 // Header plus one row per domain, each line ending in '\n'.
 std::string format_list(const boost::json::array& domains);
+// `list -l`: the same columns, then each domain's Weight, Cap and CPUs ("-" for Domain-0,
+// "all" when cpus is null).
+std::string format_list_long(const boost::json::array& domains);
 
 // Unix milliseconds as ISO 8601 UTC with milliseconds: 2026-11-16T10:13:20.000Z.
 std::string format_iso8601(int64_t unix_ms);
@@ -50,6 +53,10 @@ std::string format_vifs_xl(const boost::json::object& domain);
 std::string format_nics(const boost::json::object& domain);
 
 // The configuration fields of a domain object, as a JSON object (for `config --json`).
+// sched-credit's table (like xl sched-credit): Name ID Weight Cap, one row per domain with the
+// fields (Domain-0, which has none, is left out).
+std::string format_sched(const boost::json::array& domains);
+
 std::string format_config_json(const boost::json::object& domain);
 
 }  // namespace domus::cli

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -97,7 +98,7 @@ int list(ApiClient& api, const Command& cmd) {
     } else {
         return report(cli_error("domusd sent a domain list without \"domains\""));
     }
-    const std::string out = format_list(rows);
+    const std::string out = cmd.long_list ? format_list_long(rows) : format_list(rows);
     std::fwrite(out.data(), 1, out.size(), stdout);
     return 0;
 }
@@ -212,6 +213,58 @@ int disk_list(ApiClient& api, const Command& cmd) {
     return 0;
 }
 
+// sched-credit: without -w/-c a table of Name ID Weight Cap (every domain, or NAME); with
+// them a PATCH of NAME's cpu_weight/cap.
+int sched_credit(ApiClient& api, const Command& cmd) {
+    if (cmd.weight || cmd.cap) {
+        if (cmd.name.empty()) return report(cli_error("sched-credit -w/-c needs a domain name"));
+        json::object patch;
+        if (cmd.weight) patch["cpu_weight"] = *cmd.weight;
+        if (cmd.cap) patch["cap"] = *cmd.cap;
+        auto body = api.call(Method::patch, domain_path(cmd.name), json::serialize(patch));
+        if (!body) return report(body.error());
+        if (cmd.json) print_raw(*body);
+        return 0;
+    }
+    const bool one = !cmd.name.empty();
+    auto body = api.call(Method::get, one ? domain_path(cmd.name) : "/v1/domains");
+    if (!body) return report(body.error());
+    if (cmd.json) {
+        print_raw(*body);
+        return 0;
+    }
+    auto obj = parse_object(*body, one ? "domain" : "domain list");
+    if (!obj) return report(obj.error());
+    json::array rows;
+    if (one) {
+        rows.push_back(std::move(*obj));
+    } else if (const auto* domains = obj->if_contains("domains"); domains && domains->is_array()) {
+        rows = domains->as_array();
+    }
+    std::fputs(format_sched(rows).c_str(), stdout);
+    return 0;
+}
+
+// vcpu-pin NAME VCPU CPUS: POST /v1/domains/NAME/vcpu-pin.
+int vcpu_pin(ApiClient& api, const Command& cmd) {
+    json::object body{{"cpus", cmd.cpus}};
+    if (cmd.vcpu == "all") {
+        body["vcpu"] = "all";
+    } else {
+        char* end = nullptr;
+        errno = 0;
+        const long v = std::strtol(cmd.vcpu.c_str(), &end, 10);
+        if (cmd.vcpu.empty() || *end != '\0' || errno != 0 || v < 0 || v > 63) {
+            return report(cli_error("vcpu '" + cmd.vcpu + "' is not a vCPU number (0..63) or all"));
+        }
+        body["vcpu"] = v;
+    }
+    auto reply = api.call(Method::post, domain_path(cmd.name, "/vcpu-pin"), json::serialize(body));
+    if (!reply) return report(reply.error());
+    if (cmd.json) print_raw(*reply);
+    return 0;
+}
+
 }  // namespace
 
 int run_domain_verb(ApiClient& api, const Command& cmd) {
@@ -242,6 +295,10 @@ int run_domain_verb(ApiClient& api, const Command& cmd) {
             return disk_create(api, cmd);
         case Verb::disk_list:
             return disk_list(api, cmd);
+        case Verb::sched_credit:
+            return sched_credit(api, cmd);
+        case Verb::vcpu_pin:
+            return vcpu_pin(api, cmd);
         default:
             break;
     }

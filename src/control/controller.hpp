@@ -61,6 +61,14 @@ struct NetworkView {
     bool bridge_up = false;  // made (on the first start of a domain with a NIC)
 };
 
+// A running domain's cgroup (get_domain only; lists leave it absent).
+struct CgroupView {
+    bool present = false;                    // the monitor's cgroup was found
+    std::string path;                        // the cpu controller's directory
+    uint64_t cpu_usage_ns = 0;               // CPU time of the monitor (all its threads)
+    std::vector<std::string> vcpu_affinity;  // per vCPU thread: the CPUs it may run on
+};
+
 // A domain as the API shows it: the stored record plus live figures from its monitor.
 struct DomainView {
     DomainRecord record;
@@ -70,6 +78,7 @@ struct DomainView {
     uint64_t hypercalls = 0;
     uint64_t resident_kib = 0;  // guest RAM actually touched
     std::vector<NicView> nics;  // one per record.config.nics
+    CgroupView cgroup;
 };
 
 using DomainList = std::vector<DomainView>;
@@ -93,6 +102,14 @@ struct HostView {
     uint32_t domains_running = 0;
     std::string version;
     NetworkView network;
+    // Resource control: the cgroup version in use ("v1", "v2", "none"), its controllers, a
+    // sentence ("v1 (cpu, ...)" or "none: why"), and the admission limits.
+    std::string cgroup_mode;
+    std::vector<std::string> cgroup_controllers;
+    std::string cgroups;
+    uint64_t memory_reserve_mib = 0;
+    bool overcommit = false;
+    uint32_t max_domains = 0;
 };
 
 enum class Action { start, pause, unpause, shutdown, reboot, destroy };
@@ -121,6 +138,11 @@ class Controller {
     virtual ApiResult<Empty> delete_domain(const std::string& name) = 0;
     virtual ApiResult<DomainView> act(const std::string& name, Action action,
                                       const ActionOptions& options) = 0;
+    // xl vcpu-pin: the thread of vCPU `vcpu` (-1: every vCPU) of a running or paused domain may
+    // run only on `cpus` (xl's cpus syntax), which must lie within the domain's cpus. Not kept:
+    // the next start, or a change of cpus, pins vCPUs to the domain's cpus again.
+    virtual ApiResult<DomainView> pin_vcpu(const std::string& name, int vcpu,
+                                           const std::string& cpus) = 0;
 
     virtual ApiResult<std::string> console_tail(const std::string& name, size_t lines) = 0;
     // A connected stream socket to the domain's console: bytes read are guest output, bytes

@@ -165,6 +165,15 @@ ApiResult<std::string> ControllerImpl::prepare_run_dir(int64_t id) {
 }
 
 ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_policy) {
+    // Resource control: the settings must apply here, and the host's memory must admit it
+    // (reserved until this start has ended either way).
+    if (auto e = check_resources(rec.config)) return *e;
+    if (auto e = admit_start(rec)) return *e;
+    struct Release {
+        ControllerImpl* self;
+        int64_t id;
+        ~Release() { self->release_start(id); }
+    } release{this, rec.id};
     // The images may have changed since the definition: checked again at every start.
     auto disks = check_disk_images(rec.config);
     if (!disks.ok()) {
@@ -215,7 +224,7 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
         req.args.push_back("--net");
         req.args.push_back(net);
     }
-    auto pid = spawn_monitor(req);
+    auto pid = spawn_in_cgroup(rec, req);  // in the domain's own cgroup, when the host has them
     if (!pid) {
         teardown_nics(rec);
         return api_error(
@@ -229,12 +238,14 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
         ::kill(*pid, SIGKILL);
         wait_for_exit(*pid, kDestroyGraceMs);
         teardown_nics(rec);
+        remove_cgroup(rec);
         return s.error();
     }
     if (auto st = supervisor_->watch(rec.id, *pid); !st) {
         ::kill(*pid, SIGKILL);
         wait_for_exit(*pid, kDestroyGraceMs);
         teardown_nics(rec);
+        remove_cgroup(rec);
         return api_error(500, "internal", st.error().message);
     }
     return view_of(rec);
@@ -262,6 +273,7 @@ ApiResult<DomainView> ControllerImpl::destroy_locked(DomainRecord& rec,
     ::unlink(run_path(rec.id, ".exit").c_str());
     ::unlink(run_path(rec.id, ".ctl").c_str());
     teardown_nics(rec);
+    remove_cgroup(rec);
     rec.state = DomainState::stopped;
     rec.pid = 0;
     if (auto s = save(rec, event_type); !s.ok()) return s.error();
@@ -305,6 +317,7 @@ bool ControllerImpl::allow_restart(int64_t id) {
 
 void ControllerImpl::handle_exit_locked(DomainRecord& rec, const ExitInfo& exit) {
     teardown_nics(rec);  // the monitor is gone: its TAPs go too (a restart makes new ones)
+    remove_cgroup(rec);  // and its cgroup (a restart makes a new one)
     rec.last_exit = exit;
     rec.pid = 0;
     Policy policy;
@@ -351,6 +364,7 @@ void ControllerImpl::adopt_all() {
     for (auto& rec : table_->list()) {
         if (!is_live(rec.state)) {
             teardown_nics(rec);  // a TAP left by a daemon killed while starting or stopping it
+            remove_cgroup(rec);  // likewise an empty cgroup
             continue;
         }
         auto lock_ptr = domain_lock(rec.config.name);
@@ -388,6 +402,7 @@ DomainView ControllerImpl::view_of(const DomainRecord& record) {
     v.record = record;
     v.nics = nic_views(record);
     read_nic_counters(record, v.nics);
+    v.cgroup = cgroup_view(record);
     if (is_live(record.state) && record.pid > 0) {
         auto client = vmm::VmmClient::connect(run_path(record.id, ".ctl"), 500);
         if (client) {

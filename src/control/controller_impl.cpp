@@ -78,6 +78,7 @@ ControllerImpl::~ControllerImpl() {
     if (supervisor_) supervisor_->stop();  // 1. no more exit callbacks (no more posts)
     tasks_.reset();                        // 2. finish/stop tasks, which may still watch()
     supervisor_.reset();                   // 3. now nothing uses the supervisor
+    cgroups_.release();                    // the daemon's cgroup subtree, if no domain runs
 }
 
 Status ControllerImpl::init() {
@@ -103,6 +104,7 @@ Status ControllerImpl::init() {
             }
         }
     }
+    init_cgroups();
     tasks_ = std::make_unique<TaskQueue>();
     supervisor_ = std::make_unique<Supervisor>([this](int64_t id, pid_t pid) {
         tasks_->post([this, id, pid] { on_monitor_exit(id, pid); });
@@ -267,11 +269,15 @@ ApiResult<DomainView> ControllerImpl::create_domain(const DomainConfig& config, 
     std::lock_guard dl(*lock_ptr);
     if (auto k = check_boot_files(config); !k.ok()) return k.error();
     if (auto d = check_disk_images(config); !d.ok()) return d.error();
+    if (auto e = check_resources(config)) return *e;
     // A definition may ask for more memory than is free now (it is checked again at start),
     // but never for more vCPUs than the host can ever run.
     if (auto e = check_capacity(config); e && (start || e->field == "vcpus")) return *e;
     // NIC addresses are assigned and stored under net_mu_: no other domain can take them.
     DomainConfig assigned = config;
+    // max-domains: counted and the new row stored under admission_mu_.
+    std::unique_lock admission(admission_mu_);
+    if (auto e = check_domain_count_locked()) return *e;
     std::unique_lock net_lock(net_mu_, std::defer_lock);
     if (!assigned.nics.empty()) {
         net_lock.lock();
@@ -282,6 +288,7 @@ ApiResult<DomainView> ControllerImpl::create_domain(const DomainConfig& config, 
     int64_t first_event = 0;
     Result<DomainRecord> created = table_->create(assigned, first_event);
     if (net_lock.owns_lock()) net_lock.unlock();
+    admission.unlock();
     if (!created) {
         if (created.error().code == Errc::invalid_argument) {
             return api_error(409, "conflict", created.error().message, "name");
@@ -319,11 +326,13 @@ ApiResult<DomainView> ControllerImpl::patch_domain(const std::string& name,
     const bool live = rec->state != DomainState::stopped && rec->state != DomainState::crashed;
     if (live) {
         for (const auto& f : patch.present_fields()) {
-            if (f != "on_poweroff" && f != "on_reboot" && f != "on_crash" && f != "name") {
+            if (f != "on_poweroff" && f != "on_reboot" && f != "on_crash" && f != "name" &&
+                f != "cpu_weight" && f != "cap" && f != "cpus") {
                 return api_error(409, "conflict",
                                  "field '" + f + "' cannot change while the domain is " +
                                      to_string(rec->state) +
-                                     " (live-changeable: on_poweroff, on_reboot, on_crash)",
+                                     " (live-changeable: on_poweroff, on_reboot, on_crash, "
+                                     "cpu_weight, cap, cpus)",
                                  f);
             }
         }
@@ -335,6 +344,10 @@ ApiResult<DomainView> ControllerImpl::patch_domain(const std::string& name,
     DomainRecord updated = *rec;
     updated.config = *merged.value;
     if (auto k = check_boot_files(updated.config); !k.ok()) return k.error();
+    const bool sched = patch.cpu_weight || patch.cap || patch.cpus;
+    if (sched) {
+        if (auto e = check_resources(updated.config)) return *e;
+    }
     if (patch.disks) {
         if (auto d = check_disk_images(updated.config); !d.ok()) return d.error();
     }
@@ -346,9 +359,16 @@ ApiResult<DomainView> ControllerImpl::patch_domain(const std::string& name,
         if (!nics.ok()) return nics.error();
         updated.config.nics = std::move(nics.value());
     }
+    // A running domain's cgroup changes first; if storing fails, it gets the old values back.
+    if (live && sched) {
+        if (auto e = apply_live_cpu(*rec, updated.config)) return *e;
+    }
     std::string fields;
     for (const auto& f : patch.present_fields()) fields += (fields.empty() ? "" : ",") + f;
-    if (auto s = save(updated, "updated", fields); !s.ok()) return s.error();
+    if (auto s = save(updated, "updated", fields); !s.ok()) {
+        if (live && sched) (void)apply_live_cpu(*rec, rec->config);
+        return s.error();
+    }
     if (net_lock.owns_lock()) net_lock.unlock();
     return view_of(updated);
 }
@@ -383,6 +403,12 @@ HostView ControllerImpl::host() {
     h.max_vcpus_per_domain = max_vcpus_;
     h.version = options_.version;
     h.network = network_view();
+    h.cgroup_mode = to_string(cgroups_.mode());
+    h.cgroup_controllers = cgroups_.controllers();
+    h.cgroups = cgroups_.description();
+    h.memory_reserve_mib = options_.resources.memory_reserve_mib;
+    h.overcommit = options_.resources.overcommit;
+    h.max_domains = options_.resources.max_domains;
     const auto views = list_domains();
     h.domains_total = static_cast<uint32_t>(views->size() - 1);  // without Domain-0
     for (const auto& v : *views) {

@@ -9,6 +9,7 @@
 #include "base/result.hpp"
 #include "control/controller.hpp"
 #include "control/net_alloc.hpp"
+#include "control/resource_options.hpp"
 
 namespace domus::control {
 
@@ -26,6 +27,7 @@ struct ControllerOptions {
     // The user jailed monitors run as (`vmm-user`: a name in /etc/passwd or UID:GID; resolved
     // to UID:GID by open_controller). Empty: uid 0 without capabilities.
     std::string vmm_user;
+    ResourceOptions resources;  // admission: host memory reserve, overcommit, max-domains
 };
 
 Result<std::unique_ptr<Controller>> open_controller(const ControllerOptions& options);

@@ -2,6 +2,7 @@
 //
 // Locks (acquire in this order, never the reverse):
 //   1. a domain's lock (domain_lock(name)): serialises every request and monitor event on it
+//   1b. admission_mu_: max-domains and host memory admission (never held across a spawn)
 //   2. net_mu_: NIC address assignment (held across it and the table write that stores it,
 //      so two domains never get the same address), the bridge, the netlink socket
 //   3. notify_mu_ / snapshot_mu_
@@ -23,6 +24,7 @@
 #include <mutex>
 #include <thread>
 
+#include "control/cgroup_host.hpp"
 #include "control/controller_impl.hpp"
 #include "control/controller_tasks.hpp"
 #include "control/domain_table.hpp"
@@ -46,6 +48,8 @@ class ControllerImpl final : public Controller {
     ApiResult<Empty> delete_domain(const std::string& name) override;
     ApiResult<DomainView> act(const std::string& name, Action action,
                               const ActionOptions& options) override;
+    ApiResult<DomainView> pin_vcpu(const std::string& name, int vcpu,
+                                   const std::string& cpus) override;
     ApiResult<std::string> console_tail(const std::string& name, size_t lines) override;
     ApiResult<Fd> console_attach(const std::string& name) override;
     HostView host() override;
@@ -114,6 +118,24 @@ class ControllerImpl final : public Controller {
     void shutdown_timeout(const std::string& name, int64_t pid);
     bool allow_restart(int64_t id);
 
+    // controller_resources.cpp: cgroups and admission
+    void init_cgroups();
+    // The cgroup settings of `config` on this host; 400 invalid_field for cpus the host lacks.
+    ApiResult<CgroupSettings> cgroup_settings(const DomainConfig& config);
+    // The settings can be applied here (cpus exist, the controllers are there): else the error.
+    std::optional<ApiError> check_resources(const DomainConfig& config);
+    // max-domains (admission_mu_ held by the caller).
+    std::optional<ApiError> check_domain_count_locked();
+    // Host memory for a start: reserves rec's memory until release_start(rec.id).
+    std::optional<ApiError> admit_start(const DomainRecord& rec);
+    void release_start(int64_t id);
+    // Starts the monitor inside a new cgroup for the domain (spawn_monitor otherwise).
+    Result<pid_t> spawn_in_cgroup(const DomainRecord& rec, const SpawnRequest& req);
+    void remove_cgroup(const DomainRecord& rec);  // after its monitor ended
+    // Writes the CPU settings of a live domain's cgroup.
+    std::optional<ApiError> apply_live_cpu(const DomainRecord& rec, const DomainConfig& config);
+    CgroupView cgroup_view(const DomainRecord& rec) const;
+
     // paths under <state_dir>/run
     std::string run_path(int64_t id, const char* suffix) const;
     ApiResult<std::string> prepare_run_dir(int64_t id);
@@ -148,6 +170,9 @@ class ControllerImpl final : public Controller {
     uint32_t max_vcpus_ = 0;
     uint32_t host_cpus_ = 0;        // read once at init
     uint64_t host_memory_mib_ = 0;  // MemTotal, read once at init
+    CgroupHost cgroups_;            // detected once at init
+    std::mutex admission_mu_;       // max-domains and memory admission (after a domain's lock)
+    std::map<int64_t, uint64_t> starting_mib_;  // under admission_mu_: starts in flight
     std::unique_ptr<TaskQueue> tasks_;
     std::unique_ptr<Supervisor> supervisor_;
 };

@@ -101,6 +101,9 @@ ConfigResult<DomainConfig> apply_patch(const DomainConfig& base, const DomainCon
     if (patch.on_crash) c.on_crash = *patch.on_crash;
     if (patch.disks) c.disks = *patch.disks;
     if (patch.nics) c.nics = *patch.nics;
+    if (patch.cpu_weight) c.cpu_weight = *patch.cpu_weight;
+    if (patch.cap) c.cap = *patch.cap;
+    if (patch.cpus) c.cpus = *patch.cpus;
     if (auto err = validate_config(c, limits)) return {std::nullopt, std::move(*err)};
     return {std::move(c), {}};
 }
@@ -195,8 +198,16 @@ std::string config_to_json(const DomainConfig& c) {
     out += "\",\"on_crash\":\"";
     out += to_string(c.on_crash);
     out += "\",\"disks\":" + disks_to_json(c.disks);
-    out += ",\"nics\":" + nics_to_json(c.nics) + "}";
-    return out;
+    out += ",\"nics\":" + nics_to_json(c.nics);
+    out += ",\"cpu_weight\":" + std::to_string(c.cpu_weight);
+    out += ",\"cap\":" + std::to_string(c.cap);
+    out += ",\"cpus\":";
+    if (c.cpus.empty()) {
+        out += "null";
+    } else {
+        append_json_string(out, c.cpus);
+    }
+    return out + "}";
 }
 
 }  // namespace domus::control

@@ -61,6 +61,11 @@ struct DomainConfig {
     Policy on_crash = Policy::destroy;
     std::vector<DiskConfig> disks;
     std::vector<NicConfig> nics;
+    // Resource control (docs/api.md): xl's credit-scheduler weight (1..65535) and cap (percent
+    // of one CPU, 0: none), and the CPUs the domain may run on (xl's cpus syntax, "": all).
+    uint32_t cpu_weight = 256;
+    uint32_t cap = 0;
+    std::string cpus;
 };
 
 // What a ConfigError is about, for the API's error code: syntax -> invalid_json (the document
@@ -95,8 +100,10 @@ struct DomainConfigPatch {
     std::optional<std::string> ramdisk;
     std::optional<std::string> cmdline;
     std::optional<Policy> on_poweroff, on_reboot, on_crash;
-    std::optional<std::vector<DiskConfig>> disks;     // replaces the list as a whole
-    std::optional<std::vector<NicConfig>> nics;       // replaces the list as a whole
+    std::optional<std::vector<DiskConfig>> disks;  // replaces the list as a whole
+    std::optional<std::vector<NicConfig>> nics;    // replaces the list as a whole
+    std::optional<uint32_t> cpu_weight, cap;
+    std::optional<std::string> cpus;                  // "": all
     std::vector<std::string> present_fields() const;  // JSON names of the fields set, in order
 };
 
@@ -132,6 +139,13 @@ ConfigResult<DomainConfig> parse_config_xl(std::string_view text, const ConfigLi
 // Either format: JSON when the first non-space character is '{', else xl.cfg.
 ConfigResult<DomainConfig> parse_config_any(std::string_view text, const ConfigLimits& limits = {});
 
+// xl vcpu-pin over the API: which vCPU (-1: all) and the CPUs (xl's cpus syntax, checked).
+struct VcpuPinRequest {
+    int vcpu = -1;
+    std::string cpus;
+};
+ConfigResult<VcpuPinRequest> parse_vcpu_pin_json(std::string_view text);
+
 // Applies a patch (already validated field by field) and re-validates the whole result.
 ConfigResult<DomainConfig> apply_patch(const DomainConfig& base, const DomainConfigPatch& patch,
                                        const ConfigLimits& limits = {});
@@ -159,9 +173,12 @@ enum class Field {
     on_reboot,
     on_crash,
     disks,
-    nics
+    nics,
+    cpu_weight,
+    cap,
+    cpus
 };
-inline constexpr int kFieldCount = 11;
+inline constexpr int kFieldCount = 14;
 const char* field_name(Field f);  // the JSON name
 std::optional<Field> field_from_name(std::string_view json_name);
 bool patch_has(const DomainConfigPatch& patch, Field f);

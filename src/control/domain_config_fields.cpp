@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "control/cgroup_values.hpp"
 #include "control/domain_config.hpp"
 #include "control/domain_config_disks.hpp"
 #include "control/domain_config_nics.hpp"
@@ -14,8 +15,8 @@ namespace config_detail {
 namespace {
 
 constexpr std::array<const char*, kFieldCount> kFieldNames = {
-    "name",        "memory",    "vcpus",    "kernel", "ramdisk", "cmdline",
-    "on_poweroff", "on_reboot", "on_crash", "disks",  "nics"};
+    "name",      "memory",   "vcpus", "kernel", "ramdisk",    "cmdline", "on_poweroff",
+    "on_reboot", "on_crash", "disks", "nics",   "cpu_weight", "cap",     "cpus"};
 
 // xl.cfg policies Domus does not implement (yet): named as such rather than "not a policy".
 constexpr std::array<std::string_view, 4> kUnsupportedPolicies = {
@@ -80,7 +81,20 @@ std::optional<std::string> check_file(Field f, std::string_view shown, std::stri
 }
 
 bool nullable(Field f) {
-    return f == Field::kernel || f == Field::ramdisk;
+    return f == Field::kernel || f == Field::ramdisk || f == Field::cpus;
+}
+
+// xl's cpus syntax, checked against the largest CPU number Domus takes (the host's CPUs are
+// checked when the domain is defined and started).
+std::optional<std::string> check_cpus(std::string_view shown, std::string_view s) {
+    if (auto e = check_path_like(shown, s, 1024, "")) return e;
+    auto parsed = parse_cpu_list(s, kMaxCpuIndex);
+    if (!parsed) {
+        std::string m = parsed.error().message;
+        if (m.starts_with("cpus")) m = std::string(shown) + m.substr(4);
+        return m;
+    }
+    return std::nullopt;
 }
 
 std::optional<std::string> check_policy(std::string_view shown, std::string_view s,
@@ -129,8 +143,13 @@ std::optional<std::string> check_integer(Field f, std::string_view shown, const 
 std::optional<std::string> set_string_field(DomainConfigPatch& p, Field f, std::string_view shown,
                                             const RawValue& v) {
     if (nullable(f) && v.kind == RawValue::Kind::null) {
-        (f == Field::kernel ? p.kernel : p.ramdisk) = std::string();
+        (f == Field::kernel ? p.kernel : f == Field::ramdisk ? p.ramdisk : p.cpus) = std::string();
         return std::nullopt;
+    }
+    if (f == Field::cpus && (v.kind == RawValue::Kind::list || v.kind == RawValue::Kind::array)) {
+        return std::string(shown) +
+               " as a list (per-vCPU pinning) is not supported: give one string such as "
+               "\"0-3,^1\" (domus vcpu-pin pins single vCPUs of a running domain)";
     }
     if (v.kind != RawValue::Kind::string) {
         return std::string(shown) + " must be a string" + (nullable(f) ? " or null" : "") +
@@ -160,6 +179,11 @@ std::optional<std::string> set_string_field(DomainConfigPatch& p, Field f, std::
         case Field::on_crash:
             if (!(err = check_policy(shown, v.text, policy))) p.on_crash = policy;
             break;
+        case Field::cpus:
+            if (!(err = check_cpus(shown, v.text))) p.cpus = v.text;
+            break;
+        case Field::cpu_weight:
+        case Field::cap:
         case Field::memory:
         case Field::vcpus:
         case Field::disks:
@@ -223,6 +247,12 @@ bool patch_has(const DomainConfigPatch& p, Field f) {
             return p.disks.has_value();
         case Field::nics:
             return p.nics.has_value();
+        case Field::cpu_weight:
+            return p.cpu_weight.has_value();
+        case Field::cap:
+            return p.cap.has_value();
+        case Field::cpus:
+            return p.cpus.has_value();
     }
     return false;
 }
@@ -259,6 +289,12 @@ std::optional<ConfigError> set_field(DomainConfigPatch& p, Field f, std::string_
     } else if (f == Field::vcpus) {
         err = check_integer(f, shown, v, 1, limits.max_vcpus, "", n);
         if (!err) p.vcpus = static_cast<uint32_t>(n);
+    } else if (f == Field::cpu_weight) {
+        err = check_integer(f, shown, v, kMinCpuWeight, kMaxCpuWeight, "", n);
+        if (!err) p.cpu_weight = static_cast<uint32_t>(n);
+    } else if (f == Field::cap) {
+        err = check_integer(f, shown, v, 0, kMaxCap, "%", n);
+        if (!err) p.cap = static_cast<uint32_t>(n);
     } else if (f == Field::disks) {
         // The parsers hand lists to set_disks: here only a value of the wrong kind arrives.
         err = std::string(shown) + " must be " +
@@ -360,6 +396,11 @@ std::optional<ConfigError> validate_config(const DomainConfig& c, const ConfigLi
         err = set_field(scratch, Field::ramdisk, "ramdisk", string(c.ramdisk), limits);
     }
     if (!err) err = set_field(scratch, Field::cmdline, "cmdline", string(c.cmdline), limits);
+    if (!err)
+        err = set_field(scratch, Field::cpu_weight, "cpu_weight", integer(c.cpu_weight), limits);
+    if (!err) err = set_field(scratch, Field::cap, "cap", integer(c.cap), limits);
+    if (!err && !c.cpus.empty())
+        err = set_field(scratch, Field::cpus, "cpus", string(c.cpus), limits);
     if (!err) err = check_disks(c.disks, "disks");
     if (!err) err = check_nics(c.nics, "nics");
     return err;  // policies are enums: always valid

@@ -12,8 +12,8 @@ namespace {
 constexpr std::string_view kUnsupportedKeys[] = {
     "type", "pvh", "builder", "uuid", "seclabel", "init_seclabel", "max_grant_frames",
     "max_maptrack_frames", "max_grant_version", "nomigrate", "driver_domain", "device_tree",
-    "passthrough", "xend_suspend_evtchn_compat", "vmtrace_buf_kb", "vpmu", "maxvcpus", "cpus",
-    "cpus_soft", "cpupool", "cpu_weight", "cap", "maxmem", "vnuma", "on_watchdog", "on_soft_reset",
+    "passthrough", "xend_suspend_evtchn_compat", "vmtrace_buf_kb", "vpmu", "maxvcpus",
+    "cpus_soft", "cpupool", "maxmem", "vnuma", "on_watchdog", "on_soft_reset",
     "root", "bootloader", "bootloader_args", "e820_host", "vtpm", "p9",
     "pvcalls", "vfb", "vkb", "channel", "rdm", "usbctrl", "usbdev", "pci", "gfx_passthru",
     "ioports", "iomem", "irqs", "max_event_channels", "vdispl", "vsnd", "dtdev", "virtio",

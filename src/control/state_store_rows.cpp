@@ -88,6 +88,9 @@ void bind_domain(sqlite::Stmt& s, const DomainRecord& r) {
     s.bind(18, c.ramdisk);
     s.bind(19, disks_to_json(c.disks));
     s.bind(20, nics_to_json(c.nics));
+    s.bind(21, static_cast<int64_t>(c.cpu_weight));
+    s.bind(22, static_cast<int64_t>(c.cap));
+    s.bind(23, c.cpus);
 }
 
 Result<DomainRecord> read_domain(const sqlite::Stmt& s) {
@@ -140,6 +143,12 @@ Result<DomainRecord> read_domain(const sqlite::Stmt& s) {
     auto parsed_nics = parse_nics_json(nics);
     if (!parsed_nics.ok()) return bad("nics", nics.substr(0, 200));
     r.config.nics = std::move(*parsed_nics.value);
+    const int64_t weight = s.int_at(21), cap = s.int_at(22);
+    if (weight < 1 || weight > 65535) return bad("cpu_weight", std::to_string(weight));
+    if (cap < 0 || cap > 6400) return bad("cap", std::to_string(cap));
+    r.config.cpu_weight = static_cast<uint32_t>(weight);
+    r.config.cap = static_cast<uint32_t>(cap);
+    r.config.cpus = s.text_at(23);
     return r;
 }
 

@@ -80,11 +80,18 @@ CREATE TABLE nic_addresses (
 PRAGMA user_version = 4;
 )sql";
 
+// v5: resource control (issue 10): xl's credit-scheduler weight and cap, and the cpus list.
+constexpr const char kV5[] = R"sql(
+ALTER TABLE domains ADD COLUMN cpu_weight INTEGER NOT NULL DEFAULT 256
+    CHECK (cpu_weight BETWEEN 1 AND 65535);
+ALTER TABLE domains ADD COLUMN cap INTEGER NOT NULL DEFAULT 0 CHECK (cap BETWEEN 0 AND 6400);
+ALTER TABLE domains ADD COLUMN cpus TEXT NOT NULL DEFAULT '';
+
+PRAGMA user_version = 5;
+)sql";
+
 constexpr Migration kMigrations[] = {
-    {1, kV1},
-    {2, kV2},
-    {3, kV3},
-    {4, kV4},
+    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5},
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include "vmm/exit_status.hpp"
 
+#include <pthread.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <time.h>
@@ -10,6 +11,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <system_error>
 
@@ -126,6 +128,11 @@ Status Domain::start() {
         // already started (the caller's stop() + join(), or the destructor, reaps them).
         try {
             threads_.emplace_back([this, i] { vcpu_thread(i); });
+            // "vcpu<N>", named before start() returns (and the monitor's handshake): how
+            // domusd finds the thread for vcpu-pin (/proc/<pid>/task/*/comm).
+            char name[16];
+            std::snprintf(name, sizeof name, "vcpu%u", static_cast<unsigned>(i % 1000));
+            ::pthread_setname_np(threads_.back().native_handle(), name);
         } catch (const std::system_error& e) {
             {
                 std::lock_guard lock(mu_);

@@ -139,6 +139,17 @@ control::ApiResult<DomainView> FakeController::act(const std::string& name, cont
     return *v;
 }
 
+control::ApiResult<DomainView> FakeController::pin_vcpu(const std::string& name, int vcpu,
+                                                        const std::string& cpus) {
+    if (name == "Domain-0") return forbidden();
+    std::lock_guard lock(mutex_);
+    auto* v = find(name);
+    if (!v) return not_found(name);
+    last_pin_vcpu = vcpu;
+    last_pin_cpus = cpus;
+    return *v;
+}
+
 control::ApiResult<std::string> FakeController::console_tail(const std::string& name,
                                                              size_t lines) {
     std::lock_guard lock(mutex_);

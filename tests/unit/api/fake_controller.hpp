@@ -24,6 +24,8 @@ class FakeController : public control::Controller {
     control::ApiResult<control::Empty> delete_domain(const std::string& name) override;
     control::ApiResult<control::DomainView> act(const std::string& name, control::Action action,
                                                 const control::ActionOptions& options) override;
+    control::ApiResult<control::DomainView> pin_vcpu(const std::string& name, int vcpu,
+                                                     const std::string& cpus) override;
     control::ApiResult<std::string> console_tail(const std::string& name, size_t lines) override;
     control::ApiResult<Fd> console_attach(const std::string& name) override;
     control::HostView host() override;
@@ -41,6 +43,8 @@ class FakeController : public control::Controller {
     std::atomic<bool> throw_on_list{false};
     std::atomic<int> list_calls{0};
     control::ActionOptions last_options;
+    int last_pin_vcpu = -2;
+    std::string last_pin_cpus;
     size_t last_tail = 0;
     std::vector<control::ImageView> images;  // what list_images returns, create_image adds to
 

@@ -31,7 +31,8 @@ TEST(JsonViews, DomainAsDocumented) {
     EXPECT_EQ(serialize(domain_json(web1())),
               R"({"name":"web1","id":3,"state":"running","memory":64,"vcpus":1,"kernel":null,)"
               R"("ramdisk":null,"cmdline":"service","on_poweroff":"destroy","on_reboot":"restart",)"
-              R"("on_crash":"destroy","disks":[],"nics":[],"pid":12345,)"
+              R"("on_crash":"destroy","disks":[],"nics":[],"cpu_weight":256,"cap":0,"cpus":null,)"
+              R"("cgroup":null,"pid":12345,)"
               R"("created_at":1796000000000,)"
               R"("updated_at":1796000000000,"started_at":1796000000000,)"
               R"("last_exit":{"reason":"crash","code":6,"detail":"guest reported a crash"},)"
@@ -81,18 +82,30 @@ TEST(JsonViews, Domain0IsAnOrdinaryDomainObject) {
 }
 
 TEST(JsonViews, HostAsDocumented) {
-    control::HostView h{
-        "PVM",   2,
-        24000,   20000,
-        128,     64,
-        3,       2,
-        "0.2.0", control::NetworkView{"domus0", "10.77.0.0/24", "10.77.0.1", true, false}};
+    control::HostView h{"PVM",
+                        2,
+                        24000,
+                        20000,
+                        128,
+                        64,
+                        3,
+                        2,
+                        "0.2.0",
+                        control::NetworkView{"domus0", "10.77.0.0/24", "10.77.0.1", true, false},
+                        "v1",
+                        {"cpu", "pids"},
+                        "v1 (cpu, pids)",
+                        512,
+                        false,
+                        1024};
     EXPECT_EQ(serialize(host_json(h)),
               R"({"backend":"PVM","cpus":2,"memory_total_mib":24000,)"
               R"("memory_available_mib":20000,"memory_assigned_mib":128,)"
               R"("max_vcpus_per_domain":64,"domains_total":3,"domains_running":2,)"
               R"("version":"0.2.0","network":{"bridge":"domus0","subnet":"10.77.0.0/24",)"
-              R"("gateway":"10.77.0.1","nat":true,"bridge_up":false}})");
+              R"("gateway":"10.77.0.1","nat":true,"bridge_up":false},)"
+              R"x("cgroups":{"mode":"v1","controllers":["cpu","pids"],"detail":"v1 (cpu, pids)"},)x"
+              R"("memory_reserve_mib":512,"overcommit":false,"max_domains":1024})");
 }
 
 TEST(JsonViews, NicsWithTapBridgeAndGuestCounters) {

@@ -56,7 +56,43 @@ TEST(Routes, EveryRouteOfTheTable) {
     EXPECT_EQ(image.route, RouteId::create_image);
     EXPECT_EQ(image.image.name, "a.img");
     EXPECT_EQ(image.image.size, 2u << 20);
-    EXPECT_EQ(route_table().size(), 19u);
+    const ApiRequest pin = ok("POST", "/v1/domains/web1/vcpu-pin", R"({"vcpu":1,"cpus":"0-1"})");
+    EXPECT_EQ(pin.route, RouteId::vcpu_pin);
+    EXPECT_EQ(pin.pin.vcpu, 1);
+    EXPECT_EQ(pin.pin.cpus, "0-1");
+    EXPECT_EQ(ok("POST", "/v1/domains/web1/vcpu-pin", R"({"cpus":"1","vcpu":"all"})").pin.vcpu, -1);
+    EXPECT_EQ(route_table().size(), 20u);
+}
+
+TEST(Routes, VcpuPinBodiesAreCheckedBeforeTheController) {
+    struct Case {
+        const char* body;
+        const char* code;
+        const char* field;
+    };
+    const Case cases[] = {
+        {"", "invalid_json", ""},
+        {"[1]", "invalid_json", ""},
+        {R"({"vcpu":0})", "invalid_field", "cpus"},
+        {R"({"cpus":"0"})", "invalid_field", "vcpu"},
+        {R"({"vcpu":-1,"cpus":"0"})", "invalid_field", "vcpu"},
+        {R"({"vcpu":64,"cpus":"0"})", "invalid_field", "vcpu"},
+        {R"({"vcpu":1.5,"cpus":"0"})", "invalid_field", "vcpu"},
+        {R"({"vcpu":"ALL","cpus":"0"})", "invalid_field", "vcpu"},
+        {R"({"vcpu":0,"cpus":5})", "invalid_field", "cpus"},
+        {R"({"vcpu":0,"cpus":"^0"})", "invalid_field", "cpus"},
+        {R"({"vcpu":0,"cpus":"0","x":1})", "unknown_field", "x"},
+        {R"({"vcpu":0,"cpus":"\u0000"})", "invalid_field", "cpus"},
+        {R"({"vcpu":0,"cpus":[[[[[["0"]]]]]]})", "invalid_json", ""},
+    };
+    for (const auto& c : cases) {
+        const Translation t =
+            translate(HttpInput{"POST", "/v1/domains/a/vcpu-pin", c.body, "", ""});
+        ASSERT_FALSE(t.ok()) << c.body;
+        EXPECT_EQ(t.error.code, c.code) << c.body << ": " << t.error.message;
+        EXPECT_EQ(t.error.field, c.field) << c.body;
+        EXPECT_EQ(t.error.status, 400) << c.body;
+    }
 }
 
 TEST(Routes, ImageRequestsAreCheckedBeforeTheController) {

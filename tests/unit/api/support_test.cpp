@@ -97,6 +97,29 @@ TEST(DaemonConfig, RejectsUnknownKeysAndBadValuesByName) {
     EXPECT_EQ(c.events_kept, 100000);  // a refused value changes nothing
 }
 
+TEST(DaemonConfig, AdmissionKeys) {
+    DaemonConfig c;
+    EXPECT_EQ(c.resources.memory_reserve_mib, 512u);
+    EXPECT_FALSE(c.resources.overcommit);
+    EXPECT_EQ(c.resources.max_domains, 1024u);
+    ASSERT_TRUE(
+        apply_config_text("memory-reserve-mib = 0\novercommit = true\nmax-domains = 3\n", c));
+    EXPECT_EQ(c.resources.memory_reserve_mib, 0u);
+    EXPECT_TRUE(c.resources.overcommit);
+    EXPECT_EQ(c.resources.max_domains, 3u);
+    auto st = apply_config_text("overcommit = 1\n", c);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().message, "line 1: overcommit must be true or false (got \"1\")");
+    st = apply_config_text("\nmax-domains = 0\n", c);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().message,
+              "line 2: max-domains must be an integer between 1 and 1000000 (got \"0\")");
+    EXPECT_FALSE(apply_config_text("memory-reserve-mib = -1\n", c));
+    EXPECT_FALSE(apply_config_text("memory-reserve-mib = 99999999999999999999\n", c));
+    EXPECT_EQ(c.resources.max_domains, 3u);  // refused values change nothing
+    EXPECT_TRUE(c.resources.overcommit);
+}
+
 TEST(DaemonConfig, ImageDirs) {
     DaemonConfig c;
     EXPECT_TRUE(c.image_dirs.empty());  // the default: <state-dir>/images

@@ -159,10 +159,33 @@ TEST(Verbs, UsageErrorsAreOneLine) {
     usage_error({"start", "a", "b"});
 }
 
+TEST(Verbs, SchedCreditAndVcpuPin) {
+    Command all = ok({"sched-credit"});
+    EXPECT_EQ(all.verb, Verb::sched_credit);
+    EXPECT_TRUE(all.name.empty());
+    EXPECT_FALSE(all.weight.has_value());
+    Command set = ok({"sched-credit", "web", "-w", "512", "--cap", "30"});
+    EXPECT_EQ(set.name, "web");
+    EXPECT_EQ(set.weight, 512u);
+    EXPECT_EQ(set.cap, 30u);
+    EXPECT_NE(usage_error({"sched-credit", "web", "-w", "0"}).find("-w"), std::string::npos);
+    usage_error({"sched-credit", "web", "-w", "65536"});
+    usage_error({"sched-credit", "web", "-c", "6401"});
+    usage_error({"sched-credit", "web", "-c", "-1"});
+    usage_error({"sched-credit", "bad/name"});
+    EXPECT_TRUE(ok({"list", "-l"}).long_list);
+    Command pin = ok({"vcpu-pin", "web", "all", "0-1"});
+    EXPECT_EQ(pin.verb, Verb::vcpu_pin);
+    EXPECT_EQ(pin.vcpu, "all");
+    EXPECT_EQ(pin.cpus, "0-1");
+    usage_error({"vcpu-pin", "web", "0"});
+}
+
 TEST(Verbs, HelpExitsZeroOnEveryVerb) {
-    for (const char* verb : {"run", "info", "version", "create", "list", "start", "pause",
-                             "unpause", "shutdown", "reboot", "destroy", "delete", "console",
-                             "events", "config", "disk-create", "disk-list"}) {
+    for (const char* verb :
+         {"run", "info", "version", "create", "list", "start", "pause", "unpause", "shutdown",
+          "reboot", "destroy", "delete", "console", "events", "config", "disk-create", "disk-list",
+          "sched-credit", "vcpu-pin"}) {
         testing::internal::CaptureStdout();
         auto r = parse({verb, "--help"});
         const std::string out = testing::internal::GetCapturedStdout();

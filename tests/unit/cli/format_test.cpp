@@ -155,5 +155,56 @@ TEST(HostFormat, Lines) {
               "domusd domains    : 3 (2 running)\n");
 }
 
+TEST(HostFormat, CgroupsAndAdmission) {
+    auto h = obj(R"({"version":"0.2.0","cgroups":{"mode":"none","controllers":[],
+        "detail":"none: no cgroup v1 cpu mount"},"memory_reserve_mib":512,"overcommit":false,
+        "max_domains":1024})");
+    const std::string out = format_host(h, "/s");
+    EXPECT_NE(out.find("domusd cgroups    : none: no cgroup v1 cpu mount\n"), std::string::npos)
+        << out;
+    EXPECT_NE(out.find("domusd admission  : at most 1024 domains; 512 MiB reserved for the host, "
+                       "over-commit off\n"),
+              std::string::npos)
+        << out;
+}
+
+TEST(ListFormat, LongAddsWeightCapAndCpus) {
+    auto list = json::parse(R"([{"name":"Domain-0","id":0,"memory":100,"vcpus":2,
+        "state":"running"},
+        {"name":"web","id":3,"memory":64,"vcpus":1,"state":"stopped","cpu_weight":512,"cap":30,
+         "cpus":"0-1"},
+        {"name":"db","id":4,"memory":64,"vcpus":1,"state":"stopped","cpu_weight":256,"cap":0,
+         "cpus":null}])")
+                    .as_array();
+    const std::string out = format_list_long(list);
+    EXPECT_EQ(out.substr(0, out.find('\n')), std::string(kListHeader) + " Weight  Cap CPUs");
+    EXPECT_NE(out.find("     0.0      -    - -\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("     0.0    512   30 0-1\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("     0.0    256    0 all\n"), std::string::npos) << out;
+}
+
+TEST(SchedFormat, LikeXlSchedCredit) {
+    auto list = json::parse(R"([{"name":"Domain-0","id":0},
+        {"name":"web","id":3,"cpu_weight":512,"cap":30},
+        {"name":"db","id":4,"cpu_weight":256,"cap":0}])")
+                    .as_array();
+    EXPECT_EQ(format_sched(list),
+              "Name                                ID Weight  Cap\n"
+              "web                                  3    512   30\n"
+              "db                                   4    256    0\n");
+}
+
+TEST(ConfigFormat, SchedulerKeysOnlyWhenNotTheDefault) {
+    auto d = obj(R"({"name":"a","memory":64,"vcpus":1,"cpu_weight":256,"cap":0,"cpus":null})");
+    const std::string plain = format_config_xl(d);
+    EXPECT_EQ(plain.find("cpu_weight"), std::string::npos) << plain;
+    EXPECT_EQ(plain.find("cap"), std::string::npos) << plain;
+    EXPECT_EQ(plain.find("\ncpus"), std::string::npos) << plain;
+    d = obj(R"({"name":"a","memory":64,"vcpus":1,"cpu_weight":512,"cap":20,"cpus":"0-1,^0"})");
+    EXPECT_NE(format_config_xl(d).find("cpu_weight = 512\ncap = 20\ncpus = \"0-1,^0\"\n"),
+              std::string::npos)
+        << format_config_xl(d);
+}
+
 }  // namespace
 }  // namespace domus::cli

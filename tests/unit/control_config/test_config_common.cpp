@@ -145,7 +145,8 @@ TEST(ConfigCommon, ToJsonHasEveryFieldAndNullKernel) {
     EXPECT_EQ(config_to_json(valid_config()),
               "{\"name\":\"web1\",\"memory\":64,\"vcpus\":1,\"kernel\":null,\"ramdisk\":null,"
               "\"cmdline\":\"\",\"on_poweroff\":\"destroy\",\"on_reboot\":\"restart\","
-              "\"on_crash\":\"destroy\",\"disks\":[],\"nics\":[]}");
+              "\"on_crash\":\"destroy\",\"disks\":[],\"nics\":[],\"cpu_weight\":256,\"cap\":0,"
+              "\"cpus\":null}");
     DomainConfig c = valid_config();
     c.kernel = "/boot/k";
     c.ramdisk = "/boot/initrd";
@@ -192,8 +193,9 @@ TEST(ConfigCommon, QuoteEscapesAndTruncates) {
 
 TEST(ConfigCommon, FieldNamesMatchTheApi) {
     using namespace config_detail;
-    const char* names[] = {"name",        "memory",    "vcpus",    "kernel", "ramdisk", "cmdline",
-                           "on_poweroff", "on_reboot", "on_crash", "disks",  "nics"};
+    const char* names[] = {"name",    "memory",      "vcpus",     "kernel",   "ramdisk",
+                           "cmdline", "on_poweroff", "on_reboot", "on_crash", "disks",
+                           "nics",    "cpu_weight",  "cap",       "cpus"};
     ASSERT_EQ(std::size(names), static_cast<size_t>(kFieldCount));
     for (int i = 0; i < kFieldCount; ++i) {
         EXPECT_STREQ(field_name(static_cast<Field>(i)), names[i]);

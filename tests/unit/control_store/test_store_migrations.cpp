@@ -60,12 +60,15 @@ TEST(StoreMigrations, AVersion1DatabaseGainsTheRamdiskColumn) {
     }
     auto store = StateStore::open(path);
     ASSERT_TRUE(store.ok()) << store.error().message;
-    EXPECT_EQ(store->schema_version(), 4);
+    EXPECT_EQ(store->schema_version(), 5);
     auto old = store->get_domain("old");
     ASSERT_TRUE(old.has_value());
     EXPECT_EQ(old->config.kernel, "/k");
-    EXPECT_EQ(old->config.ramdisk, "");      // none: what every v1 domain had
-    EXPECT_TRUE(old->config.disks.empty());  // v3: no disks before
+    EXPECT_EQ(old->config.ramdisk, "");       // none: what every v1 domain had
+    EXPECT_TRUE(old->config.disks.empty());   // v3: no disks before
+    EXPECT_EQ(old->config.cpu_weight, 256u);  // v5: xl's default weight, no cap, every CPU
+    EXPECT_EQ(old->config.cap, 0u);
+    EXPECT_EQ(old->config.cpus, "");
     DomainRecord rec = *old;
     rec.config.ramdisk = "/srv/initramfs.cpio.gz";
     ASSERT_TRUE(store->update_domain(rec, {}).ok());
@@ -73,6 +76,35 @@ TEST(StoreMigrations, AVersion1DatabaseGainsTheRamdiskColumn) {
     rec.config.disks = {DiskConfig{"a.img", "xvdc", true, 0, 9}};
     ASSERT_TRUE(store->update_domain(rec, {}).ok());
     EXPECT_EQ(store->get_domain("old")->config.disks, rec.config.disks);
+    rec.config.cpu_weight = 512;
+    rec.config.cap = 30;
+    rec.config.cpus = "0-1,^0";
+    ASSERT_TRUE(store->update_domain(rec, {}).ok());
+    const auto sched = store->get_domain("old");
+    EXPECT_EQ(sched->config.cpu_weight, 512u);
+    EXPECT_EQ(sched->config.cap, 30u);
+    EXPECT_EQ(sched->config.cpus, "0-1,^0");
+}
+
+TEST(StoreSchema, ResourceColumnsRefuseValuesOutOfRange) {
+    TempDir dir;
+    const std::string path = dir.file("r.db");
+    {
+        auto store = StateStore::open(path);
+        ASSERT_TRUE(store.ok());
+    }
+    RawDb raw(path);
+    const char* insert =
+        "INSERT INTO domains (name, memory, vcpus, on_poweroff, on_reboot, on_crash, state, "
+        "created_at, updated_at, cpu_weight, cap) VALUES ('x', 64, 1, 'destroy', 'restart', "
+        "'destroy', 'stopped', 1, 1, %s)";
+    char sql[512];
+    for (const char* bad : {"0, 0", "65536, 0", "256, -1", "256, 6401"}) {
+        std::snprintf(sql, sizeof sql, insert, bad);
+        EXPECT_NE(raw.exec(sql), SQLITE_OK) << bad;
+    }
+    std::snprintf(sql, sizeof sql, insert, "65535, 6400");
+    EXPECT_EQ(raw.exec(sql), SQLITE_OK);
 }
 
 class MigrateTest : public ::testing::Test {
