@@ -195,6 +195,11 @@ int run_monitor(const MonitorOptions& options) {
 
     auto domain = build_domain(config, kernel, console_log.get());
     if (!domain) return monitor_startup_failure(domain.error().message);
+    if (auto st =
+            (*domain)->set_console_log_rotation(paths.console_log, options.console_log_max_bytes);
+        !st) {
+        return monitor_startup_failure(st.error().message);
+    }
     Fd epfd(::epoll_create1(EPOLL_CLOEXEC));
     if (!epfd.valid()) return monitor_startup_failure("epoll_create1: " + errno_text());
     ControlServer server(**domain, std::move(*listener), epfd.get(), config.memory_mib);

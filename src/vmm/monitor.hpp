@@ -17,6 +17,7 @@ namespace domus::vmm {
 struct MonitorOptions {
     VmConfig config;  // name, domain_id, memory, vcpus, kernel, ramdisk, cmdline (no console_path)
     std::string run_dir;
+    uint64_t console_log_max_bytes = 0;  // <id>.console.log rotates to .1 past this (0: never)
 };
 
 struct MonitorPaths {

@@ -22,9 +22,10 @@ bool same(const domus::api::DaemonConfig& a, const domus::api::DaemonConfig& b) 
            a.stats_interval_ms == b.stats_interval_ms && x.max_body_bytes == y.max_body_bytes &&
            x.max_header_bytes == y.max_header_bytes && x.request_timeout == y.request_timeout &&
            x.idle_timeout == y.idle_timeout && x.write_timeout == y.write_timeout &&
-           x.sse_keepalive == y.sse_keepalive && x.max_connections == y.max_connections &&
-           x.io_threads == y.io_threads && x.worker_threads == y.worker_threads &&
-           x.verbose == y.verbose;
+           x.sse_keepalive == y.sse_keepalive && x.max_connections_unix == y.max_connections_unix &&
+           x.max_connections_tcp == y.max_connections_tcp && x.tls_cert == y.tls_cert &&
+           x.tls_key == y.tls_key && x.io_threads == y.io_threads &&
+           x.worker_threads == y.worker_threads && x.verbose == y.verbose;
 }
 
 }  // namespace
