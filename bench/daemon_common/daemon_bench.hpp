@@ -36,6 +36,7 @@ class BenchDaemon {
 
     pid_t pid() const { return pid_; }
     const std::string& dir() const { return dir_; }
+    const std::string& state_dir() const { return state_dir_; }
     std::string token() const;  // <state-dir>/api.token, trimmed
     std::string log() const;    // the daemon's output so far
 

@@ -1,4 +1,4 @@
-// GET /v1/domains latency: a domusd serving TCP (`--listen 127.0.0.1:<free port>`, bearer
+// GET /v1/domains latency: a domusd serving HTTPS (`--listen 127.0.0.1:<free port>`, bearer
 // token) with 100 domains defined (POST, not started), loaded by `wrk -t2 -c16 -d10s --latency`;
 // baseline in the same run: the same load on GET /v1/host (a trivial route). Then a variant
 // with 10 of the 100 running. Without wrk, a 16-connection keep-alive client of our own.
@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     spec.token = d.token();
+    spec.cacert = d.state_dir() + "/tls/cert.pem";
     for (uint64_t i = 0; i < domains; ++i) {
         const std::string name = "d" + std::to_string(i);
         if (!expect(d.request("POST", "/v1/domains", domus::bench::domain_body(name)), 201,

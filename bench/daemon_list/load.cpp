@@ -14,6 +14,9 @@
 #include <thread>
 #include <vector>
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include "bench_common.hpp"
 
 namespace domus::bench {
@@ -48,16 +51,28 @@ int connect_tcp(int port) {
     return fd;
 }
 
+// A TLS session on a connected socket, the daemon's certificate verified; null on failure.
+SSL* tls_connect(SSL_CTX* ctx, int fd) {
+    SSL* ssl = SSL_new(ctx);
+    if (ssl == nullptr) return nullptr;
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), "127.0.0.1");
+    if (SSL_set_fd(ssl, fd) != 1 || SSL_connect(ssl) != 1) {
+        SSL_free(ssl);
+        return nullptr;
+    }
+    return ssl;
+}
+
 // Sends `req` and reads one Content-Length response; its status, or 0 on a broken connection.
-int exchange(int fd, const std::string& req, std::string& buf) {
-    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
+int exchange(SSL* ssl, const std::string& req, std::string& buf) {
+    if (SSL_write(ssl, req.data(), static_cast<int>(req.size())) != static_cast<int>(req.size())) {
         return 0;
     }
     buf.clear();
     size_t need = std::string::npos;
     char chunk[65536];
     while (need == std::string::npos || buf.size() < need) {
-        const ssize_t n = ::read(fd, chunk, sizeof chunk);
+        const int n = SSL_read(ssl, chunk, sizeof chunk);
         if (n <= 0) return 0;
         buf.append(chunk, static_cast<size_t>(n));
         const size_t head = buf.find("\r\n\r\n");
@@ -78,7 +93,7 @@ bool have_wrk() {
 
 LoadResult run_wrk(const LoadSpec& s) {
     LoadResult res;
-    const std::string url = "http://127.0.0.1:" + std::to_string(s.port) + s.path;
+    const std::string url = "https://127.0.0.1:" + std::to_string(s.port) + s.path;
     auto r =
         run_child({kWrk, "-t" + std::to_string(s.wrk_threads), "-c" + std::to_string(s.connections),
                    "-d" + std::to_string(s.seconds) + "s", "--latency", "-H",
@@ -118,6 +133,13 @@ LoadResult run_own_client(const LoadSpec& s) {
     const std::string req = "GET " + s.path +
                             " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + s.token +
                             "\r\n\r\n";
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == nullptr || SSL_CTX_load_verify_locations(ctx, s.cacert.c_str(), nullptr) != 1) {
+        if (ctx != nullptr) SSL_CTX_free(ctx);
+        res.error = "cannot load the CA file " + s.cacert;
+        return res;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
     std::mutex mu;
     std::vector<double> all;
     std::atomic<bool> failed{false};
@@ -129,18 +151,21 @@ LoadResult run_own_client(const LoadSpec& s) {
             std::vector<double> mine;
             std::string buf;
             const int fd = connect_tcp(s.port);
-            while (fd >= 0 && !failed && now_ns() < end) {
+            SSL* ssl = fd >= 0 ? tls_connect(ctx, fd) : nullptr;
+            while (ssl != nullptr && !failed && now_ns() < end) {
                 const uint64_t t = now_ns();
-                if (exchange(fd, req, buf) != 200) failed = true;
+                if (exchange(ssl, req, buf) != 200) failed = true;
                 mine.push_back(static_cast<double>(now_ns() - t) / 1e6);
             }
-            if (fd < 0) failed = true;
+            if (ssl == nullptr) failed = true;
+            if (ssl != nullptr) SSL_free(ssl);
             if (fd >= 0) ::close(fd);
             std::lock_guard lock(mu);
             all.insert(all.end(), mine.begin(), mine.end());
         });
     }
     for (auto& t : pool) t.join();
+    SSL_CTX_free(ctx);
     if (failed) {
         res.error = "a request failed (connection refused or not 200)";
         return res;

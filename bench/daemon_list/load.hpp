@@ -1,5 +1,6 @@
-// Closed-loop HTTP load on one URL of a TCP listener: wrk when it is installed, else a small
-// client of our own (one keep-alive connection per thread), both reporting p50/p99 and req/s.
+// Closed-loop HTTPS load on one URL of domusd's TCP listener: wrk when it is installed (it does
+// not verify the certificate), else a small client of our own (one keep-alive TLS connection
+// per thread, the certificate verified against `cacert`), both reporting p50/p99 and req/s.
 #pragma once
 
 #include <string>
@@ -7,9 +8,10 @@
 namespace domus::bench {
 
 struct LoadSpec {
-    int port = 0;       // 127.0.0.1:port
-    std::string path;   // e.g. /v1/domains
-    std::string token;  // sent as Authorization: Bearer <token>
+    int port = 0;        // 127.0.0.1:port
+    std::string path;    // e.g. /v1/domains
+    std::string token;   // sent as Authorization: Bearer <token>
+    std::string cacert;  // the daemon's <state-dir>/tls/cert.pem
     int connections = 16;
     int wrk_threads = 2;
     int seconds = 10;

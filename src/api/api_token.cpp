@@ -132,4 +132,13 @@ bool token_equal(std::string_view expected, std::string_view given) {
     return diff == 0;
 }
 
+std::optional<std::string> tcp_auth_error(std::string_view expected_token,
+                                          std::string_view authorization) {
+    const std::string_view given = bearer_token(authorization);
+    if (token_equal(expected_token, given)) return std::nullopt;
+    return given.empty() ? "this TCP endpoint needs Authorization: Bearer <token> (the token is "
+                           "in <state-dir>/api.token)"
+                         : "the bearer token is not valid";
+}
+
 }  // namespace domus::api

@@ -20,4 +20,10 @@ std::string_view bearer_token(std::string_view authorization);
 // Constant time in the contents (the length, 64 for a real token, is not secret).
 bool token_equal(std::string_view expected, std::string_view given);
 
+// What a TCP request's header says about who sends it: nullopt when it may go on, else why it
+// is refused (the 401 message). Decided from the header alone, before any body is read. The
+// one place a second kind of credential (a session cookie) would be checked.
+std::optional<std::string> tcp_auth_error(std::string_view expected_token,
+                                          std::string_view authorization);
+
 }  // namespace domus::api

@@ -8,12 +8,14 @@
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 namespace domus::api {
 
@@ -22,10 +24,13 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 namespace websocket = boost::beast::websocket;
 
-// Unix and TCP connections share one stream type (and so one session implementation).
+// Unix and TCP sockets share one socket type; TCP (in domusd) has TLS on top. The sessions are
+// templates on the stream: PlainStream or TlsStream.
 using Protocol = asio::generic::stream_protocol;
 using Socket = Protocol::socket;
-using Stream = beast::basic_stream<Protocol>;
+using PlainStream = beast::basic_stream<Protocol>;
+using TlsStream = asio::ssl::stream<PlainStream>;
+using Stream = PlainStream;
 using Request = http::request<http::string_body>;
 
 }  // namespace domus::api

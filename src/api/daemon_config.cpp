@@ -68,6 +68,8 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
                         : key == "listen"    ? &c.listen
                         : key == "vmm"       ? &c.vmm
                         : key == "vmm-user"  ? &c.vmm_user
+                        : key == "tls-cert"  ? &s.tls_cert
+                        : key == "tls-key"   ? &s.tls_key
                                              : nullptr;
     if (text) {
         *text = std::string(v);
@@ -121,7 +123,14 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
         {"max-header-bytes", 1024, 1u << 20,
          [](DaemonConfig& c, uint64_t n) { c.server.max_header_bytes = n; }},
         {"max-connections", 1, 1000000,
-         [](DaemonConfig& c, uint64_t n) { c.server.max_connections = n; }},
+         [](DaemonConfig& c, uint64_t n) {
+             c.server.max_connections_unix = n;
+             c.server.max_connections_tcp = n;
+         }},
+        {"max-connections-unix", 1, 1000000,
+         [](DaemonConfig& c, uint64_t n) { c.server.max_connections_unix = n; }},
+        {"max-connections-tcp", 1, 1000000,
+         [](DaemonConfig& c, uint64_t n) { c.server.max_connections_tcp = n; }},
         {"request-timeout-ms", 1, 3600000,
          [](DaemonConfig& c, uint64_t n) {
              c.server.request_timeout = std::chrono::milliseconds(n);
@@ -142,6 +151,8 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
          [](DaemonConfig& c, uint64_t n) { c.server.worker_threads = static_cast<unsigned>(n); }},
         {"events-kept", 100, 1000000000,
          [](DaemonConfig& c, uint64_t n) { c.events_kept = static_cast<int64_t>(n); }},
+        {"console-log-max-bytes", 0, 1ull << 40,
+         [](DaemonConfig& c, uint64_t n) { c.console_log_max_bytes = n; }},
         {"stats-interval-ms", 10, 3600000,
          [](DaemonConfig& c, uint64_t n) { c.stats_interval_ms = static_cast<int>(n); }},
         {"memory-reserve-mib", 0, 1u << 30,
@@ -160,8 +171,8 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
         return std::nullopt;
     }
     std::string known =
-        "socket, state-dir, listen, vmm, vmm-user, verbose, image-dirs, bridge, subnet, gateway, "
-        "nat, overcommit";
+        "socket, state-dir, listen, vmm, vmm-user, tls-cert, tls-key, verbose, image-dirs, "
+        "bridge, subnet, gateway, nat, overcommit";
     for (const Limit& l : kLimits) known += std::string(", ") + l.key;
     return "unknown key " + quote(key) + " (known: " + known + ")";
 }

@@ -1,6 +1,7 @@
 // domusd's settings: defaults, then a `key = value` file (--config), then command-line flags.
-// The file takes the flags' names (socket, state-dir, listen, vmm, verbose) and the server's
-// limits; an unknown key is rejected by name.
+// The file takes the flags' names (socket, state-dir, listen, vmm, verbose), the TCP
+// listener's certificate (tls-cert, tls-key: PEM files; default: a self-signed one in
+// <state-dir>/tls/) and the server's limits; an unknown key is rejected by name.
 #pragma once
 
 #include <string>
@@ -23,6 +24,9 @@ struct DaemonConfig {
     ServerOptions server;          // limits (unix_socket/tcp_listen/token are filled in at start)
     int64_t events_kept = 100000;  // lifecycle events kept in the store (older ones deleted)
     int stats_interval_ms = 1000;  // how often live figures for lists and metrics are sampled
+    // A domain's console log rotates to <id>.console.log.1 past this (0: never): at most
+    // twice this on disk per domain.
+    uint64_t console_log_max_bytes = 1u << 20;
     // Where disk images may be: absolute dirs, created at start if missing. `image-dirs` in the
     // file, a comma-separated list; empty: <state-dir>/images. Relative image paths and
     // disk-create use the first.

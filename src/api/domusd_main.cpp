@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
@@ -18,6 +19,7 @@
 #include "api/daemon_config.hpp"
 #include "api/http_server.hpp"
 #include "api/listen_sockets.hpp"
+#include "api/tls_cert.hpp"
 #include "control/controller_impl.hpp"
 
 namespace {
@@ -59,10 +61,19 @@ std::string default_vmm_path() {
 // One daemon per state directory: an exclusive flock on <state-dir>/domusd.lock, held (fd
 // close-on-exec, so monitors never inherit it) until the process exits.
 bool lock_state_dir(const std::string& state_dir, std::string& error) {
+    // Made 0700 by mkdir itself (never wider for a moment, whatever the umask); a missing
+    // parent gets the default mode.
     std::error_code ec;
-    std::filesystem::create_directories(state_dir, ec);
+    std::string dir = state_dir;
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    const auto parent = std::filesystem::path(dir).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     if (ec) {
-        error = "cannot create " + state_dir + ": " + ec.message();
+        error = "cannot create " + parent.string() + ": " + ec.message();
+        return false;
+    }
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        error = "cannot create " + state_dir + ": " + std::strerror(errno);
         return false;
     }
     const std::string path = state_dir + "/domusd.lock";
@@ -97,7 +108,7 @@ int main(int argc, char** argv) {
     auto* o_state =
         app.add_option("--state-dir", state_dir, "State directory (default /var/lib/domus)");
     auto* o_listen =
-        app.add_option("--listen", listen, "Also serve TCP on ADDR:PORT (bearer token)");
+        app.add_option("--listen", listen, "Also serve HTTPS on ADDR:PORT (bearer token)");
     app.add_option("--config", config_file, "key = value file; flags override it")
         ->check(CLI::ExistingFile);
     auto* o_vmm = app.add_option("--vmm", vmm, "domus-vmm binary (default: next to domusd)");
@@ -139,6 +150,7 @@ int main(int argc, char** argv) {
     copts.version = DOMUS_VERSION;
     copts.events_kept = cfg.events_kept;
     copts.stats_interval_ms = cfg.stats_interval_ms;
+    copts.console_log_max_bytes = cfg.console_log_max_bytes;
     copts.network = cfg.network;
     copts.resources = cfg.resources;
     auto controller = domus::control::open_controller(copts);
@@ -151,6 +163,19 @@ int main(int argc, char** argv) {
         auto token = domus::api::load_or_create_token(cfg.state_dir);
         if (!token) return fail(token.error().message);
         options.token = std::move(*token);
+        // TCP speaks only HTTPS: the configured certificate, else the daemon's own.
+        if (options.tls_cert.empty() != options.tls_key.empty()) {
+            return fail("tls-cert and tls-key go together (got only " +
+                        std::string(options.tls_cert.empty() ? "tls-key" : "tls-cert") + ")");
+        }
+        if (options.tls_cert.empty()) {
+            auto address = domus::api::parse_listen_address(options.tcp_listen);
+            if (!address) return fail(address.error().message);
+            auto files = domus::api::load_or_create_tls_files(cfg.state_dir, address->host);
+            if (!files) return fail(files.error().message);
+            options.tls_cert = files->cert;
+            options.tls_key = files->key;
+        }
     }
     auto server = domus::api::HttpServer::start(**controller, options);
     if (!server) return fail(server.error().message);

@@ -12,6 +12,36 @@
 
 namespace domus::api {
 
+namespace {
+
+// TLS 1.2 and 1.3 only, with the certificate chain and key of the options.
+Result<std::unique_ptr<asio::ssl::context>> make_tls_context(const ServerOptions& o) {
+    if (o.tls_key.empty()) return make_error(Errc::invalid_argument, "tls-cert needs tls-key");
+    auto tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    beast::error_code ec;
+    tls->use_certificate_chain_file(o.tls_cert, ec);
+    if (ec) {
+        return make_error(Errc::invalid_argument,
+                          "cannot load the TLS certificate " + o.tls_cert + ": " + ec.message());
+    }
+    tls->use_private_key_file(o.tls_key, asio::ssl::context::pem, ec);
+    if (ec) {
+        return make_error(Errc::invalid_argument,
+                          "cannot load the TLS key " + o.tls_key + ": " + ec.message());
+    }
+    if (SSL_CTX_check_private_key(tls->native_handle()) != 1) {
+        return make_error(
+            Errc::invalid_argument,
+            "the TLS key " + o.tls_key + " does not match the certificate " + o.tls_cert);
+    }
+    return tls;
+}
+
+}  // namespace
+
 struct HttpServer::Impl {
     Impl(control::Controller& controller, const ServerOptions& options)
         : ctx(controller, options), ioc(static_cast<int>(options.io_threads)) {}
@@ -53,7 +83,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(control::Controller& contr
     if (!options.tcp_listen.empty() && options.token.empty()) {
         return make_error(Errc::invalid_argument, "a TCP listener needs a bearer token");
     }
-    if (options.io_threads == 0 || options.worker_threads == 0 || options.max_connections == 0) {
+    if (options.io_threads == 0 || options.worker_threads == 0 ||
+        options.max_connections_unix == 0 || options.max_connections_tcp == 0) {
         return make_error(Errc::invalid_argument, "thread and connection counts must be > 0");
     }
     // Bind the TCP socket first: a bad --listen must not leave a socket file behind.
@@ -75,6 +106,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(control::Controller& contr
     }
 
     auto impl = std::make_unique<Impl>(controller, options);
+    if (!options.tcp_listen.empty() && !options.tls_cert.empty()) {
+        auto tls = make_tls_context(options);
+        if (!tls) return std::move(tls).error();
+        impl->ctx.tls = std::move(*tls);
+    }
     // The Controller keeps this callback forever (there is no unsubscribe): it holds the hub,
     // which stop() closes, not the server.
     std::shared_ptr<EventHub> keep = impl->ctx.hub;

@@ -63,12 +63,22 @@ void Listener::on_accept(beast::error_code ec, Socket socket) {
         const int one = 1;
         ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
-    if (ctx_.connections.load() >= ctx_.options.max_connections) {
+    auto& count = tcp_ ? ctx_.tcp_connections : ctx_.unix_connections;
+    const size_t limit =
+        tcp_ ? ctx_.options.max_connections_tcp : ctx_.options.max_connections_unix;
+    if (count.load() >= limit) {
         reject(socket);
     } else {
         try {
-            std::make_shared<HttpSession>(ctx_, std::move(socket), tcp_, ConnectionSlot(&ctx_))
-                ->start();
+            if (tcp_ && ctx_.tls) {
+                std::make_shared<HttpsSession>(ctx_, TlsStream(std::move(socket), *ctx_.tls), true,
+                                               ConnectionSlot(&count))
+                    ->start();
+            } else {
+                std::make_shared<HttpSession>(ctx_, PlainStream(std::move(socket)), tcp_,
+                                              ConnectionSlot(&count))
+                    ->start();
+            }
         } catch (const std::exception& e) {
             ctx_.log(std::string("cannot start a session: ") + e.what());
         }

@@ -1,6 +1,7 @@
 // Accepts connections on one listening socket (Unix or TCP) and starts an HttpSession for
-// each, on its own strand. Over max_connections: a 503 and close. Out of descriptors: a short
-// pause and retry, never a busy loop.
+// each, on its own strand. Over its listener's limit (max_connections_unix or _tcp, counted
+// apart so that TCP clients cannot take the Unix socket's slots): a 503 and close. Out of
+// descriptors: a short pause and retry, never a busy loop.
 #pragma once
 
 #include <memory>

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <memory>
@@ -26,8 +27,11 @@ struct ServerContext {
     const ServerOptions options;
     boost::asio::thread_pool workers;
     std::shared_ptr<EventHub> hub = std::make_shared<EventHub>();
-    std::atomic<size_t> connections{0};
+    std::atomic<size_t> unix_connections{0};  // counted apart: each listener has its limit
+    std::atomic<size_t> tcp_connections{0};
     ListBodyCache list_cache;
+    // The TCP listener's TLS settings (certificate and key loaded); null: plain TCP.
+    std::unique_ptr<boost::asio::ssl::context> tls;
 
     // Runs `work` (a blocking Controller call) on the worker pool, then `done(result)` on
     // `executor` (the connection's strand). `work` must not throw (wrap Controller calls).
@@ -53,25 +57,26 @@ struct ServerContext {
     void log(std::string_view message) const;  // always (errors worth an operator's eye)
 };
 
-// Counts a live connection; the count drops when the slot (moved along with the socket from
-// HTTP to an event stream or console) is destroyed.
+// Counts a live connection of one listener; the count drops when the slot (moved along with
+// the socket from HTTP to an event stream or console) is destroyed.
 class ConnectionSlot {
   public:
     ConnectionSlot() = default;
-    explicit ConnectionSlot(ServerContext* ctx) : ctx_(ctx) { ++ctx_->connections; }
-    ConnectionSlot(ConnectionSlot&& o) noexcept : ctx_(std::exchange(o.ctx_, nullptr)) {}
+    explicit ConnectionSlot(std::atomic<size_t>* count) : count_(count) { ++*count_; }
+    ConnectionSlot(ConnectionSlot&& o) noexcept : count_(std::exchange(o.count_, nullptr)) {}
     ConnectionSlot& operator=(ConnectionSlot&& o) noexcept {
-        std::swap(ctx_, o.ctx_);
+        std::swap(count_, o.count_);
         return *this;
     }
     ConnectionSlot(const ConnectionSlot&) = delete;
     ConnectionSlot& operator=(const ConnectionSlot&) = delete;
-    ~ConnectionSlot() {
-        if (ctx_) --ctx_->connections;
+    ~ConnectionSlot() { release(); }
+    void release() {
+        if (count_) --*std::exchange(count_, nullptr);
     }
 
   private:
-    ServerContext* ctx_ = nullptr;
+    std::atomic<size_t>* count_ = nullptr;
 };
 
 }  // namespace domus::api

@@ -1,4 +1,4 @@
-// HttpSession: the request/response loop with its limits and deadlines.
+// BasicHttpSession: the request/response loop with its limits and deadlines.
 #include "api/session.hpp"
 
 #include "api/api_token.hpp"
@@ -17,9 +17,11 @@ bool is_http_error(const beast::error_code& ec) {
 
 }  // namespace
 
-HttpSession::HttpSession(ServerContext& ctx, Socket socket, bool needs_token, ConnectionSlot slot)
+template <class S>
+BasicHttpSession<S>::BasicHttpSession(ServerContext& ctx, S stream, bool needs_token,
+                                      ConnectionSlot slot)
     : ctx_(ctx),
-      stream_(std::move(socket)),
+      stream_(std::move(stream)),
       needs_token_(needs_token),
       slot_(std::move(slot)),
       timer_(stream_.get_executor()) {
@@ -27,39 +29,65 @@ HttpSession::HttpSession(ServerContext& ctx, Socket socket, bool needs_token, Co
     buffer_.max_size(ctx_.options.max_header_bytes + ctx_.options.max_body_bytes + 65536);
 }
 
-HttpSession::~HttpSession() {
+template <class S>
+BasicHttpSession<S>::~BasicHttpSession() {
     unsubscribe();
 }
 
-std::string_view HttpSession::sv_method() const {
+template <class S>
+std::string_view BasicHttpSession<S>::sv_method() const {
     return sv(request_.method_string());
 }
-std::string_view HttpSession::sv_target() const {
+template <class S>
+std::string_view BasicHttpSession<S>::sv_target() const {
     return sv(request_.target());
 }
 
-void HttpSession::start() {
+template <class S>
+void BasicHttpSession<S>::start() {
     // A new connection has request_timeout for its first request; later ones wait idle first.
     started_ = std::chrono::steady_clock::now();
-    stream_.expires_after(ctx_.options.request_timeout);
+    lowest().expires_after(ctx_.options.request_timeout);
+    if constexpr (kTls) {
+        // The TLS handshake counts against the first request's time. A client speaking plain
+        // HTTP (or not trusting the certificate) fails it: the connection just closes.
+        return stream_.async_handshake(asio::ssl::stream_base::server,
+                                       [self = this->shared_from_this()](beast::error_code ec) {
+                                           if (ec) return self->lowest().close();
+                                           self->read_request();
+                                       });
+    }
     read_request();
 }
 
-void HttpSession::read_request() {
+template <class S>
+void BasicHttpSession<S>::read_request() {
     request_ = {};
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(ctx_.options.max_header_bytes));
     parser_->body_limit(ctx_.options.max_body_bytes);
     http::async_read_header(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
 }
 
-void HttpSession::on_header(beast::error_code ec) {
+template <class S>
+void BasicHttpSession<S>::on_header(beast::error_code ec) {
     if (ec) return on_read_error(ec);
+    // TCP: who sends it is settled by the header, before a byte of the body is read; a refused
+    // client gets its 401 and the connection (and its slot) goes at once.
+    if (needs_token_) {
+        if (auto why = tcp_auth_error(ctx_.options.token,
+                                      sv(parser_->get()[http::field::authorization]))) {
+            request_.base() = parser_->get().base();
+            parser_.reset();
+            unauthenticated_ = true;
+            return reply(error_reply(401, "unauthorized", std::move(*why)), false);
+        }
+    }
     if (parser_->is_done()) return handle();
     const auto expect = parser_->get()[http::field::expect];
-    auto read_rest = [self = shared_from_this()] {
+    auto read_rest = [self = this->shared_from_this()] {
         http::async_read(self->stream_, self->buffer_, *self->parser_,
                          [self](beast::error_code ec, size_t) { self->on_read(ec); });
     };
@@ -67,18 +95,20 @@ void HttpSession::on_header(beast::error_code ec) {
     // curl waits a second for this before sending a body over 1 KiB.
     continue_ = http::response<http::empty_body>(http::status::continue_, 11);
     http::async_write(stream_, continue_,
-                      [self = shared_from_this(), read_rest](beast::error_code ec, size_t) {
-                          if (ec) return self->stream_.close();
+                      [self = this->shared_from_this(), read_rest](beast::error_code ec, size_t) {
+                          if (ec) return self->lowest().close();
                           read_rest();
                       });
 }
 
-void HttpSession::on_read(beast::error_code ec) {
+template <class S>
+void BasicHttpSession<S>::on_read(beast::error_code ec) {
     if (ec) return on_read_error(ec);
     handle();
 }
 
-void HttpSession::on_read_error(beast::error_code ec) {
+template <class S>
+void BasicHttpSession<S>::on_read_error(beast::error_code ec) {
     const auto& o = ctx_.options;
     // The log line names the request when its header got through (e.g. a 413).
     if (parser_ && parser_->is_header_done()) request_.base() = parser_->get().base();
@@ -101,26 +131,16 @@ void HttpSession::on_read_error(beast::error_code ec) {
     }
     // The client closed, reset or was too slow (beast::error::timeout): nothing to answer.
     beast::error_code ignored;
-    stream_.socket().shutdown(asio::socket_base::shutdown_both, ignored);
-    stream_.close();
+    lowest().socket().shutdown(asio::socket_base::shutdown_both, ignored);
+    lowest().close();
 }
 
-void HttpSession::handle() {
+template <class S>
+void BasicHttpSession<S>::handle() {
     request_ = parser_->release();
     parser_.reset();
-    stream_.expires_never();  // the Controller call may take a while; the write has its own
+    lowest().expires_never();  // the Controller call may take a while; the write has its own
     keep_alive_ = request_.keep_alive();
-    if (needs_token_) {
-        const std::string_view given = bearer_token(sv(request_[http::field::authorization]));
-        if (!token_equal(ctx_.options.token, given)) {
-            return reply(
-                error_reply(401, "unauthorized",
-                            given.empty() ? "this TCP endpoint needs Authorization: Bearer <token> "
-                                            "(the token is in <state-dir>/api.token)"
-                                          : "the bearer token is not valid"),
-                keep_alive_);
-        }
-    }
     const HttpInput in{sv(request_.method_string()), sv(request_.target()), request_.body(),
                        sv(request_[http::field::accept]), sv(request_["Last-Event-ID"])};
     Translation t = translate(in);
@@ -128,7 +148,8 @@ void HttpSession::handle() {
     dispatch(std::move(*t.request));
 }
 
-void HttpSession::dispatch(ApiRequest request) {
+template <class S>
+void BasicHttpSession<S>::dispatch(ApiRequest request) {
     if (request.route == RouteId::events && (request.event_stream || request.timeout.count() > 0)) {
         return start_events(request);
     }
@@ -141,10 +162,13 @@ void HttpSession::dispatch(ApiRequest request) {
         [&ctx = ctx_, request = std::move(request)] {
             return execute(ctx.controller, request, &ctx.list_cache);
         },
-        [self = shared_from_this()](HttpReply r) { self->reply(std::move(r), self->keep_alive_); });
+        [self = this->shared_from_this()](HttpReply r) {
+            self->reply(std::move(r), self->keep_alive_);
+        });
 }
 
-void HttpSession::reply(HttpReply r, bool keep_alive) {
+template <class S>
+void BasicHttpSession<S>::reply(HttpReply r, bool keep_alive) {
     ctx_.log_request(sv_method(), sv_target(), r.status, started_);
     if (r.shared_body && r.status != 204) {
         shared_body_ = std::move(r.shared_body);
@@ -157,60 +181,77 @@ void HttpSession::reply(HttpReply r, bool keep_alive) {
     send(response, r, keep_alive);
 }
 
+template <class S>
 template <typename Body>
-void HttpSession::send(http::response<Body>& response, HttpReply& r, bool keep_alive) {
+void BasicHttpSession<S>::send(http::response<Body>& response, HttpReply& r, bool keep_alive) {
     response.set(http::field::server, "domusd");
     if (!r.content_type.empty()) response.set(http::field::content_type, r.content_type);
     for (auto& [name, value] : r.headers) response.set(name, value);
     response.keep_alive(keep_alive);
     response.prepare_payload();
-    stream_.expires_after(ctx_.options.write_timeout);
+    lowest().expires_after(ctx_.options.write_timeout);
     http::async_write(stream_, response,
-                      [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+                      [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                           self->response_.reset();
                           self->shared_response_.reset();
                           self->shared_body_.reset();
-                          if (ec) return self->stream_.close();
+                          if (ec) return self->lowest().close();
+                          if (self->unauthenticated_) return self->close_now();
                           if (!keep_alive) return self->close_gracefully();
                           self->wait_for_request();
                       });
 }
 
-void HttpSession::wait_for_request() {
+template <class S>
+void BasicHttpSession<S>::wait_for_request() {
     if (buffer_.size() > 0) {  // pipelined: the next request is already (partly) here
         started_ = std::chrono::steady_clock::now();
-        stream_.expires_after(ctx_.options.request_timeout);
+        lowest().expires_after(ctx_.options.request_timeout);
         return read_request();
     }
     // Idle keep-alive: up to idle_timeout for a first byte, then request_timeout for the rest.
-    stream_.expires_after(ctx_.options.idle_timeout);
+    lowest().expires_after(ctx_.options.idle_timeout);
     stream_.async_read_some(
-        buffer_.prepare(1024), [self = shared_from_this()](beast::error_code ec, size_t n) {
+        buffer_.prepare(1024), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
             if (ec)
                 return self->on_read_error(
                     ec == asio::error::eof ? beast::error_code(http::error::end_of_stream) : ec);
             self->buffer_.commit(n);
             self->started_ = std::chrono::steady_clock::now();
-            self->stream_.expires_after(self->ctx_.options.request_timeout);
+            self->lowest().expires_after(self->ctx_.options.request_timeout);
             self->read_request();
         });
 }
 
+// After a 401: nothing more is read from an unauthenticated client; its slot is free at once.
+template <class S>
+void BasicHttpSession<S>::close_now() {
+    beast::error_code ignored;
+    lowest().socket().shutdown(asio::socket_base::shutdown_both, ignored);
+    lowest().close();
+    slot_.release();
+}
+
 // After an error reply: stop sending, then read and discard what the client still sends for a
 // moment, so closing with unread data does not reset the connection before it reads the reply.
-void HttpSession::close_gracefully() {
+template <class S>
+void BasicHttpSession<S>::close_gracefully() {
     beast::error_code ignored;
-    stream_.socket().shutdown(asio::socket_base::shutdown_send, ignored);
-    stream_.expires_after(std::chrono::seconds(2));
+    lowest().socket().shutdown(asio::socket_base::shutdown_send, ignored);
+    lowest().expires_after(std::chrono::seconds(2));
     drain();
 }
 
-void HttpSession::drain() {
+template <class S>
+void BasicHttpSession<S>::drain() {
     stream_.async_read_some(asio::buffer(scratch_),
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                                if (ec) return self->stream_.close();
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                                if (ec) return self->lowest().close();
                                 self->drain();
                             });
 }
+
+template class BasicHttpSession<PlainStream>;
+template class BasicHttpSession<TlsStream>;
 
 }  // namespace domus::api

@@ -1,8 +1,10 @@
 // One HTTP/1.1 connection (Unix or TCP): reads requests with the size limits and deadlines of
-// ServerOptions, authenticates TCP requests, translates them, runs the Controller call on the
-// worker pool and writes the reply; keep-alive until the client closes or idles out. An
-// events request turns it into a long-poll or an SSE stream (session_events.cpp); a console
-// WebSocket upgrade hands the socket to a WsConsole. Everything runs on the connection's strand.
+// ServerOptions, authenticates TCP requests from their header (before any body is read; a
+// refused one gets a 401 and the connection closes), translates them, runs the Controller call on
+// the worker pool and writes the reply; keep-alive until the client closes or idles out. An events
+// request turns it into a long-poll or an SSE stream (session_events.cpp); a console WebSocket
+// upgrade hands the socket to a WsConsole. Everything runs on the connection's strand. One template
+// for both kinds of stream: plain (Unix socket) and TLS (TCP).
 #pragma once
 
 #include <array>
@@ -10,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "api/beast.hpp"
@@ -19,13 +22,18 @@
 
 namespace domus::api {
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// S is PlainStream (the Unix socket; TCP in the unit tests) or TlsStream (domusd's TCP).
+template <class S>
+class BasicHttpSession : public std::enable_shared_from_this<BasicHttpSession<S>> {
   public:
-    HttpSession(ServerContext& ctx, Socket socket, bool needs_token, ConnectionSlot slot);
-    ~HttpSession();
-    void start();
+    BasicHttpSession(ServerContext& ctx, S stream, bool needs_token, ConnectionSlot slot);
+    ~BasicHttpSession();
+    void start();  // over TLS: the handshake first
 
   private:
+    static constexpr bool kTls = std::is_same_v<S, TlsStream>;
+    PlainStream& lowest() { return beast::get_lowest_layer(stream_); }
+
     // session.cpp: the request/response loop.
     void read_request();
     void wait_for_request();
@@ -38,6 +46,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     template <typename Body>
     void send(http::response<Body>& response, HttpReply& reply, bool keep_alive);
     void close_gracefully();
+    void close_now();
     void drain();
     std::string_view sv_method() const;
     std::string_view sv_target() const;
@@ -57,7 +66,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     void start_console(const ApiRequest& request);
 
     ServerContext& ctx_;
-    Stream stream_;
+    S stream_;
     bool needs_token_;
     ConnectionSlot slot_;
     beast::flat_buffer buffer_;
@@ -70,6 +79,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     http::response<http::empty_body> continue_;
     std::chrono::steady_clock::time_point started_;
     bool keep_alive_ = false;
+    bool unauthenticated_ = false;  // a 401 went out: close once it is written
 
     // Events state (long-poll and SSE).
     asio::steady_timer timer_;
@@ -85,5 +95,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     std::string out_;
     std::array<char, 256> scratch_{};
 };
+
+using HttpSession = BasicHttpSession<PlainStream>;
+using HttpsSession = BasicHttpSession<TlsStream>;
 
 }  // namespace domus::api

@@ -8,7 +8,8 @@ namespace domus::api {
 
 using Clock = std::chrono::steady_clock;
 
-void HttpSession::start_events(const ApiRequest& request) {
+template <class S>
+void BasicHttpSession<S>::start_events(const ApiRequest& request) {
     after_ = request.after;
     event_stream_ = request.event_stream;
     deadline_ = Clock::now() + request.timeout;
@@ -23,13 +24,14 @@ void HttpSession::start_events(const ApiRequest& request) {
     // The client sends nothing more: any read completion (EOF, data, error) ends the stream.
     stream_.async_read_some(
         asio::buffer(scratch_),
-        [self = shared_from_this()](beast::error_code, size_t) { self->stream_closed(); });
+        [self = this->shared_from_this()](beast::error_code, size_t) { self->stream_closed(); });
     query_after_write_ = true;
     write_stream(head);
 }
 
-void HttpSession::subscribe() {
-    std::weak_ptr<HttpSession> weak = weak_from_this();
+template <class S>
+void BasicHttpSession<S>::subscribe() {
+    std::weak_ptr<BasicHttpSession> weak = this->weak_from_this();
     auto executor = stream_.get_executor();
     hub_id_ = ctx_.hub->add([weak, executor] {
         asio::post(executor, [weak] {
@@ -38,12 +40,14 @@ void HttpSession::subscribe() {
     });
 }
 
-void HttpSession::unsubscribe() {
+template <class S>
+void BasicHttpSession<S>::unsubscribe() {
     if (hub_id_ != 0) ctx_.hub->remove(hub_id_);
     hub_id_ = 0;
 }
 
-void HttpSession::query_events() {
+template <class S>
+void BasicHttpSession<S>::query_events() {
     querying_ = true;
     notified_ = false;
     ctx_.run_blocking(
@@ -55,12 +59,13 @@ void HttpSession::query_events() {
                 return std::vector<control::Event>{};
             }
         },
-        [self = shared_from_this()](std::vector<control::Event> events) {
+        [self = this->shared_from_this()](std::vector<control::Event> events) {
             self->on_events(std::move(events));
         });
 }
 
-void HttpSession::on_events(std::vector<control::Event> events) {
+template <class S>
+void BasicHttpSession<S>::on_events(std::vector<control::Event> events) {
     querying_ = false;
     if (closed_) return;
     if (event_stream_) {
@@ -82,16 +87,18 @@ void HttpSession::on_events(std::vector<control::Event> events) {
     wait_events(deadline_);
 }
 
-void HttpSession::on_event_notify() {
+template <class S>
+void BasicHttpSession<S>::on_event_notify() {
     if (closed_ || hub_id_ == 0) return;
     notified_ = true;
     if (waiting_) timer_.cancel();
 }
 
-void HttpSession::wait_events(Clock::time_point until) {
+template <class S>
+void BasicHttpSession<S>::wait_events(Clock::time_point until) {
     waiting_ = true;
     timer_.expires_at(until);
-    timer_.async_wait([self = shared_from_this()](beast::error_code) {
+    timer_.async_wait([self = this->shared_from_this()](beast::error_code) {
         self->waiting_ = false;
         if (self->closed_) return;
         if (self->event_stream_ && !self->notified_) {
@@ -102,14 +109,15 @@ void HttpSession::wait_events(Clock::time_point until) {
     });
 }
 
-void HttpSession::write_stream(std::string data) {
+template <class S>
+void BasicHttpSession<S>::write_stream(std::string data) {
     out_ = std::move(data);
-    stream_.expires_after(ctx_.options.write_timeout);  // a client that stops reading is dropped
+    lowest().expires_after(ctx_.options.write_timeout);  // a client that stops reading is dropped
     asio::async_write(stream_, asio::buffer(out_),
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
                           if (self->closed_) return;
                           if (ec) return self->stream_closed();
-                          self->stream_.expires_never();
+                          self->lowest().expires_never();
                           if (self->query_after_write_ || self->notified_) {
                               return self->query_events();
                           }
@@ -117,14 +125,30 @@ void HttpSession::write_stream(std::string data) {
                       });
 }
 
-void HttpSession::stream_closed() {
+template <class S>
+void BasicHttpSession<S>::stream_closed() {
     if (closed_) return;
     closed_ = true;
     unsubscribe();
     timer_.cancel();
     beast::error_code ignored;
-    stream_.socket().shutdown(asio::socket_base::shutdown_both, ignored);
-    stream_.close();
+    lowest().socket().shutdown(asio::socket_base::shutdown_both, ignored);
+    lowest().close();
 }
+
+// The members defined here, for both streams (the class itself is instantiated in session.cpp).
+#define DOMUS_EVENTS_MEMBERS(S)                                                \
+    template void BasicHttpSession<S>::start_events(const ApiRequest&);        \
+    template void BasicHttpSession<S>::subscribe();                            \
+    template void BasicHttpSession<S>::unsubscribe();                          \
+    template void BasicHttpSession<S>::query_events();                         \
+    template void BasicHttpSession<S>::on_events(std::vector<control::Event>); \
+    template void BasicHttpSession<S>::on_event_notify();                      \
+    template void BasicHttpSession<S>::wait_events(Clock::time_point);         \
+    template void BasicHttpSession<S>::write_stream(std::string);              \
+    template void BasicHttpSession<S>::stream_closed();
+DOMUS_EVENTS_MEMBERS(PlainStream)
+DOMUS_EVENTS_MEMBERS(TlsStream)
+#undef DOMUS_EVENTS_MEMBERS
 
 }  // namespace domus::api

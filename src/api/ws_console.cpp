@@ -8,7 +8,8 @@
 
 namespace domus::api {
 
-void HttpSession::start_console(const ApiRequest& request) {
+template <class S>
+void BasicHttpSession<S>::start_console(const ApiRequest& request) {
     if (!websocket::is_upgrade(request_)) {
         return reply(error_reply(400, "bad_request",
                                  "GET /v1/domains/{name}/console/ws needs a WebSocket upgrade "
@@ -24,7 +25,7 @@ void HttpSession::start_console(const ApiRequest& request) {
                 return control::ApiError{500, "internal", "console_attach failed", {}};
             }
         },
-        [self = shared_from_this()](control::ApiResult<Fd> attached) {
+        [self = this->shared_from_this()](control::ApiResult<Fd> attached) {
             if (!attached.ok() || !attached.value().valid()) {
                 const control::ApiError e =
                     attached.ok() ? control::ApiError{500, "internal", "no console socket", {}}
@@ -33,13 +34,14 @@ void HttpSession::start_console(const ApiRequest& request) {
             }
             self->ctx_.log_request(self->sv_method(), self->sv_target(), 101, self->started_);
             auto ws =
-                std::make_shared<WsConsole>(self->ctx_, std::move(self->stream_),
-                                            std::move(self->slot_), std::move(attached.value()));
+                std::make_shared<WsConsole<S>>(self->ctx_, std::move(self->stream_),
+                                               std::move(self->slot_), std::move(attached.value()));
             ws->start(std::move(self->request_));
         });
 }
 
-WsConsole::WsConsole(ServerContext& ctx, Stream stream, ConnectionSlot slot, Fd console)
+template <class S>
+WsConsole<S>::WsConsole(ServerContext& ctx, S stream, ConnectionSlot slot, Fd console)
     : ctx_(ctx), ws_(std::move(stream)), slot_(std::move(slot)), console_(ws_.get_executor()) {
     beast::error_code ec;
     // The console is a connected stream socket (Controller::console_attach); a Unix-family
@@ -47,7 +49,8 @@ WsConsole::WsConsole(ServerContext& ctx, Stream stream, ConnectionSlot slot, Fd 
     console_.assign(Protocol(AF_UNIX, 0), console.release(), ec);
 }
 
-void WsConsole::start(Request upgrade) {
+template <class S>
+void WsConsole<S>::start(Request upgrade) {
     upgrade_ = std::move(upgrade);
     beast::get_lowest_layer(ws_).expires_never();  // the websocket stream has its own timeouts
     websocket::stream_base::timeout t{};
@@ -57,16 +60,17 @@ void WsConsole::start(Request upgrade) {
     ws_.set_option(t);
     ws_.read_message_max(ctx_.options.max_body_bytes);
     ws_.binary(true);
-    ws_.async_accept(upgrade_, [self = shared_from_this()](beast::error_code ec) {
+    ws_.async_accept(upgrade_, [self = this->shared_from_this()](beast::error_code ec) {
         if (ec) return self->close_console();
         self->read_console();
         self->read_client();
     });
 }
 
-void WsConsole::read_console() {
+template <class S>
+void WsConsole<S>::read_console() {
     console_.async_read_some(asio::buffer(from_console_),
-                             [self = shared_from_this()](beast::error_code ec, size_t n) {
+                             [self = this->shared_from_this()](beast::error_code ec, size_t n) {
                                  if (ec) {  // the guest's console went away (EOF) or we closed it
                                      if (ec != asio::error::operation_aborted) {
                                          self->close_client(websocket::close_code::normal);
@@ -81,8 +85,9 @@ void WsConsole::read_console() {
                              });
 }
 
-void WsConsole::read_client() {
-    ws_.async_read(from_client_, [self = shared_from_this()](beast::error_code ec, size_t) {
+template <class S>
+void WsConsole<S>::read_client() {
+    ws_.async_read(from_client_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
         if (ec) return self->close_console();  // closed by the client, or broken
         asio::async_write(self->console_, self->from_client_.data(),
                           [self](beast::error_code ec, size_t n) {
@@ -93,22 +98,29 @@ void WsConsole::read_client() {
     });
 }
 
-void WsConsole::close_client(websocket::close_code code) {
+template <class S>
+void WsConsole<S>::close_client(websocket::close_code code) {
     if (closing_) return;
     closing_ = true;
-    ws_.async_close(code,
-                    [self = shared_from_this()](beast::error_code) { self->close_console(); });
+    ws_.async_close(
+        code, [self = this->shared_from_this()](beast::error_code) { self->close_console(); });
 }
 
-void WsConsole::close_console() {
+template <class S>
+void WsConsole<S>::close_console() {
     beast::error_code ignored;
     console_.shutdown(asio::socket_base::shutdown_both, ignored);
     console_.close(ignored);
     if (!closing_ && ws_.is_open()) {
         closing_ = true;
         ws_.async_close(websocket::close_code::normal,
-                        [self = shared_from_this()](beast::error_code) {});
+                        [self = this->shared_from_this()](beast::error_code) {});
     }
 }
+
+template class WsConsole<PlainStream>;
+template class WsConsole<TlsStream>;
+template void BasicHttpSession<PlainStream>::start_console(const ApiRequest&);
+template void BasicHttpSession<TlsStream>::start_console(const ApiRequest&);
 
 }  // namespace domus::api

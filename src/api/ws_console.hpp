@@ -12,9 +12,11 @@
 
 namespace domus::api {
 
-class WsConsole : public std::enable_shared_from_this<WsConsole> {
+// S: the connection's stream (PlainStream or TlsStream: the frames then go over TLS).
+template <class S>
+class WsConsole : public std::enable_shared_from_this<WsConsole<S>> {
   public:
-    WsConsole(ServerContext& ctx, Stream stream, ConnectionSlot slot, Fd console);
+    WsConsole(ServerContext& ctx, S stream, ConnectionSlot slot, Fd console);
     // Answers the upgrade request, then relays until either side closes.
     void start(Request upgrade);
 
@@ -25,7 +27,7 @@ class WsConsole : public std::enable_shared_from_this<WsConsole> {
     void close_console();
 
     ServerContext& ctx_;
-    websocket::stream<Stream> ws_;
+    websocket::stream<S> ws_;
     ConnectionSlot slot_;
     Socket console_;
     Request upgrade_;

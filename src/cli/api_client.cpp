@@ -14,6 +14,7 @@
 #include <boost/beast/http.hpp>
 
 #include "cli/errors.hpp"
+#include "cli/tls_client.hpp"
 
 namespace domus::cli {
 
@@ -22,6 +23,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using Protocol = net::local::stream_protocol;
 using Stream = beast::basic_stream<Protocol>;
+using tls::TlsStream;
 
 namespace {
 
@@ -52,11 +54,65 @@ bool stale_connection(const beast::error_code& ec) {
 
 }  // namespace
 
+Status parse_https_url(std::string_view url, Endpoint& endpoint) {
+    const auto bad = [&](const std::string& why) {
+        return cli_error("invalid URL '" + std::string(url) + "': " + why);
+    };
+    constexpr std::string_view kScheme = "https://";
+    if (url.substr(0, 7) == "http://") {
+        return bad("domusd's TCP listener speaks only HTTPS (use https://)");
+    }
+    if (url.substr(0, kScheme.size()) != kScheme) return bad("expected https://HOST:PORT");
+    std::string_view rest = url.substr(kScheme.size());
+    while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+    if (rest.find('/') != std::string_view::npos) return bad("expected no path after HOST:PORT");
+    std::string_view host, port;
+    bool has_port = false;
+    if (!rest.empty() && rest.front() == '[') {
+        const size_t close = rest.find(']');
+        if (close == std::string_view::npos) return bad("missing ']' after the IPv6 address");
+        host = rest.substr(1, close - 1);
+        rest.remove_prefix(close + 1);
+        if (!rest.empty() && rest.front() != ':') return bad("expected ':PORT' after ']'");
+        has_port = !rest.empty();
+        if (has_port) port = rest.substr(1);
+    } else {
+        const size_t colon = rest.find(':');
+        host = rest.substr(0, colon);
+        has_port = colon != std::string_view::npos;
+        if (has_port) port = rest.substr(colon + 1);
+        if (port.find(':') != std::string_view::npos) {
+            return bad("an IPv6 address goes in brackets: https://[::1]:PORT");
+        }
+    }
+    if (host.empty()) return bad("no host");
+    for (char c : host) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':';
+        if (!ok) return bad("the host has a character a host name cannot have");
+    }
+    unsigned long n = 443;
+    if (has_port) {
+        if (port.empty() || port.size() > 5 ||
+            port.find_first_not_of("0123456789") != std::string_view::npos ||
+            (n = std::stoul(std::string(port))) == 0 || n > 65535) {
+            return bad("the port must be a number from 1 to 65535");
+        }
+    }
+    endpoint.url = std::string(url);
+    endpoint.host = std::string(host);
+    endpoint.port = static_cast<uint16_t>(n);
+    return {};
+}
+
 struct ApiClient::Impl {
-    std::string path;
+    std::string path;  // the socket, or the URL (for messages)
+    Endpoint endpoint;
     ClientTimeouts timeouts;
     net::io_context ioc{1};
     std::optional<Stream> stream;
+    std::unique_ptr<net::ssl::context> tls_ctx;
+    std::optional<TlsStream> tls;
     beast::flat_buffer buffer;
 
     // Runs one asynchronous operation (and the stream's timer) to completion.
@@ -71,10 +127,28 @@ struct ApiClient::Impl {
 
     void disconnect() {
         stream.reset();
+        tls.reset();
         buffer.clear();
     }
 
+    bool connected() const { return stream.has_value() || tls.has_value(); }
+
+    Status connect_tls() {
+        disconnect();
+        if (!tls_ctx) {
+            auto ctx = tls::make_context(endpoint);
+            if (!ctx) return ctx.error();
+            tls_ctx = std::move(*ctx);
+        }
+        tls.emplace(ioc, *tls_ctx);
+        auto st = tls::connect(*tls, endpoint, timeouts.connect,
+                               [this](auto&& start) { return run(start); });
+        if (!st) disconnect();
+        return st;
+    }
+
     Status connect() {
+        if (endpoint.tcp()) return connect_tls();
         disconnect();
         if (path.size() >= sizeof(sockaddr_un::sun_path)) {
             return unreachable_error(path, std::strerror(ENAMETOOLONG));
@@ -94,15 +168,20 @@ struct ApiClient::Impl {
     // One request/response on the open connection. `stale` reports a keep-alive connection the
     // daemon had closed before it read anything (safe to retry on a new one).
     Result<HttpResponse> exchange(http::request<http::string_body>& req, bool& stale) {
+        if (tls) return exchange_on(*tls, req, stale);
+        return exchange_on(*stream, req, stale);
+    }
+
+    template <class S>
+    Result<HttpResponse> exchange_on(S& s, http::request<http::string_body>& req, bool& stale) {
         stale = false;
-        stream->expires_after(timeouts.request);
-        auto ec = run([&](auto handler) { http::async_write(*stream, req, std::move(handler)); });
+        beast::get_lowest_layer(s).expires_after(timeouts.request);
+        auto ec = run([&](auto handler) { http::async_write(s, req, std::move(handler)); });
         http::response_parser<http::string_body> parser;
         parser.body_limit(64ull << 20);
         if (!ec) {
-            ec = run([&](auto handler) {
-                http::async_read(*stream, buffer, parser, std::move(handler));
-            });
+            ec =
+                run([&](auto handler) { http::async_read(s, buffer, parser, std::move(handler)); });
         }
         if (ec) {
             stale = stale_connection(ec) && !parser.got_some();
@@ -130,10 +209,22 @@ struct ApiClient::Impl {
 ApiClient::ApiClient(std::string socket_path, ClientTimeouts timeouts)
     : socket_path_(std::move(socket_path)), impl_(std::make_unique<Impl>()) {
     impl_->path = socket_path_;
+    impl_->endpoint.socket = socket_path_;
+    impl_->timeouts = timeouts;
+}
+
+ApiClient::ApiClient(Endpoint endpoint, ClientTimeouts timeouts)
+    : socket_path_(endpoint.where()), impl_(std::make_unique<Impl>()) {
+    impl_->path = socket_path_;
+    impl_->endpoint = std::move(endpoint);
     impl_->timeouts = timeouts;
 }
 
 ApiClient::~ApiClient() = default;
+
+const Endpoint& ApiClient::endpoint() const {
+    return impl_->endpoint;
+}
 
 Result<HttpResponse> ApiClient::send(Method method, const std::string& target,
                                      const std::string& json_body) {
@@ -145,9 +236,13 @@ Result<HttpResponse> ApiClient::send(Method method, const std::string& target,
         req.set(http::field::content_type, "application/json");
         req.body() = json_body;
     }
+    if (impl_->endpoint.tcp()) {
+        req.set(http::field::host, impl_->endpoint.host);
+        req.set(http::field::authorization, "Bearer " + impl_->endpoint.token);
+    }
     req.prepare_payload();
 
-    const bool reused = impl_->stream.has_value();
+    const bool reused = impl_->connected();
     if (!reused) {
         if (auto st = impl_->connect(); !st) return std::move(st).error();
     }

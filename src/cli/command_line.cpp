@@ -41,6 +41,7 @@ class Parser {
         app_.add_option("--socket", socket_flag_,
                         "domusd's Unix socket (default: $DOMUS_SOCKET, else " +
                             std::string(kDefaultSocket) + ")");
+        add_tcp_options(app_);
         app_.failure_message([](const CLI::App*, const CLI::Error& e) {
             return "domus: error: " + std::string(e.what()) + " (see domus --help)\n";
         });
@@ -60,11 +61,24 @@ class Parser {
     }
 
   private:
+    void add_tcp_options(CLI::App& app) {
+        app.add_option("--url", cmd_.url,
+                       "domusd's HTTPS listener, https://HOST:PORT, instead of the socket "
+                       "(default: $DOMUS_URL)");
+        app.add_option("--cacert", cmd_.cacert,
+                       "CA file to verify its certificate with, e.g. domusd's "
+                       "<state-dir>/tls/cert.pem (default: $DOMUS_CACERT, else the system's)");
+        app.add_option("--token-file", cmd_.token_file,
+                       "File holding the bearer token, domusd's <state-dir>/api.token "
+                       "(default: $DOMUS_TOKEN_FILE)");
+    }
+
     CLI::App* verb(Verb v, const char* name, const char* description, bool daemon = true) {
         auto* sub = app_.add_subcommand(name, description);
         if (daemon) {
             sub->add_flag("--json", cmd_.json, "Print the daemon's raw JSON response");
             sub->add_option("--socket", socket_flag_, "domusd's Unix socket");
+            add_tcp_options(*sub);
         }
         verbs_.emplace_back(sub, v);
         return sub;

@@ -38,12 +38,17 @@ inline constexpr const char* kDefaultSocket = "/run/domus/domusd.sock";
 
 struct Command {
     Verb verb = Verb::version;
-    std::string socket;     // resolved: --socket, else $DOMUS_SOCKET, else kDefaultSocket
-    bool json = false;      // print the raw JSON response instead of text
-    std::string name;       // the domain (optional for list)
-    std::string file;       // create: the config file, "-" for standard input
-    bool no_start = false;  // create: only define it
-    bool attach = false;    // create: attach the console after starting
+    std::string socket;  // resolved: --socket, else $DOMUS_SOCKET, else kDefaultSocket
+    // The TCP listener instead (main.cpp fills in $DOMUS_URL, $DOMUS_CACERT and
+    // $DOMUS_TOKEN_FILE for those not given): https://HOST:PORT, the CA file, the token file.
+    std::string url;
+    std::string cacert;
+    std::string token_file;
+    bool json = false;                  // print the raw JSON response instead of text
+    std::string name;                   // the domain (optional for list)
+    std::string file;                   // create: the config file, "-" for standard input
+    bool no_start = false;              // create: only define it
+    bool attach = false;                // create: attach the console after starting
     std::optional<uint32_t> timeout_s;  // shutdown: destroy after this many seconds
     bool wait = false;                  // shutdown: return once it stopped
     bool follow = false;                // events: keep printing new events

@@ -17,11 +17,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "cli/api_client.hpp"
 #include "cli/errors.hpp"
 #include "cli/input_pump.hpp"
 #include "cli/terminal.hpp"
+#include "cli/tls_client.hpp"
 
 namespace domus::cli {
 
@@ -30,7 +32,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using Protocol = net::local::stream_protocol;
-using Ws = websocket::stream<beast::basic_stream<Protocol>>;
+using Ws = websocket::stream<beast::basic_stream<Protocol>>;  // the Unix socket
+using Wss = websocket::stream<tls::TlsStream>;                // the HTTPS listener
 
 namespace {
 
@@ -55,31 +58,34 @@ std::string millis(std::chrono::milliseconds ms) {
     return std::to_string(ms.count()) + " ms";
 }
 
+template <class WsT>
 class ConsoleSession {
   public:
-    ConsoleSession(std::string path, std::string name, ConsoleOptions opts)
-        : path_(std::move(path)), name_(std::move(name)), opts_(opts) {}
+    static constexpr bool kTls = std::is_same_v<WsT, Wss>;
+
+    ConsoleSession(Endpoint endpoint, std::string name, ConsoleOptions opts,
+                   net::ssl::context* tls_ctx)
+        : endpoint_(std::move(endpoint)),
+          path_(endpoint_.where()),
+          name_(std::move(name)),
+          opts_(opts),
+          ws_(make_ws(ioc_, tls_ctx)) {}
 
     Status connect() {
-        if (path_.size() >= sizeof(sockaddr_un::sun_path)) {
-            return unreachable_error(path_, std::strerror(ENAMETOOLONG));
-        }
+        auto st = connect_transport();
+        if (!st) return st;
         auto& lowest = beast::get_lowest_layer(ws_);
-        lowest.expires_after(opts_.connect_timeout);
-        const Protocol::endpoint endpoint(path_);
-        auto ec = run_op([&](auto h) { lowest.async_connect(endpoint, std::move(h)); });
-        if (ec == beast::error::timeout) {
-            return unreachable_error(path_, "no answer within " + millis(opts_.connect_timeout));
-        }
-        if (ec) return unreachable_error(path_, ec.message());
-
+        beast::error_code ec;
         lowest.expires_after(opts_.handshake_timeout);
-        ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
-            req.set(http::field::user_agent, "domus/" DOMUS_VERSION);
-        }));
+        ws_.set_option(websocket::stream_base::decorator(
+            [token = endpoint_.token](websocket::request_type& req) {
+                req.set(http::field::user_agent, "domus/" DOMUS_VERSION);
+                if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+            }));
         websocket::response_type res;
         const std::string target = domain_path(name_, "/console/ws");
-        ec = run_op([&](auto h) { ws_.async_handshake(res, "localhost", target, std::move(h)); });
+        const std::string host = kTls ? endpoint_.host : "localhost";
+        ec = run_op([&](auto h) { ws_.async_handshake(res, host, target, std::move(h)); });
         if (ec) {
             const unsigned status = res.result_int();
             if (status != 0 && status != 101) return api_error(status, res.reason(), res.body());
@@ -99,6 +105,42 @@ class ConsoleSession {
         return {};
     }
 
+  private:
+    static WsT make_ws(net::io_context& ioc, net::ssl::context* tls_ctx) {
+        if constexpr (kTls) {
+            return WsT(ioc, *tls_ctx);
+        } else {
+            (void)tls_ctx;
+            return WsT(ioc);
+        }
+    }
+
+    // The socket connection (and over TCP, TLS), before the WebSocket handshake.
+    Status connect_transport() {
+        if constexpr (kTls) {
+            return tls::connect(ws_.next_layer(), endpoint_, opts_.connect_timeout,
+                                [this](auto&& start) { return run_op(start); });
+        } else {
+            return connect_unix();
+        }
+    }
+
+    Status connect_unix() {
+        if (path_.size() >= sizeof(sockaddr_un::sun_path)) {
+            return unreachable_error(path_, std::strerror(ENAMETOOLONG));
+        }
+        auto& lowest = beast::get_lowest_layer(ws_);
+        lowest.expires_after(opts_.connect_timeout);
+        const Protocol::endpoint endpoint(path_);
+        auto ec = run_op([&](auto h) { lowest.async_connect(endpoint, std::move(h)); });
+        if (ec == beast::error::timeout) {
+            return unreachable_error(path_, "no answer within " + millis(opts_.connect_timeout));
+        }
+        if (ec) return unreachable_error(path_, ec.message());
+        return {};
+    }
+
+  public:
     int run() {
         ::signal(SIGPIPE, SIG_IGN);
         signals_.add(SIGINT);
@@ -239,10 +281,11 @@ class ConsoleSession {
         });
     }
 
+    Endpoint endpoint_;
     std::string path_, name_;
     ConsoleOptions opts_;
     net::io_context ioc_{1};
-    Ws ws_{ioc_};
+    WsT ws_;
     net::signal_set signals_{ioc_};
     net::steady_timer linger_{ioc_};
     net::steady_timer hard_stop_{ioc_};
@@ -256,13 +299,29 @@ class ConsoleSession {
     InputPump pump_;  // last member: its thread is joined before the io_context goes
 };
 
+template <class WsT>
+int attach(Endpoint endpoint, const std::string& name, const ConsoleOptions& options,
+           net::ssl::context* tls_ctx) {
+    ConsoleSession<WsT> session(std::move(endpoint), name, options, tls_ctx);
+    if (auto st = session.connect(); !st) return report(st.error());
+    return session.run();
+}
+
 }  // namespace
+
+int attach_console(const Endpoint& endpoint, const std::string& name,
+                   const ConsoleOptions& options) {
+    if (!endpoint.tcp()) return attach<Ws>(endpoint, name, options, nullptr);
+    auto ctx = tls::make_context(endpoint);  // WSS: the console over the HTTPS listener
+    if (!ctx) return report(ctx.error());
+    return attach<Wss>(endpoint, name, options, ctx->get());
+}
 
 int attach_console(const std::string& socket_path, const std::string& name,
                    const ConsoleOptions& options) {
-    ConsoleSession session(socket_path, name, options);
-    if (auto st = session.connect(); !st) return report(st.error());
-    return session.run();
+    Endpoint endpoint;
+    endpoint.socket = socket_path;
+    return attach_console(endpoint, name, options);
 }
 
 }  // namespace domus::cli

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <string>
 
+#include "cli/api_client.hpp"
+
 namespace domus::cli {
 
 inline constexpr char kDetachKey = 0x1d;  // Ctrl-]
@@ -21,6 +23,9 @@ struct ConsoleOptions {
 
 // Returns the exit status: 0 detached or closed by the daemon, 1 error (one line on stderr).
 int attach_console(const std::string& socket_path, const std::string& name,
+                   const ConsoleOptions& options = {});
+// The same on either endpoint: over the HTTPS listener it is a WSS connection with the token.
+int attach_console(const Endpoint& endpoint, const std::string& name,
                    const ConsoleOptions& options = {});
 
 }  // namespace domus::cli

@@ -11,6 +11,8 @@
 #include "cli/api_client.hpp"
 #include "cli/command_line.hpp"
 #include "cli/console.hpp"
+#include "cli/endpoint.hpp"
+#include "cli/errors.hpp"
 #include "cli/info.hpp"
 #include "cli/terminal.hpp"
 #include "cli/verbs.hpp"
@@ -45,12 +47,13 @@ int dispatch(const domus::cli::Command& cmd) {
         case Verb::version:
             domus::cli::print_version();
             return 0;
-        case Verb::console:
-            return domus::cli::attach_console(cmd.socket, cmd.name);
         default:
             break;
     }
-    domus::cli::ApiClient api(cmd.socket);
+    auto endpoint = domus::cli::endpoint_for(cmd);
+    if (!endpoint) return domus::cli::report(endpoint.error());
+    if (cmd.verb == Verb::console) return domus::cli::attach_console(*endpoint, cmd.name);
+    domus::cli::ApiClient api(std::move(*endpoint));
     if (cmd.verb == Verb::events) return domus::cli::run_events(api, cmd);
     return domus::cli::run_domain_verb(api, cmd);
 }

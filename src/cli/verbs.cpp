@@ -67,7 +67,7 @@ int create(ApiClient& api, const Command& cmd) {
     if (cmd.json) print_raw(*body);
     if (cmd.attach) {
         std::fflush(stdout);
-        return attach_console(api.socket_path(), parsed.value->name);
+        return attach_console(api.endpoint(), parsed.value->name);
     }
     return 0;
 }

@@ -5,8 +5,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <tuple>
 
 #include "control/controller_internal.hpp"
+#include "control/image_paths.hpp"
 #include "vmm/jail_user.hpp"
 #include "vmm/vmm_client.hpp"
 
@@ -181,6 +183,20 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
         e.message = "domain '" + rec.config.name + "' failed to start: " + e.message;
         return e;
     }
+    // So may the kernel and ramdisk: the monitor gets their confined, resolved paths.
+    std::string kernel, ramdisk;
+    for (auto [given, out, what] : {std::tuple{&rec.config.kernel, &kernel, "kernel"},
+                                    std::tuple{&rec.config.ramdisk, &ramdisk, "ramdisk"}}) {
+        if (given->empty()) continue;
+        auto resolved = resolve_boot_file(image_dirs_, *given, what);
+        if (!resolved) {
+            return api_error(
+                400, "invalid_field",
+                "domain '" + rec.config.name + "' failed to start: " + resolved.error().message,
+                what);
+        }
+        *out = std::move(*resolved);
+    }
     // The TAP devices (and the bridge, on the first such start): --net and the ip= parameter.
     auto nics = setup_nics(rec);
     if (!nics.ok()) return nics.error();
@@ -195,22 +211,29 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
     req.vmm_path = options_.vmm_path;
     req.log_path = run_path(rec.id, ".log");
     req.handshake_timeout_ms = options_.handshake_timeout_ms;
-    req.args = {"--name",    rec.config.name,
-                "--id",      std::to_string(rec.id),
-                "--memory",  std::to_string(rec.config.memory),
-                "--vcpus",   std::to_string(rec.config.vcpus),
-                "--run-dir", run_dir.value()};
+    req.args = {"--name",
+                rec.config.name,
+                "--id",
+                std::to_string(rec.id),
+                "--memory",
+                std::to_string(rec.config.memory),
+                "--vcpus",
+                std::to_string(rec.config.vcpus),
+                "--run-dir",
+                run_dir.value(),
+                "--console-log-max-bytes",
+                std::to_string(options_.console_log_max_bytes)};
     if (!options_.vmm_user.empty()) {
         req.args.push_back("--user");
         req.args.push_back(options_.vmm_user);
     }
-    if (!rec.config.kernel.empty()) {
+    if (!kernel.empty()) {
         req.args.push_back("--kernel");
-        req.args.push_back(rec.config.kernel);
+        req.args.push_back(kernel);
     }
-    if (!rec.config.ramdisk.empty()) {
+    if (!ramdisk.empty()) {
         req.args.push_back("--ramdisk");
-        req.args.push_back(rec.config.ramdisk);
+        req.args.push_back(ramdisk);
     }
     if (!nics.value().cmdline.empty()) {
         req.args.push_back("--cmdline");
@@ -227,8 +250,16 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
     auto pid = spawn_in_cgroup(rec, req);  // in the domain's own cgroup, when the host has them
     if (!pid) {
         teardown_nics(rec);
+        // The domain's fault (the monitor refused it) is a 4xx; the host's is a 5xx.
+        const Errc code = pid.error().code;
+        const int status = code == Errc::invalid_argument ? 400
+                           : code == Errc::resource       ? 503
+                                                          : 500;
         return api_error(
-            400, "invalid_field",
+            status,
+            status == 400   ? "invalid_field"
+            : status == 503 ? "unavailable"
+                            : "internal",
             "domain '" + rec.config.name + "' failed to start: " + pid.error().message);
     }
     rec.state = DomainState::running;

@@ -12,9 +12,21 @@ namespace domus::control {
 
 namespace {
 
-// The last `lines` lines of the file, reading at most `max_bytes` from its end.
-std::string tail_file(const std::string& path, size_t lines, size_t max_bytes) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+// The last `lines` lines of `text` (a trailing newline ends the last line, not a new one).
+std::string last_lines(const std::string& text, size_t lines) {
+    size_t pos = text.size();
+    if (pos > 0 && text[pos - 1] == '\n') --pos;
+    size_t found = 0;
+    while (pos > 0) {
+        if (text[pos - 1] == '\n' && ++found == lines) break;
+        --pos;
+    }
+    return text.substr(pos);
+}
+
+// At most `max_bytes` from the end of the file ("" when it is missing or empty).
+std::string read_end(const std::string& path, size_t max_bytes) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW));
     if (!fd.valid()) return {};
     const off_t size = ::lseek(fd.get(), 0, SEEK_END);
     if (size <= 0) return {};
@@ -24,15 +36,16 @@ std::string tail_file(const std::string& path, size_t lines, size_t max_bytes) {
     ssize_t n = ::pread(fd.get(), buf.data(), buf.size(), start);
     if (n <= 0) return {};
     buf.resize(static_cast<size_t>(n));
-    // Walk back over `lines` newlines (a trailing newline ends the last line, not a new one).
-    size_t pos = buf.size();
-    if (pos > 0 && buf[pos - 1] == '\n') --pos;
-    size_t found = 0;
-    while (pos > 0) {
-        if (buf[pos - 1] == '\n' && ++found == lines) break;
-        --pos;
-    }
-    return buf.substr(pos);
+    return buf;
+}
+
+// The last `lines` lines of a console log, continued from its rotated part (`path`.1) when the
+// current file holds fewer.
+std::string tail_log(const std::string& path, size_t lines, size_t max_bytes) {
+    std::string text = read_end(path, max_bytes);
+    std::string tail = last_lines(text, lines);
+    if (tail.size() < text.size() || text.size() >= max_bytes) return tail;  // enough lines
+    return last_lines(read_end(path + ".1", max_bytes - text.size()) + text, lines);
 }
 
 }  // namespace
@@ -41,7 +54,7 @@ ApiResult<std::string> ControllerImpl::console_tail(const std::string& name, siz
     if (name == "Domain-0") return api_error(403, "forbidden", "Domain-0 has no console here");
     auto rec = load(name);
     if (!rec) return api_error(404, "not_found", "no domain named '" + name + "'");
-    return tail_file(run_path(rec->id, ".console.log"), lines, 4u << 20);
+    return tail_log(run_path(rec->id, ".console.log"), lines, 4u << 20);
 }
 
 ApiResult<Fd> ControllerImpl::console_attach(const std::string& name) {

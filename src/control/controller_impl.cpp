@@ -120,11 +120,16 @@ std::string ControllerImpl::run_path(int64_t id, const char* suffix) const {
     return options_.state_dir + "/run/" + std::to_string(id) + "/" + std::to_string(id) + suffix;
 }
 
+void ControllerImpl::remove_run_files(int64_t id) const {
+    for (const char* suffix : {".ctl", ".exit", ".exit.tmp", ".log", ".console.log",
+                               ".console.log.1", ".console.log.1.next"}) {
+        ::unlink(run_path(id, suffix).c_str());
+    }
+    ::rmdir((options_.state_dir + "/run/" + std::to_string(id)).c_str());  // the jail root
+}
+
 std::shared_ptr<std::mutex> ControllerImpl::domain_lock(const std::string& name) {
-    std::lock_guard lock(locks_mu_);
-    auto& m = locks_[name];
-    if (!m) m = std::make_shared<std::mutex>();
-    return m;
+    return locks_.get(name);
 }
 
 std::optional<DomainRecord> ControllerImpl::load(const std::string& name) {
@@ -238,9 +243,16 @@ ApiResult<Empty> ControllerImpl::check_boot_files(const DomainConfig& config) {
     const uint64_t ram_bytes = config.memory << 20;
     std::optional<ElfImage> image;
     if (!config.kernel.empty()) {
-        auto bytes = read_file(config.kernel, kMaxKernelBytes);
-        if (!bytes) return api_error(400, "invalid_field", bytes.error().message, "kernel");
-        auto parsed = parse_elf(*bytes, ElfLimits{ram_bytes, DOMUS_GPA_KERNEL_MIN});
+        auto file = read_boot_file(image_dirs_, config.kernel, "kernel", kMaxKernelBytes,
+                                   "the kernel size limit");
+        if (!file) return api_error(400, "invalid_field", file.error().message, "kernel");
+        // The magic is checked here, so that no message echoes the file's first bytes.
+        static constexpr uint8_t kElfMagic[] = {0x7f, 'E', 'L', 'F'};
+        if (file->bytes.size() < 4 || std::memcmp(file->bytes.data(), kElfMagic, 4) != 0) {
+            return api_error(400, "invalid_field",
+                             "kernel '" + config.kernel + "' is not an ELF file", "kernel");
+        }
+        auto parsed = parse_elf(file->bytes, ElfLimits{ram_bytes, DOMUS_GPA_KERNEL_MIN});
         if (!parsed) {
             return api_error(400, "invalid_field",
                              "kernel " + config.kernel + ": " + parsed.error().message, "kernel");
@@ -249,10 +261,23 @@ ApiResult<Empty> ControllerImpl::check_boot_files(const DomainConfig& config) {
     }
     if (config.ramdisk.empty()) return Empty{};
     // The same checks the monitor makes; where the embedded guest ends is the monitor's to know.
-    auto archive =
-        load_initramfs(config.ramdisk, max_initramfs_bytes(ram_bytes),
-                       "half of the domain's " + std::to_string(config.memory) + " MiB of memory");
-    if (!archive) return api_error(400, "invalid_field", archive.error().message, "ramdisk");
+    const uint64_t max_bytes = max_initramfs_bytes(ram_bytes);
+    const std::string limit_name =
+        "half of the domain's " + std::to_string(config.memory) + " MiB of memory";
+    auto file = read_boot_file(image_dirs_, config.ramdisk, "ramdisk", max_bytes, limit_name);
+    if (!file) return api_error(400, "invalid_field", file.error().message, "ramdisk");
+    const bool gzip = file->bytes.size() >= 2 && file->bytes[0] == 0x1f && file->bytes[1] == 0x8b;
+    const bool cpio = file->bytes.size() >= 2 && file->bytes[0] == '0' && file->bytes[1] == '7';
+    auto archive = decode_initramfs(std::move(file->bytes), max_bytes, limit_name);
+    if (!archive) {
+        // A file of neither kind: the decoder's message would quote its first bytes.
+        std::string why =
+            gzip || cpio || archive.error().message.find("compressed") != std::string::npos
+                ? archive.error().message
+                : "not a newc cpio archive or gzip data";
+        return api_error(400, "invalid_field", "ramdisk '" + config.ramdisk + "': " + why,
+                         "ramdisk");
+    }
     if (image) {
         auto gpa = place_initramfs(ram_bytes, archive->size(), image->lowest_gpa, image->end_gpa,
                                    initramfs_page_offset(*archive));
@@ -304,6 +329,7 @@ ApiResult<DomainView> ControllerImpl::create_domain(const DomainConfig& config, 
         if (!started.ok()) {
             // The request changes nothing: neither the definition nor its events remain.
             (void)table_->discard(rec.config.name, first_event);
+            remove_run_files(rec.id);
             return started;
         }
         notify_new_events();
@@ -386,10 +412,7 @@ ApiResult<Empty> ControllerImpl::delete_domain(const std::string& name) {
     }
     const Status st = table_->remove(name);
     if (!st) return store_error(st.error());
-    ::unlink(run_path(rec->id, ".console.log").c_str());
-    ::unlink(run_path(rec->id, ".log").c_str());
-    ::unlink(run_path(rec->id, ".exit.tmp").c_str());
-    ::rmdir((options_.state_dir + "/run/" + std::to_string(rec->id)).c_str());
+    remove_run_files(rec->id);
     notify_new_events();
     return Empty{};
 }

@@ -20,6 +20,8 @@ struct ControllerOptions {
     int handshake_timeout_ms = 10000;          // a monitor must be up within this
     int stats_interval_ms = 1000;              // live figures in lists and metrics: this fresh
     int64_t events_kept = 100000;              // older lifecycle events are deleted
+    // A domain's console log rotates to run/<id>.console.log.1 past this (0: never).
+    uint64_t console_log_max_bytes = 1u << 20;
     // Where disk images may be (created if missing); empty: <state_dir>/images.
     std::vector<std::string> image_dirs;
     NetworkOptions network;  // the bridge, subnet, gateway and NAT of domain NICs

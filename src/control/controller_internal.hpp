@@ -28,6 +28,7 @@
 #include "control/controller_impl.hpp"
 #include "control/controller_tasks.hpp"
 #include "control/domain_table.hpp"
+#include "control/name_locks.hpp"
 #include "control/supervisor.hpp"
 #include "hostnet/netlink_socket.hpp"
 
@@ -139,13 +140,14 @@ class ControllerImpl final : public Controller {
     // paths under <state_dir>/run
     std::string run_path(int64_t id, const char* suffix) const;
     ApiResult<std::string> prepare_run_dir(int64_t id);
+    // Unlinks every run/<id>.* file (the logs too): the domain's definition is gone.
+    void remove_run_files(int64_t id) const;
 
     ControllerOptions options_;
     std::vector<std::string> image_dirs_;  // resolved at init
     std::mutex images_mu_;                 // one image creation at a time
     std::unique_ptr<DomainTable> table_;
-    std::mutex locks_mu_;
-    std::map<std::string, std::shared_ptr<std::mutex>> locks_;
+    NameLocks locks_;
     std::mutex notify_mu_;
     int64_t notified_event_id_ = 0;   // under notify_mu_
     int64_t pruned_at_event_id_ = 0;  // under notify_mu_: the newest event id at the last prune

@@ -1,13 +1,18 @@
 // The image dirs and the confinement of disk image paths (stat and realpath only).
 #include "control/image_paths.hpp"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+
+#include "base/fd.hpp"
 
 namespace domus::control {
 namespace {
@@ -66,9 +71,15 @@ Result<std::vector<std::string>> prepare_image_dirs(const std::vector<std::strin
             return make_error(Errc::invalid_argument,
                               "image dir '" + d + "' is not an absolute path");
         }
+        // The dir itself is made 0700 by mkdir (never wider for a moment); missing parents
+        // get the default mode.
         std::error_code ec;
-        std::filesystem::create_directories(d, ec);
+        std::filesystem::create_directories(std::filesystem::path(d).parent_path(), ec);
         if (ec) return make_error(Errc::io, "cannot create image dir " + d + ": " + ec.message());
+        if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) {
+            return make_error(Errc::io,
+                              "cannot create image dir " + d + ": " + std::strerror(errno));
+        }
         char buf[PATH_MAX];
         struct stat st {};
         if (::realpath(d.c_str(), buf) == nullptr || ::stat(buf, &st) != 0) {
@@ -121,6 +132,94 @@ Result<std::string> resolve_image_subdir(const std::vector<std::string>& dirs,
         return make_error(Errc::invalid_argument, "'" + path + "' is not a directory");
     }
     return resolved;
+}
+
+namespace {
+
+Error boot_error(Errc code, const std::string& what, const std::string& path,
+                 const std::string& reason) {
+    return make_error(code, what + " '" + path + "' " + reason);
+}
+
+// A regular file, neither empty nor over the limit (the size check of lstat and of fstat).
+std::optional<Error> boot_file_kind(const struct stat& st, const std::string& what,
+                                    const std::string& path, uint64_t max_bytes,
+                                    const std::string& limit_name) {
+    if (!S_ISREG(st.st_mode)) {
+        return boot_error(Errc::invalid_argument, what, path,
+                          std::string("is ") + file_kind(st.st_mode) + ", not a regular file");
+    }
+    if (st.st_size == 0) return boot_error(Errc::invalid_argument, what, path, "is empty");
+    if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+        return boot_error(Errc::invalid_argument, what, path,
+                          "is " + std::to_string(st.st_size) + " bytes, larger than the limit of " +
+                              std::to_string(max_bytes) + " bytes (" + limit_name + ")");
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::string> resolve_boot_file(const std::vector<std::string>& dirs, const std::string& path,
+                                      const std::string& what) {
+    auto resolved = resolve_within(dirs, path, what);
+    if (!resolved) return resolved;
+    struct stat st {};
+    if (::lstat(resolved->c_str(), &st) != 0) {
+        return boot_error(Errc::io, what, path,
+                          std::string("cannot be examined: ") + std::strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return boot_error(Errc::invalid_argument, what, path,
+                          std::string("is ") + file_kind(st.st_mode) + ", not a regular file");
+    }
+    return resolved;
+}
+
+Result<BootFile> read_boot_file(const std::vector<std::string>& dirs, const std::string& path,
+                                const std::string& what, uint64_t max_bytes,
+                                const std::string& limit_name) {
+    auto resolved = resolve_within(dirs, path, what);
+    if (!resolved) return resolved.error();
+    // lstat first: a FIFO or device is refused without ever being opened.
+    struct stat before {};
+    if (::lstat(resolved->c_str(), &before) != 0) {
+        return boot_error(Errc::io, what, path,
+                          std::string("cannot be examined: ") + std::strerror(errno));
+    }
+    if (auto e = boot_file_kind(before, what, path, max_bytes, limit_name)) return *e;
+    // Swapped for a link or a FIFO since: O_NOFOLLOW fails, O_NONBLOCK does not wait.
+    Fd fd(::open(resolved->c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd.valid()) {
+        return boot_error(Errc::io, what, path,
+                          std::string("cannot be opened: ") + std::strerror(errno));
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) {
+        return boot_error(Errc::io, what, path,
+                          std::string("cannot be examined: ") + std::strerror(errno));
+    }
+    if (auto e = boot_file_kind(st, what, path, max_bytes, limit_name)) return *e;
+    if (st.st_dev != before.st_dev || st.st_ino != before.st_ino) {
+        return boot_error(Errc::invalid_argument, what, path, "changed while it was checked");
+    }
+    BootFile out;
+    out.resolved = std::move(*resolved);
+    out.bytes.resize(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    while (got < out.bytes.size()) {
+        const ssize_t n = ::read(fd.get(), out.bytes.data() + got, out.bytes.size() - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            return boot_error(Errc::io, what, path,
+                              std::string("cannot be read: ") + std::strerror(errno));
+        }
+        if (n == 0) break;  // shrank since fstat: what is there
+        got += static_cast<size_t>(n);
+    }
+    out.bytes.resize(got);
+    if (got == 0) return boot_error(Errc::invalid_argument, what, path, "is empty");
+    return out;
 }
 
 }  // namespace domus::control

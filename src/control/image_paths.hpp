@@ -1,7 +1,10 @@
-// Where disk images may live: the daemon's image dirs, and the one check every image path of
-// a domain passes before the daemon names it to a monitor. This touches the file system with
-// lstat/stat/realpath only: the daemon never opens or reads a disk image (a FIFO, a device or
-// a file on a hung mount would block it, and the monitor is the one that locks the image).
+// Where disk images, kernels and ramdisks may live: the daemon's image dirs, and the one check
+// every image path of a domain passes before the daemon names it to a monitor. Disk images are
+// touched with lstat/stat/realpath only: the daemon never opens or reads one (a FIFO, a device
+// or a file on a hung mount would block it, and the monitor is the one that locks the image).
+// A kernel or ramdisk the daemon does read (to check it before a domain is defined), but only
+// once confined, as a regular file, opened non-blocking and without following a link, within
+// a size limit.
 #pragma once
 
 #include <cstdint>
@@ -32,5 +35,26 @@ Result<std::string> resolve_disk_image(const std::vector<std::string>& dirs,
 // one of the dirs after every symbolic link is resolved.
 Result<std::string> resolve_image_subdir(const std::vector<std::string>& dirs,
                                          const std::string& path);
+
+// A kernel or ramdisk read by the daemon: its resolved path (what the monitor is given) and
+// its bytes.
+struct BootFile {
+    std::string resolved;
+    std::vector<uint8_t> bytes;
+};
+
+// `path` confined like a disk image (relative: in the first dir; every link resolved first),
+// then lstat'ed (a regular file, not empty, at most `max_bytes`), opened with
+// O_RDONLY|O_NONBLOCK|O_NOFOLLOW|O_CLOEXEC, checked again with fstat (the same regular file)
+// and read. `what` names the file ("kernel", "ramdisk") and `limit_name` the limit in messages.
+// Errors name the path as given and the reason, never the file's bytes.
+Result<BootFile> read_boot_file(const std::vector<std::string>& dirs, const std::string& path,
+                                const std::string& what, uint64_t max_bytes,
+                                const std::string& limit_name);
+
+// The same confinement without reading (at a start, before the monitor is given the path):
+// the resolved path of a regular file inside the dirs.
+Result<std::string> resolve_boot_file(const std::vector<std::string>& dirs, const std::string& path,
+                                      const std::string& what);
 
 }  // namespace domus::control

@@ -123,6 +123,7 @@ Result<pid_t> spawn_monitor(const SpawnRequest& req) {
             message = std::string(e->as_string().c_str());
         }
     }
+    const bool refused = !message.empty();
     ::kill(pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
@@ -133,7 +134,9 @@ Result<pid_t> spawn_monitor(const SpawnRequest& req) {
                                : "the monitor sent a malformed handshake";
         if (!tail.empty()) message += ": " + tail;
     }
-    return make_error(Errc::invalid_argument, message);
+    // The monitor's own refusal (a bad kernel, memory it cannot get, ...) is about the domain;
+    // no handshake at all (it died or hung) is the host's fault.
+    return make_error(refused ? Errc::invalid_argument : Errc::io, message);
 }
 
 bool is_monitor_process(pid_t pid) {

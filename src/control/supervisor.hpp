@@ -30,7 +30,10 @@ struct SpawnRequest {
 };
 
 // Starts a monitor in its own session, waits for its handshake line and returns its pid; on
-// failure the monitor's own one-line error, and nothing left running.
+// failure the monitor's own one-line error, and nothing left running. The error's code says whose
+// fault it is: invalid_argument when the monitor refused the domain (its handshake error);
+// resource when it could not be started (pipe, posix_spawn: a missing binary); io when it
+// ended or hung without a handshake.
 Result<pid_t> spawn_monitor(const SpawnRequest& request);
 
 // True when `pid` is alive and is a domus-vmm process.

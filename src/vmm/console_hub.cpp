@@ -1,10 +1,13 @@
 #include "vmm/console_hub.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <string>
 
 namespace domus::vmm {
@@ -16,13 +19,78 @@ Result<int> ConsoleHub::add_sink(int fd, SinkKind kind) {
                           "too many console sinks (at most " + std::to_string(kMaxSinks) + ")");
     }
     const int id = next_id_++;
-    sinks_.push_back(Sink{id, fd, kind});
+    sinks_.push_back(Sink{id, fd, kind, {}, 0, 0, Fd()});
     return id;
 }
 
 void ConsoleHub::remove_sink(int id) {
     std::lock_guard lock(out_mu_);
     std::erase_if(sinks_, [id](const Sink& s) { return s.id == id; });
+}
+
+Status ConsoleHub::set_log_rotation(int id, std::string path, uint64_t max_bytes) {
+    std::lock_guard lock(out_mu_);
+    for (Sink& s : sinks_) {
+        if (s.id != id) continue;
+        if (s.kind != SinkKind::blocking) {
+            return make_error(Errc::invalid_argument, "only a log file sink can be rotated");
+        }
+        struct stat st {};
+        if (::fstat(s.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            return make_error(Errc::invalid_argument, "console log " + path + " is not a file");
+        }
+        Fd spare;
+        if (max_bytes != 0) {
+            const std::string next = path + ".1";
+            spare = Fd(
+                ::open(next.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640));
+            if (!spare.valid()) {
+                return make_error(Errc::io, "cannot open console log " + next + ": " +
+                                                std::string(std::strerror(errno)));
+            }
+        }
+        s.log_path = std::move(path);
+        s.max_bytes = max_bytes;
+        s.size = static_cast<uint64_t>(st.st_size);
+        s.spare = std::move(spare);
+        return {};
+    }
+    return make_error(Errc::not_found, "no console sink " + std::to_string(id));
+}
+
+Status ConsoleHub::set_log_path(int id, std::string path) {
+    std::lock_guard lock(out_mu_);
+    for (Sink& s : sinks_) {
+        if (s.id != id) continue;
+        s.log_path = std::move(path);
+        return {};
+    }
+    return make_error(Errc::not_found, "no console sink " + std::to_string(id));
+}
+
+// The current file becomes `.1` and the old `.1` (its descriptor kept open as `spare`),
+// emptied, becomes the current one: renames, a truncate and a dup2, no open.
+void ConsoleHub::rotate_if_full(Sink& sink, size_t incoming) {
+    if (sink.max_bytes == 0 || sink.size + incoming <= sink.max_bytes || sink.size == 0) return;
+    if (!sink.spare.valid()) return;
+    const std::string old = sink.log_path + ".1";
+    const std::string parked = sink.log_path + ".1.next";
+    if (::rename(old.c_str(), parked.c_str()) != 0) return;
+    if (::rename(sink.log_path.c_str(), old.c_str()) != 0) {
+        (void)::rename(parked.c_str(), old.c_str());
+        return;
+    }
+    if (::ftruncate(sink.spare.get(), 0) != 0 ||
+        ::rename(parked.c_str(), sink.log_path.c_str()) != 0) {
+        return;  // keeps writing to the file now named .1
+    }
+    // The sink's fd number now writes the fresh file; `spare` keeps the one named .1. dup2
+    // clears close-on-exec on the copy: set it again.
+    Fd previous(::fcntl(sink.fd, F_DUPFD_CLOEXEC, 0));
+    if (!previous.valid() || ::dup2(sink.spare.get(), sink.fd) < 0) return;
+    ::fcntl(sink.fd, F_SETFD, FD_CLOEXEC);
+    sink.spare = std::move(previous);
+    sink.size = 0;
 }
 
 size_t ConsoleHub::sink_count() const {
@@ -50,9 +118,11 @@ uint64_t ConsoleHub::write_one(const Sink& sink, std::span<const uint8_t> bytes)
 void ConsoleHub::write(std::span<const uint8_t> bytes) {
     if (bytes.empty()) return;
     std::lock_guard lock(out_mu_);
-    for (const Sink& sink : sinks_) {
+    for (Sink& sink : sinks_) {
+        rotate_if_full(sink, bytes.size());
         const uint64_t lost = write_one(sink, bytes);
         if (sink.kind == SinkKind::socket) output_dropped_ += lost;
+        if (sink.max_bytes != 0) sink.size += bytes.size() - lost;
     }
 }
 

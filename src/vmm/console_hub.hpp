@@ -13,8 +13,10 @@
 #include <cstdint>
 #include <mutex>
 #include <span>
+#include <string>
 #include <vector>
 
+#include "base/fd.hpp"
 #include "base/result.hpp"
 
 namespace domus::vmm {
@@ -36,6 +38,17 @@ class ConsoleHub {
     // Returns the sink's id (> 0), or an error when kMaxSinks are attached.
     Result<int> add_sink(int fd, SinkKind kind);
     void remove_sink(int id);
+    // Caps a blocking sink that is the log file at `path` (opened O_APPEND): a write that would
+    // take it past `max_bytes` first renames it to `path`.1 (replacing the older one) and
+    // continues in a fresh file, put on the sink's own fd number with dup2 (the caller's fd
+    // stays the one to close). So the log takes at most 2 * max_bytes on disk. 0: no cap.
+    // A rotation that fails leaves the file growing as before.
+    // It opens (creating it) `path`.1 at once: rotating then swaps the two files by renaming
+    // and truncating, and opens nothing, so it also works in a confined monitor that may not
+    // open files.
+    Status set_log_rotation(int id, std::string path, uint64_t max_bytes);
+    // The same file under another name (after the monitor's root changed): renames use it.
+    Status set_log_path(int id, std::string path);
     size_t sink_count() const;
 
     // Guest output: to every sink, in the order they were added.
@@ -57,8 +70,13 @@ class ConsoleHub {
         int id;
         int fd;
         SinkKind kind;
+        std::string log_path;    // set_log_rotation: the file this fd writes
+        uint64_t max_bytes = 0;  // 0: never rotated
+        uint64_t size = 0;       // bytes in the current file
+        Fd spare;                // `log_path`.1, opened by set_log_rotation: the next file
     };
     uint64_t write_one(const Sink& sink, std::span<const uint8_t> bytes);
+    void rotate_if_full(Sink& sink, size_t incoming);
 
     mutable std::mutex out_mu_;
     std::vector<Sink> sinks_;

@@ -82,6 +82,14 @@ void Domain::set_console_fd(int fd) {
     console_sink_ = id ? *id : 0;  // the first sink always fits
 }
 
+Status Domain::set_console_log_rotation(std::string path, uint64_t max_bytes) {
+    return console_.set_log_rotation(console_sink_, std::move(path), max_bytes);
+}
+
+Status Domain::set_console_log_path(std::string path) {
+    return console_.set_log_path(console_sink_, std::move(path));
+}
+
 Status Domain::attach_devices() {
     uart_ = std::make_unique<Uart16550>(
         [this](std::span<const uint8_t> bytes) { console_write(bytes); }, nullptr);

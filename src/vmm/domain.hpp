@@ -70,6 +70,9 @@ class Domain final : public HypercallHost {
     // Used by the builder, before start().
     void add_vcpu(hv::Vcpu vcpu) { vcpus_.push_back(std::move(vcpu)); }
     void set_console_fd(int fd);  // the first, blocking console sink (stdout or the log file)
+    // That sink is the log file at `path`: rotated to `path`.1 past max_bytes (0: never).
+    Status set_console_log_rotation(std::string path, uint64_t max_bytes);
+    Status set_console_log_path(std::string path);  // the same log, seen from a new root
     void set_identity(std::string name, uint32_t id, uint64_t tsc_khz);
     Status attach_devices();
     // A virtio-mmio device at `base` interrupting with `vector` on vCPU 0 (the builder's

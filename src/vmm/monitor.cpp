@@ -222,6 +222,11 @@ int run_monitor(const MonitorOptions& options) {
 
     auto domain = build_domain(config, kernel, console_log.get());
     if (!domain) return monitor_startup_failure(domain.error().message);
+    if (auto st =
+            (*domain)->set_console_log_rotation(paths.console_log, options.console_log_max_bytes);
+        !st) {
+        return monitor_startup_failure(st.error().message);
+    }
     Fd epfd(::epoll_create1(EPOLL_CLOEXEC));
     if (!epfd.valid()) return monitor_startup_failure("epoll_create1: " + errno_text());
     ControlServer server(**domain, std::move(*listener), epfd.get(), config.memory_mib);
@@ -242,6 +247,7 @@ int run_monitor(const MonitorOptions& options) {
         }
         paths = monitor_paths("/", config.domain_id);
         socket_file.set_path(paths.ctl);
+        (void)(*domain)->set_console_log_path(paths.console_log);
         set_seccomp_exit_record(exit_tmp.get(), paths.exit_file + ".tmp", paths.exit_file);
         if (auto st = install_seccomp_filter(); !st) {
             return monitor_startup_failure(st.error().message);

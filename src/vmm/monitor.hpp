@@ -25,6 +25,7 @@ struct MonitorOptions {
     // domusd gives each domain a run directory of its own. Off: for debugging only.
     bool confine = true;
     std::optional<JailUser> user;
+    uint64_t console_log_max_bytes = 0;  // <id>.console.log rotates to .1 past this (0: never)
 };
 
 struct MonitorPaths {

@@ -15,7 +15,7 @@ namespace {
 constexpr const char* kSyscalls[] = {
     // I/O on descriptors the monitor already holds (TAP readv/writev, console, control)
     "read", "write", "readv", "writev", "pread64", "pwrite64", "close", "fstat", "newfstatat",
-    "fcntl", "dup2", "fsync",
+    "fcntl", "dup2", "fsync", "ftruncate",
     // memory (malloc, thread stacks)
     "mmap", "munmap", "mprotect", "madvise", "brk", "mremap",
     // threads (clone is restricted by flags, see kSeccompCloneRequired), the yield hypercall

@@ -76,6 +76,9 @@ int main(int argc, char** argv) {
     std::string user;
     auto* user_opt = app.add_option(
         "--user", user, "Run the domain as UID:GID (after opening /dev/kvm, images and TAPs)");
+    app.add_option("--console-log-max-bytes", options.console_log_max_bytes,
+                   "Rotate <id>.console.log to <id>.console.log.1 past this size (0: never)")
+        ->capture_default_str();
     app.footer(
         "Prints one line on stdout, then closes it: {\"ok\":true,\"pid\":N} once the domain runs,\n"
         "or {\"ok\":false,\"error\":\"...\"} and exit status 1. Control: newline-delimited JSON "

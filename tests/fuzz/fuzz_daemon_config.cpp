@@ -19,12 +19,14 @@ bool same(const domus::api::DaemonConfig& a, const domus::api::DaemonConfig& b) 
     const auto &x = a.server, &y = b.server;
     return a.socket == b.socket && a.state_dir == b.state_dir && a.listen == b.listen &&
            a.vmm == b.vmm && a.events_kept == b.events_kept &&
+           a.console_log_max_bytes == b.console_log_max_bytes &&
            a.stats_interval_ms == b.stats_interval_ms && x.max_body_bytes == y.max_body_bytes &&
            x.max_header_bytes == y.max_header_bytes && x.request_timeout == y.request_timeout &&
            x.idle_timeout == y.idle_timeout && x.write_timeout == y.write_timeout &&
-           x.sse_keepalive == y.sse_keepalive && x.max_connections == y.max_connections &&
-           x.io_threads == y.io_threads && x.worker_threads == y.worker_threads &&
-           x.verbose == y.verbose;
+           x.sse_keepalive == y.sse_keepalive && x.max_connections_unix == y.max_connections_unix &&
+           x.max_connections_tcp == y.max_connections_tcp && x.tls_cert == y.tls_cert &&
+           x.tls_key == y.tls_key && x.io_threads == y.io_threads &&
+           x.worker_threads == y.worker_threads && x.verbose == y.verbose;
 }
 
 }  // namespace
@@ -51,7 +53,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto& s = a.server;
     require(s.max_body_bytes >= 1 && s.max_body_bytes <= (1u << 30));
     require(s.max_header_bytes >= 1024 && s.max_header_bytes <= (1u << 20));
-    require(s.max_connections >= 1 && s.max_connections <= 1000000);
+    require(s.max_connections_unix >= 1 && s.max_connections_unix <= 1000000);
+    require(s.max_connections_tcp >= 1 && s.max_connections_tcp <= 1000000);
+    require(a.console_log_max_bytes <= (1ull << 40));
     for (auto t : {s.request_timeout, s.idle_timeout, s.write_timeout}) {
         require(t.count() >= 1 && t.count() <= 3600000);
     }

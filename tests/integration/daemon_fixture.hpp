@@ -52,6 +52,8 @@ class Daemon {
     const std::string& socket() const { return socket_; }
     const std::string& state_dir() const { return state_dir_; }
     const std::string& dir() const { return dir_; }
+    // The daemon's (only) image dir: kernels, ramdisks and disk images must be in it.
+    std::string image_dir() const { return state_dir_ + "/images"; }
     std::string log() const;  // the daemon's stderr so far
 
   private:

@@ -286,12 +286,13 @@ TEST(DaemonNetwork, DomainsOnTheBridgeAnswerTheHostAndEachOther) {
     Daemon d;
     if (::access("/bin/busybox", X_OK) != 0) GTEST_SKIP() << "busybox-static is not installed";
     DOMUS_REQUIRE_NETNS(d);
-    const std::string script = "set -e; cd '" + d.dir() +
+    const std::string ramdisk = d.image_dir() + "/net.cpio.gz";  // ramdisks live there
+    const std::string script = "set -e; mkdir -p '" + d.image_dir() + "'; cd '" + d.dir() +
                                "'; mkdir -p root/bin; cp /bin/busybox root/bin/; for a in sh echo "
                                "sleep httpd wget mkdir; do ln -sf busybox root/bin/$a; done; (cd "
-                               "root && find . | cpio -o -H newc 2>/dev/null) | gzip > net.cpio.gz";
+                               "root && find . | cpio -o -H newc 2>/dev/null) | gzip > '" +
+                               ramdisk + "'";
     ASSERT_EQ(run_process({"/bin/sh", "-c", script}, timeout_after(60)).exit_code, 0);
-    const std::string ramdisk = d.dir() + "/net.cpio.gz";
     auto create = [&](const std::string& name, const std::string& cmd) {
         json::object body{{"name", name},
                           {"memory", 128},

@@ -3,8 +3,11 @@
 // and an interactive shell through `domus console` (type commands, ^C a sleep).
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "daemon_fixture.hpp"
@@ -35,7 +38,7 @@ class DaemonProgram : public ::testing::Test {
         DOMUS_REQUIRE_DAEMON();
         if (::access("/bin/busybox", X_OK) != 0) GTEST_SKIP() << "busybox-static is not installed";
         ASSERT_TRUE(d_.start()) << d_.log();
-        ramdisk_ = make_busybox_cpio(d_.dir());
+        ramdisk_ = make_busybox_cpio(d_.image_dir());  // ramdisks live in an image dir
         ASSERT_FALSE(ramdisk_.empty());
     }
     Daemon d_;
@@ -127,6 +130,48 @@ TEST_F(DaemonProgram, ADomainBootsFromADiskMadeByDiskCreate) {
     EXPECT_EQ(cat.out, "persisted\n");
     const auto fsck = run_process({"/sbin/e2fsck", "-fn", images + "/root.img"}, timeout_after(30));
     EXPECT_EQ(fsck.exit_code, 0) << fsck.out;
+}
+
+// A guest flooding its console (a shell loop printing ~400 KB) with console-log-max-bytes =
+// 16384: the log and its one rotated predecessor each stay under the cap, and the tail the
+// API serves still ends with the guest's last line.
+TEST(DaemonConsoleLog, AFloodingGuestsLogIsCappedAndRotated) {
+    DOMUS_REQUIRE_DAEMON();
+    if (::access("/bin/busybox", X_OK) != 0) GTEST_SKIP() << "busybox-static is not installed";
+    char tmpl[] = "/tmp/domus-console-cap-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    const std::string conf = std::string(tmpl) + "/domusd.conf";
+    std::ofstream(conf) << "console-log-max-bytes = 16384\n";
+    Daemon d({"--config", conf});
+    ASSERT_TRUE(d.start()) << d.log();
+    const std::string ramdisk = make_busybox_cpio(d.image_dir());
+    ASSERT_FALSE(ramdisk.empty());
+    const std::string line(90, 'f');
+    json::object body{{"name", "flood"},
+                      {"memory", 64},
+                      {"ramdisk", ramdisk},
+                      {"cmdline", "init=/bin/sh -- -c 'i=0; while [ $i -lt 4000 ]; do echo " +
+                                      line + " $i; i=$((i+1)); done; echo flood-done; exit 0'"}};
+    int status = 0;
+    auto v = d.json("POST", "/v1/domains?start=true", json::serialize(body), &status);
+    ASSERT_EQ(status, 201) << v << d.log();
+    const int64_t id = num(v.as_object(), "id");
+    const auto stopped = d.wait_state("flood", "stopped", 120);
+    EXPECT_EQ(str(stopped, "state"), "stopped") << stopped;
+    const std::string log = d.state_dir() + "/run/" + std::to_string(id) + ".console.log";
+    struct stat st {};
+    ASSERT_EQ(::stat(log.c_str(), &st), 0);
+    EXPECT_LE(st.st_size, 16384 + 4096);  // the cap, plus at most one console write
+    ASSERT_EQ(::stat((log + ".1").c_str(), &st), 0) << "never rotated";
+    EXPECT_LE(st.st_size, 16384 + 4096);
+    EXPECT_EQ(::access((log + ".2").c_str(), F_OK), -1);
+    const std::string tail = d.request("GET", "/v1/domains/flood/console?tail=5").body;
+    EXPECT_NE(tail.find("flood-done"), std::string::npos) << tail;
+    EXPECT_NE(tail.find(line + " 3999"), std::string::npos) << tail;
+    d.request("DELETE", "/v1/domains/flood");
+    EXPECT_EQ(::access(log.c_str(), F_OK), -1);  // deleting the domain removes both
+    EXPECT_EQ(::access((log + ".1").c_str(), F_OK), -1);
+    std::filesystem::remove_all(tmpl);
 }
 
 }  // namespace

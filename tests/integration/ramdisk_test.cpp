@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -20,6 +21,13 @@ namespace domus::test {
 namespace {
 
 namespace json = boost::json;
+
+// The daemon reads ramdisks only from its image dirs: a copy there.
+std::string into_images(const Daemon& d, const std::string& path) {
+    const std::string to = d.image_dir() + "/" + std::filesystem::path(path).filename().string();
+    std::filesystem::copy_file(path, to, std::filesystem::copy_options::overwrite_existing);
+    return to;
+}
 
 bool have_tools() {
     return std::system("command -v cpio >/dev/null 2>&1 && command -v gzip >/dev/null 2>&1") == 0;
@@ -127,7 +135,7 @@ TEST(DaemonRamdisk, DefinedStartedAndShownThroughTheApi) {
     ASSERT_TRUE(a.ok());
     Daemon d;
     ASSERT_TRUE(d.start()) << d.log();
-    const std::string rd = a.path("rd.cpio.gz");
+    const std::string rd = into_images(d, a.path("rd.cpio.gz"));
     int status = 0;
     auto v = d.json("POST", "/v1/domains?start=true",
                     R"({"name":"rd1","memory":32,"cmdline":"service","ramdisk":")" + rd + "\"}",
@@ -157,7 +165,8 @@ TEST(DaemonRamdisk, DefinedStartedAndShownThroughTheApi) {
     // Removed with a PATCH (null), then set to a bad file: refused, nothing changes.
     d.json("PATCH", "/v1/domains/rd1", R"({"ramdisk":null})", &status);
     EXPECT_EQ(status, 200);
-    auto r = d.request("PATCH", "/v1/domains/rd1", R"({"ramdisk":")" + a.path("bad") + "\"}");
+    const std::string bad = into_images(d, a.path("bad"));
+    auto r = d.request("PATCH", "/v1/domains/rd1", R"({"ramdisk":")" + bad + "\"}");
     EXPECT_EQ(r.status, 400) << r.body;
     EXPECT_NE(r.body.find("\"field\":\"ramdisk\""), std::string::npos) << r.body;
     EXPECT_TRUE(d.json("GET", "/v1/domains/rd1").as_object().at("ramdisk").is_null());
@@ -174,9 +183,10 @@ TEST(DaemonRamdisk, BadRamdisksCreateNothing) {
     const struct {
         std::string path, needle;
     } cases[] = {
-        {"/nonexistent/rd.cpio", "cannot open '/nonexistent/rd.cpio'"},
-        {a.path("bad"), "not a newc cpio archive"},
-        {a.path("bomb.gz"), "half of the domain's 64 MiB of memory"},
+        {"/nonexistent/rd.cpio", "'/nonexistent/rd.cpio' does not exist"},
+        {into_images(d, a.path("bad")), "not a newc cpio archive"},
+        {into_images(d, a.path("bomb.gz")), "half of the domain's 64 MiB of memory"},
+        {a.path("rd.cpio.gz"), "outside the image dirs"},
     };
     for (const auto& c : cases) {
         for (const char* path : {"/v1/domains", "/v1/domains?start=true"}) {
@@ -192,7 +202,7 @@ TEST(DaemonRamdisk, BadRamdisksCreateNothing) {
     }
     // The same through an xl.cfg file and the CLI.
     const std::string cfg = a.path("bad.cfg");
-    std::ofstream(cfg) << "name = \"x\"\nramdisk = \"" << a.path("bad") << "\"\n";
+    std::ofstream(cfg) << "name = \"x\"\nramdisk = \"" << into_images(d, a.path("bad")) << "\"\n";
     auto cli = d.cli({"create", cfg});
     EXPECT_NE(cli.exit_code, 0);
     EXPECT_NE(cli.err.find("not a newc cpio archive"), std::string::npos) << cli.err;

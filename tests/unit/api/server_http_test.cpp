@@ -255,7 +255,7 @@ TEST_F(ServerTest, ControllerExceptionIs500AndTheServerLives) {
 }
 
 TEST_F(ServerTest, TooManyConnectionsGet503) {
-    start([](ServerOptions& o) { o.max_connections = 2; });
+    start([](ServerOptions& o) { o.max_connections_unix = 2; });
     HttpConn a = connect(), b = connect();
     ASSERT_EQ(a.request("GET", "/v1/host")->status, 200);
     ASSERT_EQ(b.request("GET", "/v1/host")->status, 200);
@@ -302,8 +302,13 @@ TEST_F(ServerTest, TcpNeedsTheBearerToken) {
     EXPECT_EQ(r->status, 401);
     EXPECT_EQ(error_code(*r), "unauthorized");
     EXPECT_EQ(r->header("www-authenticate"), "Bearer");
+    EXPECT_FALSE(r->keep_alive);
+    EXPECT_TRUE(c.closed_within(5s));  // an unauthenticated connection is not kept
+    c = HttpConn::tcp(server->tcp_port());
     r = c.request("GET", "/v1/host", "", {"Authorization: Bearer " + std::string(64, 'b')});
     EXPECT_EQ(r->status, 401);
+    EXPECT_TRUE(c.closed_within(5s));
+    c = HttpConn::tcp(server->tcp_port());
     r = c.request("GET", "/v1/host", "", {"Authorization: Bearer " + token});
     EXPECT_EQ(r->status, 200);
     r = c.request("GET", "/nope", "", {"Authorization: Bearer " + token});
@@ -311,6 +316,66 @@ TEST_F(ServerTest, TcpNeedsTheBearerToken) {
     // The Unix socket needs none.
     HttpConn u = connect();
     EXPECT_EQ(u.request("GET", "/v1/host")->status, 200);
+}
+
+// Each listener has its own slots: idle TCP connections filling the TCP limit leave the
+// administrator's Unix socket answering.
+TEST_F(ServerTest, ATcpFloodLeavesTheUnixSocketItsSlots) {
+    start([](ServerOptions& o) {
+        o.tcp_listen = "127.0.0.1:0";
+        o.token = std::string(64, 'a');
+        o.max_connections_tcp = 4;
+        o.max_connections_unix = 2;
+    });
+    std::vector<HttpConn> idle;
+    for (int i = 0; i < 4; ++i) {
+        idle.push_back(HttpConn::tcp(server->tcp_port()));
+        ASSERT_TRUE(idle.back().connected());
+    }
+    // The fifth TCP connection is refused once the four are counted (accepts are async).
+    bool refused = false;
+    for (int i = 0; i < 50 && !refused; ++i) {
+        HttpConn extra = HttpConn::tcp(server->tcp_port());
+        auto r = extra.read_response(200ms);
+        refused = r && r->status == 503;
+    }
+    EXPECT_TRUE(refused);
+    HttpConn u = connect();
+    auto r = u.request("GET", "/v1/host");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+}
+
+// A TCP request without the token is refused from its header: the declared body is never
+// waited for, no 100 Continue goes out, and the connection closes at once, freeing its slot.
+TEST_F(ServerTest, AnUnauthenticatedBodyIsNeverRead) {
+    const std::string token(64, 'a');
+    start([&](ServerOptions& o) {
+        o.tcp_listen = "127.0.0.1:0";
+        o.token = token;
+        o.max_connections_tcp = 1;
+    });
+    for (const char* expect : {"", "Expect: 100-continue\r\n"}) {
+        SCOPED_TRACE(expect);
+        HttpConn c = HttpConn::tcp(server->tcp_port());
+        ASSERT_TRUE(c.connected());
+        // Within the body limit, so only the missing token can answer before the body comes.
+        ASSERT_TRUE(c.send(std::string("POST /v1/domains HTTP/1.1\r\nHost: x\r\n") + expect +
+                           "Content-Type: application/json\r\nContent-Length: 60000\r\n\r\n"));
+        auto r = c.read_response(5s);
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 401);
+        EXPECT_TRUE(c.closed_within(5s));
+    }
+    // The one TCP slot is free again for a client with the token.
+    bool served = false;
+    for (int i = 0; i < 50 && !served; ++i) {
+        HttpConn d = HttpConn::tcp(server->tcp_port());
+        auto ok = d.request("GET", "/v1/host", "", {"Authorization: Bearer " + token});
+        served = ok && ok->status == 200;
+        if (!served) std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_TRUE(served);
 }
 
 TEST(ServerStart, RejectsBadOptions) {

@@ -52,6 +52,36 @@ TEST(ApiToken, BearerHeaderAndComparison) {
     EXPECT_FALSE(token_equal("", ""));
 }
 
+TEST(ApiToken, TcpAuthIsDecidedFromTheHeaderAlone) {
+    const std::string token(64, 'a');
+    EXPECT_FALSE(tcp_auth_error(token, "Bearer " + token));
+    auto missing = tcp_auth_error(token, "");
+    ASSERT_TRUE(missing);
+    EXPECT_NE(missing->find("needs Authorization: Bearer"), std::string::npos);
+    auto wrong = tcp_auth_error(token, "Bearer " + std::string(64, 'b'));
+    ASSERT_TRUE(wrong);
+    EXPECT_EQ(*wrong, "the bearer token is not valid");
+    EXPECT_TRUE(tcp_auth_error(token, "Basic " + token));
+    EXPECT_TRUE(tcp_auth_error("", "Bearer "));  // no token configured: nobody gets in
+}
+
+TEST(DaemonConfig, PerListenerConnectionLimitsAndTlsFiles) {
+    DaemonConfig c;
+    EXPECT_EQ(c.server.max_connections_unix, 1024u);
+    EXPECT_EQ(c.server.max_connections_tcp, 256u);
+    ASSERT_TRUE(
+        apply_config_text("max-connections-unix = 100\nmax_connections_tcp = 8\n"
+                          "tls-cert = /etc/domus/cert.pem\ntls_key = \"/etc/domus/key.pem\"\n",
+                          c));
+    EXPECT_EQ(c.server.max_connections_unix, 100u);
+    EXPECT_EQ(c.server.max_connections_tcp, 8u);
+    EXPECT_EQ(c.server.tls_cert, "/etc/domus/cert.pem");
+    EXPECT_EQ(c.server.tls_key, "/etc/domus/key.pem");
+    auto bad = apply_config_text("max-connections-tcp = 0\n", c);
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("max-connections-tcp"), std::string::npos);
+}
+
 TEST(DaemonConfig, KeysValuesAndComments) {
     DaemonConfig c;
     const auto st = apply_config_text(
@@ -68,7 +98,8 @@ TEST(DaemonConfig, KeysValuesAndComments) {
     EXPECT_EQ(c.vmm_user, "nobody");  // resolved (and refused if unknown) when domusd starts
     EXPECT_TRUE(c.server.verbose);
     EXPECT_EQ(c.server.max_body_bytes, 1024u);
-    EXPECT_EQ(c.server.max_connections, 10u);
+    EXPECT_EQ(c.server.max_connections_unix, 10u);
+    EXPECT_EQ(c.server.max_connections_tcp, 10u);
     EXPECT_EQ(c.server.request_timeout, std::chrono::milliseconds(500));
     EXPECT_EQ(c.server.worker_threads, 8u);
     EXPECT_EQ(c.events_kept, 5000);

@@ -187,3 +187,53 @@ TEST(Console, NothingListening) {
 
 }  // namespace
 }  // namespace domus::cli
+
+namespace domus::cli {
+namespace {
+
+TEST(HttpsUrl, HostsPortsAndRefusals) {
+    Endpoint e;
+    ASSERT_TRUE(parse_https_url("https://127.0.0.1:8443", e));
+    EXPECT_EQ(e.host, "127.0.0.1");
+    EXPECT_EQ(e.port, 8443);
+    EXPECT_TRUE(e.tcp());
+    EXPECT_EQ(e.where(), "https://127.0.0.1:8443");
+    ASSERT_TRUE(parse_https_url("https://[::1]:9/", e));
+    EXPECT_EQ(e.host, "::1");
+    EXPECT_EQ(e.port, 9);
+    ASSERT_TRUE(parse_https_url("https://dom0.example", e));
+    EXPECT_EQ(e.host, "dom0.example");
+    EXPECT_EQ(e.port, 443);
+    const struct {
+        const char* url;
+        const char* needle;
+    } bad[] = {
+        {"http://127.0.0.1:8080", "only HTTPS"},
+        {"ftp://x", "expected https://HOST:PORT"},
+        {"127.0.0.1:8443", "expected https://HOST:PORT"},
+        {"https://", "no host"},
+        {"https://:8443", "no host"},
+        {"https://h:0", "1 to 65535"},
+        {"https://h:65536", "1 to 65535"},
+        {"https://h:", "1 to 65535"},
+        {"https://h:12a", "1 to 65535"},
+        {"https://::1:8443", "brackets"},
+        {"https://[::1", "']'"},
+        {"https://[::1]x", "':PORT'"},
+        {"https://h:1/v1/domains", "no path"},
+        {"https://a b:1", "character"},
+        {"https://a@b:1", "character"},
+    };
+    for (const auto& c : bad) {
+        Endpoint x;
+        auto st = parse_https_url(c.url, x);
+        ASSERT_FALSE(st) << c.url;
+        EXPECT_NE(st.error().message.find(c.needle), std::string::npos)
+            << c.url << ": " << st.error().message;
+        EXPECT_NE(st.error().message.find(c.url), std::string::npos) << st.error().message;
+        EXPECT_FALSE(x.tcp());  // nothing set on failure
+    }
+}
+
+}  // namespace
+}  // namespace domus::cli

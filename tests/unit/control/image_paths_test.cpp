@@ -127,3 +127,71 @@ TEST_F(ImagePaths, SubdirsForDiskCreate) {
 
 }  // namespace
 }  // namespace domus::control
+
+namespace domus::control {
+namespace {
+
+// Kernels and ramdisks: the same confinement, then a non-blocking read of a regular file within
+// the limit. Every refusal names the path and never quotes the file.
+class BootFiles : public ImagePaths {
+  protected:
+    std::string boot_error(const std::string& path, uint64_t max = 1 << 20) {
+        auto r = read_boot_file(dirs_, path, "kernel", max, "the test limit");
+        EXPECT_FALSE(r.ok()) << path;
+        if (r.ok()) return "";
+        EXPECT_THAT(r.error().message, HasSubstr("kernel '" + path + "'"));
+        EXPECT_THAT(r.error().message, ::testing::Not(HasSubstr("xxxx")));
+        return r.error().message;
+    }
+};
+
+TEST_F(BootFiles, ReadsARegularFileByAbsoluteOrRelativePath) {
+    auto a = read_boot_file(dirs_, dirs_[0] + "/root.img", "kernel", 1 << 20, "limit");
+    ASSERT_TRUE(a.ok()) << a.error().message;
+    EXPECT_EQ(a->resolved, dirs_[0] + "/root.img");
+    EXPECT_EQ(a->bytes.size(), 4096u);
+    auto r = read_boot_file(dirs_, "root.img", "kernel", 1 << 20, "limit");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->resolved, dirs_[0] + "/root.img");
+    auto s = resolve_boot_file(dirs_, "root.img", "kernel");
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(*s, dirs_[0] + "/root.img");
+}
+
+TEST_F(BootFiles, HostileFilesAreRefusedWithoutBlocking) {
+    ASSERT_EQ(::mkfifo((dirs_[0] + "/fifo").c_str(), 0600), 0);
+    std::filesystem::create_symlink("/dev/zero", dirs_[0] + "/zero");
+    std::filesystem::create_symlink(root_ + "/outside", dirs_[0] + "/out");
+    file(root_ + "/outside", 100);
+    file(dirs_[0] + "/big", 5000);
+    std::ofstream(dirs_[0] + "/empty");
+    EXPECT_THAT(boot_error("/dev/zero"), HasSubstr("outside the image dirs"));
+    EXPECT_THAT(boot_error("/dev/kmsg"), HasSubstr("outside the image dirs"));
+    EXPECT_THAT(boot_error("zero"), HasSubstr("resolves to /dev/zero, which is outside"));
+    EXPECT_THAT(boot_error(dirs_[0] + "/out"), HasSubstr("outside the image dirs"));
+    EXPECT_THAT(boot_error("fifo"), HasSubstr("is a FIFO, not a regular file"));
+    std::filesystem::create_directory(dirs_[0] + "/sub");
+    EXPECT_THAT(boot_error(dirs_[0] + "/sub"), HasSubstr("is a directory"));
+    EXPECT_THAT(boot_error(dirs_[0]), HasSubstr("outside the image dirs"));  // the dir itself
+    EXPECT_THAT(boot_error("big", 4999),
+                HasSubstr("is 5000 bytes, larger than the limit of 4999 bytes (the test limit)"));
+    EXPECT_THAT(boot_error("empty"), HasSubstr("is empty"));
+    EXPECT_THAT(boot_error("missing"), HasSubstr("does not exist"));
+    EXPECT_THAT(boot_error("../outside"), HasSubstr("outside the image dirs"));
+    auto fifo = resolve_boot_file(dirs_, "fifo", "ramdisk");
+    ASSERT_FALSE(fifo.ok());
+    EXPECT_THAT(fifo.error().message, HasSubstr("ramdisk 'fifo' is a FIFO"));
+}
+
+TEST_F(BootFiles, ImageDirsAreMade0700WhateverTheUmask) {
+    const mode_t old = ::umask(0);
+    auto dirs = prepare_image_dirs({root_ + "/fresh"});
+    ::umask(old);
+    ASSERT_TRUE(dirs.ok());
+    struct stat st {};
+    ASSERT_EQ(::stat((root_ + "/fresh").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0700u);
+}
+
+}  // namespace
+}  // namespace domus::control

@@ -4,10 +4,14 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
+
+#include "base/fd.hpp"
 
 namespace domus::vmm {
 namespace {
@@ -134,6 +138,81 @@ TEST(ConsoleHubInput, EmptyReads) {
     hub.push_input(bytes("abc"));
     EXPECT_EQ(hub.read_input(std::span<uint8_t>(), &remaining), 0u);
     EXPECT_EQ(remaining, 3u);
+}
+
+}  // namespace
+}  // namespace domus::vmm
+
+namespace domus::vmm {
+namespace {
+
+std::string file_text(const std::string& path) {
+    std::string out;
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return out;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) > 0;) out.append(buf, n);
+    return out;
+}
+
+// A guest flooding its console: the log and its one rotated predecessor stay under the cap,
+// the newest output is in the log, and the caller's descriptor still writes the live file.
+TEST(ConsoleHubLog, RotatesPastTheCapKeepingOneOlderFile) {
+    char tmpl[] = "/tmp/domus-console-rotate-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    const std::string dir = tmpl, log = dir + "/7.console.log";
+    Fd fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+    ASSERT_TRUE(fd.valid());
+    ConsoleHub hub;
+    auto id = hub.add_sink(fd.get(), ConsoleHub::SinkKind::blocking);
+    ASSERT_TRUE(id.ok());
+    ASSERT_TRUE(hub.set_log_rotation(*id, log, 1000).ok());
+    for (int i = 0; i < 500; ++i) {
+        const std::string line = "line " + std::to_string(i) + " of the flood\n";
+        hub.write({reinterpret_cast<const uint8_t*>(line.data()), line.size()});
+    }
+    struct stat st {};
+    ASSERT_EQ(::stat(log.c_str(), &st), 0);
+    EXPECT_LE(st.st_size, 1000);
+    ASSERT_EQ(::stat((log + ".1").c_str(), &st), 0);
+    EXPECT_LE(st.st_size, 1000);
+    EXPECT_GT(st.st_size, 900);
+    EXPECT_EQ(::access((log + ".2").c_str(), F_OK), -1);  // only one older file
+    const std::string text = file_text(log);
+    EXPECT_NE(text.find("line 499 of the flood\n"), std::string::npos) << text;
+    EXPECT_EQ(file_text(log + ".1").find("line 0 "), std::string::npos);
+    // The descriptor number the caller owns now writes the fresh file, close-on-exec kept.
+    EXPECT_EQ(::write(fd.get(), "tail\n", 5), 5);
+    EXPECT_NE(file_text(log).find("tail\n"), std::string::npos);
+    EXPECT_EQ(::fcntl(fd.get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+    hub.remove_sink(*id);
+    fd.reset();
+    std::filesystem::remove_all(dir);
+}
+
+TEST(ConsoleHubLog, NoCapNeverRotatesAndSocketsCannotBeRotated) {
+    char tmpl[] = "/tmp/domus-console-rotate-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    const std::string dir = tmpl, log = dir + "/1.console.log";
+    Fd fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+    ConsoleHub hub;
+    auto id = hub.add_sink(fd.get(), ConsoleHub::SinkKind::blocking);
+    ASSERT_TRUE(hub.set_log_rotation(*id, log, 0).ok());
+    const std::string chunk(100, 'x');
+    for (int i = 0; i < 100; ++i) {
+        hub.write({reinterpret_cast<const uint8_t*>(chunk.data()), chunk.size()});
+    }
+    EXPECT_EQ(file_text(log).size(), 10000u);
+    EXPECT_EQ(::access((log + ".1").c_str(), F_OK), -1);
+    int sv[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    auto sock = hub.add_sink(sv[0], ConsoleHub::SinkKind::socket);
+    EXPECT_FALSE(hub.set_log_rotation(*sock, log, 10).ok());
+    EXPECT_FALSE(hub.set_log_rotation(999, log, 10).ok());
+    hub.remove_sink(*sock);
+    ::close(sv[0]);
+    ::close(sv[1]);
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace
