@@ -56,6 +56,18 @@ Result<InitramfsFile> InitramfsFile::open(const std::string& path, uint64_t max_
     return f;
 }
 
+Result<InitramfsFile> InitramfsFile::from_archive(std::vector<uint8_t> archive, std::string label,
+                                                  uint64_t max_bytes, std::string limit_name) {
+    InitramfsFile f;
+    f.path_ = std::move(label);
+    f.max_bytes_ = max_bytes;
+    f.limit_name_ = std::move(limit_name);
+    auto decoded = decode_initramfs(std::move(archive), max_bytes, f.limit_name_);
+    if (!decoded) return with_path(f.path_, decoded.error());
+    f.decoded_ = std::move(decoded.value());
+    return f;
+}
+
 Result<InitramfsPlacement> InitramfsFile::load(GuestMemory& mem, uint64_t kernel_start,
                                                uint64_t kernel_end) {
     if (!fd_.valid()) {
