@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,11 +14,11 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <memory>
 
 #include "base/fd.hpp"
 #include "boot/cpio.hpp"
 #include "boot/cpio_writer.hpp"
-#include "boot/elf_loader.hpp"
 #include "boot/program_elf.hpp"
 
 extern char** environ;
@@ -45,10 +46,29 @@ const char* kind_name(Kind k) {
 struct Node {
     Kind kind = Kind::directory;
     uint32_t permissions = 0755;
-    std::vector<uint8_t> data;  // a file's contents
+    std::vector<uint8_t> data;  // a small file's contents
     std::string target;         // a symlink's target
     std::string source;         // where it comes from, for messages
+    std::shared_ptr<Fd> fd;     // a larger file: copied from here (sendfile) when written
+    uint64_t size = 0;          // a file's size (data.size() when data holds it)
 };
+
+// Files at least this large stay open until the archive is written (at most kMaxHeldFiles of
+// them) and go file to file in the kernel; smaller ones are read into memory.
+constexpr uint64_t kHeldFileBytes = 16 * 1024;
+constexpr size_t kMaxHeldFiles = 256;
+
+Node small_file(uint32_t permissions, std::vector<uint8_t> data, std::string source) {
+    Node n{Kind::file, permissions, std::move(data), {}, std::move(source), nullptr, 0};
+    n.size = n.data.size();
+    return n;
+}
+
+Node held_file(uint32_t permissions, Fd fd, uint64_t size, std::string source) {
+    return Node{Kind::file, permissions,       {},
+                {},         std::move(source), std::make_shared<Fd>(std::move(fd)),
+                size};
+}
 
 Error fail(const std::string& message) {
     return make_error(Errc::invalid_argument, message);
@@ -73,7 +93,8 @@ class Tree {
             const std::string parent = path.substr(0, slash);
             auto it = nodes_.find(parent);
             if (it == nodes_.end()) {
-                nodes_.emplace(parent, Node{Kind::directory, 0755, {}, {}, node.source});
+                nodes_.emplace(parent,
+                               Node{Kind::directory, 0755, {}, {}, node.source, nullptr, 0});
             } else if (it->second.kind != Kind::directory) {
                 return fail(node.source + " cannot be packed at /" + path + ": /" + parent +
                             " is a " + kind_name(it->second.kind) + " (from " + it->second.source +
@@ -87,7 +108,7 @@ class Tree {
                 return fail(node.source + " (a " + kind_name(node.kind) + ") would replace the " +
                             kind_name(old.kind) + " /" + path + " from " + old.source);
             }
-            bytes_ -= old.data.size();
+            bytes_ -= old.size;
             old = std::move(node);
         } else {
             if (nodes_.size() >= kExecMaxOverlayEntries * 2) {
@@ -96,7 +117,7 @@ class Tree {
             }
             it = nodes_.emplace(path, std::move(node)).first;
         }
-        bytes_ += it->second.data.size();
+        bytes_ += it->second.size;
         if (bytes_ > max_bytes_) {
             return fail(it->second.source + ": the files to pack take more than " +
                         std::to_string(max_bytes_) + " bytes (" + limit_ + ")");
@@ -106,8 +127,9 @@ class Tree {
 
     uint64_t remaining() const { return bytes_ >= max_bytes_ ? 0 : max_bytes_ - bytes_; }
 
-    Result<std::vector<uint8_t>> write() const {
-        CpioWriter w(max_bytes_);
+    // The archive into `out` (a fresh memfd).
+    Status write(int out) const {
+        CpioWriter w = CpioWriter::to_fd(out, max_bytes_);
         for (const auto& [path, n] : nodes_) {
             Status st;
             switch (n.kind) {
@@ -115,7 +137,8 @@ class Tree {
                     st = w.add_directory(path, n.permissions);
                     break;
                 case Kind::file:
-                    st = w.add_file(path, n.permissions, n.data);
+                    st = n.fd ? w.add_file_from_fd(path, n.permissions, n.fd->get(), n.size)
+                              : w.add_file(path, n.permissions, n.data);
                     break;
                 case Kind::symlink:
                     st = w.add_symlink(path, n.target);
@@ -128,7 +151,8 @@ class Tree {
                                  : ""));
             }
         }
-        return w.finish();
+        if (auto end = w.finish(); !end) return end.error();
+        return {};
     }
 
   private:
@@ -138,17 +162,46 @@ class Tree {
     std::string limit_;
 };
 
-// A static program from the host: read (at most `max_bytes`) and inspected.
-Result<std::vector<uint8_t>> read_program(const std::string& path, uint64_t max_bytes,
-                                          const std::string& limit) {
-    auto bytes = read_file(path, max_bytes);
-    if (!bytes) {
-        std::string message = bytes.error().message;
-        if (message.find("larger than") != std::string::npos) message += " (" + limit + ")";
-        return make_error(bytes.error().code, message);
+struct OpenProgram {
+    Fd fd;
+    uint64_t size = 0;
+};
+
+// A static program from the host: opened (at most `max_bytes`) and inspected through a
+// read-only mapping (only the pages the check reads are touched).
+Result<OpenProgram> open_program(const std::string& path, uint64_t max_bytes,
+                                 const std::string& limit) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) {
+        const int err = errno;
+        return make_error(err == ENOENT ? Errc::not_found : Errc::io,
+                          "cannot open '" + path + "': " + std::strerror(err));
     }
-    if (auto info = inspect_program(*bytes, path); !info) return info.error();
-    return bytes;
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) {
+        return make_error(Errc::io, "cannot stat '" + path + "': " + std::strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return fail("'" + path + "' is " +
+                    (S_ISDIR(st.st_mode) ? "a directory" : "not a regular file") +
+                    ", not a program");
+    }
+    const auto size = static_cast<uint64_t>(st.st_size);
+    if (size > max_bytes) {
+        return fail("'" + path + "' of " + std::to_string(size) + " bytes is larger than the " +
+                    "room left in the initramfs (" + limit + ")");
+    }
+    if (size == 0) {
+        if (auto info = inspect_program({}, path); !info) return info.error();
+    }
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+    if (map == MAP_FAILED) {
+        return make_error(Errc::io, "cannot map '" + path + "': " + std::strerror(errno));
+    }
+    auto info = inspect_program({static_cast<const uint8_t*>(map), size}, path);
+    ::munmap(map, size);
+    if (!info) return info.error();
+    return OpenProgram{std::move(fd), size};
 }
 
 // `busybox --list`, run on the host (a static busybox runs anywhere).
@@ -196,10 +249,10 @@ Result<std::string> busybox_list(const std::string& busybox) {
 }
 
 Status add_busybox(const ExecSpec& spec, Tree& tree, uint64_t max_bytes, const std::string& limit) {
-    auto bytes = read_program(spec.busybox, max_bytes, limit);
-    if (!bytes) {
-        return make_error(bytes.error().code,
-                          "--with-busybox: " + bytes.error().message +
+    auto program = open_program(spec.busybox, max_bytes, limit);
+    if (!program) {
+        return make_error(program.error().code,
+                          "--with-busybox: " + program.error().message +
                               " (install busybox-static for a static /bin/busybox)");
     }
     auto list = busybox_list(spec.busybox);
@@ -207,12 +260,14 @@ Status add_busybox(const ExecSpec& spec, Tree& tree, uint64_t max_bytes, const s
     auto applets = parse_busybox_applets(*list);
     if (!applets) return applets.error();
     const std::string source = "busybox '" + spec.busybox + "'";
-    if (auto st = tree.put("bin/busybox", Node{Kind::file, 0755, std::move(*bytes), {}, source});
+    if (auto st =
+            tree.put("bin/busybox", held_file(0755, std::move(program->fd), program->size, source));
         !st) {
         return st;
     }
     for (const std::string& applet : *applets) {
-        if (auto st = tree.put("bin/" + applet, Node{Kind::symlink, 0777, {}, "busybox", source});
+        if (auto st = tree.put("bin/" + applet,
+                               Node{Kind::symlink, 0777, {}, "busybox", source, nullptr, 0});
             !st) {
             return st;
         }
@@ -278,7 +333,8 @@ class OverlayWalk {
         const std::string source = "--overlay '" + host + "'";
         const uint32_t perms = st.st_mode & 0777;
         if (S_ISDIR(st.st_mode)) {
-            if (auto s = tree_.put(image, Node{Kind::directory, perms, {}, {}, source}); !s) {
+            if (auto s = tree_.put(image, Node{Kind::directory, perms, {}, {}, source, nullptr, 0});
+                !s) {
                 return s;
             }
             Fd sub(::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -299,7 +355,8 @@ class OverlayWalk {
                             std::to_string(kCpioMaxSymlinkBytes) + " bytes");
             }
             target.resize(static_cast<size_t>(n));
-            return tree_.put(image, Node{Kind::symlink, 0777, {}, std::move(target), source});
+            return tree_.put(image,
+                             Node{Kind::symlink, 0777, {}, std::move(target), source, nullptr, 0});
         }
         if (!S_ISREG(st.st_mode)) {
             const char* what = S_ISCHR(st.st_mode)    ? "a character device"
@@ -322,6 +379,11 @@ class OverlayWalk {
             again.st_size != st.st_size) {
             return fail(source + " changed while it was packed");
         }
+        if (static_cast<uint64_t>(st.st_size) >= kHeldFileBytes && held_ < kMaxHeldFiles) {
+            ++held_;
+            return tree_.put(image, held_file(perms, std::move(file),
+                                              static_cast<uint64_t>(st.st_size), source));
+        }
         std::vector<uint8_t> data(static_cast<size_t>(st.st_size));
         size_t done = 0;
         while (done < data.size()) {
@@ -331,12 +393,13 @@ class OverlayWalk {
             if (n == 0) return fail(source + " shrank while it was packed");
             done += static_cast<size_t>(n);
         }
-        return tree_.put(image, Node{Kind::file, perms, std::move(data), {}, source});
+        return tree_.put(image, small_file(perms, std::move(data), source));
     }
 
     Tree& tree_;
     std::string limit_;
     size_t entries_ = 0;
+    size_t held_ = 0;  // files kept open
 };
 
 }  // namespace
@@ -351,13 +414,11 @@ Result<ExecImage> build_exec_image(const ExecSpec& spec, uint64_t max_bytes,
     }
     Tree tree(max_bytes, limit);
     const std::string made = "the image's skeleton";
-    for (const char* dir : {"dev", "proc", "bin"}) {
-        if (auto st = tree.put(dir, Node{Kind::directory, 0755, {}, {}, made}); !st) {
+    for (const char* dir : {"dev", "proc", "bin", "tmp"}) {
+        const uint32_t mode = std::string_view(dir) == "tmp" ? 01777 : 0755;
+        if (auto st = tree.put(dir, Node{Kind::directory, mode, {}, {}, made, nullptr, 0}); !st) {
             return st.error();
         }
-    }
-    if (auto st = tree.put("tmp", Node{Kind::directory, 01777, {}, {}, made}); !st) {
-        return st.error();
     }
     if (spec.with_busybox) {
         if (auto st = add_busybox(spec, tree, max_bytes, limit); !st) return st.error();
@@ -365,17 +426,24 @@ Result<ExecImage> build_exec_image(const ExecSpec& spec, uint64_t max_bytes,
     if (!spec.overlay.empty()) {
         if (auto st = OverlayWalk(tree, limit).run(spec.overlay); !st) return st.error();
     }
-    auto program = read_program(spec.program, tree.remaining(), limit);
+    auto program = open_program(spec.program, tree.remaining(), limit);
     if (!program) return program.error();
     const std::string init = "bin/" + name;
-    if (auto st = tree.put(
-            init, Node{Kind::file, 0755, std::move(*program), {}, "--exec '" + spec.program + "'"});
+    if (auto st = tree.put(init, held_file(0755, std::move(program->fd), program->size,
+                                           "--exec '" + spec.program + "'"));
         !st) {
         return st.error();
     }
-    auto archive = tree.write();
-    if (!archive) return archive.error();
-    return ExecImage{std::move(*archive), "/" + init};
+    Fd memfd(::memfd_create("domus-exec-initramfs", MFD_CLOEXEC));
+    if (!memfd.valid()) {
+        return make_error(Errc::io, std::string("memfd_create: ") + std::strerror(errno));
+    }
+    if (auto st = tree.write(memfd.get()); !st) return st.error();
+    struct stat st {};
+    if (::fstat(memfd.get(), &st) != 0) {
+        return make_error(Errc::io, std::string("fstat (memfd): ") + std::strerror(errno));
+    }
+    return ExecImage{std::move(memfd), static_cast<uint64_t>(st.st_size), "/" + init};
 }
 
 }  // namespace domus

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/fd.hpp"
 #include "base/result.hpp"
 
 namespace domus {
@@ -36,11 +37,14 @@ inline constexpr size_t kExecMaxOverlayEntries = 65536;
 inline constexpr size_t kExecMaxOverlayDepth = 64;
 
 struct ExecImage {
-    std::vector<uint8_t> archive;  // uncompressed newc cpio
-    std::string init;              // where the program is in it: "/bin/NAME"
+    Fd archive;         // a memfd holding the uncompressed newc cpio from offset 0
+    uint64_t size = 0;  // its bytes
+    std::string init;   // where the program is in it: "/bin/NAME"
 };
 
-// Reads the program (and busybox and the overlay when asked) and packs the archive; at most
+// Reads the program (and busybox and the overlay when asked) and packs the archive into a
+// memfd (file data goes from file to memfd in the kernel: no temporary file, no copy through
+// this process for files of 16 KiB and more); at most
 // `max_bytes` of archive ("<max_bytes> bytes (<limit_name>)" in the message). Every message
 // names the host file at fault.
 Result<ExecImage> build_exec_image(const ExecSpec& spec, uint64_t max_bytes,

@@ -206,8 +206,8 @@ Result<Ramdisk> open_ramdisk(const VmConfig& config) {
         auto cmdline = exec_cmdline(config.cmdline, image->init, config.exec.args);
         if (!cmdline) return cmdline.error();
         auto file =
-            InitramfsFile::from_archive(std::move(image->archive), "--exec " + config.exec.program,
-                                        max_bytes, std::move(limit));
+            InitramfsFile::from_fd(std::move(image->archive), image->size,
+                                   "--exec " + config.exec.program, max_bytes, std::move(limit));
         if (!file) return file.error();
         return Ramdisk{std::move(file.value()), std::move(*cmdline)};
     }

@@ -3,6 +3,7 @@
 #include "boot/cpio_writer.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -175,6 +176,76 @@ TEST(CpioWriter, GnuCpioExtractsIt) {
     ASSERT_EQ(::lstat((dir + "/x/name").c_str(), &st), 0);
     EXPECT_TRUE(S_ISLNK(st.st_mode));
     EXPECT_EQ(std::system(("rm -rf '" + dir + "'").c_str()), 0);
+}
+
+// A file that will be `bytes` long, as a descriptor (a memfd).
+int memfd_with(const std::string& bytes) {
+    const int fd = ::memfd_create("test", MFD_CLOEXEC);
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(::write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+    return fd;
+}
+
+std::vector<uint8_t> contents(int fd) {
+    struct stat st {};
+    EXPECT_EQ(::fstat(fd, &st), 0);
+    std::vector<uint8_t> out(static_cast<size_t>(st.st_size));
+    EXPECT_EQ(::pread(fd, out.data(), out.size(), 0), static_cast<ssize_t>(out.size()));
+    return out;
+}
+
+// Streamed into a descriptor, with file data from descriptors, the archive is byte for byte
+// the one built in memory.
+TEST(CpioWriter, StreamedIntoAFileItIsTheSameArchive) {
+    const std::string big(200 * 1024 + 3, 'b');  // beyond the staging buffer, odd length
+    const int src_big = memfd_with(big);
+    const int src_small = memfd_with("abc");
+    auto fill = [&](CpioWriter& w) {
+        ASSERT_TRUE(w.add_directory("bin", 0755));
+        ASSERT_TRUE(w.add_file_from_fd("bin/big", 0755, src_big, big.size()));
+        ASSERT_TRUE(w.add_symlink("bin/sh", "big"));
+        ASSERT_TRUE(w.add_file_from_fd("small", 0600, src_small, 3));
+        for (int i = 0; i < 3000; ++i) {  // more than one flush of headers
+            ASSERT_TRUE(w.add_file("many/f" + std::to_string(i), 0644, bytes("x")));
+        }
+    };
+    CpioWriter in_memory;
+    fill(in_memory);
+    auto expected = in_memory.finish();
+    ASSERT_TRUE(expected);
+    const int out = ::memfd_create("archive", MFD_CLOEXEC);
+    ASSERT_GE(out, 0);
+    CpioWriter streamed = CpioWriter::to_fd(out);
+    fill(streamed);
+    EXPECT_EQ(streamed.size(), expected->size() - 124);  // all but the trailer
+    auto rest = streamed.finish();
+    ASSERT_TRUE(rest);
+    EXPECT_TRUE(rest->empty());
+    EXPECT_TRUE(contents(out) == *expected);
+    auto entries = parse_cpio(*expected);
+    ASSERT_TRUE(entries) << entries.error().message;
+    EXPECT_EQ(text((*entries)[1].data), big);
+    ::close(out);
+    ::close(src_big);
+    ::close(src_small);
+}
+
+TEST(CpioWriter, AFileShorterThanAnnouncedBreaksTheArchive) {
+    const int src = memfd_with("short");
+    const int out = ::memfd_create("archive", MFD_CLOEXEC);
+    CpioWriter streamed = CpioWriter::to_fd(out);
+    auto st = streamed.add_file_from_fd("f", 0644, src, 100);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, Errc::io);
+    EXPECT_NE(st.error().message.find("ended after 5 of 100 bytes"), std::string::npos)
+        << st.error().message;
+    EXPECT_FALSE(streamed.add_file("g", 0644, {}));
+    EXPECT_FALSE(streamed.finish());
+    CpioWriter in_memory;
+    EXPECT_FALSE(in_memory.add_file_from_fd("f", 0644, src, 100));
+    EXPECT_FALSE(in_memory.finish());
+    ::close(src);
+    ::close(out);
 }
 
 }  // namespace

@@ -14,7 +14,9 @@
 #include <map>
 
 #include "boot/cpio.hpp"
+#include "boot/initramfs_loader.hpp"
 #include "kernel/init_cmdline.hpp"
+#include "memory/guest_memory.hpp"
 
 namespace domus {
 namespace {
@@ -136,7 +138,13 @@ class ExecImageTest : public ::testing::Test {
         Packed p;
         EXPECT_TRUE(image) << image.error().message;
         if (!image) return p;
-        p.archive = std::move(image->archive);
+        // The archive is in a memfd from offset 0.
+        p.archive.resize(image->size);
+        EXPECT_EQ(::pread(image->archive.get(), p.archive.data(), p.archive.size(), 0),
+                  static_cast<ssize_t>(image->size));
+        struct stat st {};
+        EXPECT_EQ(::fstat(image->archive.get(), &st), 0);
+        EXPECT_EQ(static_cast<uint64_t>(st.st_size), image->size);
         auto entries = parse_cpio(p.archive);
         EXPECT_TRUE(entries) << entries.error().message;
         if (entries) {
@@ -279,6 +287,33 @@ TEST_F(ExecImageTest, RefusesDynamicAndNonElfProgramsAndMissingOnes) {
     spec.with_busybox = true;
     spec.busybox = "/bin/ls";
     EXPECT_THAT(refused(spec), HasSubstr("--with-busybox: '/bin/ls' is dynamically linked"));
+}
+
+TEST_F(ExecImageTest, TheMemfdLoadsIntoGuestMemoryAndItsSizeIsChecked) {
+    ExecSpec spec;
+    spec.program = "/bin/busybox";
+    auto image = build_exec_image(spec, 64ull << 20, "limit");
+    ASSERT_TRUE(image) << image.error().message;
+    const uint64_t size = image->size;
+    auto mem = GuestMemory::create(16ull << 20);
+    ASSERT_TRUE(mem);
+    auto file = InitramfsFile::from_fd(std::move(image->archive), size, "--exec busybox",
+                                       8ull << 20, "half of 16 MiB");
+    ASSERT_TRUE(file) << file.error().message;
+    auto placed = file->load(*mem, 1 << 20, 2 << 20);
+    ASSERT_TRUE(placed) << placed.error().message;
+    EXPECT_EQ(placed->size, size);
+    auto bytes = mem->span(placed->gpa, placed->size);
+    ASSERT_TRUE(bytes);
+    EXPECT_TRUE(parse_cpio(*bytes));
+
+    auto again = build_exec_image(spec, 64ull << 20, "limit");
+    ASSERT_TRUE(again);
+    auto big = InitramfsFile::from_fd(std::move(again->archive), again->size, "--exec busybox",
+                                      1024, "a tiny limit");
+    ASSERT_FALSE(big);
+    EXPECT_THAT(big.error().message, HasSubstr("larger than 1024 bytes (a tiny limit)"));
+    EXPECT_FALSE(InitramfsFile::from_fd(Fd(), 0, "x", 1024, "l"));
 }
 
 }  // namespace
