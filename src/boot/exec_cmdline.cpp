@@ -76,6 +76,13 @@ Result<std::string> exec_cmdline(std::string_view cmdline, std::string_view init
                                   " has a \"--\" word: with --exec the program's arguments "
                                   "follow the program");
         }
+        if (w.find('=') == std::string::npos && w != "quiet" && w != "ro" && w != "rw" &&
+            w != "rootwait") {
+            return make_error(Errc::invalid_argument,
+                              "the command line word " + escape_for_message(w) +
+                                  " would become an argument of the program (the guest gives "
+                                  "init the words it does not know): give it after the program");
+        }
         if (w.starts_with("init=") || w.starts_with("rdinit=")) {
             return make_error(Errc::invalid_argument,
                               "the command line word " + escape_for_message(w) +

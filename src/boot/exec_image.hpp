@@ -58,7 +58,9 @@ std::string quote_cmdline_word(std::string_view word);
 // Pure: the guest command line that runs `init` with `args` after the user's `cmdline` (kernel
 // words and NAME=value environment words): "<cmdline> init=<init> -- <args quoted>". Refused
 // with a message naming the value: a "--" word, init= or rdinit= in `cmdline` (--exec decides
-// both), more than kExecMaxArgs arguments, a NUL in an argument.
+// both), a word of `cmdline` without '=' other than the kernel's quiet, ro, rw and rootwait
+// (the guest would make it one of init's arguments), an unterminated quote, more than
+// kExecMaxArgs arguments, a NUL in an argument.
 Result<std::string> exec_cmdline(std::string_view cmdline, std::string_view init,
                                  const std::vector<std::string>& args);
 

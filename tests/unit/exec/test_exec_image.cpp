@@ -84,7 +84,10 @@ TEST(ExecCmdline, RefusesWhatWouldChangeInitOrItsArguments) {
     ASSERT_FALSE(init);
     EXPECT_THAT(init.error().message, HasSubstr("init=/bin/sh"));
     EXPECT_FALSE(exec_cmdline("rdinit=/x", "/bin/p", {}));
-    EXPECT_FALSE(exec_cmdline("a 'open", "/bin/p", {}));
+    EXPECT_FALSE(exec_cmdline("a='open", "/bin/p", {}));
+    auto word = exec_cmdline("quiet ro rw rootwait extra", "/bin/p", {});
+    ASSERT_FALSE(word);
+    EXPECT_THAT(word.error().message, HasSubstr("\"extra\" would become an argument"));
     EXPECT_TRUE(exec_cmdline("", "/bin/p", std::vector<std::string>(kExecMaxArgs, "a")));
     auto many = exec_cmdline("", "/bin/p", std::vector<std::string>(kExecMaxArgs + 1, "a"));
     ASSERT_FALSE(many);
