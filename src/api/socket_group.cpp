@@ -1,13 +1,14 @@
 #include "api/socket_group.hpp"
 
-#include <grp.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
-#include <vector>
+#include <fstream>
+#include <sstream>
 
 namespace domus::api {
 
@@ -47,27 +48,40 @@ Status check_group_name(std::string_view name) {
     return {};
 }
 
-Result<gid_t> lookup_group(const std::string& name) {
+Result<gid_t> find_group(std::string_view text, const std::string& name) {
+    while (!text.empty()) {
+        const size_t nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+        const size_t c1 = line.find(':');
+        if (c1 == std::string_view::npos || line.substr(0, c1) != name) continue;
+        const size_t c2 = line.find(':', c1 + 1);
+        if (c2 == std::string_view::npos) continue;
+        const size_t c3 = line.find(':', c2 + 1);
+        const std::string_view gid = line.substr(
+            c2 + 1, c3 == std::string_view::npos ? std::string_view::npos : c3 - c2 - 1);
+        uint32_t id = 0;
+        const auto [end, ec] = std::from_chars(gid.data(), gid.data() + gid.size(), id);
+        if (gid.empty() || ec != std::errc{} || end != gid.data() + gid.size() ||
+            id == 0xffffffffu) {
+            continue;
+        }
+        return static_cast<gid_t>(id);
+    }
+    return make_error(Errc::not_found, "socket-group \"" + name +
+                                           "\" does not exist (addgroup --system " + name + ")");
+}
+
+Result<gid_t> lookup_group(const std::string& name, const std::string& group_file) {
     if (auto st = check_group_name(name); !st) return st.error();
     if (all_digits(name)) return static_cast<gid_t>(std::stoul(name));
-    std::vector<char> buf(16384);
-    group gr{};
-    group* found = nullptr;
-    int rc = 0;
-    while ((rc = ::getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found)) == ERANGE &&
-           buf.size() < (1u << 20)) {
-        buf.resize(buf.size() * 2);
+    std::ifstream in(group_file);
+    if (!in) {
+        return make_error(Errc::io, "socket-group \"" + name + "\": cannot read " + group_file);
     }
-    if (rc != 0) {
-        return make_error(Errc::io, "socket-group \"" + name +
-                                        "\": cannot read the group database: " + std::strerror(rc));
-    }
-    if (found == nullptr) {
-        return make_error(
-            Errc::not_found,
-            "socket-group \"" + name + "\" does not exist (addgroup --system " + name + ")");
-    }
-    return found->gr_gid;
+    std::ostringstream text;
+    text << in.rdbuf();
+    return find_group(text.str(), name);
 }
 
 Status set_socket_group(const std::string& path, gid_t gid) {

@@ -42,6 +42,28 @@ TEST(SocketGroup, LooksUpTheGroupDatabase) {
     EXPECT_FALSE(lookup_group("Bad Name"));
 }
 
+TEST(SocketGroup, FindsTheGroupInAGroupFile) {
+    const std::string text =
+        "root:x:0:\nbroken line\nkvm:x:notanumber:\nkvm:x:104:\ndomus:x:101:alice,bob\n"
+        "big:x:4294967295:\nshort:x\nlast:x:7";
+    EXPECT_EQ(*find_group(text, "root"), 0u);
+    EXPECT_EQ(*find_group(text, "kvm"), 104u);  // the malformed line before it is skipped
+    EXPECT_EQ(*find_group(text, "domus"), 101u);
+    EXPECT_EQ(*find_group(text, "last"), 7u);
+    EXPECT_FALSE(find_group(text, "big"));
+    EXPECT_FALSE(find_group(text, "short"));
+    EXPECT_FALSE(find_group(text, "dom"));  // no prefix match
+    EXPECT_FALSE(find_group("", "root"));
+    char tmpl[] = "/tmp/domus-group-XXXXXX";
+    const int fd = ::mkstemp(tmpl);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    ::close(fd);
+    EXPECT_EQ(*lookup_group("domus", tmpl), 101u);
+    EXPECT_FALSE(lookup_group("domus", "/nonexistent/group"));
+    ::unlink(tmpl);
+}
+
 TEST(SocketGroup, IsAConfigKey) {
     DaemonConfig c;
     ASSERT_TRUE(apply_config_text("socket-group = domus\n", c));
