@@ -5,7 +5,7 @@
 # way the unit's ExecStart does (a chroot cannot run systemd as PID 1: the unit's runtime and
 # state directories are made as systemd would make them), and through `domus` inside the root
 # creates a domain that ends by itself and one it destroys; a member of the `domus` group may
-# use the socket, another user may not.
+# use the socket, another user may not; and `domus run --exec` runs a static program there.
 #
 #   debootstrap_test.sh SOURCE_DIR BUILD_DIR
 #
@@ -176,6 +176,15 @@ in_root domus list | grep -Eq '^svc .* running' || { in_root domus list >&2; die
 in_root domus destroy svc || die "domus destroy svc failed"
 in_root domus list | grep -Eq '^svc .* stopped' || { in_root domus list >&2; die "svc is not stopped"; }
 in_root domus list
+
+# The package's domus runs a static program in its own VM there too (the host's busybox-static).
+if [[ -x /bin/busybox ]]; then
+    cp /bin/busybox "$root/tmp/busybox"
+    out=$(in_root domus run --exec /tmp/busybox echo "hello from --exec" </dev/null) ||
+        die "domus run --exec failed in the root"
+    [[ $out == *"hello from --exec"* ]] || die "domus run --exec printed: $out"
+    say "domus run --exec: ok"
+fi
 kill "$domusd_pid"
 wait "$domusd_pid" || true
 domusd_pid=
