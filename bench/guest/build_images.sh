@@ -12,6 +12,8 @@
 #   boot-busybox   /bin/busybox and /bin/echo -> busybox      (init=/bin/echo -- ready)
 #   boot-musl      /init = gb_ready, a 1-line static musl init
 #   boot-musl-busybox  both: the cost of unpacking busybox without running it
+#   exec-musl      /bin/gb_ready: what `domus run --exec gb_ready` packs, made by hand
+#   exec-busybox   /bin/busybox and a link per applet: `--with-busybox --exec busybox`'s
 #   progs          gb_syscall, gb_forkexec, gb_true, gb_pipe in /bin
 #   sha256         busybox, gb_hash, gb_readfile, /data/blob
 #   net            busybox (sh, sleep, kill, cat), gb_net, gohttp (tests/guest/gohttp)
@@ -107,6 +109,23 @@ if image boot-musl-busybox "$busybox" "$b/gb_ready"; then
     ln -s busybox "$r/bin/echo"
     put "$b/gb_ready" "$r/init"
     pack boot-musl-busybox
+fi
+
+# What `domus run --exec` packs, made by hand (bench_guest_exec): the program in /bin and the
+# empty /dev, /proc, /tmp; with busybox and a link per applet in /bin.
+if image exec-musl "$b/gb_ready"; then
+    r=$(new_root exec-musl)
+    put "$b/gb_ready" "$r/bin/gb_ready"
+    pack exec-musl
+fi
+
+if image exec-busybox "$busybox"; then
+    r=$(new_root exec-busybox)
+    cp -p "$busybox" "$r/bin/busybox"
+    for applet in $("$busybox" --list); do
+        [[ $applet == busybox ]] || ln -s busybox "$r/bin/$applet"
+    done
+    pack exec-busybox
 fi
 
 if image progs "$b/gb_syscall" "$b/gb_forkexec" "$b/gb_true" "$b/gb_pipe"; then

@@ -1,6 +1,8 @@
 // The `key = value` config file of domusd.
 #include "api/daemon_config.hpp"
 
+#include "api/socket_group.hpp"
+
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -76,6 +78,11 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
         return std::nullopt;
     }
     if (key == "image-dirs") return set_image_dirs(v, c);
+    if (key == "socket-group") {
+        if (auto st = check_group_name(v); !st) return st.error().message;
+        c.socket_group = std::string(v);
+        return std::nullopt;
+    }
     if (key == "bridge") {
         if (auto e = hostnet::interface_name_error("bridge", v); !e.empty()) return e;
         c.network.bridge = std::string(v);
@@ -171,8 +178,8 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
         return std::nullopt;
     }
     std::string known =
-        "socket, state-dir, listen, vmm, vmm-user, tls-cert, tls-key, verbose, image-dirs, "
-        "bridge, subnet, gateway, nat, overcommit";
+        "socket, socket-group, state-dir, listen, vmm, vmm-user, tls-cert, tls-key, verbose, "
+        "image-dirs, bridge, subnet, gateway, nat, overcommit";
     for (const Limit& l : kLimits) known += std::string(", ") + l.key;
     return "unknown key " + quote(key) + " (known: " + known + ")";
 }

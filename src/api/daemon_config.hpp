@@ -21,6 +21,7 @@ struct DaemonConfig {
     std::string listen;            // "ADDR:PORT", empty: Unix socket only
     std::string vmm;               // empty: domus-vmm next to /proc/self/exe
     std::string vmm_user;          // `vmm-user`: monitors run as it (name or UID:GID); empty: uid 0
+    std::string socket_group;      // `socket-group`: the socket's group (empty: domusd's own)
     ServerOptions server;          // limits (unix_socket/tcp_listen/token are filled in at start)
     int64_t events_kept = 100000;  // lifecycle events kept in the store (older ones deleted)
     int stats_interval_ms = 1000;  // how often live figures for lists and metrics are sampled

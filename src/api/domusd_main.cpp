@@ -19,6 +19,7 @@
 #include "api/daemon_config.hpp"
 #include "api/http_server.hpp"
 #include "api/listen_sockets.hpp"
+#include "api/socket_group.hpp"
 #include "api/tls_cert.hpp"
 #include "control/controller_impl.hpp"
 
@@ -141,6 +142,12 @@ int main(int argc, char** argv) {
         return fail("another server is listening on " + cfg.socket);
     }
     if (std::string error; !lock_state_dir(cfg.state_dir, error)) return fail(error);
+    gid_t socket_gid = static_cast<gid_t>(-1);
+    if (!cfg.socket_group.empty()) {
+        auto gid = domus::api::lookup_group(cfg.socket_group);
+        if (!gid) return fail(gid.error().message);
+        socket_gid = *gid;
+    }
 
     domus::control::ControllerOptions copts;
     copts.state_dir = cfg.state_dir;
@@ -179,6 +186,12 @@ int main(int argc, char** argv) {
     }
     auto server = domus::api::HttpServer::start(**controller, options);
     if (!server) return fail(server.error().message);
+    if (!cfg.socket_group.empty()) {
+        if (auto st = domus::api::set_socket_group(cfg.socket, socket_gid); !st) {
+            (*server)->stop();
+            return fail(st.error().message);
+        }
+    }
     if (options.verbose) {
         std::string where = options.unix_socket;
         if (!options.tcp_listen.empty()) {

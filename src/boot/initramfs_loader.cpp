@@ -56,6 +56,24 @@ Result<InitramfsFile> InitramfsFile::open(const std::string& path, uint64_t max_
     return f;
 }
 
+Result<InitramfsFile> InitramfsFile::from_fd(Fd fd, uint64_t size, std::string label,
+                                             uint64_t max_bytes, std::string limit_name) {
+    InitramfsFile f;
+    f.path_ = std::move(label);
+    f.max_bytes_ = max_bytes;
+    f.limit_name_ = std::move(limit_name);
+    if (size == 0) return make_error(Errc::bad_image, "ramdisk '" + f.path_ + "' is empty");
+    if (size > max_bytes) {
+        return make_error(Errc::bad_image, "ramdisk '" + f.path_ + "': the archive of " +
+                                               std::to_string(size) + " bytes is larger than " +
+                                               std::to_string(max_bytes) + " bytes (" +
+                                               f.limit_name_ + ")");
+    }
+    f.fd_ = std::move(fd);
+    f.size_ = size;
+    return f;
+}
+
 Result<InitramfsPlacement> InitramfsFile::load(GuestMemory& mem, uint64_t kernel_start,
                                                uint64_t kernel_end) {
     if (!fd_.valid()) {

@@ -29,6 +29,12 @@ class InitramfsFile {
     static Result<InitramfsFile> open(const std::string& path, uint64_t max_bytes,
                                       std::string limit_name);
 
+    // An uncompressed archive of `size` bytes in `fd` from offset 0 (the memfd `domus run
+    // --exec` packs): size-checked now, validated in guest memory by load(); `label` stands
+    // for the path in messages.
+    static Result<InitramfsFile> from_fd(Fd fd, uint64_t size, std::string label,
+                                         uint64_t max_bytes, std::string limit_name);
+
     // Copies the archive into `mem`, clear of the kernel's pages [kernel_start, kernel_end)
     // and the boot area, validates it there and returns where it is.
     Result<InitramfsPlacement> load(GuestMemory& mem, uint64_t kernel_start, uint64_t kernel_end);

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "cli/exec_args.hpp"
+
 namespace domus::cli {
 
 std::string resolve_socket(const std::string& flag, const char* env) {
@@ -121,6 +123,16 @@ class Parser {
         run->add_option("--ramdisk", c.ramdisk_path,
                         "Initramfs: a newc cpio archive, gzip-compressed or not (at most half "
                         "of the guest's RAM uncompressed)");
+        run->add_option("--exec", c.exec.program,
+                        "Pack this static executable into an initramfs and run it as init; "
+                        "every word after it is its argument (a name without a slash is "
+                        "looked up in $PATH)");
+        run->add_flag("--with-busybox", c.exec.with_busybox,
+                      "With --exec: also pack the host's static /bin/busybox and its applet "
+                      "links under /bin");
+        run->add_option("--overlay", c.exec.overlay,
+                        "With --exec: also pack this directory's tree at / (regular files, "
+                        "directories, symlinks)");
         run->add_option("--memory", c.memory_mib, "Guest RAM in MiB")->capture_default_str();
         run->add_option("--vcpus", c.vcpus, "Number of vCPUs")->capture_default_str();
         run->add_option("--cmdline", c.cmdline,
@@ -128,7 +140,10 @@ class Parser {
         run->add_option("--console", c.console_path, "Write the console to FILE, not stdout");
         run->footer(
             "Exit status: 0 guest powered off, 1 error, 2 guest crash, 3 triple fault or vCPU "
-            "failure,\n4 guest asked to reboot, 130/143 torn down by SIGINT/SIGTERM.");
+            "failure,\n4 guest asked to reboot, 130/143 torn down by SIGINT/SIGTERM.\n"
+            "With --ramdisk or --exec: the program's exit status (128 + N when signal N killed "
+            "it),\n125 when Domus itself failed, 127 init not found, 126 init cannot run.\n"
+            "Example: domus run --with-busybox --exec busybox sh -c 'echo hi; ls /bin | wc -l'");
 
         auto* info = verb(Verb::info, "info",
                           "Show the host's hypervisor backend and capabilities (and domusd's "
@@ -237,17 +252,22 @@ ParseOutcome parse_with(Parse&& parse, const char* env_socket) {
 }  // namespace
 
 ParseOutcome parse_command_line(int argc, const char* const* argv, const char* env_socket) {
-    return parse_with([&](CLI::App& app) { app.parse(argc, argv); }, env_socket);
+    return parse_command_line(std::vector<std::string>(argv, argv + argc), env_socket);
 }
 
 ParseOutcome parse_command_line(const std::vector<std::string>& args, const char* env_socket) {
-    return parse_with(
+    ExecSplit split = split_exec_args(args);
+    auto outcome = parse_with(
         [&](CLI::App& app) {
-            std::vector<std::string> reversed(args.rbegin(), args.rend());
+            std::vector<std::string> reversed(split.options.rbegin(), split.options.rend());
             if (!reversed.empty()) reversed.pop_back();  // argv[0]
             app.parse(reversed);
         },
         env_socket);
+    if (outcome.command && outcome.command->verb == Verb::run) {
+        outcome.command->run_config.exec.args = std::move(split.program_args);
+    }
+    return outcome;
 }
 
 }  // namespace domus::cli

@@ -13,6 +13,7 @@
 #include "cli/console.hpp"
 #include "cli/endpoint.hpp"
 #include "cli/errors.hpp"
+#include "cli/exec_args.hpp"
 #include "cli/info.hpp"
 #include "cli/terminal.hpp"
 #include "cli/verbs.hpp"
@@ -37,10 +38,21 @@ int dispatch(const domus::cli::Command& cmd) {
         case Verb::run: {
             // A program's domain gets standard input: raw when it is a terminal (keys, Ctrl-C
             // included, go to the guest's tty; Ctrl-] tears the domain down).
-            if (cmd.run_config.ramdisk_path.empty()) return domus::vmm::run_domain(cmd.run_config);
+            if (!domus::vmm::runs_program(cmd.run_config)) {
+                return domus::vmm::run_domain(cmd.run_config);
+            }
+            domus::vmm::VmConfig config = cmd.run_config;
+            if (!config.exec.empty()) {
+                auto program = domus::cli::find_program(config.exec.program, std::getenv("PATH"));
+                if (!program) {
+                    std::fprintf(stderr, "domus: error: %s\n", program.error().message.c_str());
+                    return domus::vmm::kExitProgramPlatformError;
+                }
+                config.exec.program = std::move(*program);
+            }
             auto raw = domus::cli::RawTerminal::enter(STDIN_FILENO);
             const bool tty = raw.ok() && raw->active();
-            return domus::vmm::run_domain(cmd.run_config, domus::vmm::RunInput{STDIN_FILENO, tty});
+            return domus::vmm::run_domain(config, domus::vmm::RunInput{STDIN_FILENO, tty});
         }
         case Verb::info:
             return domus::cli::print_info(cmd.json, cmd.socket);

@@ -136,7 +136,7 @@ int run_domain(const VmConfig& config, RunInput input) {
     sigemptyset(&mask);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
-    const bool program = !config.ramdisk_path.empty();
+    const bool program = runs_program(config);
     if (::pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0) {
         return fail("cannot block signals", program);
     }

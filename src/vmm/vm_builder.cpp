@@ -13,6 +13,7 @@
 #include "arch/x86/boot_info_page.hpp"
 #include "arch/x86/page_tables.hpp"
 #include "boot/elf_loader.hpp"
+#include "boot/exec_image.hpp"
 #include "boot/initramfs.hpp"
 #include "boot/initramfs_loader.hpp"
 #include "devices/disk_image.hpp"
@@ -55,10 +56,11 @@ uint64_t virtio_base(uint64_t ram_bytes) {
 // (eth0, eth1, ...); the built-in workloads run as before, with none. Each device is also named at
 // the front of the command line (before any "--", after which every word is init's) the way Linux's
 // virtio_mmio driver reads it; the Domus guest, like Linux, gives init no dotted module parameters.
-Status plan_virtio(const VmConfig& config, uint64_t ram_bytes, Parts& p) {
+Status plan_virtio(const VmConfig& config, const std::string& cmdline, uint64_t ram_bytes,
+                   Parts& p) {
     p.cmdline.clear();
-    if (config.ramdisk_path.empty() && config.disks.empty() && config.nics.empty()) {
-        p.cmdline = config.cmdline;
+    if (!runs_program(config) && config.disks.empty() && config.nics.empty()) {
+        p.cmdline = cmdline;
         return {};
     }
     static_assert(1 + kMaxDisks <= DOMUS_MAX_VIRTIO_DEVICES);
@@ -79,15 +81,15 @@ Status plan_virtio(const VmConfig& config, uint64_t ram_bytes, Parts& p) {
                       static_cast<unsigned long long>(d.base), d.vector);
         p.cmdline += word;
     }
-    if (p.cmdline.size() + config.cmdline.size() >= DOMUS_CMDLINE_MAX) {
+    if (p.cmdline.size() + cmdline.size() >= DOMUS_CMDLINE_MAX) {
         return make_error(Errc::invalid_argument,
-                          "the command line of " + std::to_string(config.cmdline.size()) +
+                          "the command line of " + std::to_string(cmdline.size()) +
                               " bytes does not fit beside the monitor's " +
                               std::to_string(p.cmdline.size()) +
                               " bytes of virtio_mmio.device= words (at most " +
                               std::to_string(DOMUS_CMDLINE_MAX - 1) + " bytes in all)");
     }
-    p.cmdline += config.cmdline;
+    p.cmdline += cmdline;
     return {};
 }
 
@@ -188,15 +190,31 @@ Result<ElfImage> parse_kernel(const VmConfig& config, std::span<const uint8_t> e
     return parse_elf(elf, ElfLimits{config.memory_mib << 20, DOMUS_GPA_KERNEL_MIN});
 }
 
-// The initramfs file, opened and checked before any VM exists (none: none asked for). It may
-// take at most half of guest RAM.
-Result<std::optional<InitramfsFile>> open_ramdisk(const VmConfig& config) {
-    if (config.ramdisk_path.empty()) return std::optional<InitramfsFile>();
-    auto file = InitramfsFile::open(
-        config.ramdisk_path, max_initramfs_bytes(config.memory_mib << 20),
-        "half of the guest's " + std::to_string(config.memory_mib) + " MiB of RAM");
+struct Ramdisk {
+    std::optional<InitramfsFile> file;
+    std::string cmdline;  // the guest's command line (--exec adds init= and the arguments)
+};
+
+// The initramfs, opened and checked (or, with --exec, packed) before any VM exists (none: none
+// asked for). It may take at most half of guest RAM.
+Result<Ramdisk> open_ramdisk(const VmConfig& config) {
+    const uint64_t max_bytes = max_initramfs_bytes(config.memory_mib << 20);
+    std::string limit = "half of the guest's " + std::to_string(config.memory_mib) + " MiB of RAM";
+    if (!config.exec.empty()) {
+        auto image = build_exec_image(config.exec, max_bytes, limit);
+        if (!image) return image.error();
+        auto cmdline = exec_cmdline(config.cmdline, image->init, config.exec.args);
+        if (!cmdline) return cmdline.error();
+        auto file =
+            InitramfsFile::from_fd(std::move(image->archive), image->size,
+                                   "--exec " + config.exec.program, max_bytes, std::move(limit));
+        if (!file) return file.error();
+        return Ramdisk{std::move(file.value()), std::move(*cmdline)};
+    }
+    if (config.ramdisk_path.empty()) return Ramdisk{std::nullopt, config.cmdline};
+    auto file = InitramfsFile::open(config.ramdisk_path, max_bytes, std::move(limit));
     if (!file) return file.error();
-    return std::optional<InitramfsFile>(std::move(file.value()));
+    return Ramdisk{std::move(file.value()), config.cmdline};
 }
 
 // The archive at the top of RAM, clear of the kernel and the boot area (boot/initramfs_loader).
@@ -309,10 +327,10 @@ Result<std::unique_ptr<Domain>> build_domain(const VmConfig& config,
             {},
             std::move(*disks),
             std::move(*taps)};
-    if (auto st = plan_virtio(config, p.mem.size(), p); !st) return st.error();
+    if (auto st = plan_virtio(config, ramdisk->cmdline, p.mem.size(), p); !st) return st.error();
 
     if (auto st = load_elf(p.image, kernel_elf, p.mem); !st) return st.error();
-    if (auto st = place_ramdisk(*ramdisk, p); !st) return st.error();
+    if (auto st = place_ramdisk(ramdisk->file, p); !st) return st.error();
     if (auto st = create_vcpus(config, p); !st) return st.error();
     if (auto st = write_boot_structures(config, p); !st) return st.error();
     if (auto st = set_initial_cpu_state(p); !st) return st.error();

@@ -132,6 +132,23 @@ Status validate_config(const VmConfig& c, const HostLimits& limits) {
     }
     if (auto st = check_path("kernel", c.kernel_path); !st) return st;
     if (auto st = check_path("ramdisk", c.ramdisk_path); !st) return st;
+    if (!c.exec.empty()) {
+        if (!c.ramdisk_path.empty()) {
+            return make_error(
+                Errc::invalid_argument,
+                "--exec makes the initramfs: it cannot be combined with a ramdisk ('" +
+                    c.ramdisk_path + "')");
+        }
+        if (auto st = check_path("exec", c.exec.program); !st) return st;
+        if (auto st = check_path("overlay", c.exec.overlay); !st) return st;
+        if (auto st = check_path("busybox", c.exec.busybox); !st) return st;
+    } else if (c.exec.with_busybox || !c.exec.overlay.empty() || !c.exec.args.empty()) {
+        return make_error(Errc::invalid_argument,
+                          std::string(c.exec.with_busybox      ? "--with-busybox"
+                                      : c.exec.overlay.empty() ? "program arguments"
+                                                               : "--overlay") +
+                              " needs --exec PROGRAM");
+    }
     if (c.disks.size() > kMaxDisks) {
         return make_error(Errc::invalid_argument, std::to_string(c.disks.size()) +
                                                       " disks are too many (at most " +

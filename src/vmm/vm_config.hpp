@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "boot/exec_image.hpp"
 #include "vmm/nic_spec.hpp"
 
 namespace domus::vmm {
@@ -37,10 +38,17 @@ struct VmConfig {
     std::string kernel_path;      // empty: the embedded Domus guest kernel
     std::string ramdisk_path;     // empty: none; else a newc cpio initramfs, gzip'd or not
     std::string console_path;     // empty: standard output
+    ExecSpec exec;                // `--exec`: an initramfs packed around this program (no ramdisk)
     uint32_t domain_id = 1;       // in the boot-info page and DOMAIN_INFO; 0 is Domain-0's
     std::vector<DiskSpec> disks;  // vda, vdb, ... in this order
     std::vector<NicSpec> nics;    // eth0, eth1, ... in this order
 };
+
+// A domain that runs a program (an initramfs given or made by --exec): `domus run` reports
+// the program's exit status.
+inline bool runs_program(const VmConfig& c) {
+    return !c.ramdisk_path.empty() || !c.exec.empty();
+}
 
 struct HostLimits {
     uint32_t max_vcpus = 0;             // min(KVM's limit, the guest ABI's limit)

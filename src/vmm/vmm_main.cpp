@@ -68,6 +68,17 @@ int main(int argc, char** argv) {
     app.add_option("--ramdisk", c.ramdisk_path,
                    "Initramfs: a newc cpio archive, gzip-compressed or not (default: none)");
     app.add_option("--cmdline", c.cmdline, "Guest command line");
+    app.add_option("--exec", c.exec.program,
+                   "Pack this static executable into an initramfs and run it as init (as "
+                   "`domus run --exec`; no --ramdisk)");
+    app.add_option("--exec-arg", c.exec.args, "An argument of the --exec program; repeat in order")
+        ->take_all()
+        ->allow_extra_args(false)
+        ->expected(1);
+    app.add_flag("--with-busybox", c.exec.with_busybox,
+                 "With --exec: also pack /bin/busybox and its applet links under /bin");
+    app.add_option("--overlay", c.exec.overlay,
+                   "With --exec: also pack this directory's tree at /");
     app.add_option("--run-dir", options.run_dir,
                    "Directory for <id>.ctl, <id>.console.log and <id>.exit")
         ->required();

@@ -84,8 +84,6 @@ std::string GuestResult::kernel_text() const {
 
 GuestResult run_guest(const GuestOptions& opts) {
     const std::string ramdisk = opts.ramdisk.empty() ? image_path("guest.cpio.gz") : opts.ramdisk;
-    RunOptions ro;
-    ro.timeout_s = opts.timeout_s;
     std::vector<std::string> args = {"run",
                                      "--ramdisk",
                                      ramdisk,
@@ -103,6 +101,12 @@ GuestResult run_guest(const GuestOptions& opts) {
         args.push_back("--net");
         args.push_back(nic);
     }
+    return run_guest_args(args, opts.timeout_s);
+}
+
+GuestResult run_guest_args(const std::vector<std::string>& args, double timeout_s) {
+    RunOptions ro;
+    ro.timeout_s = timeout_s;
     auto r = run_domus(args, ro);
     GuestResult g;
     g.exit_code = r.exit_code;

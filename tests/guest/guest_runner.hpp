@@ -38,6 +38,8 @@ struct GuestResult {
 };
 
 GuestResult run_guest(const GuestOptions& opts);
+// `domus` with exactly these arguments (e.g. run --exec ...), its console split like run_guest's.
+GuestResult run_guest_args(const std::vector<std::string>& args, double timeout_s = 60);
 
 inline GuestOptions boot(std::string cmdline, int vcpus = 1, int memory_mib = 128,
                          double timeout_s = 60, std::string ramdisk = {}) {

@@ -1,6 +1,8 @@
 // Option handling of every verb, without a daemon.
 #include "cli/command_line.hpp"
 
+#include "cli/exec_args.hpp"
+
 #include <gtest/gtest.h>
 
 namespace domus::cli {
@@ -148,6 +150,59 @@ TEST(Verbs, LocalVerbsKeepTheirOptions) {
     auto info = ok({"info", "--json"});
     EXPECT_EQ(info.verb, Verb::info);
     EXPECT_TRUE(info.json);
+}
+
+TEST(RunExec, EverythingAfterTheProgramIsItsArgument) {
+    auto r = ok({"run", "--memory", "96", "--with-busybox", "--exec", "busybox", "sh", "-c",
+                 "echo hi; exit 3", "--memory", "--", "--exec"});
+    EXPECT_EQ(r.verb, Verb::run);
+    EXPECT_EQ(r.run_config.memory_mib, 96u);
+    EXPECT_TRUE(r.run_config.exec.with_busybox);
+    EXPECT_EQ(r.run_config.exec.program, "busybox");
+    EXPECT_EQ(r.run_config.exec.args, (std::vector<std::string>{"sh", "-c", "echo hi; exit 3",
+                                                                "--memory", "--", "--exec"}));
+    auto eq = ok({"run", "--overlay", "/srv/root", "--exec=./hello", "a"});
+    EXPECT_EQ(eq.run_config.exec.program, "./hello");
+    EXPECT_EQ(eq.run_config.exec.overlay, "/srv/root");
+    EXPECT_EQ(eq.run_config.exec.args, (std::vector<std::string>{"a"}));
+    auto none = ok({"run", "--exec", "./hello"});
+    EXPECT_TRUE(none.run_config.exec.args.empty());
+    // A value that looks like --exec belongs to its option.
+    auto value = ok({"run", "--cmdline", "--exec", "--exec", "./p", "x"});
+    EXPECT_EQ(value.run_config.cmdline, "--exec");
+    EXPECT_EQ(value.run_config.exec.program, "./p");
+    EXPECT_EQ(value.run_config.exec.args, (std::vector<std::string>{"x"}));
+    // Another verb's words are never split.
+    EXPECT_EQ(ok({"--socket", "/s", "list"}).verb, Verb::list);
+    usage_error({"run", "--exec"});
+    usage_error({"create", "--exec", "x", "y"});
+}
+
+TEST(RunExec, SplitKeepsOtherCommandLinesWhole) {
+    const std::vector<std::string> plain = {"domus", "run", "--", "--exec", "x"};
+    auto split = split_exec_args(plain);
+    EXPECT_EQ(split.options, plain);
+    EXPECT_TRUE(split.program_args.empty());
+    const std::vector<std::string> global = {"domus", "--socket", "run", "list", "--exec", "x"};
+    EXPECT_EQ(split_exec_args(global).options, global);
+    const std::vector<std::string> exec = {"domus", "--socket", "/s", "run", "--exec", "p", "a"};
+    split = split_exec_args(exec);
+    EXPECT_EQ(split.options,
+              (std::vector<std::string>{"domus", "--socket", "/s", "run", "--exec", "p"}));
+    EXPECT_EQ(split.program_args, (std::vector<std::string>{"a"}));
+}
+
+TEST(RunExec, FindsAProgramWithoutASlashInPath) {
+    auto sh = find_program("sh", "/nonexistent:/bin");
+    ASSERT_TRUE(sh) << sh.error().message;
+    EXPECT_EQ(*sh, "/bin/sh");
+    EXPECT_EQ(*find_program("./x", nullptr), "./x");  // a path is taken as given
+    auto missing = find_program("no-such-program-here", "/bin:/usr/bin");
+    ASSERT_FALSE(missing);
+    EXPECT_NE(missing.error().message.find("'no-such-program-here': no such program in $PATH"),
+              std::string::npos);
+    EXPECT_FALSE(find_program("passwd", "/etc"));  // not executable
+    EXPECT_FALSE(find_program("", "/bin"));
 }
 
 TEST(Verbs, UsageErrorsAreOneLine) {
