@@ -6,9 +6,13 @@ namespace domus::control {
 
 namespace {
 
+// `s` quoted for a message: at most 64 characters between the quotes, escapes included.
 std::string shown(std::string_view s) {
     std::string out;
-    for (char c : s.substr(0, 64)) {
+    size_t used = 0;
+    for (char c : s) {
+        if (out.size() >= 60) break;
+        ++used;
         const auto u = static_cast<unsigned char>(c);
         if (u >= 0x20 && u < 0x7F && c != '"' && c != '\\') {
             out += c;
@@ -19,8 +23,7 @@ std::string shown(std::string_view s) {
             out += kHex[u & 15];
         }
     }
-    if (s.size() > 64) out += "...";
-    return "\"" + out + "\"";
+    return "\"" + out + "\"" + (used < s.size() ? "..." : "");
 }
 
 // A CPU number: decimal digits only, no sign, no leading zeros beyond "0".

@@ -6,6 +6,7 @@ find_package(Boost 1.81 REQUIRED)
 file(GLOB CONFIG_FUZZ_PARSER_SOURCES CONFIGURE_DEPENDS
      ${CMAKE_SOURCE_DIR}/src/control/domain_config*.cpp)
 set(CONFIG_FUZZ_SOURCES ${CONFIG_FUZZ_PARSER_SOURCES} ${CMAKE_SOURCE_DIR}/src/hostnet/addresses.cpp
+    ${CMAKE_SOURCE_DIR}/src/control/cgroup_values.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_config_check.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_config_boost_json.cpp)
 
@@ -83,3 +84,9 @@ file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/fuzz_config_xl.dict
      "\"target=\"\n\"format=raw\"\n\"vdev=\"\n\"access=\"\n\"devtype=\"\n\"xvda\"\n\"hdc\"\n\"sdb\"\n"
      "\"file:\"\n\"tap:aio:\"\n\"phy:\"\n\",raw,\"\n\",ro\"\n\",w\"\n\"cdrom\"\n\"no-discard\"\n"
      "\"vif\"\n\"mac=\"\n\"ip=\"\n\"bridge=\"\n\"vifname=\"\n\"rate=\"\n\"Mb/s\"\n\"type=vif\"\n")
+domus_fuzz_seed(fuzz_config_xl sched [=[name = "s"
+cpu_weight = 512
+cap = 0x32
+cpus = "0-3,^1,all,^2-3"
+]=])
+domus_fuzz_seed(fuzz_config_json sched [=[{"name":"s","cpu_weight":65535,"cap":6400,"cpus":"^0,nodes:1"}]=])

@@ -26,3 +26,4 @@ domus_fuzz_seed(fuzz_http_request disks "POST /v1/domains HTTP/1.1\r\nHost: d\r\
 domus_fuzz_seed(fuzz_http_request image "POST /v1/images HTTP/1.1\r\nHost: d\r\nContent-Length: 50\r\n\r\n{\"name\":\"root.img\",\"size\":\"64M\",\"from_dir\":\"tree\"}")
 domus_fuzz_seed(fuzz_http_request images "GET /v1/images HTTP/1.1\r\nHost: d\r\n\r\n")
 domus_fuzz_seed(fuzz_http_request raw "/v1/domains?start=true\n{\"name\":\"a\",\"disk\":[]}")
+domus_fuzz_seed(fuzz_http_request vcpu_pin "POST /v1/domains/web1/vcpu-pin HTTP/1.1\r\nHost: d\r\nContent-Length: 25\r\n\r\n{\"vcpu\":\"all\",\"cpus\":\"1\"}")

@@ -113,6 +113,13 @@ TEST(CpuList, XlSyntax) {
         EXPECT_FALSE(parse_cpu_list(bad, 8).ok()) << bad;
     }
     EXPECT_FALSE(parse_cpu_list(std::string(2000, '1'), 8).ok());
+    // Found by fuzz_config_xl: escaped control bytes kept a message within a few hundred bytes.
+    const std::string esc(60, '\x1b');
+    auto long_item = parse_cpu_list(esc + "0-3,^1", 8);
+    ASSERT_FALSE(long_item.ok());
+    EXPECT_LT(long_item.error().message.size(), 300u) << long_item.error().message;
+    EXPECT_THAT(long_item.error().message, HasSubstr("\\x1b\\x1b"));
+    EXPECT_THAT(long_item.error().message, HasSubstr("\"..."));
 }
 
 TEST(CpuList, Format) {
