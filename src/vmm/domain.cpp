@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <latch>
 #include <system_error>
 
 #include "domus/abi/boot_info.h"
@@ -131,26 +133,36 @@ Status Domain::start() {
         live_threads_ = vcpus_.size();
     }
     threads_.reserve(vcpus_.size());
+    std::latch named(static_cast<std::ptrdiff_t>(vcpus_.size()));
     for (size_t i = 0; i < vcpus_.size(); ++i) {
         // std::thread reports failure by throwing: turn it into a value, and stop the threads
         // already started (the caller's stop() + join(), or the destructor, reaps them).
         try {
-            threads_.emplace_back([this, i] { vcpu_thread(i); });
-            // "vcpu<N>", named before start() returns (and the monitor's handshake): how
-            // domusd finds the thread for vcpu-pin (/proc/<pid>/task/*/comm).
-            char name[16];
-            std::snprintf(name, sizeof name, "vcpu%u", static_cast<unsigned>(i % 1000));
-            ::pthread_setname_np(threads_.back().native_handle(), name);
+            threads_.emplace_back([this, i, &named] {
+                // "vcpu<N>", named by the thread itself (prctl: a confined monitor may not open
+                // /proc, which naming another thread needs) before start() returns: how domusd
+                // finds the thread for vcpu-pin (/proc/<pid>/task/*/comm).
+                char name[16];
+                std::snprintf(name, sizeof name, "vcpu%u", static_cast<unsigned>(i % 1000));
+                ::prctl(PR_SET_NAME, name, 0, 0, 0);
+                named.count_down();
+                vcpu_thread(i);
+            });
         } catch (const std::system_error& e) {
             {
                 std::lock_guard lock(mu_);
                 live_threads_ -= vcpus_.size() - i;
             }
             stop();
+            // The threads started so far count down `named` before anything else: wait for
+            // them, the latch must outlive its users.
+            named.count_down(static_cast<std::ptrdiff_t>(vcpus_.size() - i));
+            named.wait();
             return make_error(Errc::resource,
                               std::string("cannot start a vCPU thread: ") + e.what());
         }
     }
+    named.wait();
     return {};
 }
 

@@ -2,6 +2,7 @@
 
 #include <seccomp.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -105,6 +106,10 @@ Status add_rules(scmp_filter_ctx ctx) {
     const int rc2 = ::seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
                                        SCMP_A0(SCMP_CMP_EQ, static_cast<uint64_t>(::getpid())));
     if (rc2 < 0) return seccomp_error("allow tgkill", rc2);
+    // A vCPU thread names itself "vcpu<N>" (how domusd finds it for vcpu-pin): PR_SET_NAME only.
+    const int rc3 = ::seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+                                       SCMP_A0(SCMP_CMP_EQ, static_cast<uint64_t>(PR_SET_NAME)));
+    if (rc3 < 0) return seccomp_error("allow prctl(PR_SET_NAME)", rc3);
     return {};
 }
 

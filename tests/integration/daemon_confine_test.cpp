@@ -244,11 +244,12 @@ TEST(DaemonConfine, AnUnprivilegedMonitorsNicWorks) {
     const std::string script = "set -e; cd '" + d.dir() +
                                "'; mkdir -p root/bin; cp /bin/busybox root/bin/; for a in sh "
                                "sleep; do ln -sf busybox root/bin/$a; done; (cd root && find . | "
-                               "cpio -o -H newc 2>/dev/null) | gzip > net.cpio.gz";
+                               "cpio -o -H newc 2>/dev/null) | gzip > '" +
+                               d.image_dir() + "/net.cpio.gz'";
     ASSERT_EQ(run_process({"/bin/sh", "-c", script}, timeout_after(60)).exit_code, 0);
     json::object body{{"name", "netlow"},
                       {"memory", 128},
-                      {"ramdisk", d.dir() + "/net.cpio.gz"},
+                      {"ramdisk", d.image_dir() + "/net.cpio.gz"},
                       {"cmdline", "init=/bin/sh -- -c 'sleep 60'"},
                       {"nics", json::array{json::object{}}}};
     int status = 0;

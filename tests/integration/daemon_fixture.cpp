@@ -1,13 +1,16 @@
 #include "daemon_fixture.hpp"
 
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -26,6 +29,35 @@ double now_s() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// The daemon's cgroup subtree name for its state dir (as src/control/controller_resources.cpp
+// makes it: FNV-1a of the resolved path).
+std::string cgroup_instance(const std::string& state_dir) {
+    char resolved[PATH_MAX];
+    const std::string dir = ::realpath(state_dir.c_str(), resolved) ? resolved : state_dir;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (unsigned char c : dir) {
+        h ^= c;
+        h *= 0x100000001b3ull;
+    }
+    char out[24];
+    std::snprintf(out, sizeof out, "d%016llx", static_cast<unsigned long long>(h));
+    return out;
+}
+
+// Removes the (empty) cgroups the daemon made for its domains, under every controller: the
+// monitors the fixture killed after the daemon stopped leave theirs behind.
+void remove_cgroups(const std::string& instance) {
+    std::error_code ec;
+    for (const auto& mount : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
+        const auto subtree = mount.path() / "domus" / instance;
+        if (!std::filesystem::is_directory(subtree, ec)) continue;
+        for (const auto& domain : std::filesystem::directory_iterator(subtree, ec)) {
+            if (domain.is_directory(ec)) ::rmdir(domain.path().c_str());
+        }
+        ::rmdir(subtree.c_str());
+    }
 }
 
 }  // namespace
@@ -50,6 +82,7 @@ Daemon::~Daemon() {
         for (pid_t p : pids) ::kill(p, SIGKILL);
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+    remove_cgroups(cgroup_instance(state_dir_));
     if (netns_holder_ > 0) {  // the namespace, with every interface in it, goes with it
         ::kill(netns_holder_, SIGKILL);
         ::waitpid(netns_holder_, nullptr, 0);

@@ -278,5 +278,17 @@ TEST(SeccompFilter, AnIoctlOutsideTheListIsForbidden) {
         << slurp(dir.path + "/log");
 }
 
+TEST(SeccompFilter, AThreadMayNameItselfButPrctlIsOtherwiseForbidden) {
+    TempDir dir;
+    const int rc = in_filtered_child(dir.path, [] {
+        if (::prctl(PR_SET_NAME, "vcpu0", 0, 0, 0) != 0) ::_exit(1);  // how vCPU threads name
+        (void)::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);                   // anything else: traps
+    });
+    EXPECT_EQ(rc, kExitSeccomp);
+    EXPECT_NE(slurp(dir.path + "/log").find("forbidden system call prctl (157)"),
+              std::string::npos)
+        << slurp(dir.path + "/log");
+}
+
 }  // namespace
 }  // namespace domus::vmm
