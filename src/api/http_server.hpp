@@ -1,6 +1,7 @@
 // domusd's HTTP/WebSocket API server: a Unix socket listener and an optional TCP one (bearer
-// token), I/O on a small thread pool, Controller calls on a separate worker pool. Beast stays
-// behind this header.
+// token; HTTPS/WSS when the options name a certificate, as domusd's always do), each with its
+// own connection limit, I/O on a small thread pool, Controller calls on a separate worker
+// pool. Beast and OpenSSL stay behind this header.
 #pragma once
 
 #include <cstdint>
