@@ -23,14 +23,7 @@ Error sys_error(const std::string& what) {
 
 // unshare(CLONE_NEWNS), capset and the bounding set act on the calling thread only: a thread
 // started earlier would stay outside the jail with every privilege.
-// (ThreadSanitizer may run a background thread of its own: tolerated in such
-// builds only, which are for finding races, not for confinement.)
 Status check_single_threaded() {
-#if defined(__SANITIZE_THREAD__)
-    constexpr int kExpected = 2;
-#else
-    constexpr int kExpected = 1;
-#endif
     DIR* d = ::opendir("/proc/self/task");
     if (d == nullptr) return sys_error("opendir /proc/self/task");
     int threads = 0;
@@ -38,7 +31,7 @@ Status check_single_threaded() {
         if (e->d_name[0] != '.') ++threads;
     }
     ::closedir(d);
-    if (threads < 1 || threads > kExpected) {
+    if (threads != 1) {
         return make_error(Errc::resource, "jail: the monitor has " + std::to_string(threads) +
                                               " threads; it must enter the jail with one");
     }

@@ -35,12 +35,12 @@ std::string errno_text() {
 }
 
 // Removes a file (the control socket, the exit record's tmp file) on every way out of start-up.
-class SocketFile {
+class FileGuard {
   public:
-    explicit SocketFile(std::string path) : path_(std::move(path)) {}
-    ~SocketFile() { remove(); }
-    SocketFile(const SocketFile&) = delete;
-    SocketFile& operator=(const SocketFile&) = delete;
+    explicit FileGuard(std::string path) : path_(std::move(path)) {}
+    ~FileGuard() { remove(); }
+    FileGuard(const FileGuard&) = delete;
+    FileGuard& operator=(const FileGuard&) = delete;
     // The same file seen from inside the jail.
     void set_path(std::string path) { path_ = std::move(path); }
     void release() { path_.clear(); }
@@ -199,7 +199,7 @@ int run_monitor(const MonitorOptions& options) {
         return monitor_startup_failure("cannot create " + paths.exit_file +
                                        ".tmp: " + errno_text());
     }
-    SocketFile exit_tmp_file(paths.exit_file + ".tmp");
+    FileGuard exit_tmp_file(paths.exit_file + ".tmp");
     Fd null(::open("/dev/null", O_WRONLY | O_CLOEXEC));
 
     std::vector<uint8_t> file;
@@ -218,7 +218,7 @@ int run_monitor(const MonitorOptions& options) {
     }
     auto listener = unix_listen(paths.ctl);
     if (!listener) return monitor_startup_failure(listener.error().message);
-    SocketFile socket_file(paths.ctl);
+    FileGuard socket_file(paths.ctl);
 
     auto domain = build_domain(config, kernel, console_log.get());
     if (!domain) return monitor_startup_failure(domain.error().message);
@@ -248,6 +248,7 @@ int run_monitor(const MonitorOptions& options) {
         paths = monitor_paths("/", config.domain_id);
         socket_file.set_path(paths.ctl);
         (void)(*domain)->set_console_log_path(paths.console_log);
+        exit_tmp_file.set_path(paths.exit_file + ".tmp");
         set_seccomp_exit_record(exit_tmp.get(), paths.exit_file + ".tmp", paths.exit_file);
         if (auto st = install_seccomp_filter(); !st) {
             return monitor_startup_failure(st.error().message);

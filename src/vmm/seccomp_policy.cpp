@@ -35,8 +35,8 @@ constexpr const char* kSyscalls[] = {
     "io_uring_enter", "getrandom",
     // the exit record and the control socket file at the end, inside the jail
     "rename", "renameat", "renameat2", "unlink", "unlinkat",
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-    // Sanitizer builds only (the debug and tsan presets): UBSan's vptr check probes whether
+#if defined(__SANITIZE_ADDRESS__)
+    // Sanitizer builds only (the debug preset): UBSan's vptr check probes whether
     // memory is readable by writing it into a pipe; ASan asks each new thread for its stack
     // (pthread_getattr_np, which reads the thread's CPU affinity).
     "pipe2", "sched_getaffinity",

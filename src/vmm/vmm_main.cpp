@@ -84,6 +84,10 @@ int main(int argc, char** argv) {
         ->required();
     app.add_flag("!--no-confine", options.confine,
                  "Do not jail the monitor nor load its seccomp filter (debugging only)");
+#if defined(__SANITIZE_THREAD__)
+    app.add_flag("--confine", options.confine,
+                 "Confine (off by default in ThreadSanitizer builds)");
+#endif
     std::string user;
     auto* user_opt = app.add_option(
         "--user", user, "Run the domain as UID:GID (after opening /dev/kvm, images and TAPs)");
