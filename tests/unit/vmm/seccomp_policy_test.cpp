@@ -298,8 +298,7 @@ TEST(SeccompFilter, AThreadMayNameItselfButPrctlIsOtherwiseForbidden) {
         (void)::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);                   // anything else: traps
     });
     EXPECT_EQ(rc, kExitSeccomp);
-    EXPECT_NE(slurp(dir.path + "/log").find("forbidden system call prctl (157)"),
-              std::string::npos)
+    EXPECT_NE(slurp(dir.path + "/log").find("forbidden system call prctl (157)"), std::string::npos)
         << slurp(dir.path + "/log");
 }
 
