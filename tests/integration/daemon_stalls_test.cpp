@@ -100,8 +100,8 @@ TEST(DaemonStalls, TheRecordFollowsAPauseTheMonitorReports) {
     auto v = d.json("POST", "/v1/domains?start=true", R"({"name":"drift","cmdline":"service"})",
                     &status);
     ASSERT_EQ(status, 201) << d.log();
-    const std::string ctl =
-        d.state_dir() + "/run/" + std::to_string(num(v.as_object(), "id")) + ".ctl";
+    const std::string id = std::to_string(num(v.as_object(), "id"));
+    const std::string ctl = d.state_dir() + "/run/" + id + "/" + id + ".ctl";
     ASSERT_EQ(ask_monitor(ctl, "{\"op\":\"pause\"}\n"), "{\"ok\":true}");
     auto paused = d.wait_state("drift", "paused", 10);
     EXPECT_EQ(str(paused, "state"), "paused") << json::serialize(paused);
