@@ -52,6 +52,9 @@ Result<ElfImage> parse_elf(std::span<const uint8_t> file, const ElfLimits& limit
 // `file` must be the buffer `image` was parsed from; ranges are re-checked anyway.
 Status load_elf(const ElfImage& image, std::span<const uint8_t> file, GuestMemory& mem);
 
+// The largest kernel image Domus reads (the daemon's check, domus run and domus-vmm alike).
+inline constexpr uint64_t kMaxKernelBytes = 256ull << 20;
+
 // Reads a whole file into memory. Missing -> not_found, unreadable -> io, empty or larger than
 // max_bytes -> invalid_argument; every message names the path.
 Result<std::vector<uint8_t>> read_file(const std::string& path, uint64_t max_bytes);

@@ -20,7 +20,6 @@ namespace domus::control {
 
 namespace {
 
-constexpr uint64_t kMaxKernelBytes = 256ull << 20;
 
 Status make_dir(const std::string& path, mode_t mode) {
     if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return {};

@@ -19,6 +19,7 @@
 #include "vmm/embedded_guest.hpp"
 #include "vmm/exit_file.hpp"
 #include "vmm/jail.hpp"
+#include "vmm/process_setup.hpp"
 #include "vmm/run_domain.hpp"
 #include "vmm/seccomp_filter.hpp"
 #include "vmm/unix_socket.hpp"
@@ -27,8 +28,6 @@
 namespace domus::vmm {
 
 namespace {
-
-constexpr uint64_t kMaxKernelBytes = 256ull << 20;
 
 std::string errno_text() {
     return std::strerror(errno);
@@ -77,19 +76,11 @@ void close_stdout(const Fd& null) {
 Result<Fd> setup_signals() {
     ::signal(SIGPIPE, SIG_IGN);
     ::signal(SIGHUP, SIG_IGN);
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGTERM);
 #ifdef DOMUS_VMM_TEST_HOOKS
-    sigaddset(&mask, SIGUSR2);
+    return signal_fd_for({SIGINT, SIGTERM, SIGUSR2}, SFD_NONBLOCK);
+#else
+    return signal_fd_for({SIGINT, SIGTERM}, SFD_NONBLOCK);
 #endif
-    if (::pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0) {
-        return make_error(Errc::resource, "cannot block SIGINT/SIGTERM");
-    }
-    Fd fd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
-    if (!fd.valid()) return make_error(Errc::resource, "signalfd: " + errno_text());
-    return fd;
 }
 
 Status check_run_dir(const std::string& dir) {
@@ -202,14 +193,9 @@ int run_monitor(const MonitorOptions& options) {
     FileGuard exit_tmp_file(paths.exit_file + ".tmp");
     Fd null(::open("/dev/null", O_WRONLY | O_CLOEXEC));
 
-    std::vector<uint8_t> file;
-    std::span<const uint8_t> kernel = embedded_guest();
-    if (!config.kernel_path.empty()) {
-        auto bytes = read_file(config.kernel_path, kMaxKernelBytes);
-        if (!bytes) return monitor_startup_failure(bytes.error().message);
-        file = std::move(bytes.value());
-        kernel = file;
-    }
+    auto kernel_image = KernelImage::load(config.kernel_path);
+    if (!kernel_image) return monitor_startup_failure(kernel_image.error().message);
+    const std::span<const uint8_t> kernel = kernel_image->bytes();
     Fd console_log(
         ::open(paths.console_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
     if (!console_log.valid()) {

@@ -22,13 +22,12 @@
 #include "devices/virtio_rng.hpp"
 #include "vmm/embedded_guest.hpp"
 #include "vmm/exit_status.hpp"
+#include "vmm/process_setup.hpp"
 #include "vmm/vm_builder.hpp"
 
 namespace domus::vmm {
 
 namespace {
-
-constexpr uint64_t kMaxKernelBytes = 256ull << 20;
 
 int fail(const std::string& message, bool program) {
     std::fprintf(stderr, "domus: error: %s\n", message.c_str());
@@ -132,25 +131,13 @@ void print_stats(Domain& d) {
 int run_domain(const VmConfig& config, RunInput input) {
     // SIGINT/SIGTERM are taken through a signalfd; block them before any vCPU thread exists so
     // every thread inherits the mask and only this thread sees them.
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGTERM);
     const bool program = runs_program(config);
-    if (::pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0) {
-        return fail("cannot block signals", program);
-    }
-    Fd sigfd(::signalfd(-1, &mask, SFD_CLOEXEC));
-    if (!sigfd.valid()) return fail(std::string("signalfd: ") + std::strerror(errno), program);
+    auto sigfd = signal_fd_for({SIGINT, SIGTERM});
+    if (!sigfd) return fail(sigfd.error().message, program);
 
-    std::vector<uint8_t> file;
-    std::span<const uint8_t> kernel = embedded_guest();
-    if (!config.kernel_path.empty()) {
-        auto bytes = read_file(config.kernel_path, kMaxKernelBytes);
-        if (!bytes) return fail(bytes.error().message, program);
-        file = std::move(bytes.value());
-        kernel = file;
-    }
+    auto kernel_image = KernelImage::load(config.kernel_path);
+    if (!kernel_image) return fail(kernel_image.error().message, program);
+    const std::span<const uint8_t> kernel = kernel_image->bytes();
 
     Fd console_file;
     int console_fd = STDOUT_FILENO;
@@ -170,7 +157,7 @@ int run_domain(const VmConfig& config, RunInput input) {
     if (auto st = (*domain)->start(); !st) return fail(st.error().message, program);
 
     pollfd fds[3] = {
-        {sigfd.get(), POLLIN, 0}, {(*domain)->outcome_fd(), POLLIN, 0}, {input.fd, POLLIN, 0}};
+        {sigfd->get(), POLLIN, 0}, {(*domain)->outcome_fd(), POLLIN, 0}, {input.fd, POLLIN, 0}};
     int signo = 0;
     for (;;) {
         int n = ::poll(fds, input.fd >= 0 ? 3 : 2, -1);
@@ -178,7 +165,7 @@ int run_domain(const VmConfig& config, RunInput input) {
         if (n < 0) break;
         if (fds[0].revents & POLLIN) {
             signalfd_siginfo si{};
-            if (::read(sigfd.get(), &si, sizeof si) == sizeof si)
+            if (::read(sigfd->get(), &si, sizeof si) == sizeof si)
                 signo = static_cast<int>(si.ssi_signo);
             break;
         }
