@@ -24,6 +24,8 @@ struct Case {
     const char* needle;  // must appear in the message
 };
 
+// Memory admission is not among these (whether 32000 MiB fits depends on the host): see
+// DaemonResources.AdmissionByMaxDomainsAndHostMemory, which sets the host reserve from MemTotal.
 TEST(DaemonInput, EveryBadRequestGetsAPreciseErrorAndChangesNothing) {
     DOMUS_REQUIRE_DAEMON_BINARIES();
     Daemon d;
@@ -55,8 +57,6 @@ TEST(DaemonInput, EveryBadRequestGetsAPreciseErrorAndChangesNothing) {
          "invalid_field", "kernel", "/nonexistent/kernel"},
         {"POST", "/v1/domains", R"({"name":"k2","kernel":"/etc/passwd"})", 400, "invalid_field",
          "kernel", "/etc/passwd"},
-        {"POST", "/v1/domains?start=true", R"({"name":"big","memory":32000})", 409,
-         "insufficient_capacity", "memory", "32000"},
         {"POST", "/v1/domains/exists/pause", "", 409, "conflict", "", "stopped"},
         {"POST", "/v1/domains/exists/frobnicate", "", 404, "not_found", "", ""},
         {"POST", "/v1/domains/nope/start", "", 404, "not_found", "", "nope"},
