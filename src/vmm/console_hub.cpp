@@ -73,6 +73,9 @@ Status ConsoleHub::set_log_path(int id, std::string path) {
 void ConsoleHub::rotate_if_full(Sink& sink, size_t incoming) {
     if (sink.max_bytes == 0 || sink.size + incoming <= sink.max_bytes || sink.size == 0) return;
     if (!sink.spare.valid()) return;
+    // A second descriptor for the current file first: if that fails, nothing was renamed.
+    Fd previous(::fcntl(sink.fd, F_DUPFD_CLOEXEC, 0));
+    if (!previous.valid()) return;
     const std::string old = sink.log_path + ".1";
     const std::string parked = sink.log_path + ".1.next";
     if (::rename(old.c_str(), parked.c_str()) != 0) return;
@@ -86,8 +89,7 @@ void ConsoleHub::rotate_if_full(Sink& sink, size_t incoming) {
     }
     // The sink's fd number now writes the fresh file; `spare` keeps the one named .1. dup2
     // clears close-on-exec on the copy: set it again.
-    Fd previous(::fcntl(sink.fd, F_DUPFD_CLOEXEC, 0));
-    if (!previous.valid() || ::dup2(sink.spare.get(), sink.fd) < 0) return;
+    if (::dup2(sink.spare.get(), sink.fd) < 0) return;
     ::fcntl(sink.fd, F_SETFD, FD_CLOEXEC);
     sink.spare = std::move(previous);
     sink.size = 0;

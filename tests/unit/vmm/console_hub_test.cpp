@@ -181,6 +181,13 @@ TEST(ConsoleHubLog, RotatesPastTheCapKeepingOneOlderFile) {
     const std::string text = file_text(log);
     EXPECT_NE(text.find("line 499 of the flood\n"), std::string::npos) << text;
     EXPECT_EQ(file_text(log + ".1").find("line 0 "), std::string::npos);
+    // Nothing lost at the last swap: .1 ends with the line just before the current file's first.
+    const std::string older = file_text(log + ".1");
+    const size_t last = older.rfind("line ", older.size() - 2);
+    ASSERT_NE(last, std::string::npos) << older;
+    const int last_n = std::stoi(older.substr(last + 5));
+    EXPECT_EQ(text.rfind("line " + std::to_string(last_n + 1) + " of the flood\n", 0), 0u)
+        << older << "|" << text;
     // The descriptor number the caller owns now writes the fresh file, close-on-exec kept.
     EXPECT_EQ(::write(fd.get(), "tail\n", 5), 5);
     EXPECT_NE(file_text(log).find("tail\n"), std::string::npos);
