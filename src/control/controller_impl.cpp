@@ -20,7 +20,6 @@ namespace domus::control {
 
 namespace {
 
-
 Status make_dir(const std::string& path, mode_t mode) {
     if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return {};
     return make_error(Errc::io, "cannot create directory " + path + ": " + std::strerror(errno));

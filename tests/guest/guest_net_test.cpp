@@ -45,9 +45,11 @@ TEST(GuestNet, HostileVirtqueuesAndFramesLeaveTheMonitorTheHostAndOtherDomainsAl
     ASSERT_EQ(ip_command("addr add 10.0.2.1/24 dev hbr0"), "");
     ASSERT_EQ(ip_command("link set hbr0 up"), "");
     GuestResult neighbour;
+    // The well-behaved neighbour lives long enough to be pinged after the hostile domain's run,
+    // even on a loaded machine (it was 6 s, which a slow hostile run outlasted).
     std::thread good([&] {
         GuestOptions o =
-            boot("ip=10.0.2.3::10.0.2.1:255.255.255.0:good:eth0:off init=/bin/sh -- -c 'sleep 6'",
+            boot("ip=10.0.2.3::10.0.2.1:255.255.255.0:good:eth0:off init=/bin/sh -- -c 'sleep 20'",
                  1, 128, 60);
         o.nics = {"tap=hg0"};
         neighbour = run_guest(o);
