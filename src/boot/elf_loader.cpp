@@ -13,6 +13,7 @@
 
 #include "base/fd.hpp"
 #include "base/hex.hpp"
+#include "boot/file_bytes.hpp"
 
 namespace domus {
 
@@ -46,20 +47,8 @@ bool checked_add(uint64_t a, uint64_t b, uint64_t* out) {
     return true;
 }
 
-// True when [offset, offset + len) lies inside a buffer of `size` bytes. Overflow-safe.
-bool in_bounds(uint64_t offset, uint64_t len, uint64_t size) {
-    return offset <= size && len <= size - offset;
-}
-
-// Copies a T out of `bytes` at `offset`; the caller has checked the bounds. Never aliases the
-// (possibly unaligned) file bytes as a T.
-template <typename T>
-T load_at(std::span<const uint8_t> bytes, uint64_t offset) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    T obj;
-    std::memcpy(&obj, bytes.data() + offset, sizeof(T));
-    return obj;
-}
+using file_bytes::in_bounds;
+using file_bytes::load_at;
 
 uint64_t align_up(uint64_t v, uint64_t align) {
     return (v + align - 1) & ~(align - 1);

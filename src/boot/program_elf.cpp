@@ -8,6 +8,7 @@
 
 #include "base/hex.hpp"
 #include "boot/cpio.hpp"
+#include "boot/file_bytes.hpp"
 
 namespace domus {
 
@@ -18,17 +19,8 @@ constexpr uint64_t kMaxDynamicEntries = 4096;
 constexpr const char* kStaticHint =
     "--exec needs a static executable (link with -static, or build Go with CGO_ENABLED=0)";
 
-bool in_bounds(uint64_t offset, uint64_t len, uint64_t size) {
-    return offset <= size && len <= size - offset;
-}
-
-template <typename T>
-T load_at(std::span<const uint8_t> bytes, uint64_t offset) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    T obj;
-    std::memcpy(&obj, bytes.data() + offset, sizeof(T));
-    return obj;
-}
+using file_bytes::in_bounds;
+using file_bytes::load_at;
 
 // A path as is between single quotes when printable, else escaped (boot/cpio.hpp).
 std::string shown(std::string_view s, bool quotes = true) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -80,7 +81,9 @@ Result<json::object> parse_object(const std::string& body, const char* what) {
     return std::move(v.as_object());
 }
 
-int list(ApiClient& api, const Command& cmd) {
+// The domain NAME (or every domain) as rows for a table: `list` and `sched-credit`. Returns
+// the exit code when the verb is already done (an error reported, or --json printed).
+std::optional<int> domain_rows(ApiClient& api, const Command& cmd, json::array& rows) {
     const bool one = !cmd.name.empty();
     auto body = api.call(Method::get, one ? domain_path(cmd.name) : "/v1/domains");
     if (!body) return report(body.error());
@@ -90,7 +93,6 @@ int list(ApiClient& api, const Command& cmd) {
     }
     auto obj = parse_object(*body, one ? "domain" : "domain list");
     if (!obj) return report(obj.error());
-    json::array rows;
     if (one) {
         rows.push_back(std::move(*obj));
     } else if (const auto* domains = obj->if_contains("domains"); domains && domains->is_array()) {
@@ -98,6 +100,12 @@ int list(ApiClient& api, const Command& cmd) {
     } else {
         return report(cli_error("domusd sent a domain list without \"domains\""));
     }
+    return std::nullopt;
+}
+
+int list(ApiClient& api, const Command& cmd) {
+    json::array rows;
+    if (auto done = domain_rows(api, cmd, rows)) return *done;
     const std::string out = cmd.long_list ? format_list_long(rows) : format_list(rows);
     std::fwrite(out.data(), 1, out.size(), stdout);
     return 0;
@@ -226,21 +234,8 @@ int sched_credit(ApiClient& api, const Command& cmd) {
         if (cmd.json) print_raw(*body);
         return 0;
     }
-    const bool one = !cmd.name.empty();
-    auto body = api.call(Method::get, one ? domain_path(cmd.name) : "/v1/domains");
-    if (!body) return report(body.error());
-    if (cmd.json) {
-        print_raw(*body);
-        return 0;
-    }
-    auto obj = parse_object(*body, one ? "domain" : "domain list");
-    if (!obj) return report(obj.error());
     json::array rows;
-    if (one) {
-        rows.push_back(std::move(*obj));
-    } else if (const auto* domains = obj->if_contains("domains"); domains && domains->is_array()) {
-        rows = domains->as_array();
-    }
+    if (auto done = domain_rows(api, cmd, rows)) return *done;
     std::fputs(format_sched(rows).c_str(), stdout);
     return 0;
 }
