@@ -5,6 +5,7 @@
 
 #include "api/query_params.hpp"
 #include "api/uri.hpp"
+#include "api/web_session.hpp"
 
 namespace domus::api {
 namespace {
@@ -13,7 +14,7 @@ using control::Action;
 using control::ApiError;
 using control::config_detail::quote;
 
-constexpr std::array<RouteSpec, 20> kRoutes = {{
+constexpr std::array<RouteSpec, 22> kRoutes = {{
     {"GET", "/v1/domains", RouteId::list_domains, Action::start},
     {"POST", "/v1/domains", RouteId::create_domain, Action::start},
     {"GET", "/v1/domains/{name}", RouteId::get_domain, Action::start},
@@ -34,6 +35,8 @@ constexpr std::array<RouteSpec, 20> kRoutes = {{
     {"GET", "/v1/events", RouteId::events, Action::start},
     {"GET", "/metrics", RouteId::metrics, Action::start},
     {"GET", "/openapi.json", RouteId::openapi, Action::start},
+    {"POST", "/v1/session", RouteId::session_create, Action::start},
+    {"DELETE", "/v1/session", RouteId::session_delete, Action::start},
 }};
 
 // Matches the decoded segments against a template; stores the {name} segment.
@@ -106,6 +109,13 @@ std::optional<ApiError> fill(ApiRequest& r, const QueryParams& q, const HttpInpu
             auto parsed = control::parse_vcpu_pin_json(in.body);
             if (!parsed.ok()) return from_config_error(parsed.error);
             r.pin = std::move(*parsed.value);
+            return std::nullopt;
+        }
+        case RouteId::session_create: {
+            if (auto e = check_query_names(q, {})) return e;
+            auto token = parse_session_request(in.body);
+            if (!token) return ApiError{400, "invalid_field", token.error().message, "token"};
+            r.session_token = std::move(*token);
             return std::nullopt;
         }
         case RouteId::domain_action:

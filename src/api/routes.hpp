@@ -30,6 +30,8 @@ enum class RouteId {
     list_images,
     create_image,
     vcpu_pin,
+    session_create,  // POST /v1/session: the dashboard's sign-in (web_session.hpp)
+    session_delete,  // DELETE /v1/session: sign out
 };
 
 struct RouteSpec {
@@ -64,6 +66,7 @@ struct ApiRequest {
     int64_t after = 0;                 // events ?after=ID (or Last-Event-ID)
     std::chrono::seconds timeout{0};   // events ?timeout=S: long-poll
     bool event_stream = false;         // events with Accept: text/event-stream
+    std::string session_token;         // POST /v1/session body's token (never logged)
 };
 
 struct HttpInput {

@@ -113,7 +113,7 @@ TEST_F(ServerTest, ServerSentEventsEndWhenTheClientGoes) {
     // stream's client has gone (noticed at the next keep-alive write at the latest), the slot
     // is free again.
     start([](ServerOptions& o) {
-        o.max_connections = 1;
+        o.max_connections_unix = 1;
         o.sse_keepalive = std::chrono::milliseconds(50);
     });
     {
