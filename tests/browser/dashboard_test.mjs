@@ -83,7 +83,7 @@ const port = await freePort();
 const base = `https://127.0.0.1:${port}`;
 mkdirSync(args.out, { recursive: true });
 const log = [];
-const daemon = spawn(args.domusd, ["--socket", path.join(dir, "domusd.sock"), "--state-dir", stateDir, "--listen", `127.0.0.1:${port}`], {
+const daemon = spawn(args.domusd, ["--socket", path.join(dir, "domusd.sock"), "--state-dir", stateDir, "--listen", `127.0.0.1:${port}`, "--verbose"], {
   stdio: ["ignore", "pipe", "pipe"],
 });
 daemon.stdout.on("data", (d) => log.push(d.toString()));
@@ -128,6 +128,9 @@ try {
   await page.goto(base + "/");
   await page.waitForSelector("[data-testid=signin]");
   const loadMs = Date.now() - firstLoad;
+  const transferred = await page.evaluate(() =>
+    performance.getEntriesByType("navigation").concat(performance.getEntriesByType("resource")).reduce((n, e) => n + e.transferSize, 0),
+  );
   await shot("signin");
   await page.fill("input[name=token]", "0".repeat(64));
   await page.click("button[type=submit]");
@@ -171,6 +174,8 @@ try {
     if (t) seen.add(t);
     return seen.size >= 2;
   }, 30000);
+  step(`CPU figures seen: ${[...seen].join(" ")}`);
+  check([...seen].some((t) => parseFloat(t) > 0), "a CPU figure above 0");
   await shot("domains");
 
   step("the console: type a line, read the guest's answer");
@@ -233,7 +238,12 @@ try {
   const after = await request(port, ca, "GET", "/v1/domains", { Cookie: cookieHeader });
   check(after.status === 401, `old cookie after sign-out got ${after.status}`);
 
-  const figures = { first_load_ms: loadMs };
+  // Neither the token nor the session id appears in the daemon's (verbose) log.
+  const logText = log.join("");
+  check(logText.includes("GET /v1/domains"), "the request log is on");
+  check(!logText.includes(token) && !logText.includes(cookie.value), "no token or cookie in the log");
+
+  const figures = { first_load_ms: loadMs, first_load_transferred_bytes: transferred };
   writeFileSync(path.join(args.out, "figures.json"), JSON.stringify(figures, null, 2) + "\n");
   step(`passed (screenshots in ${args.out})`);
 } catch (e) {

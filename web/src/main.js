@@ -54,7 +54,9 @@ function Sparkline({ points }) {
 }
 
 function lastCpu(h) {
-  return h && h.points.length ? `${h.points[h.points.length - 1].toFixed(1)}%` : "";
+  if (!h || !h.points.length) return "";
+  const p = h.points[h.points.length - 1];
+  return `${p.toFixed(p < 1 ? 2 : 1)}%`;
 }
 
 function Actions({ d, act }) {
