@@ -126,6 +126,9 @@ std::optional<ApiError> fill(ApiRequest& r, const QueryParams& q, const HttpInpu
                 r.options.shutdown_timeout = std::chrono::seconds(n);
             }
             return std::nullopt;
+        case RouteId::console_ws:  // ?tail=N: the last N lines first (default none)
+            r.tail = 0;
+            [[fallthrough]];
         case RouteId::console_tail:
             if (auto e = check_query_names(q, {"tail"})) return e;
             if (const auto* v = find_param(q, "tail")) {

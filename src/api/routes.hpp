@@ -62,7 +62,7 @@ struct ApiRequest {
     control::DomainConfigPatch patch;  // PATCH body
     control::ImageRequest image;       // POST /v1/images body
     control::VcpuPinRequest pin;       // POST /v1/domains/{name}/vcpu-pin body
-    size_t tail = kDefaultTail;        // console ?tail=N
+    size_t tail = kDefaultTail;        // console ?tail=N (console/ws: 0 unless given)
     int64_t after = 0;                 // events ?after=ID (or Last-Event-ID)
     std::chrono::seconds timeout{0};   // events ?timeout=S: long-poll
     bool event_stream = false;         // events with Accept: text/event-stream

@@ -184,6 +184,8 @@ try {
   await shot("domain");
   await page.click("[data-testid=console-tab]");
   await until("the console to connect", async () => (await page.textContent("[data-testid=console-status]")) === "connected");
+  // The scrollback: the guest printed this line at boot, long before the console connected.
+  await until("the scrollback", async () => (await page.textContent("[data-testid=terminal] .xterm-rows")).includes("service: started"));
   await page.click("[data-testid=terminal]");
   await page.keyboard.type("hello-from-the-browser");
   await page.keyboard.press("Enter");

@@ -1,5 +1,5 @@
-// The console tab: xterm.js on the domain's console WebSocket. On connect it shows the last
-// lines of the console (GET .../console?tail=N), then relays both ways; the terminal fits its
+// The console tab: xterm.js on the domain's console WebSocket. On connect the server sends the
+// console's last lines (?tail=N), then relays both ways; the terminal fits its
 // box (and refits when the window changes); a dropped connection is retried with back-off
 // while the component is shown. Pasted text goes to the guest like typed text; Enter (and a
 // pasted CRLF) is sent as a newline.
@@ -32,26 +32,15 @@ export function Console({ name }) {
       // layer in between, whose guests end lines at a newline (as `domus console` sends).
       if (ws && ws.readyState === WebSocket.OPEN) ws.send(data.replace(/\r\n?/g, "\n"));
     });
-    const connect = async () => {
+    const connect = () => {
       if (closed) return;
       setStatus("connecting");
-      try {
-        const r = await fetch(`/v1/domains/${encodeURIComponent(name)}/console?tail=${SCROLLBACK_LINES}`, {
-          credentials: "same-origin",
-        });
-        if (r.ok) {
-          term.reset();
-          term.write(await r.text());
-        }
-      } catch (e) {
-        /* the WebSocket's failure below says it */
-      }
-      if (closed) return;
       const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-      ws = new WebSocket(`${scheme}//${location.host}/v1/domains/${encodeURIComponent(name)}/console/ws`);
+      ws = new WebSocket(`${scheme}//${location.host}/v1/domains/${encodeURIComponent(name)}/console/ws?tail=${SCROLLBACK_LINES}`);
       ws.binaryType = "arraybuffer";
       ws.onopen = () => {
         delay = 500;
+        term.reset(); // the server sends the scrollback first
         setStatus("connected");
         term.focus();
       };
