@@ -1,9 +1,11 @@
-// Bundles the dashboard (src/) into <out>/index.html, app.js and app.css with esbuild, resolving
+// Bundles the dashboard (src/) into <out>/index.html, app.js and app.css (and a .gz of each)
+// with esbuild, resolving
 // the front-end libraries from <node_modules> (npm ci's, in the build folder).
 // Usage: node build.mjs <src dir> <out dir> <node_modules dir>
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import zlib from "node:zlib";
 
 const [src, out, modules] = process.argv.slice(2);
 if (!src || !out || !modules) {
@@ -26,3 +28,8 @@ await esbuild.build({
   logLevel: "warning",
 });
 copyFileSync(path.join(src, "index.html"), path.join(out, "index.html"));
+// Each file also gzipped, for browsers that accept it (the daemon serves whichever fits).
+for (const f of ["index.html", "app.js", "app.css"]) {
+  const data = readFileSync(path.join(out, f));
+  writeFileSync(path.join(out, `${f}.gz`), zlib.gzipSync(data, { level: 9 }));
+}

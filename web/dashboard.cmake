@@ -1,7 +1,7 @@
 # The web dashboard, bundled at build time and linked into domusd (src/api/dashboard.S).
 # npm ci fetches the front-end libraries of web/package-lock.json into <build>/web/node_modules
 # (only when package.json or the lock file changed); esbuild then bundles web/src/ into
-# <build>/web/dist/{index.html,app.js,app.css}. No Node.js at run time.
+# <build>/web/dist/{index.html,app.js,app.css} and a .gz of each. No Node.js at run time.
 find_program(DOMUS_NODE node)
 find_program(DOMUS_NPM npm)
 if(NOT DOMUS_NODE OR NOT DOMUS_NPM)
@@ -13,8 +13,10 @@ set(DOMUS_WEB_SRC ${CMAKE_SOURCE_DIR}/web)
 set(DOMUS_WEB_BUILD ${CMAKE_BINARY_DIR}/web)
 set(DOMUS_WEB_MODULES ${DOMUS_WEB_BUILD}/node_modules)
 set(DOMUS_DASHBOARD_DIR ${DOMUS_WEB_BUILD}/dist)
-set(DOMUS_DASHBOARD_FILES ${DOMUS_DASHBOARD_DIR}/index.html ${DOMUS_DASHBOARD_DIR}/app.js
-                          ${DOMUS_DASHBOARD_DIR}/app.css)
+set(DOMUS_DASHBOARD_FILES)
+foreach(f index.html app.js app.css)
+  list(APPEND DOMUS_DASHBOARD_FILES ${DOMUS_DASHBOARD_DIR}/${f} ${DOMUS_DASHBOARD_DIR}/${f}.gz)
+endforeach()
 
 add_custom_command(
   OUTPUT ${DOMUS_WEB_BUILD}/npm-ci.stamp

@@ -154,9 +154,9 @@ void BasicHttpSession<S>::handle() {
     lowest().expires_never();  // the Controller call may take a while; the write has its own
     keep_alive_ = request_.keep_alive();
     const std::string_view target = sv(request_.target());
-    if (auto page =
-            dashboard_reply(sv(request_.method_string()), target.substr(0, target.find('?')),
-                            sv(request_[http::field::if_none_match]))) {
+    if (auto page = dashboard_reply(
+            sv(request_.method_string()), target.substr(0, target.find('?')),
+            sv(request_[http::field::if_none_match]), sv(request_[http::field::accept_encoding]))) {
         return reply(std::move(*page), keep_alive_);
     }
     const HttpInput in{sv(request_.method_string()), sv(request_.target()), request_.body(),

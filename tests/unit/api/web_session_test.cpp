@@ -206,6 +206,46 @@ TEST_F(TcpAuth, AnEndedOrForgedSessionIsRefused) {
     EXPECT_EQ(decide({.method = "GET", .path = "/v1/host", .cookie = "other=1"}).status, 401);
 }
 
+TEST(DashboardAssets, GzipOnlyWhenAccepted) {
+    EXPECT_TRUE(accepts_gzip("gzip"));
+    EXPECT_TRUE(accepts_gzip("gzip, deflate, br"));
+    EXPECT_TRUE(accepts_gzip("br;q=1.0, GZIP;q=0.5"));
+    EXPECT_TRUE(accepts_gzip(" gzip ; q=0.001"));
+    EXPECT_FALSE(accepts_gzip(""));
+    EXPECT_FALSE(accepts_gzip("deflate, br"));
+    EXPECT_FALSE(accepts_gzip("gzip;q=0"));
+    EXPECT_FALSE(accepts_gzip("gzip; q=0.000"));
+    EXPECT_FALSE(accepts_gzip("x-gzip"));
+    EXPECT_FALSE(accepts_gzip("gzipx"));
+    EXPECT_FALSE(accepts_gzip(std::string(10000, ',')));
+}
+
+TEST(DashboardAssets, RepliesWithTheRightFileAndValidator) {
+    auto plain = dashboard_reply("GET", "/app.js", "", "");
+    ASSERT_TRUE(plain);
+    auto gz = dashboard_reply("GET", "/app.js", "", "gzip");
+    ASSERT_TRUE(gz);
+    auto header = [](const HttpReply& r, const std::string& name) {
+        for (const auto& [n, v] : r.headers) {
+            if (n == name) return v;
+        }
+        return std::string();
+    };
+    EXPECT_EQ(header(*plain, "Content-Encoding"), "");
+    EXPECT_EQ(header(*gz, "Content-Encoding"), "gzip");
+    EXPECT_NE(header(*plain, "ETag"), header(*gz, "ETag"));
+    EXPECT_LT(gz->text().size(), plain->text().size());
+    EXPECT_EQ(gz->text().substr(0, 2), "\x1f\x8b");  // a gzip member
+    // The plain ETag does not validate the gzipped body.
+    EXPECT_EQ(dashboard_reply("GET", "/app.js", header(*plain, "ETag"), "gzip")->status, 200);
+    EXPECT_EQ(dashboard_reply("GET", "/app.js", header(*gz, "ETag"), "gzip")->status, 304);
+    EXPECT_FALSE(dashboard_reply("POST", "/", "", ""));
+    EXPECT_FALSE(dashboard_reply("GET", "/app.js/", "", ""));
+    EXPECT_FALSE(dashboard_reply("GET", "/../app.js", "", ""));
+    EXPECT_FALSE(dashboard_reply("GET", "", "", ""));
+    EXPECT_TRUE(dashboard_reply("GET", "/index.html", "", ""));
+}
+
 TEST(SessionRequest, ParsesOnlyATokenObject) {
     auto ok = parse_session_request(R"({"token":"abc"})");
     ASSERT_TRUE(ok);
