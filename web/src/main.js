@@ -99,6 +99,7 @@ function CreateForm({ onCreated }) {
   const [f, setF] = useState({
     name: "", memory: "64", vcpus: "1", kernel: "", ramdisk: "", cmdline: "",
     on_poweroff: "destroy", on_reboot: "restart", on_crash: "destroy", start: true,
+    disks: [], nics: [],
   });
   const [images, setImages] = useState([]);
   const [bad, setBad] = useState(null);
@@ -137,6 +138,21 @@ function CreateForm({ onCreated }) {
     if (f.ramdisk) c.ramdisk = f.ramdisk;
     if (f.cmdline) c.cmdline = f.cmdline;
     for (const p of ["on_poweroff", "on_reboot", "on_crash"]) c[p] = f[p];
+    if (f.disks.length) {
+      c.disks = f.disks.map((d) => {
+        const o = { path: d.path, read_only: d.read_only };
+        if (d.vdev.trim()) o.vdev = d.vdev.trim();
+        return o;
+      });
+    }
+    if (f.nics.length) {
+      c.nics = f.nics.map((n) => {
+        const o = {};
+        if (n.ip.trim()) o.ip = n.ip.trim();
+        if (n.mac.trim()) o.mac = n.mac.trim();
+        return o;
+      });
+    }
     send(c, f.start);
   };
   const submitXl = (e) => {
@@ -150,6 +166,13 @@ function CreateForm({ onCreated }) {
     send(xlToConfig(r.config), f.start);
   };
   const err = (k) => (bad && bad.field === k ? bad.message : "");
+  const setItem = (list, i, k) => (e) => {
+    const items = f[list].map((x, j) => (j === i ? { ...x, [k]: e.target.type === "checkbox" ? e.target.checked : e.target.value } : x));
+    setF({ ...f, [list]: items });
+  };
+  const add = (list, item) => () => setF({ ...f, [list]: [...f[list], item] });
+  const remove = (list, i) => () => setF({ ...f, [list]: f[list].filter((_, j) => j !== i) });
+  const listErr = (prefix) => (bad && bad.field && bad.field.startsWith(prefix) ? bad.message : "");
   const files = images.map((i) => i.name);
   const policy = (k) => html`<${Field} label=${k} error=${err(k)}><select name=${k} value=${f[k]} onChange=${set(k)}>${POLICIES.map((p) => html`<option value=${p}>${p}</option>`)}</select><//>`;
   return html`<div class="create">
@@ -164,6 +187,26 @@ function CreateForm({ onCreated }) {
         <option value="">none</option>${files.map((n) => html`<option value=${n}>${n}</option>`)}</select><//>
       <${Field} label="command line" error=${err("cmdline")}><input name="cmdline" value=${f.cmdline} onInput=${set("cmdline")} /><//>
       ${policy("on_poweroff")}${policy("on_reboot")}${policy("on_crash")}
+      <fieldset class="items" data-testid="disks"><legend>disks</legend>
+        ${f.disks.map((d, i) => html`<div class=${listErr(`disks[${i}]`) ? "item bad" : "item"}>
+          <select name=${`disk${i}-path`} value=${d.path} onChange=${setItem("disks", i, "path")}>
+            <option value="">(image)</option>${files.map((n) => html`<option value=${n}>${n}</option>`)}</select>
+          <input name=${`disk${i}-vdev`} placeholder="xvda (auto)" size="8" value=${d.vdev} onInput=${setItem("disks", i, "vdev")} />
+          <label><input type="checkbox" checked=${d.read_only} onChange=${setItem("disks", i, "read_only")} /> read-only</label>
+          <button type="button" onClick=${remove("disks", i)}>remove</button>
+          ${listErr(`disks[${i}]`) ? html`<em class="field-error">${listErr(`disks[${i}]`)}</em>` : ""}
+        </div>`)}
+        ${f.disks.length < 6 ? html`<button type="button" onClick=${add("disks", { path: "", vdev: "", read_only: false })}>add a disk</button>` : ""}
+      </fieldset>
+      <fieldset class="items" data-testid="nics"><legend>network interfaces</legend>
+        ${f.nics.map((n, i) => html`<div class=${listErr(`nics[${i}]`) ? "item bad" : "item"}>
+          eth${i} <input name=${`nic${i}-ip`} placeholder="IP (auto)" size="13" value=${n.ip} onInput=${setItem("nics", i, "ip")} />
+          <input name=${`nic${i}-mac`} placeholder="MAC (auto)" size="17" value=${n.mac} onInput=${setItem("nics", i, "mac")} />
+          <button type="button" onClick=${remove("nics", i)}>remove</button>
+          ${listErr(`nics[${i}]`) ? html`<em class="field-error">${listErr(`nics[${i}]`)}</em>` : ""}
+        </div>`)}
+        ${f.nics.length < 4 ? html`<button type="button" onClick=${add("nics", { ip: "", mac: "" })}>add a NIC</button>` : ""}
+      </fieldset>
       <label class="check"><input type="checkbox" name="start" checked=${f.start} onChange=${set("start")} /> start it now</label>
       <div class="buttons"><button type="submit" disabled=${busy}>Create</button></div>
     </form>

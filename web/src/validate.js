@@ -23,6 +23,25 @@ export function checkConfig(c) {
     if (c[p] !== undefined && !POLICIES.includes(c[p]))
       return { field: p, message: `${p} '${c[p]}' must be destroy, restart or preserve` };
   }
+  if (c.disks !== undefined) {
+    if (!Array.isArray(c.disks) || c.disks.length > 6) return { field: "disks", message: "at most 6 disks" };
+    for (let i = 0; i < c.disks.length; ++i) {
+      const d = c.disks[i];
+      if (typeof d.path !== "string" || !d.path) return { field: `disks[${i}].path`, message: `disks[${i}].path is required` };
+      if (d.vdev != null && !/^(xvd|hd|sd|vd)[a-f]$/.test(d.vdev))
+        return { field: `disks[${i}].vdev`, message: `disks[${i}].vdev '${d.vdev}' must be xvdX, hdX, sdX or vdX with X in a..f` };
+    }
+  }
+  if (c.nics !== undefined) {
+    if (!Array.isArray(c.nics) || c.nics.length > 4) return { field: "nics", message: "at most 4 NICs" };
+    for (let i = 0; i < c.nics.length; ++i) {
+      const n = c.nics[i];
+      if (n.mac != null && !/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(n.mac))
+        return { field: `nics[${i}].mac`, message: `nics[${i}].mac '${n.mac}' is not a MAC address (xx:xx:xx:xx:xx:xx)` };
+      if (n.ip != null && !/^([0-9]{1,3})(\.[0-9]{1,3}){3}$/.test(n.ip))
+        return { field: `nics[${i}].ip`, message: `nics[${i}].ip '${n.ip}' is not an IPv4 address` };
+    }
+  }
   return null;
 }
 
