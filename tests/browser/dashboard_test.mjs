@@ -224,6 +224,16 @@ try {
   await page.keyboard.type("hello-from-the-browser");
   await page.keyboard.press("Enter");
   await until("the guest's answer", async () => (await page.textContent("[data-testid=terminal] .xterm-rows")).includes("service: input: hello-from-the-browser"));
+  // A paste (two lines, as a clipboard gives them) reaches the guest line by line.
+  await page.evaluate(() => {
+    const data = new DataTransfer();
+    data.setData("text/plain", "pasted-one\npasted-two\n");
+    document.querySelector("[data-testid=terminal] textarea").dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  await until("both pasted lines echoed", async () => {
+    const t = await page.textContent("[data-testid=terminal] .xterm-rows");
+    return t.includes("service: input: pasted-one") && t.includes("service: input: pasted-two");
+  });
   await shot("console");
 
   step("a cross-origin WebSocket and a cross-origin POST are refused");
