@@ -122,6 +122,13 @@ try {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.on("dialog", (d) => d.accept());
+  // Errors in the page (a CSP refusal, an exception) fail the test; the 401s and 403s the
+  // test provokes show up as failed loads, which are expected.
+  const pageErrors = [];
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) pageErrors.push(m.text());
+  });
   const shot = (name) => page.screenshot({ path: path.join(args.out, `${name}.png`) });
 
   // Sign-in: a wrong token is refused with the API's words.
@@ -288,6 +295,8 @@ try {
   const logText = log.join("");
   check(logText.includes("GET /v1/domains"), "the request log is on");
   check(!logText.includes(token) && !logText.includes(cookie.value), "no token or cookie in the log");
+
+  check(pageErrors.length === 0, `errors in the page: ${pageErrors.join(" | ")}`);
 
   const figures = { first_load_ms: loadMs, first_load_transferred_bytes: transferred };
   writeFileSync(path.join(args.out, "figures.json"), JSON.stringify(figures, null, 2) + "\n");
