@@ -6,7 +6,8 @@
 // cross-origin POST are refused and that signing out ends the session. Screenshots of each
 // page go to --out.
 // Also: a disk the page refuses, a NIC the API refuses (its message shown as it is), a domain
-// made from a pasted xl.cfg.
+// made from a pasted xl.cfg, a paste into the console, the console reconnecting by itself
+// after a reboot ended its connection.
 // Usage: node dashboard_test.mjs --domusd PATH --modules NODE_MODULES --out DIR [--chromium PATH]
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -242,6 +243,16 @@ try {
     return t.includes("service: input: pasted-one") && t.includes("service: input: pasted-two");
   });
   await shot("console");
+
+  step("a reboot ends the console connection; the page reconnects by itself");
+  await page.click("[data-testid=domain-page] button[data-action=reboot]");
+  const connects = () => page.getAttribute("[data-testid=console-status]", "data-connects");
+  await until("a second connection", async () => Number(await connects()) >= 2 && (await page.textContent("[data-testid=console-status]")) === "connected", 30000);
+  await until("the rebooted guest's service", async () => (await page.textContent("[data-testid=terminal] .xterm-rows")).includes("service: started"));
+  await page.click("[data-testid=terminal]");
+  await page.keyboard.type("after-reconnect");
+  await page.keyboard.press("Enter");
+  await until("the answer after the reconnect", async () => (await page.textContent("[data-testid=terminal] .xterm-rows")).includes("service: input: after-reconnect"));
 
   step("a cross-origin WebSocket and a cross-origin POST are refused");
   const cookieHeader = `domus_session=${cookie.value}`;

@@ -15,6 +15,7 @@ const SCROLLBACK_LINES = 200;
 export function Console({ name }) {
   const box = useRef(null);
   const [status, setStatus] = useState("connecting");
+  const [connects, setConnects] = useState(0);
   useEffect(() => {
     const term = new Terminal({ convertEol: true, cursorBlink: true, scrollback: 5000, fontSize: 14 });
     const fit = new FitAddon();
@@ -42,6 +43,7 @@ export function Console({ name }) {
         delay = 500;
         term.reset(); // the server sends the scrollback first
         setStatus("connected");
+        setConnects((n) => n + 1);
         term.focus();
       };
       ws.onmessage = (m) => term.write(typeof m.data === "string" ? m.data : new Uint8Array(m.data));
@@ -63,7 +65,7 @@ export function Console({ name }) {
     };
   }, [name]);
   return html`<div class="console">
-    <div class="console-status" data-testid="console-status">${status}</div>
+    <div class="console-status" data-testid="console-status" data-connects=${connects}>${status}</div>
     <div class="terminal-box" ref=${box} data-testid="terminal"></div>
   </div>`;
 }
