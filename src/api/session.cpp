@@ -76,8 +76,9 @@ void BasicHttpSession<S>::read_request() {
 template <class S>
 void BasicHttpSession<S>::on_header(beast::error_code ec) {
     if (ec) return on_read_error(ec);
-    // TCP: who sends it is settled by the header, before a byte of the body is read; a refused
-    // client gets its 401 and the connection (and its slot) goes at once.
+    // TCP: who sends it (token, session cookie and Origin, or a public dashboard file: see
+    // web_session.hpp) is settled by the header, before a byte of the body is read; a refused
+    // client gets its 401 or 403 and the connection (and its slot) goes at once.
     if (needs_token_) {
         const auto& h = parser_->get();
         const std::string_view target = sv(h.target());
