@@ -21,8 +21,8 @@ std::string_view bearer_token(std::string_view authorization);
 bool token_equal(std::string_view expected, std::string_view given);
 
 // What a TCP request's header says about who sends it: nullopt when it may go on, else why it
-// is refused (the 401 message). Decided from the header alone, before any body is read. The
-// one place a second kind of credential (a session cookie) would be checked.
+// is refused (the 401 message). Decided from the header alone, before any body is read;
+// decide_tcp_auth (web_session.hpp) calls it when a request carries an Authorization header.
 std::optional<std::string> tcp_auth_error(std::string_view expected_token,
                                           std::string_view authorization);
 

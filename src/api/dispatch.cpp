@@ -102,6 +102,9 @@ HttpReply run(control::Controller& c, const ApiRequest& req, ListBodyCache* cach
         case RouteId::console_ws:
             return error_reply(400, "bad_request",
                                "GET /v1/domains/{name}/console/ws needs a WebSocket upgrade");
+        case RouteId::session_create:
+        case RouteId::session_delete:  // the server's own (session.cpp, web_session.hpp)
+            return error_reply(400, "bad_request", "sessions exist on the TCP listener only");
     }
     return error_reply(500, "internal", "unhandled route");
 }

@@ -5,6 +5,7 @@
 
 #include "api/query_params.hpp"
 #include "api/uri.hpp"
+#include "api/web_session.hpp"
 
 namespace domus::api {
 namespace {
@@ -13,7 +14,7 @@ using control::Action;
 using control::ApiError;
 using control::config_detail::quote;
 
-constexpr std::array<RouteSpec, 20> kRoutes = {{
+constexpr std::array<RouteSpec, 22> kRoutes = {{
     {"GET", "/v1/domains", RouteId::list_domains, Action::start},
     {"POST", "/v1/domains", RouteId::create_domain, Action::start},
     {"GET", "/v1/domains/{name}", RouteId::get_domain, Action::start},
@@ -34,6 +35,8 @@ constexpr std::array<RouteSpec, 20> kRoutes = {{
     {"GET", "/v1/events", RouteId::events, Action::start},
     {"GET", "/metrics", RouteId::metrics, Action::start},
     {"GET", "/openapi.json", RouteId::openapi, Action::start},
+    {"POST", "/v1/session", RouteId::session_create, Action::start},
+    {"DELETE", "/v1/session", RouteId::session_delete, Action::start},
 }};
 
 // Matches the decoded segments against a template; stores the {name} segment.
@@ -108,6 +111,13 @@ std::optional<ApiError> fill(ApiRequest& r, const QueryParams& q, const HttpInpu
             r.pin = std::move(*parsed.value);
             return std::nullopt;
         }
+        case RouteId::session_create: {
+            if (auto e = check_query_names(q, {})) return e;
+            auto token = parse_session_request(in.body);
+            if (!token) return ApiError{400, "invalid_field", token.error().message, "token"};
+            r.session_token = std::move(*token);
+            return std::nullopt;
+        }
         case RouteId::domain_action:
             if (r.action != Action::shutdown) return check_query_names(q, {});
             if (auto e = check_query_names(q, {"timeout"})) return e;
@@ -116,6 +126,9 @@ std::optional<ApiError> fill(ApiRequest& r, const QueryParams& q, const HttpInpu
                 r.options.shutdown_timeout = std::chrono::seconds(n);
             }
             return std::nullopt;
+        case RouteId::console_ws:  // ?tail=N: the last N lines first (default none)
+            r.tail = 0;
+            [[fallthrough]];
         case RouteId::console_tail:
             if (auto e = check_query_names(q, {"tail"})) return e;
             if (const auto* v = find_param(q, "tail")) {

@@ -30,6 +30,8 @@ enum class RouteId {
     list_images,
     create_image,
     vcpu_pin,
+    session_create,  // POST /v1/session: the dashboard's sign-in (web_session.hpp)
+    session_delete,  // DELETE /v1/session: sign out
 };
 
 struct RouteSpec {
@@ -60,10 +62,11 @@ struct ApiRequest {
     control::DomainConfigPatch patch;  // PATCH body
     control::ImageRequest image;       // POST /v1/images body
     control::VcpuPinRequest pin;       // POST /v1/domains/{name}/vcpu-pin body
-    size_t tail = kDefaultTail;        // console ?tail=N
+    size_t tail = kDefaultTail;        // console ?tail=N (console/ws: 0 unless given)
     int64_t after = 0;                 // events ?after=ID (or Last-Event-ID)
     std::chrono::seconds timeout{0};   // events ?timeout=S: long-poll
     bool event_stream = false;         // events with Accept: text/event-stream
+    std::string session_token;         // POST /v1/session body's token (never logged)
 };
 
 struct HttpInput {

@@ -15,6 +15,7 @@
 #include "api/dispatch.hpp"
 #include "api/event_hub.hpp"
 #include "api/server_options.hpp"
+#include "api/web_session.hpp"
 #include "control/controller.hpp"
 
 namespace domus::api {
@@ -32,6 +33,8 @@ struct ServerContext {
     ListBodyCache list_cache;
     // The TCP listener's TLS settings (certificate and key loaded); null: plain TCP.
     std::unique_ptr<boost::asio::ssl::context> tls;
+    // The dashboard's browser sessions (TCP only; gone when the daemon restarts).
+    WebSessions web_sessions;
 
     // Runs `work` (a blocking Controller call) on the worker pool, then `done(result)` on
     // `executor` (the connection's strand). `work` must not throw (wrap Controller calls).

@@ -2,7 +2,9 @@
 #include "api/session.hpp"
 
 #include "api/api_token.hpp"
+#include "api/dashboard_assets.hpp"
 #include "api/dispatch.hpp"
+#include "api/web_session.hpp"
 
 namespace domus::api {
 namespace {
@@ -74,15 +76,26 @@ void BasicHttpSession<S>::read_request() {
 template <class S>
 void BasicHttpSession<S>::on_header(beast::error_code ec) {
     if (ec) return on_read_error(ec);
-    // TCP: who sends it is settled by the header, before a byte of the body is read; a refused
-    // client gets its 401 and the connection (and its slot) goes at once.
+    // TCP: who sends it (token, session cookie and Origin, or a public dashboard file: see
+    // web_session.hpp) is settled by the header, before a byte of the body is read; a refused
+    // client gets its 401 or 403 and the connection (and its slot) goes at once.
     if (needs_token_) {
-        if (auto why = tcp_auth_error(ctx_.options.token,
-                                      sv(parser_->get()[http::field::authorization]))) {
-            request_.base() = parser_->get().base();
+        const auto& h = parser_->get();
+        const std::string_view target = sv(h.target());
+        const TcpAuthInput in{sv(h.method_string()),
+                              target.substr(0, target.find('?')),
+                              sv(h[http::field::authorization]),
+                              sv(h[http::field::cookie]),
+                              sv(h[http::field::origin]),
+                              sv(h[http::field::host]),
+                              websocket::is_upgrade(h),
+                              kTls};
+        auto d = decide_tcp_auth(in, ctx_.options.token, ctx_.web_sessions, &is_dashboard_path);
+        if (d.status != 0) {
+            request_.base() = h.base();
             parser_.reset();
             unauthenticated_ = true;
-            return reply(error_reply(401, "unauthorized", std::move(*why)), false);
+            return reply(error_reply(d.status, std::move(d.code), std::move(d.message)), false);
         }
     }
     if (parser_->is_done()) return handle();
@@ -141,6 +154,12 @@ void BasicHttpSession<S>::handle() {
     parser_.reset();
     lowest().expires_never();  // the Controller call may take a while; the write has its own
     keep_alive_ = request_.keep_alive();
+    const std::string_view target = sv(request_.target());
+    if (auto page = dashboard_reply(
+            sv(request_.method_string()), target.substr(0, target.find('?')),
+            sv(request_[http::field::if_none_match]), sv(request_[http::field::accept_encoding]))) {
+        return reply(std::move(*page), keep_alive_);
+    }
     const HttpInput in{sv(request_.method_string()), sv(request_.target()), request_.body(),
                        sv(request_[http::field::accept]), sv(request_["Last-Event-ID"])};
     Translation t = translate(in);
@@ -154,6 +173,15 @@ void BasicHttpSession<S>::dispatch(ApiRequest request) {
         return start_events(request);
     }
     if (request.route == RouteId::console_ws) return start_console(request);
+    if (request.route == RouteId::session_create) {
+        return reply(
+            session_create_reply(ctx_.web_sessions, ctx_.options.token, request.session_token),
+            keep_alive_);
+    }
+    if (request.route == RouteId::session_delete) {
+        return reply(session_delete_reply(ctx_.web_sessions, sv(request_[http::field::cookie])),
+                     keep_alive_);
+    }
     if (never_blocks(request.route)) {
         return reply(execute(ctx_.controller, request, &ctx_.list_cache), keep_alive_);
     }

@@ -1,10 +1,11 @@
 // One HTTP/1.1 connection (Unix or TCP): reads requests with the size limits and deadlines of
 // ServerOptions, authenticates TCP requests from their header (before any body is read; a
-// refused one gets a 401 and the connection closes), translates them, runs the Controller call on
-// the worker pool and writes the reply; keep-alive until the client closes or idles out. An events
-// request turns it into a long-poll or an SSE stream (session_events.cpp); a console WebSocket
-// upgrade hands the socket to a WsConsole. Everything runs on the connection's strand. One template
-// for both kinds of stream: plain (Unix socket) and TLS (TCP).
+// refused one gets a 401 or 403 and the connection closes), serves the dashboard's files
+// (dashboard_assets.hpp) and sign-in (web_session.hpp), translates them, runs the Controller call
+// on the worker pool and writes the reply; keep-alive until the client closes or idles out. An
+// events request turns it into a long-poll or an SSE stream (session_events.cpp); a console
+// WebSocket upgrade hands the socket to a WsConsole. Everything runs on the connection's strand.
+// One template for both kinds of stream: plain (Unix socket) and TLS (TCP).
 #pragma once
 
 #include <array>

@@ -16,16 +16,27 @@ void BasicHttpSession<S>::start_console(const ApiRequest& request) {
                                  "(Connection: Upgrade, Upgrade: websocket)"),
                      keep_alive_);
     }
+    struct Attached {
+        control::ApiResult<Fd> console;
+        std::string scrollback;
+    };
     ctx_.run_blocking(
         stream_.get_executor(),
-        [&ctx = ctx_, name = request.name]() -> control::ApiResult<Fd> {
+        [&ctx = ctx_, name = request.name, tail = request.tail]() -> Attached {
             try {
-                return ctx.controller.console_attach(name);
+                Attached a{ctx.controller.console_attach(name), {}};
+                if (a.console.ok() && tail > 0) {  // after attaching: overlap, never a gap
+                    auto lines = ctx.controller.console_tail(name, tail);
+                    if (lines.ok()) a.scrollback = std::move(lines.value());
+                }
+                return a;
             } catch (...) {
-                return control::ApiError{500, "internal", "console_attach failed", {}};
+                return Attached{control::ApiError{500, "internal", "console_attach failed", {}},
+                                {}};
             }
         },
-        [self = this->shared_from_this()](control::ApiResult<Fd> attached) {
+        [self = this->shared_from_this()](Attached a) {
+            control::ApiResult<Fd>& attached = a.console;
             if (!attached.ok() || !attached.value().valid()) {
                 const control::ApiError e =
                     attached.ok() ? control::ApiError{500, "internal", "no console socket", {}}
@@ -33,16 +44,21 @@ void BasicHttpSession<S>::start_console(const ApiRequest& request) {
                 return self->reply(error_reply(e), self->keep_alive_);
             }
             self->ctx_.log_request(self->sv_method(), self->sv_target(), 101, self->started_);
-            auto ws =
-                std::make_shared<WsConsole<S>>(self->ctx_, std::move(self->stream_),
-                                               std::move(self->slot_), std::move(attached.value()));
+            auto ws = std::make_shared<WsConsole<S>>(
+                self->ctx_, std::move(self->stream_), std::move(self->slot_),
+                std::move(attached.value()), std::move(a.scrollback));
             ws->start(std::move(self->request_));
         });
 }
 
 template <class S>
-WsConsole<S>::WsConsole(ServerContext& ctx, S stream, ConnectionSlot slot, Fd console)
-    : ctx_(ctx), ws_(std::move(stream)), slot_(std::move(slot)), console_(ws_.get_executor()) {
+WsConsole<S>::WsConsole(ServerContext& ctx, S stream, ConnectionSlot slot, Fd console,
+                        std::string scrollback)
+    : ctx_(ctx),
+      ws_(std::move(stream)),
+      slot_(std::move(slot)),
+      console_(ws_.get_executor()),
+      scrollback_(std::move(scrollback)) {
     beast::error_code ec;
     // The console is a connected stream socket (Controller::console_attach); a Unix-family
     // generic socket sends with MSG_NOSIGNAL, so a vanished monitor is an error, not SIGPIPE.
@@ -62,8 +78,17 @@ void WsConsole<S>::start(Request upgrade) {
     ws_.binary(true);
     ws_.async_accept(upgrade_, [self = this->shared_from_this()](beast::error_code ec) {
         if (ec) return self->close_console();
-        self->read_console();
-        self->read_client();
+        if (self->scrollback_.empty()) {
+            self->read_console();
+            return self->read_client();
+        }
+        self->ws_.async_write(asio::buffer(self->scrollback_),
+                              [self](beast::error_code ec, size_t) {
+                                  self->scrollback_ = {};
+                                  if (ec) return self->close_console();
+                                  self->read_console();
+                                  self->read_client();
+                              });
     });
 }
 

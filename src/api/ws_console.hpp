@@ -1,10 +1,13 @@
 // GET /v1/domains/{name}/console/ws after the upgrade: relays a domain's console both ways.
 // Client frames (binary or text) are written to the console socket the Controller gave;
-// console output goes to the client as binary frames. Either side closing closes both.
+// console output goes to the client as binary frames, after `scrollback` (the console's last
+// lines, read just after attaching: a line written in between may come twice, none is lost).
+// Either side closing closes both.
 #pragma once
 
 #include <array>
 #include <memory>
+#include <string>
 
 #include "api/beast.hpp"
 #include "api/server_context.hpp"
@@ -16,7 +19,8 @@ namespace domus::api {
 template <class S>
 class WsConsole : public std::enable_shared_from_this<WsConsole<S>> {
   public:
-    WsConsole(ServerContext& ctx, S stream, ConnectionSlot slot, Fd console);
+    WsConsole(ServerContext& ctx, S stream, ConnectionSlot slot, Fd console,
+              std::string scrollback = {});
     // Answers the upgrade request, then relays until either side closes.
     void start(Request upgrade);
 
@@ -31,6 +35,7 @@ class WsConsole : public std::enable_shared_from_this<WsConsole<S>> {
     ConnectionSlot slot_;
     Socket console_;
     Request upgrade_;
+    std::string scrollback_;
     beast::flat_buffer from_client_;
     std::array<char, 16384> from_console_{};
     bool closing_ = false;

@@ -26,7 +26,9 @@ std::string_view sv(beast::string_view s) {
 
 void check(const Translation& t) {
     if (t.ok()) {
-        if (t.request->tail < 1 || t.request->tail > domus::api::kMaxTail) std::abort();
+        // console/ws: 0 (no scrollback) unless asked.
+        const size_t min_tail = t.request->route == domus::api::RouteId::console_ws ? 0 : 1;
+        if (t.request->tail < min_tail || t.request->tail > domus::api::kMaxTail) std::abort();
         if (t.request->timeout.count() < 0 ||
             t.request->timeout.count() > domus::api::kMaxEventsTimeoutS) {
             std::abort();

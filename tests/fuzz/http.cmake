@@ -9,6 +9,8 @@ domus_fuzz_target(fuzz_http_request
           ${CMAKE_SOURCE_DIR}/src/api/uri.cpp
           ${CMAKE_SOURCE_DIR}/src/api/query_params.cpp
           ${CMAKE_SOURCE_DIR}/src/api/routes.cpp
+          ${CMAKE_SOURCE_DIR}/src/api/web_session.cpp
+          ${CMAKE_SOURCE_DIR}/src/api/api_token.cpp
           ${CMAKE_SOURCE_DIR}/src/api/json_views.cpp
           ${CMAKE_SOURCE_DIR}/src/api/http_reply.cpp
           ${DOMUS_FUZZ_CONFIG_LIB_SOURCES})
@@ -25,5 +27,7 @@ domus_fuzz_seed(fuzz_http_request hostile "DELETE /v1/domains/..%2F%00%C3%A9?sta
 domus_fuzz_seed(fuzz_http_request disks "POST /v1/domains HTTP/1.1\r\nHost: d\r\nContent-Length: 89\r\n\r\n{\"name\":\"a\",\"disks\":[{\"path\":\"root.img\",\"vdev\":\"xvda\",\"read_only\":true,\"ops_per_sec\":5}]}")
 domus_fuzz_seed(fuzz_http_request image "POST /v1/images HTTP/1.1\r\nHost: d\r\nContent-Length: 50\r\n\r\n{\"name\":\"root.img\",\"size\":\"64M\",\"from_dir\":\"tree\"}")
 domus_fuzz_seed(fuzz_http_request images "GET /v1/images HTTP/1.1\r\nHost: d\r\n\r\n")
+domus_fuzz_seed(fuzz_http_request session "POST /v1/session HTTP/1.1\r\nHost: d\r\nContent-Length: 13\r\n\r\n{\"token\":\"a\"}")
+domus_fuzz_seed(fuzz_http_request ws_tail "GET /v1/domains/web1/console/ws?tail=200 HTTP/1.1\r\nHost: d\r\n\r\n")
 domus_fuzz_seed(fuzz_http_request raw "/v1/domains?start=true\n{\"name\":\"a\",\"disk\":[]}")
 domus_fuzz_seed(fuzz_http_request vcpu_pin "POST /v1/domains/web1/vcpu-pin HTTP/1.1\r\nHost: d\r\nContent-Length: 25\r\n\r\n{\"vcpu\":\"all\",\"cpus\":\"1\"}")

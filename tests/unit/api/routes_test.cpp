@@ -61,7 +61,11 @@ TEST(Routes, EveryRouteOfTheTable) {
     EXPECT_EQ(pin.pin.vcpu, 1);
     EXPECT_EQ(pin.pin.cpus, "0-1");
     EXPECT_EQ(ok("POST", "/v1/domains/web1/vcpu-pin", R"({"cpus":"1","vcpu":"all"})").pin.vcpu, -1);
-    EXPECT_EQ(route_table().size(), 20u);
+    const ApiRequest sign_in = ok("POST", "/v1/session", R"({"token":"abc"})");
+    EXPECT_EQ(sign_in.route, RouteId::session_create);
+    EXPECT_EQ(sign_in.session_token, "abc");
+    EXPECT_EQ(ok("DELETE", "/v1/session").route, RouteId::session_delete);
+    EXPECT_EQ(route_table().size(), 22u);
 }
 
 TEST(Routes, VcpuPinBodiesAreCheckedBeforeTheController) {

@@ -59,6 +59,25 @@ TEST_F(ConsoleTest, RelaysBothWaysAndClosesWhenTheConsoleEnds) {
     EXPECT_TRUE(ws->closed());
 }
 
+// ?tail=N: the console's last lines come first, then the live output.
+TEST_F(ConsoleTest, ScrollbackComesFirstWhenAsked) {
+    auto ws = WsClient::connect(socket_path(), "/v1/domains/web1/console/ws?tail=2");
+    ASSERT_TRUE(ws);
+    Fd peer = fake.take_console_peer();
+    ASSERT_TRUE(peer.valid());
+    EXPECT_EQ(fake.last_tail, 2u);
+    EXPECT_EQ(ws->read(), "line 1\nline 2\n");
+    const std::string out = "live\n";
+    ASSERT_EQ(::send(peer.get(), out.data(), out.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(out.size()));
+    EXPECT_EQ(ws->read(), out);
+    int status = 0;
+    EXPECT_FALSE(WsClient::connect(socket_path(), "/v1/domains/web1/console/ws?tail=0", &status));
+    EXPECT_EQ(status, 400);
+    EXPECT_FALSE(WsClient::connect(socket_path(), "/v1/domains/web1/console/ws?x=1", &status));
+    EXPECT_EQ(status, 400);
+}
+
 TEST_F(ConsoleTest, ClientCloseClosesTheConsole) {
     auto ws = WsClient::connect(socket_path(), "/v1/domains/web1/console/ws");
     ASSERT_TRUE(ws);
