@@ -144,6 +144,10 @@ void synsent_input(Stack& s, TcpSock* t, const Ipv4Packet& ip, const TcpSegment&
     if (!(seg.flags & kTcpSyn)) return;
     t->irs = seg.seq;
     t->rcv_nxt = seg.seq + 1;
+    // The window our SYN offered starts here (it was sent before rcv_nxt was known, so its
+    // right edge could not be kept then): never more than the buffer, as the SYN said.
+    const uint32_t syn_window = tcp_rcv_window(t);
+    t->rcv_adv = t->rcv_nxt + (syn_window > 0xffff ? 0xffff : syn_window);
     take_syn_options(s, t, seg, true);
     if (ack) {
         if (!tcp_alloc_buffers(t)) {

@@ -156,7 +156,8 @@ void tcp_send_syn(Stack& s, TcpSock* t) {
         sp.opt_len = 8;
     }
     xmit(s, sp);
-    t->rcv_adv = t->rcv_nxt + sp.window;
+    // Connecting, rcv_nxt is not known yet: the edge is set when the peer's SYN arrives.
+    if (t->state != TcpState::SynSent) t->rcv_adv = t->rcv_nxt + sp.window;
 }
 
 void tcp_send_probe(Stack& s, TcpSock* t) {

@@ -88,6 +88,52 @@ TEST(TcpFlow, WindowScalingLetsMoreThan64KInFlight) {
     sim::close_pair(p);
 }
 
+// The side that connects never offers more window than its receive buffer holds, whatever the
+// peer's initial sequence number: the right edge of the SYN's window was once kept relative to
+// the rcv_nxt of before the SYN-ACK (zero), so for about half of all peer ISNs the first ACK
+// offered the largest scaled window (512 KiB for a 256 KiB buffer); a peer filling it lost the
+// excess, retransmitted by timeouts and backed off for tens of seconds (a Go client in a domain
+// downloading 2 MB stalled until its 30 s timeout).
+TEST(TcpFlow, ConnectingSideNeverOffersMoreThanItsBuffer) {
+    World w;
+    w.record = true;
+    int over = 0, bytes_checked = 0;
+    for (uint16_t port = 1000; port < 1016; ++port) {
+        Pair p;
+        ASSERT_TRUE(sim::connect_pair(w, p, port));
+        tcpt::Xfer x(p.server, p.client, 600 << 10, port);  // more than the client's buffer
+        x.read = false;
+        w.run(
+            [&] {
+                x.step();
+                return false;
+            },
+            2 * kSec);
+        EXPECT_LE(tcp_readable(p.client), p.client->rcvq.cap);
+        // Every window the client offered, from its first ACK on, fits what it can hold.
+        for (const sim::Frame& f : w.sent) {
+            sim::TcpView v = sim::view_tcp(f.bytes);
+            if (!v.ok || f.from != 0 || v.sport != p.client->local.port || (v.flags & kTcpSyn)) {
+                continue;
+            }
+            uint32_t offered = uint32_t(v.window) << p.client->rcv_wscale;
+            if (offered > p.client->rcvq.cap) ++over;
+        }
+        w.sent.clear();
+        // Nothing the server sent was lost to the full buffer: once the client reads, the rest
+        // arrives without a retransmission timeout.
+        uint32_t rtos = w.stack(1).stats.tcp.timeouts;
+        x.read = true;
+        ASSERT_TRUE(w.run([&] { return x.step(); }, 10 * kSec)) << "port " << port;
+        EXPECT_TRUE(x.intact());
+        EXPECT_EQ(w.stack(1).stats.tcp.timeouts, rtos) << "port " << port;
+        bytes_checked += int(x.got.size());
+        sim::close_pair(p);
+    }
+    EXPECT_EQ(over, 0);
+    EXPECT_EQ(bytes_checked, 16 * (600 << 10));
+}
+
 TEST(TcpFlow, NoWindowScalingWhenPeerDoesNotOffer) {
     World w;
     w.record = true;
