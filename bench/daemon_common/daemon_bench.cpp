@@ -122,6 +122,7 @@ ProcMemory proc_memory(pid_t pid) {
     while (std::getline(in, line)) {
         if (line.rfind("VmRSS:", 0) == 0) m.rss_kib = std::atol(line.c_str() + 6);
         if (line.rfind("VmHWM:", 0) == 0) m.hwm_kib = std::atol(line.c_str() + 6);
+        if (line.rfind("RssShmem:", 0) == 0) m.shmem_kib = std::atol(line.c_str() + 9);
     }
     return m;
 }
