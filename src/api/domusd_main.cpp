@@ -22,6 +22,7 @@
 #include "api/socket_group.hpp"
 #include "api/tls_cert.hpp"
 #include "control/controller_impl.hpp"
+#include "vmm/unix_socket.hpp"
 
 namespace {
 
@@ -138,7 +139,7 @@ int main(int argc, char** argv) {
     if (!install_signal_handlers(signal_fd)) return fail("cannot install signal handlers");
 
     // Fail before the Controller adopts anything if another daemon already serves here.
-    if (domus::api::unix_socket_answers(cfg.socket)) {
+    if (domus::vmm::unix_socket_answers(cfg.socket)) {
         return fail("another server is listening on " + cfg.socket);
     }
     if (std::string error; !lock_state_dir(cfg.state_dir, error)) return fail(error);

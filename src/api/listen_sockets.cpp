@@ -1,16 +1,16 @@
-// socket/bind/listen for the Unix and TCP listeners.
+// socket/bind/listen for the TCP listener; the Unix one is vmm::unix_listen's.
 #include "api/listen_sockets.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <filesystem>
+
+#include "vmm/unix_socket.hpp"
 
 namespace domus::api {
 namespace {
@@ -19,64 +19,15 @@ Error sys_error(const std::string& what) {
     return make_error(Errc::io, what + ": " + std::strerror(errno));
 }
 
-// True when a server accepts connections on the Unix socket at `path`.
-bool socket_answers(const sockaddr_un& addr) {
-    Fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!probe.valid()) return false;
-    // Non-blocking: a live server with a full backlog answers EAGAIN instead of blocking us.
-    return ::connect(probe.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0 ||
-           errno == EAGAIN;
-}
-
 }  // namespace
 
-bool unix_socket_answers(const std::string& path) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.empty() || path.size() >= sizeof addr.sun_path) return false;
-    std::memcpy(addr.sun_path, path.data(), path.size());
-    return socket_answers(addr);
-}
-
 Result<Fd> open_unix_listener(const std::string& path, int backlog) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.empty() || path.size() >= sizeof addr.sun_path) {
-        return make_error(Errc::invalid_argument, "socket path \"" + path + "\" must be 1 to " +
-                                                      std::to_string(sizeof addr.sun_path - 1) +
-                                                      " bytes");
-    }
-    std::memcpy(addr.sun_path, path.data(), path.size());
-
     const std::filesystem::path parent = std::filesystem::path(path).parent_path();
     std::error_code ec;
-    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (!path.empty() && !parent.empty()) std::filesystem::create_directories(parent, ec);
     if (ec) return make_error(Errc::io, "cannot create " + parent.string() + ": " + ec.message());
-
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) == 0) {
-        if (!S_ISSOCK(st.st_mode)) {
-            return make_error(Errc::invalid_argument,
-                              path + " exists and is not a socket; not replacing it");
-        }
-        if (socket_answers(addr)) {
-            return make_error(Errc::resource, "another server is listening on " + path);
-        }
-        if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-            return sys_error("cannot remove the stale socket " + path);
-        }
-    }
-
-    Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!fd.valid()) return sys_error("socket(AF_UNIX)");
-    // The socket file is created with 0660 from the start (umask), not narrowed afterwards.
-    const mode_t old_mask = ::umask(0117);
-    const int rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
-    ::umask(old_mask);
-    if (rc != 0) return sys_error("cannot bind " + path);
-    if (::chmod(path.c_str(), 0660) != 0) return sys_error("chmod 0660 " + path);
-    if (::listen(fd.get(), backlog) != 0) return sys_error("listen on " + path);
-    return fd;
+    return vmm::unix_listen(
+        path, {.mode = 0660, .backlog = backlog, .what = "API socket", .peer = "server"});
 }
 
 Result<TcpAddress> parse_listen_address(std::string_view text) {

@@ -13,9 +13,9 @@
 
 namespace domus::api {
 
+// The API socket: its parent directory created, then vmm::unix_listen with mode 0660 (a stale
+// socket file replaced only when nothing answers on it).
 Result<Fd> open_unix_listener(const std::string& path, int backlog = 512);
-// True when a server accepts connections on the Unix socket at `path` (a cheap early check).
-bool unix_socket_answers(const std::string& path);
 
 struct TcpAddress {
     std::string host;  // numeric IPv4 or IPv6 (without brackets)

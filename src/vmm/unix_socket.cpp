@@ -14,8 +14,6 @@ namespace domus::vmm {
 
 namespace {
 
-constexpr int kBacklog = 16;
-
 Error io_error(const std::string& path, const std::string& what) {
     return make_error(Errc::io, "domus-vmm control socket " + path + ": " + what);
 }
@@ -69,37 +67,52 @@ Deadline deadline_in(int timeout_ms) {
            std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms);
 }
 
-Result<Fd> unix_listen(const std::string& path) {
+bool unix_socket_answers(const std::string& path) {
     auto addr = address_of(path);
-    if (!addr) return addr.error();
+    if (!addr) return false;
+    auto probe = new_socket(path);
+    if (!probe) return false;
+    return ::connect(probe->get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) == 0 ||
+           errno == EAGAIN;
+}
+
+Result<Fd> unix_listen(const std::string& path, const UnixListenOptions& options) {
+    const auto named = [&](const std::string& what) {
+        return make_error(Errc::io, std::string(options.what) + " " + path + ": " + what);
+    };
+    const auto failed = [&](const char* call) {
+        return named(std::string(call) + ": " + std::strerror(errno));
+    };
+    auto addr = address_of(path);
+    if (!addr) {
+        return named("the path must be 1.." + std::to_string(sizeof addr->sun_path - 1) +
+                     " bytes long");
+    }
     struct stat st {};
     if (::lstat(path.c_str(), &st) == 0) {
-        if (!S_ISSOCK(st.st_mode)) return io_error(path, "exists and is not a socket");
-        auto probe = new_socket(path);
-        if (!probe) return probe.error();
-        if (::connect(probe->get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) == 0 ||
-            errno == EAGAIN) {
-            return io_error(path, "another monitor is listening on it");
+        if (!S_ISSOCK(st.st_mode)) return named("exists and is not a socket; not replacing it");
+        if (unix_socket_answers(path)) {
+            return named("another " + std::string(options.peer) + " is listening on it");
         }
-        if (::unlink(path.c_str()) != 0 && errno != ENOENT) return errno_error(path, "unlink");
+        if (::unlink(path.c_str()) != 0 && errno != ENOENT) return failed("unlink");
     }
     auto fd = new_socket(path);
     if (!fd) return fd.error();
-    const mode_t old = ::umask(0177);  // the socket file is created 0600
+    const mode_t old = ::umask(mode_t(~options.mode & 0777));  // the file is born with `mode`
     const int rc = ::bind(fd->get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr);
     const int bind_errno = errno;
     ::umask(old);
     if (rc != 0) {
         errno = bind_errno;
-        return errno_error(path, "bind");
+        return failed("bind");
     }
-    if (::chmod(path.c_str(), 0600) != 0) {
-        auto e = errno_error(path, "chmod");
+    if (::chmod(path.c_str(), mode_t(options.mode)) != 0) {
+        auto e = failed("chmod");
         ::unlink(path.c_str());
         return e;
     }
-    if (::listen(fd->get(), kBacklog) != 0) {
-        auto e = errno_error(path, "listen");
+    if (::listen(fd->get(), options.backlog) != 0) {
+        auto e = failed("listen");
         ::unlink(path.c_str());
         return e;
     }

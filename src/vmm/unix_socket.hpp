@@ -14,9 +14,22 @@ namespace domus::vmm {
 using Deadline = std::chrono::steady_clock::time_point;
 Deadline deadline_in(int timeout_ms);
 
-// Binds and listens on `path` (mode 0600, non-blocking, close-on-exec). A stale socket file
-// nobody listens on is replaced; a live one, or any other file, is an error.
-Result<Fd> unix_listen(const std::string& path);
+// How a listening socket is made and named in errors.
+struct UnixListenOptions {
+    unsigned mode = 0600;  // the socket file's mode, from bind on (umask), never wider
+    int backlog = 16;
+    const char* what = "domus-vmm control socket";  // "<what> <path>: ..." in errors
+    const char* peer = "monitor";                   // "another <peer> is listening on it"
+};
+
+// Binds and listens on `path` (non-blocking, close-on-exec). A stale socket file nobody
+// listens on is replaced; a live one, or any other file, is an error. The one Unix listener of
+// the project: the monitors' control sockets and domusd's API socket.
+Result<Fd> unix_listen(const std::string& path, const UnixListenOptions& options = {});
+
+// True when a server accepts connections on the Unix socket at `path` (non-blocking: a live
+// server with a full backlog counts).
+bool unix_socket_answers(const std::string& path);
 
 // Connects to `path` (the fd is non-blocking). Retries while the listener's backlog is full.
 Result<Fd> unix_connect(const std::string& path, int timeout_ms);

@@ -211,7 +211,9 @@ TEST(UnixListener, CreatesParentSetsModeAndReplacesOnlyStaleSockets) {
         // Someone answers on it: not replaced.
         auto second = open_unix_listener(path);
         ASSERT_FALSE(second);
-        EXPECT_NE(second.error().message.find("another server"), std::string::npos);
+        EXPECT_NE(
+            second.error().message.find("API socket " + path + ": another server is listening"),
+            std::string::npos);
     }
     // The listener is gone but its file stays: stale, replaced.
     auto again = open_unix_listener(path);

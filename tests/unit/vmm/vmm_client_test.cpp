@@ -198,7 +198,7 @@ TEST(UnixListen, RefusesALiveSocketAndReplacesAStaleOne) {
     FakeMonitor m([](const std::string&) { return format_ok(); });
     auto second = unix_listen(m.path());
     ASSERT_FALSE(second.ok());
-    EXPECT_NE(second.error().message.find("another monitor"), std::string::npos);
+    EXPECT_NE(second.error().message.find("another monitor is listening"), std::string::npos);
 
     char tmpl[] = "/tmp/domus-listen-test-XXXXXX";
     const std::string dir = ::mkdtemp(tmpl);
