@@ -18,8 +18,6 @@ namespace {
 
 constexpr int kControlTimeoutMs = 3000;
 constexpr int kDestroyGraceMs = 3000;
-constexpr size_t kMaxRestarts = 5;
-constexpr int64_t kRestartWindowMs = 60000;
 
 bool is_live(DomainState s) {
     return s == DomainState::running || s == DomainState::paused || s == DomainState::shutting_down;
@@ -338,12 +336,7 @@ void ControllerImpl::on_monitor_exit(int64_t id, pid_t pid) {
 
 bool ControllerImpl::allow_restart(int64_t id) {
     std::lock_guard lock(restarts_mu_);
-    auto& times = restart_times_[id];
-    const int64_t now = unix_ms();
-    while (!times.empty() && now - times.front() > kRestartWindowMs) times.pop_front();
-    if (times.size() >= kMaxRestarts) return false;
-    times.push_back(now);
-    return true;
+    return restart_budgets_[id].take(unix_ms());
 }
 
 void ControllerImpl::handle_exit_locked(DomainRecord& rec, const ExitInfo& exit) {
@@ -351,44 +344,20 @@ void ControllerImpl::handle_exit_locked(DomainRecord& rec, const ExitInfo& exit)
     remove_cgroup(rec);  // and its cgroup (a restart makes a new one)
     rec.last_exit = exit;
     rec.pid = 0;
-    Policy policy;
-    if (exit.reason == "poweroff" || exit.reason == "exit") {
-        // "exit": the domain's init program ended (its status is the code): a power-off.
-        policy = rec.config.on_poweroff;
-        rec.state = DomainState::stopped;
-        (void)save(rec, "stopped", exit.reason == "exit" ? exit.detail : "poweroff");
-    } else if (exit.reason == "reboot") {
-        policy = rec.config.on_reboot;
-        rec.state = DomainState::stopped;
-        (void)save(rec, "stopped", "reboot");
-        if (policy == Policy::preserve) policy = Policy::destroy;
-    } else if (exit.reason == "destroyed") {
-        rec.state = DomainState::stopped;
-        (void)save(rec, "destroyed", exit.detail);
-        return;
-    } else {
-        policy = rec.config.on_crash;
-        rec.state = DomainState::crashed;
-        (void)save(rec, "crashed", exit.reason + ": " + exit.detail);
-    }
-    if (policy != Policy::restart) {
-        if (policy == Policy::destroy && rec.state == DomainState::crashed) {
-            rec.state = DomainState::stopped;
-            (void)save(rec, "destroyed", "on_crash=destroy");
-        }
-        return;
-    }
+    const auto apply = [&](const lifecycle::Step& step) {
+        rec.state = step.state;
+        (void)save(rec, step.event, step.detail);
+    };
+    const lifecycle::ExitPlan plan = lifecycle::on_monitor_exit(rec.config, exit);
+    for (const lifecycle::Step& step : plan.steps) apply(step);
+    if (plan.then != lifecycle::Then::restart) return;
     if (!allow_restart(rec.id)) {
-        rec.state = DomainState::crashed;
-        (void)save(rec, "crashed", "restarted too often: more than 5 times in 60 s");
+        apply(lifecycle::restart_refused());
         return;
     }
     ++rec.restarts;
     auto started = start_locked(rec, true);
-    if (!started.ok()) {
-        rec.state = DomainState::crashed;
-        (void)save(rec, "crashed", "restart failed: " + started.error().message);
-    }
+    if (!started.ok()) apply(lifecycle::restart_failed(started.error().message));
 }
 
 void ControllerImpl::adopt_all() {
@@ -405,12 +374,7 @@ void ControllerImpl::adopt_all() {
             auto client = vmm::VmmClient::connect(run_path(rec.id, ".ctl"), kControlTimeoutMs);
             auto status = client ? client->status() : Result<vmm::VmmStatus>(client.error());
             if (status && status->pid == pid) {
-                if (status->state == "paused")
-                    rec.state = DomainState::paused;
-                else if (status->state == "running")
-                    rec.state = DomainState::running;
-                else if (status->state == "shutting-down")
-                    rec.state = DomainState::shutting_down;
+                if (auto state = lifecycle::adopted_state(status->state)) rec.state = *state;
                 (void)save(rec, "adopted", "monitor pid " + std::to_string(pid));
                 (void)supervisor_->watch(rec.id, pid);
                 continue;

@@ -28,6 +28,7 @@
 #include "control/controller_impl.hpp"
 #include "control/controller_tasks.hpp"
 #include "control/domain_table.hpp"
+#include "control/lifecycle.hpp"
 #include "control/name_locks.hpp"
 #include "control/supervisor.hpp"
 #include "hostnet/netlink_socket.hpp"
@@ -167,7 +168,7 @@ class ControllerImpl final : public Controller {
     std::optional<hostnet::Netlink> netlink_;  // under net_mu_, opened on first use
     bool bridge_ready_ = false;                // under net_mu_
     std::mutex restarts_mu_;
-    std::map<int64_t, std::deque<int64_t>> restart_times_;
+    std::map<int64_t, lifecycle::RestartBudget> restart_budgets_;
     std::string backend_ = "none";
     uint32_t max_vcpus_ = 0;
     uint32_t host_cpus_ = 0;        // read once at init

@@ -1,0 +1,64 @@
+// The domain lifecycle's decisions as pure functions: what the end of a domain's monitor means
+// (the states it passes through and the events recorded, and whether it restarts, after
+// on_poweroff / on_reboot / on_crash), the restart budget, and what a re-adopted monitor's
+// status means. ControllerImpl applies them (saves, starts, watches) under its locks; the
+// locks guard the data, the decisions live here and are unit-tested on their own.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "control/domain_config.hpp"
+#include "control/domain_state.hpp"
+#include "vmm/exit_info.hpp"
+
+namespace domus::control::lifecycle {
+
+// A state the domain takes, with the event recorded for it.
+struct Step {
+    DomainState state;
+    std::string event;   // "stopped", "crashed", "destroyed"
+    std::string detail;  // the event's detail
+    bool operator==(const Step&) const = default;
+};
+
+enum class Then { nothing, restart };
+
+struct ExitPlan {
+    std::vector<Step> steps;  // applied and recorded in order
+    Then then = Then::nothing;
+};
+
+// The monitor ended with `exit` (read from its exit record, or "monitor_died"): reason
+// poweroff/exit -> on_poweroff, reboot -> on_reboot, destroyed -> stopped without a policy,
+// anything else -> crashed and on_crash. `preserve` leaves the domain as it ended (stopped or
+// crashed); on_reboot=preserve is destroy.
+ExitPlan on_monitor_exit(const DomainConfig& config, const vmm::ExitInfo& exit);
+
+// The restart a policy asked for was refused by the budget, or failed.
+Step restart_refused();
+Step restart_failed(const std::string& why);
+
+// At most kMaxRestarts automatic restarts of one domain within kRestartWindowMs.
+inline constexpr size_t kMaxRestarts = 5;
+inline constexpr int64_t kRestartWindowMs = 60000;
+class RestartBudget {
+  public:
+    // True (and the restart counted) when fewer than kMaxRestarts happened in the window
+    // ending at `now_ms`.
+    bool take(int64_t now_ms);
+
+  private:
+    std::deque<int64_t> times_;
+};
+
+// The state of a live domain whose monitor was re-adopted, from the monitor's status:
+// "running", "paused", "shutting-down"; nullopt (keep the recorded state) for anything else.
+std::optional<DomainState> adopted_state(std::string_view monitor_state);
+
+}  // namespace domus::control::lifecycle

@@ -1,0 +1,109 @@
+// The lifecycle decisions: every exit reason under every policy, the restart budget, adoption.
+#include "control/lifecycle.hpp"
+
+#include <gtest/gtest.h>
+
+namespace domus::control::lifecycle {
+namespace {
+
+DomainConfig with(Policy poweroff, Policy reboot, Policy crash) {
+    DomainConfig c;
+    c.name = "d";
+    c.on_poweroff = poweroff;
+    c.on_reboot = reboot;
+    c.on_crash = crash;
+    return c;
+}
+
+vmm::ExitInfo exit_of(const std::string& reason, const std::string& detail = "") {
+    return {reason, 0, detail};
+}
+
+constexpr Policy kAll[] = {Policy::destroy, Policy::restart, Policy::preserve};
+
+TEST(Lifecycle, PoweroffAndInitExitFollowOnPoweroff) {
+    for (Policy p : kAll) {
+        const ExitPlan a =
+            on_monitor_exit(with(p, Policy::destroy, Policy::destroy), exit_of("poweroff"));
+        ASSERT_EQ(a.steps.size(), 1u);
+        EXPECT_EQ(a.steps[0], (Step{DomainState::stopped, "stopped", "poweroff"}));
+        EXPECT_EQ(a.then, p == Policy::restart ? Then::restart : Then::nothing) << to_string(p);
+        // init's exit is a power-off whose detail is its status.
+        const ExitPlan b = on_monitor_exit(with(p, Policy::restart, Policy::restart),
+                                           exit_of("exit", "init exited with status 3"));
+        ASSERT_EQ(b.steps.size(), 1u);
+        EXPECT_EQ(b.steps[0], (Step{DomainState::stopped, "stopped", "init exited with status 3"}));
+        EXPECT_EQ(b.then, p == Policy::restart ? Then::restart : Then::nothing);
+    }
+}
+
+TEST(Lifecycle, RebootFollowsOnRebootAndPreserveMeansDestroy) {
+    for (Policy p : kAll) {
+        const ExitPlan plan =
+            on_monitor_exit(with(Policy::restart, p, Policy::restart), exit_of("reboot"));
+        ASSERT_EQ(plan.steps.size(), 1u);
+        EXPECT_EQ(plan.steps[0], (Step{DomainState::stopped, "stopped", "reboot"}));
+        EXPECT_EQ(plan.then, p == Policy::restart ? Then::restart : Then::nothing);
+    }
+}
+
+TEST(Lifecycle, CrashesFollowOnCrash) {
+    for (const char* reason : {"crash", "triple_fault", "vcpu_error", "monitor_died", "seccomp"}) {
+        const ExitPlan destroy = on_monitor_exit(
+            with(Policy::restart, Policy::restart, Policy::destroy), exit_of(reason, "why"));
+        ASSERT_EQ(destroy.steps.size(), 2u) << reason;
+        EXPECT_EQ(destroy.steps[0],
+                  (Step{DomainState::crashed, "crashed", std::string(reason) + ": why"}));
+        EXPECT_EQ(destroy.steps[1], (Step{DomainState::stopped, "destroyed", "on_crash=destroy"}));
+        EXPECT_EQ(destroy.then, Then::nothing);
+
+        const ExitPlan restart = on_monitor_exit(
+            with(Policy::destroy, Policy::destroy, Policy::restart), exit_of(reason, "why"));
+        ASSERT_EQ(restart.steps.size(), 1u);
+        EXPECT_EQ(restart.steps[0].state, DomainState::crashed);
+        EXPECT_EQ(restart.then, Then::restart);
+
+        const ExitPlan preserve = on_monitor_exit(
+            with(Policy::destroy, Policy::destroy, Policy::preserve), exit_of(reason, "why"));
+        ASSERT_EQ(preserve.steps.size(), 1u);
+        EXPECT_EQ(preserve.steps[0].state, DomainState::crashed);
+        EXPECT_EQ(preserve.then, Then::nothing);
+    }
+}
+
+TEST(Lifecycle, DestroyedIgnoresEveryPolicy) {
+    const ExitPlan plan = on_monitor_exit(with(Policy::restart, Policy::restart, Policy::restart),
+                                          exit_of("destroyed", "by request"));
+    ASSERT_EQ(plan.steps.size(), 1u);
+    EXPECT_EQ(plan.steps[0], (Step{DomainState::stopped, "destroyed", "by request"}));
+    EXPECT_EQ(plan.then, Then::nothing);
+}
+
+TEST(Lifecycle, RestartRefusedAndFailedAreCrashes) {
+    EXPECT_EQ(restart_refused(), (Step{DomainState::crashed, "crashed",
+                                       "restarted too often: more than 5 times in 60 s"}));
+    EXPECT_EQ(restart_failed("no kernel"),
+              (Step{DomainState::crashed, "crashed", "restart failed: no kernel"}));
+}
+
+TEST(Lifecycle, RestartBudgetAllowsFiveInSixtySeconds) {
+    RestartBudget b;
+    for (int i = 0; i < 5; ++i) EXPECT_TRUE(b.take(1000 + i)) << i;
+    EXPECT_FALSE(b.take(1010));
+    EXPECT_FALSE(b.take(1000 + kRestartWindowMs));  // the first is exactly 60 s old: still in
+    EXPECT_TRUE(b.take(1001 + kRestartWindowMs));   // it left the window: one slot free
+    EXPECT_FALSE(b.take(1001 + kRestartWindowMs));
+    EXPECT_TRUE(b.take(1010 + 2 * kRestartWindowMs));  // all old: a fresh budget
+}
+
+TEST(Lifecycle, AdoptedStateComesFromTheMonitor) {
+    EXPECT_EQ(adopted_state("running"), DomainState::running);
+    EXPECT_EQ(adopted_state("paused"), DomainState::paused);
+    EXPECT_EQ(adopted_state("shutting-down"), DomainState::shutting_down);
+    EXPECT_EQ(adopted_state("crashed"), std::nullopt);
+    EXPECT_EQ(adopted_state(""), std::nullopt);
+    EXPECT_EQ(adopted_state("Running"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace domus::control::lifecycle
