@@ -83,8 +83,11 @@ std::string make_request(const std::string& method, const std::string& target,
 std::optional<Response> HttpConn::request(const std::string& method, const std::string& target,
                                           const std::string& body,
                                           const std::vector<std::string>& headers) {
-    if (!send(make_request(method, target, body, headers))) return std::nullopt;
-    return read_response();
+    // A server refusing the connection (503, too many connections) writes its answer and
+    // closes at once: the request may then fail to go out (EPIPE) while the answer already
+    // waits to be read.
+    const bool sent = send(make_request(method, target, body, headers));
+    return sent ? read_response() : read_response(std::chrono::milliseconds(1000));
 }
 
 std::optional<Response> HttpConn::read_response(std::chrono::milliseconds timeout) {
