@@ -2,6 +2,7 @@
 
 #include "abi/errno.hpp"
 #include "arch/apic.hpp"
+#include "arch/cpu.hpp"
 #include "arch/layout.h"
 #include "arch/traps.hpp"
 #include "arch/vmem.hpp"
@@ -11,6 +12,7 @@
 #include "kernel/console.hpp"
 #include "kernel/lock.hpp"
 #include "kernel/string.hpp"
+#include "kernel/time.hpp"
 #include "mm/phys.hpp"
 #include "net/netdev.hpp"
 #include "net/types.hpp"
@@ -85,6 +87,13 @@ void reap_tx(Nic* n) {
         n->tx_free |= 1u << n->tx_slot_of[head];
         n->tx_slot_of[head] = kNoSlot;
     }
+}
+
+// True when the device gave back every transmit slot. tx_lock held.
+bool tx_idle(Nic* n) {
+    reap_tx(n);
+    const uint32_t all = n->tx_count == 32 ? ~0u : (1u << n->tx_count) - 1;
+    return n->dead || n->tx_free == all;
 }
 
 int transmit(net::NetDevice* dev, const net::NetHdr& hdr, const net::NetSeg* segs, uint32_t count) {
@@ -273,6 +282,21 @@ int probe_virtio_net() {
         ++g_count;
     }
     return g_count;
+}
+
+void drain_virtio_net(uint64_t timeout_ns) {
+    const uint64_t deadline = time_monotonic_ns() + timeout_ns;
+    for (int i = 0; i < g_count; ++i) {
+        Nic* n = &g_nics[i];
+        for (;;) {
+            {
+                LockGuard guard(n->tx_lock);
+                if (tx_idle(n)) break;
+            }
+            if (time_monotonic_ns() >= deadline) return;
+            cpu::pause();
+        }
+    }
 }
 
 }  // namespace dev

@@ -9,10 +9,17 @@
 // both ways when the device offers them.
 #pragma once
 
+#include <stdint.h>
+
 namespace dev {
 
 // Probes every virtio-net device at boot; returns how many interfaces were registered. A
 // device that does not behave is reported on the console and skipped.
 int probe_virtio_net();
+
+// Waits until every interface's device has taken the frames handed to it, at most
+// `timeout_ns` in all: before the domain powers off, so that what a program sent just before
+// it ended (a last reply, a FIN) leaves the domain instead of dying in the transmit ring.
+void drain_virtio_net(uint64_t timeout_ns);
 
 }  // namespace dev

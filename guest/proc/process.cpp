@@ -3,6 +3,7 @@
 
 #include "abi/errno.hpp"
 #include "arch/percpu.hpp"
+#include "dev/virtio_net.hpp"
 #include "fs/fd_table.hpp"
 #include "fs/inode.hpp"
 #include "fs/mount.hpp"
@@ -175,6 +176,8 @@ int start_init(const char* path, const char* const* argv, const char* const* env
 void init_died(int status) {
     // Exit status: the low byte of a normal exit, or 128 + signal (a shell's convention);
     // the monitor maps DOMUS_SHUTDOWN_EXIT to domus run's exit status (docs/abi.md).
+    // Frames already handed to a NIC go out first (at most 200 ms).
+    dev::drain_virtio_net(200'000'000);
     platform_shutdown(DOMUS_SHUTDOWN_EXIT, uint32_t(status));
 }
 

@@ -273,15 +273,22 @@ WorkloadExit run_hostile_net(const Options&) {
         kprintf("hostile-net: sent the good frame\n");
         const uint64_t quiet = time_monotonic_ns() + 1'000'000'000;
         while (time_monotonic_ns() < quiet) cpu::pause();
+        // Frames the test did not send may come first on the bridge (the host's IPv6 router
+        // solicitations and listener reports, the neighbour's ARP): up to 16 are skipped.
         const uint64_t rx_gpa = r.data_gpa + 65536;
-        r.q[kRx].put(0, rx_gpa, 4096, kWrite, 0);
-        r.q[kRx].publish(0);
-        const char* got = r.outcome(kRx, 0);
-        const uint32_t len = *r.q[kRx].used_len(0);
-        const uint8_t* frame = vmem::from_gpa<uint8_t>(rx_gpa) + kHdr;
-        const bool from_host = len >= kHdr + 14 && frame[12] == 0x88 && frame[13] == 0xb5;
-        r.expect("frame from the host after a second without buffers",
-                 kstreq_n(got, kstrnlen(got, 32), "returned") && from_host ? "received" : got,
+        const char* got = "no-answer";
+        bool from_host = false;
+        for (uint16_t n = 0; n < 16 && !from_host; ++n) {
+            const uint16_t before = *r.q[kRx].used_idx();
+            r.q[kRx].put(0, rx_gpa, 4096, kWrite, 0);
+            r.q[kRx].publish(0);
+            got = r.outcome(kRx, before);
+            if (!kstreq_n(got, kstrnlen(got, 32), "returned")) break;
+            const uint32_t len = *r.q[kRx].used_len(before);
+            const uint8_t* frame = vmem::from_gpa<uint8_t>(rx_gpa) + kHdr;
+            from_host = len >= kHdr + 14 && frame[12] == 0x88 && frame[13] == 0xb5;
+        }
+        r.expect("frame from the host after a second without buffers", from_host ? "received" : got,
                  "received");
     }
     kprintf("hostile-net: %d unexpected\n", r.failures);

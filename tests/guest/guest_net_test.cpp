@@ -263,8 +263,13 @@ TEST(GuestNet, GoHttpServerUnderWrkAndGoClientAgainstTheHost) {
     TempDir dir;
     ASSERT_EQ(host_sh("head -c 2000000 /dev/urandom > " + dir.path() + "/f").exit_code, 0);
     const std::string f_sha = first_word(host_sh("sha256sum " + dir.path() + "/f").out);
-    ProcessResult httpd = host_sh("/bin/busybox httpd -p 10.0.0.1:8000 -h " + dir.path());
+    // In the foreground, in the background of a shell that reports its pid: it is killed by
+    // pid at the end (a pkill by name would hit another test run's httpd on this host).
+    ProcessResult httpd = host_sh("/bin/busybox httpd -f -p 10.0.0.1:8000 -h " + dir.path() +
+                                  " >/dev/null 2>&1 & echo $!");
     ASSERT_EQ(httpd.exit_code, 0) << httpd.out << httpd.err;
+    const std::string httpd_pid = first_word(httpd.out);
+    ASSERT_FALSE(httpd_pid.empty());
     ProcessResult load;
     const GuestResult g = run_with_host(
         "go0",
@@ -276,7 +281,7 @@ TEST(GuestNet, GoHttpServerUnderWrkAndGoClientAgainstTheHost) {
                 "done; wrk -t2 -c8 -d2s http://10.0.0.2:8080/hello && curl -sf "
                 "'http://10.0.0.2:8080/bytes?n=3000000' | sha256sum");
         });
-    host_sh("pkill -f 'busybox httpd -p 10.0.0.1:8000'");
+    host_sh("kill " + httpd_pid);
     EXPECT_EQ(g.exit_code, 0) << context(g);
     EXPECT_EQ(load.exit_code, 0) << load.out << load.err;
     EXPECT_NE(load.out.find("hello from "), std::string::npos) << load.out;
