@@ -51,6 +51,8 @@ class BasicHttpSession : public std::enable_shared_from_this<BasicHttpSession<S>
     void drain();
     std::string_view sv_method() const;
     std::string_view sv_target() const;
+    // The request log line and the request metrics, once per answered request.
+    void log_and_count(int status);
 
     // session_events.cpp: GET /v1/events with a wait (long-poll) or as an SSE stream.
     void start_events(const ApiRequest& request);
@@ -80,7 +82,9 @@ class BasicHttpSession : public std::enable_shared_from_this<BasicHttpSession<S>
     http::response<http::empty_body> continue_;
     std::chrono::steady_clock::time_point started_;
     bool keep_alive_ = false;
-    bool unauthenticated_ = false;  // a 401 went out: close once it is written
+    bool unauthenticated_ = false;      // a 401 went out: close once it is written
+    const RouteSpec* route_ = nullptr;  // the request's route (metrics label); null: none
+    bool dashboard_ = false;            // the request was for a dashboard file
 
     // Events state (long-poll and SSE).
     asio::steady_timer timer_;
@@ -93,6 +97,7 @@ class BasicHttpSession : public std::enable_shared_from_this<BasicHttpSession<S>
     bool notified_ = false;
     bool query_after_write_ = false;
     bool closed_ = false;
+    ConnectionSlot stream_slot_;  // counts an SSE stream or a waiting long-poll (metrics)
     std::string out_;
     std::array<char, 256> scratch_{};
 };

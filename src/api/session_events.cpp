@@ -14,9 +14,13 @@ void BasicHttpSession<S>::start_events(const ApiRequest& request) {
     event_stream_ = request.event_stream;
     deadline_ = Clock::now() + request.timeout;
     subscribe();  // before the first query: an event stored meanwhile still wakes us
-    if (!event_stream_) return query_events();
+    if (!event_stream_) {
+        stream_slot_ = ConnectionSlot(&ctx_.api_metrics.long_polls);
+        return query_events();
+    }
 
-    ctx_.log_request(sv_method(), sv_target(), 200, started_);
+    log_and_count(200);
+    stream_slot_ = ConnectionSlot(&ctx_.api_metrics.event_streams);
     // Close-delimited body: the stream ends when either side closes.
     const std::string head =
         "HTTP/1.1 200 OK\r\nServer: domusd\r\nContent-Type: text/event-stream\r\n"
@@ -81,6 +85,7 @@ void BasicHttpSession<S>::on_events(std::vector<control::Event> events) {
     }
     if (!events.empty() || Clock::now() >= deadline_) {
         unsubscribe();
+        stream_slot_.release();
         return reply(json_reply(200, events_json(events, after_)), keep_alive_);
     }
     if (notified_) return query_events();
@@ -130,6 +135,7 @@ void BasicHttpSession<S>::stream_closed() {
     if (closed_) return;
     closed_ = true;
     unsubscribe();
+    stream_slot_.release();
     timer_.cancel();
     beast::error_code ignored;
     lowest().socket().shutdown(asio::socket_base::shutdown_both, ignored);

@@ -9,6 +9,7 @@
 
 #include "control/controller_internal.hpp"
 #include "control/image_paths.hpp"
+#include "telemetry/log_line.hpp"
 #include "vmm/jail_user.hpp"
 #include "vmm/vmm_client.hpp"
 
@@ -223,6 +224,10 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
                 run_dir.value(),
                 "--console-log-max-bytes",
                 std::to_string(options_.console_log_max_bytes)};
+    if (telemetry::log_format() == telemetry::LogFormat::json) {  // the monitor logs as domusd
+        req.args.push_back("--log-format");
+        req.args.push_back("json");
+    }
     if (!options_.vmm_user.empty()) {
         req.args.push_back("--user");
         req.args.push_back(options_.vmm_user);
@@ -248,6 +253,7 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
         req.args.push_back(net);
     }
     auto pid = spawn_in_cgroup(rec, req);  // in the domain's own cgroup, when the host has them
+    (pid ? spawns_ : spawn_failures_)->inc({});
     if (!pid) {
         teardown_nics(rec);
         // The domain's fault (the monitor refused it) is a 4xx; the host's is a 5xx.
@@ -352,13 +358,16 @@ void ControllerImpl::handle_exit_locked(DomainRecord& rec, const ExitInfo& exit)
     rec.last_exit = exit;
     rec.pid = 0;
     Policy policy;
+    const char* policy_key = "on_crash";
     if (exit.reason == "poweroff" || exit.reason == "exit") {
         // "exit": the domain's init program ended (its status is the code): a power-off.
         policy = rec.config.on_poweroff;
+        policy_key = "on_poweroff";
         rec.state = DomainState::stopped;
         (void)save(rec, "stopped", exit.reason == "exit" ? exit.detail : "poweroff");
     } else if (exit.reason == "reboot") {
         policy = rec.config.on_reboot;
+        policy_key = "on_reboot";
         rec.state = DomainState::stopped;
         (void)save(rec, "stopped", "reboot");
         if (policy == Policy::preserve) policy = Policy::destroy;
@@ -384,6 +393,7 @@ void ControllerImpl::handle_exit_locked(DomainRecord& rec, const ExitInfo& exit)
         return;
     }
     ++rec.restarts;
+    restarts_->inc({policy_key});
     auto started = start_locked(rec, true);
     if (!started.ok()) {
         rec.state = DomainState::crashed;
@@ -412,6 +422,7 @@ void ControllerImpl::adopt_all() {
                 else if (status->state == "shutting-down")
                     rec.state = DomainState::shutting_down;
                 (void)save(rec, "adopted", "monitor pid " + std::to_string(pid));
+                readoptions_->inc({});
                 (void)supervisor_->watch(rec.id, pid);
                 continue;
             }
