@@ -22,18 +22,9 @@ bool is_http_error(const beast::error_code& ec) {
 template <class S>
 BasicHttpSession<S>::BasicHttpSession(ServerContext& ctx, S stream, bool needs_token,
                                       ConnectionSlot slot)
-    : ctx_(ctx),
-      stream_(std::move(stream)),
-      needs_token_(needs_token),
-      slot_(std::move(slot)),
-      timer_(stream_.get_executor()) {
+    : ctx_(ctx), stream_(std::move(stream)), needs_token_(needs_token), slot_(std::move(slot)) {
     // Room for one whole request plus what a client pipelines behind it.
     buffer_.max_size(ctx_.options.max_header_bytes + ctx_.options.max_body_bytes + 65536);
-}
-
-template <class S>
-BasicHttpSession<S>::~BasicHttpSession() {
-    unsubscribe();
 }
 
 template <class S>
