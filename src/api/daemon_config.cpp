@@ -113,6 +113,12 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
         c.resources.overcommit = v == "true";
         return std::nullopt;
     }
+    if (key == "log-format") {
+        auto format = telemetry::log_format_from_string(v);
+        if (!format) return "log-format must be text or json (got " + quote(v) + ")";
+        c.log_format = *format;
+        return std::nullopt;
+    }
     if (key == "verbose") {
         if (v != "true" && v != "false")
             return "verbose must be true or false (got " + quote(v) + ")";
@@ -179,7 +185,7 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
     }
     std::string known =
         "socket, socket-group, state-dir, listen, vmm, vmm-user, tls-cert, tls-key, verbose, "
-        "image-dirs, bridge, subnet, gateway, nat, overcommit";
+        "log-format, image-dirs, bridge, subnet, gateway, nat, overcommit";
     for (const Limit& l : kLimits) known += std::string(", ") + l.key;
     return "unknown key " + quote(key) + " (known: " + known + ")";
 }

@@ -1,5 +1,5 @@
 // domusd's settings: defaults, then a `key = value` file (--config), then command-line flags.
-// The file takes the flags' names (socket, state-dir, listen, vmm, verbose), the TCP
+// The file takes the flags' names (socket, state-dir, listen, vmm, verbose, log-format), the TCP
 // listener's certificate (tls-cert, tls-key: PEM files; default: a self-signed one in
 // <state-dir>/tls/) and the server's limits; an unknown key is rejected by name.
 #pragma once
@@ -12,6 +12,7 @@
 #include "base/result.hpp"
 #include "control/net_alloc.hpp"
 #include "control/resource_options.hpp"
+#include "telemetry/log_line.hpp"
 
 namespace domus::api {
 
@@ -38,6 +39,9 @@ struct DaemonConfig {
     bool gateway_set = false;  // `gateway` was given (else it follows `subnet`)
     // Admission: `memory-reserve-mib` (512), `overcommit` (false), `max-domains` (1024).
     control::ResourceOptions resources;
+    // `log-format`: text (the plain "domusd: ..." lines, the default) or json (one object per
+    // line with level, component and the domain's name and id); the monitors follow it.
+    telemetry::LogFormat log_format = telemetry::LogFormat::text;
 };
 
 // Applies the settings of a config file's text onto `config`. Lines: `key = value`, `#`

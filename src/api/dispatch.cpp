@@ -38,7 +38,8 @@ std::string list_body(const control::DomainList& list) {
     return body;
 }
 
-HttpReply run(control::Controller& c, const ApiRequest& req, ListBodyCache* cache) {
+HttpReply run(control::Controller& c, const ApiRequest& req, ListBodyCache* cache,
+              const ApiMetrics* api_metrics) {
     switch (req.route) {
         case RouteId::list_domains: {
             // The daemon's hottest route (docs/performance.md): an unchanged list is not
@@ -84,7 +85,8 @@ HttpReply run(control::Controller& c, const ApiRequest& req, ListBodyCache* cach
             return json_reply(
                 200, events_json(c.events_after(req.after, kMaxEventsPerResponse), req.after));
         case RouteId::metrics:
-            return text_reply(c.metrics(), "text/plain; version=0.0.4");
+            return text_reply(c.metrics() + (api_metrics ? api_metrics->expose() : std::string()),
+                              "text/plain; version=0.0.4");
         case RouteId::openapi:
             return text_reply(std::string(openapi_json()), "application/json");
         case RouteId::list_images: {
@@ -129,10 +131,10 @@ bool never_blocks(RouteId route) {
            route == RouteId::openapi;
 }
 
-HttpReply execute(control::Controller& controller, const ApiRequest& request,
-                  ListBodyCache* cache) {
+HttpReply execute(control::Controller& controller, const ApiRequest& request, ListBodyCache* cache,
+                  const ApiMetrics* api_metrics) {
     try {
-        return run(controller, request, cache);
+        return run(controller, request, cache, api_metrics);
     } catch (const std::exception& e) {
         return error_reply(500, "internal", std::string("controller failed: ") + e.what());
     } catch (...) {

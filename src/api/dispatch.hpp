@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "api/api_metrics.hpp"
 #include "api/http_reply.hpp"
 #include "api/routes.hpp"
 #include "control/controller.hpp"
@@ -31,8 +32,9 @@ bool never_blocks(RouteId route);
 
 // Every route but console_ws (an upgrade) and the waiting part of events (the server's
 // long-poll/SSE); events here answer at once. Never throws: a Controller exception becomes a
-// 500 internal. `cache` (may be null) saves re-serialising an unchanged domain list.
+// 500 internal. `cache` (may be null) saves re-serialising an unchanged domain list;
+// `api_metrics` (may be null): the API's own families, appended to the Controller's.
 HttpReply execute(control::Controller& controller, const ApiRequest& request,
-                  ListBodyCache* cache = nullptr);
+                  ListBodyCache* cache = nullptr, const ApiMetrics* api_metrics = nullptr);
 
 }  // namespace domus::api

@@ -22,6 +22,7 @@
 #include "api/socket_group.hpp"
 #include "api/tls_cert.hpp"
 #include "control/controller_impl.hpp"
+#include "telemetry/log_line.hpp"
 #include "vmm/unix_socket.hpp"
 
 namespace {
@@ -94,7 +95,7 @@ bool lock_state_dir(const std::string& state_dir, std::string& error) {
 }
 
 int fail(const std::string& message) {
-    std::fprintf(stderr, "domusd: %s\n", message.c_str());
+    domus::telemetry::log(domus::telemetry::Level::error, message);
     return 1;
 }
 
@@ -103,8 +104,9 @@ int fail(const std::string& message) {
 int main(int argc, char** argv) {
     CLI::App app{"domusd: the Domus control daemon (Domain 0's toolstack, HTTP API)"};
     app.set_version_flag("--version", DOMUS_VERSION);
-    std::string socket, state_dir, listen, config_file, vmm;
+    std::string socket, state_dir, listen, config_file, vmm, log_format;
     bool verbose = false;
+    domus::telemetry::set_log_context({"domusd", "", -1});
     auto* o_socket =
         app.add_option("--socket", socket, "Unix socket (default /run/domus/domusd.sock)");
     auto* o_state =
@@ -115,6 +117,11 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     auto* o_vmm = app.add_option("--vmm", vmm, "domus-vmm binary (default: next to domusd)");
     app.add_flag("--verbose", verbose, "Log one line per request to stderr");
+    auto* o_log_format =
+        app.add_option("--log-format", log_format,
+                       "text (default) or json: one JSON object per line, for domusd and its "
+                       "monitors")
+            ->check(CLI::IsMember({"text", "json"}));
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -124,10 +131,13 @@ int main(int argc, char** argv) {
     domus::api::DaemonConfig cfg;
     if (!config_file.empty()) {
         if (auto st = domus::api::apply_config_file(config_file, cfg); !st) {
-            std::fprintf(stderr, "domusd: %s\n", st.error().message.c_str());
+            domus::telemetry::log(domus::telemetry::Level::error, st.error().message);
             return 2;
         }
     }
+    if (o_log_format->count())
+        cfg.log_format = *domus::telemetry::log_format_from_string(log_format);
+    domus::telemetry::set_log_format(cfg.log_format);
     if (o_socket->count()) cfg.socket = socket;
     if (o_state->count()) cfg.state_dir = state_dir;
     if (o_listen->count()) cfg.listen = listen;
@@ -198,7 +208,7 @@ int main(int argc, char** argv) {
         if (!options.tcp_listen.empty()) {
             where += " and TCP port " + std::to_string((*server)->tcp_port());
         }
-        std::fprintf(stderr, "domusd: serving on %s\n", where.c_str());
+        domus::telemetry::log(domus::telemetry::Level::info, "serving on " + where);
     }
 
     char byte = 0;

@@ -201,15 +201,23 @@ Translation translate(const HttpInput& in) {
     // Names the controller could never have stored cannot exist: 404 without asking it.
     if (std::string_view(found->path).find("{name}") != std::string_view::npos &&
         !control::valid_domain_name(name)) {
-        return fail(ApiError{404, "not_found", "no domain named " + quote(name), {}});
+        Translation t = fail(ApiError{404, "not_found", "no domain named " + quote(name), {}});
+        t.route = found;
+        return t;
     }
 
     ApiRequest r;
     r.route = found->id;
     r.action = found->action;
     r.name = std::move(name);
-    if (auto e = fill(r, target.value->query, in)) return fail(std::move(*e));
-    return Translation{std::move(r), {}, {}};
+    Translation t = fail({});
+    if (auto e = fill(r, target.value->query, in)) {
+        t.error = std::move(*e);
+    } else {
+        t.request = std::move(r);
+    }
+    t.route = found;
+    return t;
 }
 
 }  // namespace domus::api

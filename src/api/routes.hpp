@@ -79,8 +79,9 @@ struct HttpInput {
 
 struct Translation {
     std::optional<ApiRequest> request;
-    control::ApiError error;  // when !request
-    std::string allow;        // 405: the methods the path supports ("GET, PATCH, DELETE")
+    control::ApiError error;           // when !request
+    std::string allow;                 // 405: the methods the path supports ("GET, PATCH, DELETE")
+    const RouteSpec* route = nullptr;  // the route matched (also when its arguments failed)
     bool ok() const { return request.has_value(); }
 };
 

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <string>
 
+#include "telemetry/log_line.hpp"
+
 namespace domus::api {
 namespace {
 
@@ -32,15 +34,14 @@ void ServerContext::log_request(std::string_view method, std::string_view target
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - started)
                         .count();
-    const std::string line = "domusd: " + printable(method) + " " + printable(target) + " -> " +
-                             std::to_string(status) + " (" + std::to_string(us / 1000) + "." +
-                             std::to_string(us % 1000 / 100) + " ms)\n";
-    std::fputs(line.c_str(), stderr);
+    telemetry::log(telemetry::Level::info, printable(method) + " " + printable(target) + " -> " +
+                                               std::to_string(status) + " (" +
+                                               std::to_string(us / 1000) + "." +
+                                               std::to_string(us % 1000 / 100) + " ms)");
 }
 
 void ServerContext::log(std::string_view message) const {
-    const std::string line = "domusd: " + std::string(message) + "\n";
-    std::fputs(line.c_str(), stderr);
+    telemetry::log(telemetry::Level::error, message);
 }
 
 }  // namespace domus::api

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <utility>
 
+#include "api/api_metrics.hpp"
 #include "api/dispatch.hpp"
 #include "api/event_hub.hpp"
 #include "api/server_options.hpp"
@@ -35,6 +36,8 @@ struct ServerContext {
     std::unique_ptr<boost::asio::ssl::context> tls;
     // The dashboard's browser sessions (TCP only; gone when the daemon restarts).
     WebSessions web_sessions;
+    // Requests, latency, stream clients and the process figures of /metrics.
+    ApiMetrics api_metrics;
 
     // Runs `work` (a blocking Controller call) on the worker pool, then `done(result)` on
     // `executor` (the connection's strand). `work` must not throw (wrap Controller calls).

@@ -22,18 +22,9 @@ bool is_http_error(const beast::error_code& ec) {
 template <class S>
 BasicHttpSession<S>::BasicHttpSession(ServerContext& ctx, S stream, bool needs_token,
                                       ConnectionSlot slot)
-    : ctx_(ctx),
-      stream_(std::move(stream)),
-      needs_token_(needs_token),
-      slot_(std::move(slot)),
-      timer_(stream_.get_executor()) {
+    : ctx_(ctx), stream_(std::move(stream)), needs_token_(needs_token), slot_(std::move(slot)) {
     // Room for one whole request plus what a client pipelines behind it.
     buffer_.max_size(ctx_.options.max_header_bytes + ctx_.options.max_body_bytes + 65536);
-}
-
-template <class S>
-BasicHttpSession<S>::~BasicHttpSession() {
-    unsubscribe();
 }
 
 template <class S>
@@ -43,6 +34,13 @@ std::string_view BasicHttpSession<S>::sv_method() const {
 template <class S>
 std::string_view BasicHttpSession<S>::sv_target() const {
     return sv(request_.target());
+}
+
+template <class S>
+void BasicHttpSession<S>::log_and_count(int status) {
+    ctx_.log_request(sv_method(), sv_target(), status, started_);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started_;
+    ctx_.api_metrics.record(route_, dashboard_, sv_method(), status, took.count());
 }
 
 template <class S>
@@ -65,6 +63,8 @@ void BasicHttpSession<S>::start() {
 template <class S>
 void BasicHttpSession<S>::read_request() {
     request_ = {};
+    route_ = nullptr;
+    dashboard_ = false;
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(ctx_.options.max_header_bytes));
     parser_->body_limit(ctx_.options.max_body_bytes);
@@ -158,11 +158,13 @@ void BasicHttpSession<S>::handle() {
     if (auto page = dashboard_reply(
             sv(request_.method_string()), target.substr(0, target.find('?')),
             sv(request_[http::field::if_none_match]), sv(request_[http::field::accept_encoding]))) {
+        dashboard_ = true;
         return reply(std::move(*page), keep_alive_);
     }
     const HttpInput in{sv(request_.method_string()), sv(request_.target()), request_.body(),
                        sv(request_[http::field::accept]), sv(request_["Last-Event-ID"])};
     Translation t = translate(in);
+    route_ = t.route;
     if (!t.ok()) return reply(error_reply(t.error, std::move(t.allow)), keep_alive_);
     dispatch(std::move(*t.request));
 }
@@ -183,12 +185,13 @@ void BasicHttpSession<S>::dispatch(ApiRequest request) {
                      keep_alive_);
     }
     if (never_blocks(request.route)) {
-        return reply(execute(ctx_.controller, request, &ctx_.list_cache), keep_alive_);
+        return reply(execute(ctx_.controller, request, &ctx_.list_cache, &ctx_.api_metrics),
+                     keep_alive_);
     }
     ctx_.run_blocking(
         stream_.get_executor(),
         [&ctx = ctx_, request = std::move(request)] {
-            return execute(ctx.controller, request, &ctx.list_cache);
+            return execute(ctx.controller, request, &ctx.list_cache, &ctx.api_metrics);
         },
         [self = this->shared_from_this()](HttpReply r) {
             self->reply(std::move(r), self->keep_alive_);
@@ -197,7 +200,7 @@ void BasicHttpSession<S>::dispatch(ApiRequest request) {
 
 template <class S>
 void BasicHttpSession<S>::reply(HttpReply r, bool keep_alive) {
-    ctx_.log_request(sv_method(), sv_target(), r.status, started_);
+    log_and_count(r.status);
     if (r.shared_body && r.status != 204) {
         shared_body_ = std::move(r.shared_body);
         auto& response = shared_response_.emplace(static_cast<http::status>(r.status), 11);

@@ -3,7 +3,7 @@
 // refused one gets a 401 or 403 and the connection closes), serves the dashboard's files
 // (dashboard_assets.hpp) and sign-in (web_session.hpp), translates them, runs the Controller call
 // on the worker pool and writes the reply; keep-alive until the client closes or idles out. An
-// events request turns it into a long-poll or an SSE stream (session_events.cpp); a console
+// events request waits in a LongPoll or hands the socket to an EventStream (SSE); a console
 // WebSocket upgrade hands the socket to a WsConsole. Everything runs on the connection's strand.
 // One template for both kinds of stream: plain (Unix socket) and TLS (TCP).
 #pragma once
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "api/beast.hpp"
+#include "api/event_stream.hpp"
 #include "api/http_reply.hpp"
 #include "api/routes.hpp"
 #include "api/server_context.hpp"
@@ -28,7 +29,6 @@ template <class S>
 class BasicHttpSession : public std::enable_shared_from_this<BasicHttpSession<S>> {
   public:
     BasicHttpSession(ServerContext& ctx, S stream, bool needs_token, ConnectionSlot slot);
-    ~BasicHttpSession();
     void start();  // over TLS: the handshake first
 
   private:
@@ -51,17 +51,12 @@ class BasicHttpSession : public std::enable_shared_from_this<BasicHttpSession<S>
     void drain();
     std::string_view sv_method() const;
     std::string_view sv_target() const;
+    // The request log line and the request metrics, once per answered request.
+    void log_and_count(int status);
 
-    // session_events.cpp: GET /v1/events with a wait (long-poll) or as an SSE stream.
+    // session_events.cpp: GET /v1/events with a wait: a LongPoll answered here, or the
+    // connection handed to an EventStream (SSE), both in event_stream.hpp.
     void start_events(const ApiRequest& request);
-    void subscribe();
-    void unsubscribe();
-    void query_events();
-    void on_events(std::vector<control::Event> events);
-    void on_event_notify();
-    void wait_events(std::chrono::steady_clock::time_point until);
-    void write_stream(std::string data);
-    void stream_closed();
 
     // ws_console.cpp: the console WebSocket handoff.
     void start_console(const ApiRequest& request);
@@ -80,20 +75,10 @@ class BasicHttpSession : public std::enable_shared_from_this<BasicHttpSession<S>
     http::response<http::empty_body> continue_;
     std::chrono::steady_clock::time_point started_;
     bool keep_alive_ = false;
-    bool unauthenticated_ = false;  // a 401 went out: close once it is written
+    bool unauthenticated_ = false;      // a 401 went out: close once it is written
+    const RouteSpec* route_ = nullptr;  // the request's route (metrics label); null: none
+    bool dashboard_ = false;            // the request was for a dashboard file
 
-    // Events state (long-poll and SSE).
-    asio::steady_timer timer_;
-    uint64_t hub_id_ = 0;
-    int64_t after_ = 0;
-    std::chrono::steady_clock::time_point deadline_;
-    bool event_stream_ = false;
-    bool querying_ = false;
-    bool waiting_ = false;
-    bool notified_ = false;
-    bool query_after_write_ = false;
-    bool closed_ = false;
-    std::string out_;
     std::array<char, 256> scratch_{};
 };
 

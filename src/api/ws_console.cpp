@@ -43,7 +43,7 @@ void BasicHttpSession<S>::start_console(const ApiRequest& request) {
                                   : attached.error();
                 return self->reply(error_reply(e), self->keep_alive_);
             }
-            self->ctx_.log_request(self->sv_method(), self->sv_target(), 101, self->started_);
+            self->log_and_count(101);
             auto ws = std::make_shared<WsConsole<S>>(
                 self->ctx_, std::move(self->stream_), std::move(self->slot_),
                 std::move(attached.value()), std::move(a.scrollback));
@@ -57,6 +57,7 @@ WsConsole<S>::WsConsole(ServerContext& ctx, S stream, ConnectionSlot slot, Fd co
     : ctx_(ctx),
       ws_(std::move(stream)),
       slot_(std::move(slot)),
+      client_slot_(&ctx.api_metrics.console_clients),
       console_(ws_.get_executor()),
       scrollback_(std::move(scrollback)) {
     beast::error_code ec;

@@ -33,6 +33,7 @@ class WsConsole : public std::enable_shared_from_this<WsConsole<S>> {
     ServerContext& ctx_;
     websocket::stream<S> ws_;
     ConnectionSlot slot_;
+    ConnectionSlot client_slot_;  // counted in the console clients gauge while it lives
     Socket console_;
     Request upgrade_;
     std::string scrollback_;

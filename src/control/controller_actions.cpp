@@ -9,6 +9,7 @@
 
 #include "control/controller_internal.hpp"
 #include "control/image_paths.hpp"
+#include "telemetry/log_line.hpp"
 #include "vmm/jail_user.hpp"
 #include "vmm/vmm_client.hpp"
 
@@ -221,6 +222,10 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
                 run_dir.value(),
                 "--console-log-max-bytes",
                 std::to_string(options_.console_log_max_bytes)};
+    if (telemetry::log_format() == telemetry::LogFormat::json) {  // the monitor logs as domusd
+        req.args.push_back("--log-format");
+        req.args.push_back("json");
+    }
     if (!options_.vmm_user.empty()) {
         req.args.push_back("--user");
         req.args.push_back(options_.vmm_user);
@@ -246,6 +251,7 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
         req.args.push_back(net);
     }
     auto pid = spawn_in_cgroup(rec, req);  // in the domain's own cgroup, when the host has them
+    (pid ? spawns_ : spawn_failures_)->inc({});
     if (!pid) {
         teardown_nics(rec);
         // The domain's fault (the monitor refused it) is a 4xx; the host's is a 5xx.
@@ -356,6 +362,7 @@ void ControllerImpl::handle_exit_locked(DomainRecord& rec, const ExitInfo& exit)
         return;
     }
     ++rec.restarts;
+    restarts_->inc({plan.policy_key});
     auto started = start_locked(rec, true);
     if (!started.ok()) apply(lifecycle::restart_failed(started.error().message));
 }
@@ -376,6 +383,7 @@ void ControllerImpl::adopt_all() {
             if (status && status->pid == pid) {
                 if (auto state = lifecycle::adopted_state(status->state)) rec.state = *state;
                 (void)save(rec, "adopted", "monitor pid " + std::to_string(pid));
+                readoptions_->inc({});
                 (void)supervisor_->watch(rec.id, pid);
                 continue;
             }

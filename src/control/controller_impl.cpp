@@ -14,6 +14,7 @@
 #include "control/image_paths.hpp"
 #include "domus/abi/boot_info.h"
 #include "hv/hypervisor.hpp"
+#include "telemetry/log_line.hpp"
 #include "vmm/jail_user.hpp"
 
 namespace domus::control {
@@ -68,7 +69,9 @@ Result<std::unique_ptr<Controller>> open_controller(const ControllerOptions& opt
 }
 
 ControllerImpl::ControllerImpl(ControllerOptions options, std::unique_ptr<DomainTable> table)
-    : options_(std::move(options)), table_(std::move(table)) {}
+    : options_(std::move(options)), table_(std::move(table)) {
+    init_metrics();
+}
 
 ControllerImpl::~ControllerImpl() {
     stop_sampler();
@@ -148,7 +151,7 @@ ApiResult<Empty> ControllerImpl::save(const DomainRecord& record, const std::str
     return Empty{};
 }
 
-void ControllerImpl::notify_new_events() {
+void ControllerImpl::notify_new_events(const DomainRecord* gone) {
     std::vector<Event> fresh;
     std::vector<std::function<void(const Event&)>> subs;
     bool prune = false;
@@ -168,6 +171,14 @@ void ControllerImpl::notify_new_events() {
     }
     if (prune) (void)table_->prune_events(options_.events_kept);  // retried next batch
     for (const auto& e : fresh) {
+        lifecycle_events_->inc({e.type});
+        // One log line per event, with the domain's name and id (a deleted one's from `gone`).
+        int64_t id = gone != nullptr && gone->config.name == e.domain ? gone->id : -1;
+        if (id < 0) {
+            if (auto r = table_->get(e.domain)) id = r->id;
+        }
+        telemetry::log_for(e.type == "crashed" ? telemetry::Level::warn : telemetry::Level::info,
+                           e.domain, id, e.detail.empty() ? e.type : e.type + ": " + e.detail);
         for (const auto& cb : subs) cb(e);
     }
 }
@@ -411,7 +422,7 @@ ApiResult<Empty> ControllerImpl::delete_domain(const std::string& name) {
     const Status st = table_->remove(name);
     if (!st) return store_error(st.error());
     remove_run_files(rec->id);
-    notify_new_events();
+    notify_new_events(&*rec);
     return Empty{};
 }
 

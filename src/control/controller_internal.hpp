@@ -32,6 +32,7 @@
 #include "control/name_locks.hpp"
 #include "control/supervisor.hpp"
 #include "hostnet/netlink_socket.hpp"
+#include "telemetry/metrics.hpp"
 
 namespace domus::control {
 
@@ -67,7 +68,9 @@ class ControllerImpl final : public Controller {
     std::optional<DomainRecord> load(const std::string& name);
     ApiResult<Empty> save(const DomainRecord& record, const std::string& event_type,
                           const std::string& detail = "");
-    void notify_new_events();
+    // Hands new events to the subscribers, counts and logs them; `gone`: a domain just deleted
+    // (its id for the log line).
+    void notify_new_events(const DomainRecord* gone = nullptr);
     DomainView view_of(const DomainRecord& record);
     DomainView domain0_view();
     // The host cannot give what `config` asks for right now: the error, else nothing.
@@ -111,6 +114,9 @@ class ControllerImpl final : public Controller {
     void reconcile_pause_state(const std::string& name);
     // The record with its last sampled figures (none unless from the record's own monitor).
     DomainView sampled_view(const DomainRecord& record) const;
+
+    // controller_metrics.cpp: the families of metrics(), made once by the constructor.
+    void init_metrics();
 
     // controller_actions.cpp
     ApiResult<DomainView> start_locked(DomainRecord& rec, bool by_policy);
@@ -178,6 +184,12 @@ class ControllerImpl final : public Controller {
     std::map<int64_t, uint64_t> starting_mib_;  // under admission_mu_: starts in flight
     std::unique_ptr<TaskQueue> tasks_;
     std::unique_ptr<Supervisor> supervisor_;
+    telemetry::Registry metrics_;  // its families live as long as it; counters are atomic
+    telemetry::CounterFamily* spawns_ = nullptr;
+    telemetry::CounterFamily* spawn_failures_ = nullptr;
+    telemetry::CounterFamily* lifecycle_events_ = nullptr;  // by event type
+    telemetry::CounterFamily* restarts_ = nullptr;          // by policy key (on_crash, ...)
+    telemetry::CounterFamily* readoptions_ = nullptr;
 };
 
 ApiError api_error(int status, std::string code, std::string message, std::string field = "");

@@ -8,16 +8,19 @@ ExitPlan on_monitor_exit(const DomainConfig& config, const vmm::ExitInfo& exit) 
     if (exit.reason == "poweroff" || exit.reason == "exit") {
         // "exit": the domain's init program ended (its status is the detail): a power-off.
         policy = config.on_poweroff;
+        plan.policy_key = "on_poweroff";
         plan.steps.push_back(
             {DomainState::stopped, "stopped", exit.reason == "exit" ? exit.detail : "poweroff"});
     } else if (exit.reason == "reboot") {
         policy = config.on_reboot == Policy::preserve ? Policy::destroy : config.on_reboot;
+        plan.policy_key = "on_reboot";
         plan.steps.push_back({DomainState::stopped, "stopped", "reboot"});
     } else if (exit.reason == "destroyed") {
         plan.steps.push_back({DomainState::stopped, "destroyed", exit.detail});
         return plan;
     } else {
         policy = config.on_crash;
+        plan.policy_key = "on_crash";
         plan.steps.push_back({DomainState::crashed, "crashed", exit.reason + ": " + exit.detail});
         if (policy == Policy::destroy) {
             plan.steps.push_back({DomainState::stopped, "destroyed", "on_crash=destroy"});

@@ -32,6 +32,8 @@ enum class Then { nothing, restart };
 struct ExitPlan {
     std::vector<Step> steps;  // applied and recorded in order
     Then then = Then::nothing;
+    const char* policy_key =
+        "";  // the setting that decided: "on_poweroff", "on_reboot", "on_crash"
 };
 
 // The monitor ended with `exit` (read from its exit record, or "monitor_died"): reason

@@ -42,7 +42,16 @@ std::string last_line_of(const std::string& path) {
     std::string s(buf, static_cast<size_t>(n));
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
     auto pos = s.rfind('\n');
-    return pos == std::string::npos ? s : s.substr(pos + 1);
+    std::string line = pos == std::string::npos ? s : s.substr(pos + 1);
+    // A JSON log line (log-format = json): its message is what the error should quote.
+    boost::system::error_code ec;
+    auto doc = boost::json::parse(line, ec);
+    if (!ec && doc.is_object()) {
+        if (const auto* msg = doc.as_object().if_contains("msg"); msg && msg->is_string()) {
+            return std::string(msg->as_string().c_str());
+        }
+    }
+    return line;
 }
 
 // Reads one handshake line from `fd` within the deadline.

@@ -13,6 +13,7 @@ namespace {
 
 std::mutex g_mu;
 LogContext g_context{"domus", "", -1};
+LogFormat g_format = LogFormat::text;
 
 void append_json_string(std::string& out, std::string_view s) {
     out += '"';
@@ -106,29 +107,96 @@ std::string format_log_line(Level level, const LogContext& context, std::string_
     return out;
 }
 
+std::optional<LogFormat> log_format_from_string(std::string_view text) {
+    if (text == "text") return LogFormat::text;
+    if (text == "json") return LogFormat::json;
+    return std::nullopt;
+}
+
+const char* to_string(LogFormat format) {
+    return format == LogFormat::json ? "json" : "text";
+}
+
+std::string format_text_line(Level level, const LogContext& context, std::string_view message) {
+    std::string out = context.component + ": ";
+    if (!context.domain.empty()) {
+        out += context.domain;
+        if (context.id >= 0) out += " (" + std::to_string(context.id) + ")";
+        out += ": ";
+    }
+    if (level == Level::error) out += "error: ";
+    if (level == Level::warn) out += "warning: ";
+    for (unsigned char c : message) {
+        if (c < 0x20 || c == 0x7f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02X", c);
+            out += buf;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    out += '\n';
+    return out;
+}
+
 void set_log_context(LogContext context) {
     std::lock_guard lock(g_mu);
     g_context = std::move(context);
 }
 
+LogContext log_context() {
+    std::lock_guard lock(g_mu);
+    return g_context;
+}
+
+std::string json_line_prefix(Level level, const LogContext& context) {
+    std::string out = "{\"level\":\"";
+    out += to_string(level);
+    out += "\",\"component\":";
+    append_json_string(out, context.component);
+    if (!context.domain.empty()) {
+        out += ",\"domain\":";
+        append_json_string(out, context.domain);
+    }
+    if (context.id >= 0) out += ",\"id\":" + std::to_string(context.id);
+    out += ",\"msg\":\"";
+    return out;
+}
+
+void set_log_format(LogFormat format) {
+    std::lock_guard lock(g_mu);
+    g_format = format;
+}
+
+LogFormat log_format() {
+    std::lock_guard lock(g_mu);
+    return g_format;
+}
+
 void log(Level level, std::string_view message) {
     LogContext c;
+    LogFormat f;
     {
         std::lock_guard lock(g_mu);
         c = g_context;
+        f = g_format;
     }
-    write_line(format_log_line(level, c, message, now_unix_ms()));
+    write_line(f == LogFormat::json ? format_log_line(level, c, message, now_unix_ms())
+                                    : format_text_line(level, c, message));
 }
 
 void log_for(Level level, const std::string& domain, int64_t id, std::string_view message) {
     LogContext c;
+    LogFormat f;
     {
         std::lock_guard lock(g_mu);
         c = g_context;
+        f = g_format;
     }
     c.domain = domain;
     c.id = id;
-    write_line(format_log_line(level, c, message, now_unix_ms()));
+    write_line(f == LogFormat::json ? format_log_line(level, c, message, now_unix_ms())
+                                    : format_text_line(level, c, message));
 }
 
 }  // namespace domus::telemetry

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "domus/abi/hypercall.h"
+#include "telemetry/log_line.hpp"
 
 namespace domus::vmm {
 
@@ -140,8 +141,8 @@ void ControlServer::handle_line(Client& c, std::string_view line) {
     if (req->op != ControlOp::status && peer_has_gone(c.fd.get())) {
         // The daemon gave up on this request (it timed out while we were stopped or slow) and
         // told its client that nothing happened: doing it now would make that untrue.
-        std::fprintf(stderr, "domus-vmm: %s request dropped: its client had gone\n",
-                     to_string(req->op));
+        telemetry::log(telemetry::Level::warn,
+                       std::string(to_string(req->op)) + " request dropped: its client had gone");
         c.closing = true;
         return;
     }

@@ -15,6 +15,7 @@
 
 #include "base/fd.hpp"
 #include "boot/elf_loader.hpp"
+#include "telemetry/log_line.hpp"
 #include "vmm/control_server.hpp"
 #include "vmm/embedded_guest.hpp"
 #include "vmm/exit_file.hpp"
@@ -112,8 +113,8 @@ int event_loop(int epfd, int sigfd, Domain& domain, ControlServer& server) {
         const int n = ::epoll_wait(epfd, events, 16, -1);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
-            std::fprintf(stderr, "domus-vmm: epoll_wait: %s; destroying the domain\n",
-                         errno_text().c_str());
+            telemetry::log(telemetry::Level::error,
+                           "epoll_wait: " + errno_text() + "; destroying the domain");
             return 0;
         }
         for (int i = 0; i < n; ++i) {
@@ -126,8 +127,8 @@ int event_loop(int epfd, int sigfd, Domain& domain, ControlServer& server) {
                     // What no monitor does: run a program. Fails with ENOENT unconfined.
                     char* const argv[] = {nullptr};
                     ::execve("/nonexistent-domus-test-hook", argv, argv);
-                    std::fprintf(stderr, "domus-vmm: test hook: execve returned: %s\n",
-                                 errno_text().c_str());
+                    telemetry::log(telemetry::Level::error,
+                                   "test hook: execve returned: " + errno_text());
                     continue;
                 }
 #endif
@@ -170,7 +171,7 @@ MonitorPaths monitor_paths(const std::string& run_dir, uint32_t domain_id) {
 }
 
 int monitor_startup_failure(const std::string& message) {
-    std::fprintf(stderr, "domus-vmm: error: %s\n", message.c_str());
+    telemetry::log(telemetry::Level::error, message);
     write_stdout(format_handshake_error(message));
     return kExitError;
 }
@@ -236,6 +237,10 @@ int run_monitor(const MonitorOptions& options) {
         (void)(*domain)->set_console_log_path(paths.console_log);
         exit_tmp_file.set_path(paths.exit_file + ".tmp");
         set_seccomp_exit_record(exit_tmp.get(), paths.exit_file + ".tmp", paths.exit_file);
+        if (telemetry::log_format() == telemetry::LogFormat::json) {
+            set_seccomp_log_json_prefix(
+                telemetry::json_line_prefix(telemetry::Level::error, telemetry::log_context()));
+        }
         if (auto st = install_seccomp_filter(); !st) {
             return monitor_startup_failure(st.error().message);
         }
@@ -245,10 +250,10 @@ int run_monitor(const MonitorOptions& options) {
     exit_tmp_file.release();  // from now on renamed to the exit record at the end
     write_stdout(format_handshake_ok(::getpid()));
     close_stdout(null);
-    std::fprintf(stderr, "domus-vmm: domain %u (%s) running, pid %d, control socket %s%s\n",
-                 config.domain_id, config.name.c_str(), static_cast<int>(::getpid()),
-                 monitor_paths(options.run_dir, config.domain_id).ctl.c_str(),
-                 options.confine ? " (confined: jail, no capabilities, seccomp)" : "");
+    telemetry::log(telemetry::Level::info,
+                   "running, pid " + std::to_string(::getpid()) + ", control socket " +
+                       monitor_paths(options.run_dir, config.domain_id).ctl +
+                       (options.confine ? " (confined: jail, no capabilities, seccomp)" : ""));
 
     const int signo = event_loop(epfd.get(), sigfd->get(), **domain, server);
     (*domain)->stop();
@@ -256,14 +261,16 @@ int run_monitor(const MonitorOptions& options) {
     server.close_all();  // after join: no vCPU writes to a client fd any more
     const Outcome outcome = (*domain)->outcome();
     const ExitInfo info = exit_info_of(outcome, signo, server.destroy_requested());
-    std::fprintf(stderr, "domus-vmm: domain %u ended: %s (code %lld) %s\n", config.domain_id,
-                 info.reason.c_str(), static_cast<long long>(info.code), info.detail.c_str());
+    telemetry::log(
+        info.reason == "crash" || info.reason == "seccomp" ? telemetry::Level::warn
+                                                           : telemetry::Level::info,
+        "ended: " + info.reason + " (code " + std::to_string(info.code) + ") " + info.detail);
     domain->reset();
     socket_file.remove();
     Status written = write_exit_file(exit_tmp.get(), paths.exit_file, info);
     disarm_seccomp_exit_record();  // the record is final: a later violation is only logged
     if (auto st = written; !st) {
-        std::fprintf(stderr, "domus-vmm: %s\n", st.error().message.c_str());
+        telemetry::log(telemetry::Level::error, st.error().message);
     }
     return exit_status_of(outcome, signo);
 }

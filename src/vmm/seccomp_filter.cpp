@@ -23,6 +23,7 @@ const char* g_names[kMaxNr] = {};
 std::atomic<int> g_exit_fd{-1};
 char g_tmp_path[256] = {};
 char g_final_path[256] = {};
+char g_json_prefix[256] = {};  // empty: the text log line
 
 void copy_path(char (&dst)[256], const std::string& src) {
     const size_t n = src.size() < sizeof dst - 1 ? src.size() : sizeof dst - 1;
@@ -45,8 +46,11 @@ void on_sigsys(int, siginfo_t* info, void*) {
     const long nr = info->si_syscall;
     const char* name = nr >= 0 && nr < kMaxNr ? g_names[nr] : nullptr;
     const long tid = ::syscall(SYS_gettid);
-    char buf[320];
-    write_all(STDERR_FILENO, buf, format_seccomp_log_line(buf, sizeof buf, nr, name, tid));
+    char buf[640];
+    write_all(STDERR_FILENO, buf,
+              g_json_prefix[0] != '\0'
+                  ? format_seccomp_json_log_line(buf, sizeof buf, g_json_prefix, nr, name, tid)
+                  : format_seccomp_log_line(buf, sizeof buf, nr, name, tid));
     if (const int fd = g_exit_fd.exchange(-1); fd >= 0) {
         const size_t n = format_seccomp_exit_record(buf, sizeof buf, nr, name, tid);
         if (::pwrite(fd, buf, n, 0) == static_cast<ssize_t>(n) && ::fsync(fd) == 0) {
@@ -120,6 +124,16 @@ void set_seccomp_exit_record(int exit_fd, const std::string& tmp_path,
     g_exit_fd = exit_fd;
     copy_path(g_tmp_path, tmp_path);
     copy_path(g_final_path, final_path);
+}
+
+void set_seccomp_log_json_prefix(const std::string& json_prefix) {
+    // A prefix too long for the buffer (a very long domain name) falls back to the text line
+    // rather than a cut, unparsable object.
+    if (json_prefix.size() >= sizeof g_json_prefix - 1) {
+        g_json_prefix[0] = '\0';
+        return;
+    }
+    copy_path(g_json_prefix, json_prefix);
 }
 
 void disarm_seccomp_exit_record() {

@@ -21,6 +21,10 @@ void set_seccomp_exit_record(int exit_fd, const std::string& tmp_path,
 // only logged, never written over the record.
 void disarm_seccomp_exit_record();
 
+// The handler's log line as JSON (log-format json): `json_prefix` from
+// telemetry::json_line_prefix; empty: the text line. Call before install.
+void set_seccomp_log_json_prefix(const std::string& json_prefix);
+
 // Installs the SIGSYS handler and loads the filter on every thread of the process (TSYNC).
 // Irreversible; the process must already have no_new_privs or CAP_SYS_ADMIN.
 Status install_seccomp_filter();

@@ -123,6 +123,18 @@ size_t format_seccomp_log_line(char* buf, size_t cap, long nr, const char* name,
     return at;
 }
 
+size_t format_seccomp_json_log_line(char* buf, size_t cap, const char* json_prefix, long nr,
+                                    const char* name, long tid) {
+    if (cap == 0) return 0;
+    size_t at = 0;
+    put(buf, cap, &at, json_prefix);
+    put(buf, cap, &at, "seccomp: ");
+    put_call(buf, cap, &at, nr, name, tid);
+    put(buf, cap, &at, "; the monitor stops\"}\n");
+    buf[at] = '\0';
+    return at;
+}
+
 size_t format_seccomp_exit_record(char* buf, size_t cap, long nr, const char* name, long tid) {
     if (cap == 0) return 0;
     size_t at = 0;

@@ -41,6 +41,10 @@ inline constexpr uint64_t kSeccompCloneRequired = 0x00010000;  // CLONE_THREAD
 // `name` (may be null) made by thread `tid`. Write at most `cap` bytes including a NUL and
 // return the length (without the NUL). The record parses with parse_exit_info().
 size_t format_seccomp_log_line(char* buf, size_t cap, long nr, const char* name, long tid);
+// The same line as a JSON object: `json_prefix` (telemetry::json_line_prefix, made before the
+// filter is loaded) + the message + "\"}\n" (the call's name and numbers need no escaping).
+size_t format_seccomp_json_log_line(char* buf, size_t cap, const char* json_prefix, long nr,
+                                    const char* name, long tid);
 size_t format_seccomp_exit_record(char* buf, size_t cap, long nr, const char* name, long tid);
 
 }  // namespace domus::vmm

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "telemetry/log_line.hpp"
 #include "vmm/monitor.hpp"
 
 namespace {
@@ -36,6 +37,7 @@ extern "C" const char* __lsan_default_options() {
 
 int main(int argc, char** argv) {
     ensure_std_fds();
+    domus::telemetry::set_log_context({"domus-vmm", "", -1});
     CLI::App app{"domus-vmm: the monitor process of one Domus domain (started by domusd)"};
     domus::vmm::MonitorOptions options;
     auto& c = options.config;
@@ -94,6 +96,11 @@ int main(int argc, char** argv) {
     app.add_option("--console-log-max-bytes", options.console_log_max_bytes,
                    "Rotate <id>.console.log to <id>.console.log.1 past this size (0: never)")
         ->capture_default_str();
+    std::string log_format = "text";
+    app.add_option("--log-format", log_format,
+                   "text (default) or json: one JSON object per line on stderr, with the "
+                   "domain's name and id")
+        ->check(CLI::IsMember({"text", "json"}));
     app.footer(
         "Prints one line on stdout, then closes it: {\"ok\":true,\"pid\":N} once the domain runs,\n"
         "or {\"ok\":false,\"error\":\"...\"} and exit status 1. Control: newline-delimited JSON "
@@ -108,6 +115,8 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return domus::vmm::monitor_startup_failure(e.what());
     }
+    domus::telemetry::set_log_format(*domus::telemetry::log_format_from_string(log_format));
+    domus::telemetry::set_log_context({"domus-vmm", c.name, static_cast<int64_t>(c.domain_id)});
     if (c.domain_id == 0) return domus::vmm::monitor_startup_failure("--id 0 is Domain-0's");
     if (user_opt->count() > 0) {
         auto parsed = domus::vmm::parse_jail_user(user);

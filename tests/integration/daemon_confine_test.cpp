@@ -164,6 +164,42 @@ TEST(DaemonConfine, AMonitorRunsJailedFilteredAndWithoutCapabilities) {
 }
 
 #ifdef DOMUS_VMM_TESTHOOKS_BIN
+// log-format = json: the SIGSYS handler's line (written with async-signal-safe calls only) is a
+// JSON object like every other line of the monitor, with the domain's name and id.
+TEST(DaemonConfine, TheSeccompLineIsJsonUnderLogFormatJson) {
+    DOMUS_REQUIRE_CONFINED_MONITOR();
+    Daemon d({"--vmm", DOMUS_VMM_TESTHOOKS_BIN, "--log-format", "json"});
+    ASSERT_TRUE(d.start()) << d.log();
+    int status = 0;
+    auto v = d.json("POST", "/v1/domains?start=true",
+                    R"({"name":"badj","cmdline":"service","on_crash":"preserve"})", &status);
+    ASSERT_EQ(status, 201) << json::serialize(v) << d.log();
+    const int64_t id = num(v.as_object(), "id");
+    ASSERT_TRUE(console_has(d, "badj", "service: heartbeat 1"));
+    ASSERT_EQ(::kill(static_cast<pid_t>(pid_of(v.as_object())), SIGUSR2), 0);
+    auto crashed = d.wait_state("badj", "crashed");
+    ASSERT_EQ(str(crashed, "state"), "crashed") << json::serialize(crashed);
+    const std::string log =
+        slurp(d.state_dir() + "/run/" + std::to_string(id) + "/" + std::to_string(id) + ".log");
+    std::istringstream lines(log);
+    std::string line;
+    bool seccomp_line = false;
+    while (std::getline(lines, line)) {
+        boost::system::error_code ec;
+        auto doc = json::parse(line, ec);
+        ASSERT_FALSE(ec) << "not JSON: " << line;
+        ASSERT_TRUE(doc.is_object()) << line;
+        const auto& o = doc.as_object();
+        EXPECT_EQ(str(o, "domain"), "badj") << line;
+        EXPECT_EQ(num(o, "id"), id) << line;
+        if (str(o, "msg").rfind("seccomp: forbidden system call execve (59)", 0) == 0) {
+            seccomp_line = true;
+            EXPECT_EQ(str(o, "level"), "error") << line;
+        }
+    }
+    EXPECT_TRUE(seccomp_line) << log;
+}
+
 TEST(DaemonConfine, AForbiddenSystemCallCrashesTheDomainAndIsNamed) {
     DOMUS_REQUIRE_CONFINED_MONITOR();
     Daemon d({"--vmm", DOMUS_VMM_TESTHOOKS_BIN});

@@ -1,6 +1,7 @@
 // translate(): every route of docs/api.md, query validation, 404/405, hostile paths.
 #include <gtest/gtest.h>
 
+#include "api/api_metrics.hpp"
 #include "api/routes.hpp"
 
 namespace domus::api {
@@ -66,6 +67,27 @@ TEST(Routes, EveryRouteOfTheTable) {
     EXPECT_EQ(sign_in.session_token, "abc");
     EXPECT_EQ(ok("DELETE", "/v1/session").route, RouteId::session_delete);
     EXPECT_EQ(route_table().size(), 22u);
+}
+
+// The metrics label: the matched route's template, also when its arguments are refused; none
+// when no route matched, so a client's path never becomes a label value.
+TEST(Routes, TheMatchedRouteIsKeptForMetrics) {
+    Translation t = tr("GET", "/v1/domains/web1");
+    ASSERT_NE(t.route, nullptr);
+    EXPECT_STREQ(t.route->path, "/v1/domains/{name}");
+    EXPECT_STREQ(t.route->method, "GET");
+    t = tr("POST", "/v1/domains/web1/shutdown?timeout=lots");
+    expect_error(t, 400, "bad_request");
+    ASSERT_NE(t.route, nullptr);
+    EXPECT_STREQ(t.route->path, "/v1/domains/{name}/shutdown");
+    t = tr("GET", "/v1/domains/bad%20name");
+    expect_error(t, 404, "not_found");
+    ASSERT_NE(t.route, nullptr);
+    EXPECT_EQ(tr("GET", "/v1/nowhere/at-all").route, nullptr);
+    EXPECT_EQ(tr("PUT", "/v1/domains").route, nullptr);  // 405: no route for that method
+    EXPECT_EQ(method_label("PATCH"), "PATCH");
+    EXPECT_EQ(method_label("BREW"), "other");
+    EXPECT_EQ(method_label("get"), "other");
 }
 
 TEST(Routes, VcpuPinBodiesAreCheckedBeforeTheController) {

@@ -128,6 +128,20 @@ TEST(DaemonConfig, RejectsUnknownKeysAndBadValuesByName) {
     EXPECT_EQ(c.events_kept, 100000);  // a refused value changes nothing
 }
 
+TEST(DaemonConfig, LogFormat) {
+    DaemonConfig c;
+    EXPECT_EQ(c.log_format, telemetry::LogFormat::text);
+    ASSERT_TRUE(apply_config_text("log-format = json\n", c));
+    EXPECT_EQ(c.log_format, telemetry::LogFormat::json);
+    ASSERT_TRUE(apply_config_text("log_format = \"text\"\n", c));
+    EXPECT_EQ(c.log_format, telemetry::LogFormat::text);
+    auto st = apply_config_text("log-format = JSON\n", c);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().message, "line 1: log-format must be text or json (got \"JSON\")");
+    EXPECT_FALSE(apply_config_text("log-format = \n", c));
+    EXPECT_EQ(c.log_format, telemetry::LogFormat::text);  // a refused value changes nothing
+}
+
 TEST(DaemonConfig, AdmissionKeys) {
     DaemonConfig c;
     EXPECT_EQ(c.resources.memory_reserve_mib, 512u);

@@ -28,6 +28,7 @@ TEST(Lifecycle, PoweroffAndInitExitFollowOnPoweroff) {
         ASSERT_EQ(a.steps.size(), 1u);
         EXPECT_EQ(a.steps[0], (Step{DomainState::stopped, "stopped", "poweroff"}));
         EXPECT_EQ(a.then, p == Policy::restart ? Then::restart : Then::nothing) << to_string(p);
+        EXPECT_STREQ(a.policy_key, "on_poweroff");
         // init's exit is a power-off whose detail is its status.
         const ExitPlan b = on_monitor_exit(with(p, Policy::restart, Policy::restart),
                                            exit_of("exit", "init exited with status 3"));
@@ -43,6 +44,7 @@ TEST(Lifecycle, RebootFollowsOnRebootAndPreserveMeansDestroy) {
             on_monitor_exit(with(Policy::restart, p, Policy::restart), exit_of("reboot"));
         ASSERT_EQ(plan.steps.size(), 1u);
         EXPECT_EQ(plan.steps[0], (Step{DomainState::stopped, "stopped", "reboot"}));
+        EXPECT_STREQ(plan.policy_key, "on_reboot");
         EXPECT_EQ(plan.then, p == Policy::restart ? Then::restart : Then::nothing);
     }
 }
@@ -62,6 +64,7 @@ TEST(Lifecycle, CrashesFollowOnCrash) {
         ASSERT_EQ(restart.steps.size(), 1u);
         EXPECT_EQ(restart.steps[0].state, DomainState::crashed);
         EXPECT_EQ(restart.then, Then::restart);
+        EXPECT_STREQ(restart.policy_key, "on_crash");
 
         const ExitPlan preserve = on_monitor_exit(
             with(Policy::destroy, Policy::destroy, Policy::preserve), exit_of(reason, "why"));

@@ -33,5 +33,35 @@ TEST(LogLine, AHostileMessageCannotBreakTheLineOrForgeFields) {
     EXPECT_EQ(v.size(), 6u);
 }
 
+TEST(LogLine, TextLinesKeepThePlainFormatWithTheDomainFirst) {
+    EXPECT_EQ(format_text_line(Level::info, {"domusd", "", -1}, "serving on /s"),
+              "domusd: serving on /s\n");
+    EXPECT_EQ(format_text_line(Level::error, {"domus-vmm", "", -1}, "bad kernel"),
+              "domus-vmm: error: bad kernel\n");
+    EXPECT_EQ(format_text_line(Level::warn, {"domus-vmm", "web1", 3}, "ended: crash"),
+              "domus-vmm: web1 (3): warning: ended: crash\n");
+    // A hostile message cannot start a new line.
+    EXPECT_EQ(format_text_line(Level::info, {"domusd", "", -1}, "a\nb\x7f"),
+              "domusd: a\\x0Ab\\x7F\n");
+}
+
+TEST(LogLine, FormatNames) {
+    EXPECT_EQ(log_format_from_string("text"), LogFormat::text);
+    EXPECT_EQ(log_format_from_string("json"), LogFormat::json);
+    EXPECT_FALSE(log_format_from_string("Json"));
+    EXPECT_FALSE(log_format_from_string(""));
+    EXPECT_STREQ(to_string(LogFormat::json), "json");
+}
+
+TEST(LogLine, JsonPrefixCompletesToTheSameObject) {
+    const std::string prefix = json_line_prefix(Level::error, {"domus-vmm", "we\"b", 7});
+    const auto v = boost::json::parse(prefix + "seccomp: x\"}").as_object();
+    EXPECT_EQ(v.at("level").as_string(), "error");
+    EXPECT_EQ(v.at("component").as_string(), "domus-vmm");
+    EXPECT_EQ(v.at("domain").as_string(), "we\"b");
+    EXPECT_EQ(v.at("id").as_int64(), 7);
+    EXPECT_EQ(v.at("msg").as_string(), "seccomp: x");
+}
+
 }  // namespace
 }  // namespace domus::telemetry

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -134,6 +135,24 @@ TEST(SeccompFormat, TheRecordParsesAndNamesTheCall) {
     EXPECT_EQ(std::string(buf, m),
               "domus-vmm: seccomp: forbidden system call execve (59) by thread 1234; the monitor "
               "stops\n");
+}
+
+TEST(SeccompFormat, TheJsonLogLineIsOneObject) {
+    char buf[640];
+    const char* prefix =
+        R"({"level":"error","component":"domus-vmm","domain":"web1","id":3,"msg":")";
+    const size_t n = format_seccomp_json_log_line(buf, sizeof buf, prefix, 59, "execve", 1234);
+    EXPECT_EQ(n, std::strlen(buf));
+    const std::string line(buf, n);
+    ASSERT_EQ(line.find('\n'), line.size() - 1) << line;
+    const auto v = boost::json::parse(line).as_object();
+    EXPECT_EQ(v.at("domain").as_string(), "web1");
+    EXPECT_EQ(v.at("id").as_int64(), 3);
+    EXPECT_EQ(v.at("msg").as_string(),
+              "seccomp: forbidden system call execve (59) by thread 1234; the monitor stops");
+    // A name the handler does not know and a buffer too small still give bounded output.
+    const size_t m = format_seccomp_json_log_line(buf, 16, prefix, 999, nullptr, 1);
+    EXPECT_LT(m, 16u);
 }
 
 TEST(SeccompFormat, HostileNamesNumbersAndSizes) {
