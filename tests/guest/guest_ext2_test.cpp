@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -118,6 +119,55 @@ TEST(GuestExt2, ATreeOfThousandsOfFilesReadsBackAndCopies) {
     EXPECT_TRUE(contains(g.lines, "done")) << context(g);
     const HostResult f = fsck(image);
     EXPECT_EQ(f.exit_code, 0) << f.out;
+}
+
+// The page cache keeps a file read in memory after it is closed (Cached in /proc/meminfo grows
+// by its size), a program that then wants all the memory gets it back from the cache (the
+// cache shrinks; the program runs into its limit as it would without a cache, and the kernel
+// still gives memory and processes after it), and the file still reads back exact.
+TEST(GuestExt2, CachedFilesGiveWayToProgramsAndReadBackExact) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    REQUIRE_E2FSPROGS();
+    TempDir dir;
+    const std::string tree = dir.path() + "/tree", image = dir.path() + "/fs.img";
+    ::mkdir(tree.c_str(), 0755);
+    std::mt19937_64 gen(99);
+    std::string bytes(40u << 20, '\0');
+    for (size_t i = 0; i + 8 <= bytes.size(); i += 8) {
+        const uint64_t x = gen();
+        std::memcpy(&bytes[i], &x, 8);
+    }
+    write_file(tree + "/big", bytes);
+    make_image(image, tree, "64M");
+    const std::string cached = "grep Cached: /proc/meminfo | grep -v Swap";
+    GuestOptions o = boot("init=/bin/sh -- -c 'mkdir -p /m && mount -t ext2 -o ro /dev/vda /m && " +
+                              cached + " && sha256sum /m/big && " + cached +
+                              " && sha256sum /m/big && /bin/faults-musl alloc-mmap && " + cached +
+                              " && sha256sum /m/big && umount /m && echo done'",
+                          1, 128, 120);
+    o.disks = {image};
+    const GuestResult g = run_guest(o);
+    expect_kernel_healthy(g);
+    const HostResult sum = run_host("/usr/bin/sha256sum", {"sha256sum", tree + "/big"}, {});
+    ASSERT_EQ(sum.exit_code, 0);
+    const std::string want = sum.out.substr(0, 64);
+    std::vector<uint64_t> kib;
+    int sums = 0;
+    for (const std::string& l : g.lines) {
+        if (l.rfind("Cached:", 0) == 0) kib.push_back(std::strtoull(l.c_str() + 7, nullptr, 10));
+        if (l.size() >= 64 && l.find("/m/big") != std::string::npos) {
+            EXPECT_EQ(l.substr(0, 64), want) << context(g);
+            ++sums;
+        }
+    }
+    EXPECT_EQ(sums, 3) << context(g);
+    ASSERT_EQ(kib.size(), 3u) << context(g);
+    EXPECT_GE(kib[1], kib[0] + 36 * 1024) << context(g);  // the 40 MiB file stayed cached
+    EXPECT_LE(kib[2], kib[1] - 32 * 1024) << context(g);  // and gave way to the program
+    const std::string hog = parse_outcomes(g.lines)["alloc-mmap"];
+    EXPECT_TRUE(hog == "ENOMEM" || hog == "SIGKILL") << hog << context(g);
+    EXPECT_TRUE(contains(g.lines, "after: 16 MiB ok, fork ok")) << context(g);
+    EXPECT_TRUE(contains(g.lines, "done")) << context(g);
 }
 
 TEST(GuestExt2, EveryKindOfChangeIsCleanForE2fsckAndSeenByDebugfs) {
