@@ -322,6 +322,10 @@ uint64_t free_pages() {
            __atomic_load_n(&g_fresh_pages, __ATOMIC_RELAXED);
 }
 
+uint64_t recycled_pages() {
+    return __atomic_load_n(&g_free_pages, __ATOMIC_RELAXED);
+}
+
 uint64_t total_pages() {
     return g_total_pages;
 }

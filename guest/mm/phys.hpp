@@ -60,6 +60,11 @@ void unref(uint64_t gpa);
 uint32_t refcount(uint64_t gpa);
 
 uint64_t free_pages();
+// The free pages that were handed out before (not fresh RAM, which the allocator cuts into
+// blocks only when the free lists run dry; a few MiB of a block cut may be untouched): on the
+// PVM host the first touch of a guest page costs a host fault (~10 us), so a cache that only
+// wants to be a win grows into these.
+uint64_t recycled_pages();
 uint64_t total_pages();
 
 }  // namespace phys

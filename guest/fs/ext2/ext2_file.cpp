@@ -24,6 +24,9 @@ namespace {
 inline constexpr uint32_t kPageLimit = 1024;  // pages a file keeps when memory is short
 // Pages write() dirties before the file is written back and they are dropped (4 MiB).
 inline constexpr uint32_t kWriteBatch = 1024;
+// Free pages in the allocator's lists kept out of the cache's reach (cut but maybe never
+// touched: see phys::recycled_pages).
+inline constexpr uint64_t kFreshSlack = 2048;
 // Entries of a file's page index at most: one 4 MiB block (the allocator's largest), 1 GiB.
 inline constexpr uint32_t kMaxCached = uint32_t((phys::kPageSize << phys::kMaxOrder) / 16);
 // Pages read or written back in one device transfer at most (a run of consecutive pages whose
@@ -574,7 +577,9 @@ uint64_t pages_drop_clean(Ext2Inode* inode) {
 bool cache_room(uint64_t pages) {
     const uint64_t total = phys::total_pages();
     const uint64_t mark = total / 8 > 4096 ? total / 8 : 4096;
-    return phys::free_pages() > mark + pages;
+    // Only into memory used before: filling fresh RAM costs a host fault per page (~10 us on
+    // the PVM host, 8x a cold read's own cost), which the cache would never win back.
+    return phys::free_pages() > mark + pages && phys::recycled_pages() > kFreshSlack + pages;
 }
 
 int64_t link_readlink(Inode* base, char* buf, size_t size) {

@@ -189,7 +189,8 @@ int file_shrink(Ext2Fs* fs, Ext2Inode* inode, uint64_t size);  // pages and bloc
 void pages_free(Ext2Inode* inode);
 uint64_t pages_drop_clean(Ext2Inode* inode);  // clean pages not mapped; how many were freed
 // Whether the page cache may take more pages: the free memory is above a watermark (1/8 of
-// RAM, at least 16 MiB) that leaves programs room before the reclaimer has to act.
+// RAM, at least 16 MiB) that leaves programs room before the reclaimer has to act, and there
+// are that many free pages the domain has used before (phys::recycled_pages).
 bool cache_room(uint64_t pages);
 
 // ext2_reclaim.cpp: the instances the reclaimer sees, and the parked inodes.
