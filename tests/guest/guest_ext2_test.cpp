@@ -175,6 +175,39 @@ TEST(GuestExt2, CachedFilesGiveWayToProgramsAndReadBackExact) {
     EXPECT_TRUE(contains(g.lines, "done")) << context(g);
 }
 
+// Blocks are allocated next to the file's last one: a file appended to after a hole opened
+// before it (a file removed) still lies in one run, the hole stays free (the old allocator took
+// the first free block of the group), and the image stays clean.
+TEST(GuestExt2, AFileWrittenInOrderGetsConsecutiveBlocks) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    REQUIRE_E2FSPROGS();
+    TempDir dir;
+    const std::string tree = dir.path() + "/tree", image = dir.path() + "/fs.img";
+    ::mkdir(tree.c_str(), 0755);
+    write_file(tree + "/small", std::string(5000, 's'));
+    make_image(image, tree, "64M");
+    GuestOptions o = boot(
+        "init=/bin/sh -- -c 'mkdir -p /m && mount -t ext2 /dev/vda /m && "
+        "dd if=/dev/zero of=/m/gap bs=4096 count=3 2>/dev/null && "
+        "dd if=/dev/urandom of=/m/big bs=64K count=64 2>/dev/null && sync && rm /m/gap && "
+        "dd if=/dev/urandom of=/m/big bs=64K count=64 seek=64 conv=notrunc 2>/dev/null && "
+        "umount /m && echo done'",
+        1, 128, 60);
+    o.disks = {image};
+    const GuestResult g = run_guest(o);
+    expect_kernel_healthy(g);
+    ASSERT_TRUE(contains(g.lines, "done")) << context(g);
+    const HostResult f = fsck(image);
+    EXPECT_EQ(f.exit_code, 0) << f.out;
+    std::istringstream in(debugfs(image, "blocks /big"));
+    std::vector<uint64_t> blocks;
+    for (uint64_t b = 0; in >> b;) blocks.push_back(b);
+    ASSERT_EQ(blocks.size(), 2051u);  // 8 MiB of 4 KiB blocks and its 3 indirect blocks
+    int breaks = 0;
+    for (size_t i = 1; i < blocks.size(); ++i) breaks += blocks[i] != blocks[i - 1] + 1;
+    EXPECT_EQ(breaks, 0) << debugfs(image, "blocks /big");
+}
+
 TEST(GuestExt2, EveryKindOfChangeIsCleanForE2fsckAndSeenByDebugfs) {
     DOMUS_REQUIRE_GUEST_IMAGES();
     REQUIRE_E2FSPROGS();

@@ -59,7 +59,8 @@ struct Ext2Inode : Inode {
     uint32_t dtime;
     bool fresh;  // created by us: the extra inode fields are initialised on the first store
     PageCache pages;
-    char* name;  // directories: storage of dname
+    uint32_t alloc_next;  // the block after the last one allocated to it: the next one's goal
+    char* name;           // directories: storage of dname
     // A regular file whose last reference went while its clean pages were worth keeping:
     // refs 0, still in the hash, on the instance's parked list (oldest first) until iget takes
     // it back, memory runs short, or umount (ext2_reclaim.cpp).
@@ -132,7 +133,9 @@ inline uint8_t* gdesc(Ext2Fs* fs, uint32_t group) {
 }
 bool block_is_data(const Ext2Fs* fs, uint32_t block);  // in range and not fixed metadata
 uint32_t inode_group(const Ext2Fs* fs, uint32_t ino);
-int alloc_block(Ext2Fs* fs, uint32_t goal_group, uint32_t* out);
+// A free block: the first at or after `goal` in its group when `goal` is a block of the
+// device (else from the start of `goal_group`), then in the following groups.
+int alloc_block(Ext2Fs* fs, uint32_t goal_group, uint32_t goal, uint32_t* out);
 int free_block(Ext2Fs* fs, uint32_t block);
 int alloc_inode(Ext2Fs* fs, uint32_t goal_group, bool directory, uint32_t* out);
 int free_inode(Ext2Fs* fs, uint32_t ino, bool directory);
