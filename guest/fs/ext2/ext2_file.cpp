@@ -10,7 +10,6 @@
 // written: holes stay holes and read as zeros. Symlinks: fast (< 60 bytes, in i_block) or slow
 // (one block, through the block cache).
 #include "abi/errno.hpp"
-#include "arch/vmem.hpp"
 #include "fs/ext2/ext2_internal.hpp"
 #include "fs/page_array.hpp"
 #include "kernel/string.hpp"
@@ -71,8 +70,7 @@ CachedPage* index_alloc(uint32_t cap) {
     if (size_t(cap) * sizeof(CachedPage) <= 2048) {
         return static_cast<CachedPage*>(kmalloc(size_t(cap) * sizeof(CachedPage)));
     }
-    const uint64_t gpa = phys::alloc(index_order(cap));
-    return gpa != 0 ? vmem::from_gpa<CachedPage>(gpa) : nullptr;
+    return static_cast<CachedPage*>(block_alloc(index_order(cap)));
 }
 
 void index_free(CachedPage* v, uint32_t cap) {
@@ -80,7 +78,7 @@ void index_free(CachedPage* v, uint32_t cap) {
     if (size_t(cap) * sizeof(CachedPage) <= 2048) {
         kfree(v);
     } else {
-        phys::free(vmem::to_gpa(v), index_order(cap));
+        block_free(v, index_order(cap));
     }
 }
 
