@@ -10,13 +10,16 @@
 //    and vs a host io_uring loop (O_DIRECT, 1 and 32 in flight). The per-request
 //    platform cost is the guest's QD1 p50 minus the warm host's QD1 p50 (both read cached
 //    data; what is left is doorbell, monitor, completion and the guest's own system call).
-//  - Through ext2: busybox dd of a 1 GiB file in 1 MiB blocks (read; write then fsync) in an
+//  - Through ext2: busybox dd of a 1 GiB file in 1 MiB blocks in a 2 GiB domain: read in the
+//    fresh domain (its page cache grows only into memory used before: nothing is cached), then,
+//    after a 1300 MiB buffer was touched and freed (a domain that has used its memory), read
+//    twice (filling the guest's page cache, then from it); write then fsync; in an
 //    image made by mke2fs -d, beside the host's dd of the same bytes (the image file, warm,
 //    and with direct I/O: iflag=direct / oflag=direct).
 //  - Monitor CPU per GiB moved (the back-end thread's CPU time from DOMUS_STATS) and the
 //    monitor's peak RSS with 4 disks attached minus with none (the same idle guest).
 //
-//   bench_guest_disk [--rounds=3]
+//   bench_guest_disk [--rounds=3] [--raw=0 (skips the raw-device part)]
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -124,6 +127,7 @@ double iops(const Figures& f) {
 
 int main(int argc, char** argv) {
     const auto rounds = option_u64(argc, argv, "rounds", 3);
+    const bool raw_part = option_u64(argc, argv, "raw", 1) != 0;  // --raw=0: ext2 and RSS only
     if (!have_kvm()) {
         std::printf("guest_disk: /dev/kvm is not available; skipped\n");
         return 0;
@@ -141,7 +145,7 @@ int main(int argc, char** argv) {
     const std::string rb = std::to_string(read_bytes), wb = std::to_string(write_bytes);
     const std::string block = std::to_string(kMiB);
     int status = 0;
-    for (uint64_t round = 1; round <= rounds && status == 0; ++round) {
+    for (uint64_t round = 1; raw_part && round <= rounds && status == 0; ++round) {
         Figures h_warm, h_direct, g_read, h_write, g_write;
         Figures h_r1, h_r1d, g_r1, h_r32, h_r32d, g_r32;
         Figures warmup;
@@ -229,9 +233,12 @@ int main(int argc, char** argv) {
             GuestRun g = spec(image("disk"),
                               "init=/bin/sh -- -c 'mkdir /m && mount -t ext2 /dev/vda /m && "
                               "time dd if=/m/big of=/dev/null bs=1M && "
+                              "dd if=/dev/zero of=/dev/null bs=1300M count=1 && "
+                              "time dd if=/m/big of=/dev/null bs=1M && "
+                              "time dd if=/m/big of=/dev/null bs=1M && "
                               "time dd if=/dev/zero of=/m/new bs=1M count=1024 conv=fsync && "
                               "rm /m/new && umount /m'",
-                              1, 512);
+                              1, 2048);
             g.disks = {fsimg};
             const ChildResult gr = run_guest(g);
             (void)!std::system(("rm -f '" + dir + "/w.raw'").c_str());
@@ -242,17 +249,23 @@ int main(int argc, char** argv) {
             }
             // busybox `time` around each dd, on the guest's console (10 ms resolution).
             const std::string out = program_output(gr.out);
-            const double r_s = busybox_real_s(out, 0), w_s = busybox_real_s(out, 1);
-            const double g_read = r_s > 0 ? 1024 / r_s : 0, g_write = w_s > 0 ? 1024 / w_s : 0;
+            auto rate = [&](int n) {
+                const double s = busybox_real_s(out, n);
+                return s > 0 ? 1024 / s : 0;
+            };
+            const double g_read = rate(0), g_fill = rate(1), g_reread = rate(2), g_write = rate(3);
             const double h_read = dd_mib_per_s(hr.err), h_write = dd_mib_per_s(hw.err);
             const double h_read_d = dd_mib_per_s(hrd.err), h_write_d = dd_mib_per_s(hwd.err);
             std::printf(
-                "guest_disk: ext2 round %llu: dd read 1 GiB guest %7.0f MiB/s host warm %7.0f "
-                "direct %7.0f guest/warm %s guest/direct %s | dd write+fsync guest %7.0f host "
+                "guest_disk: ext2 round %llu: dd read 1 GiB: fresh domain (nothing cached) guest "
+                "%7.0f MiB/s, host warm %7.0f direct %7.0f, guest/host-warm %s guest/host-direct "
+                "%s | memory used before: read filling the guest cache %7.0f, read from the "
+                "guest cache %7.0f, guest-cache/host-cache %s | dd write+fsync guest %7.0f host "
                 "%7.0f direct %7.0f guest/host %s guest/direct %s\n",
                 static_cast<unsigned long long>(round), g_read, h_read, h_read_d,
-                ratio(g_read, h_read).c_str(), ratio(g_read, h_read_d).c_str(), g_write, h_write,
-                h_write_d, ratio(g_write, h_write).c_str(), ratio(g_write, h_write_d).c_str());
+                ratio(g_read, h_read).c_str(), ratio(g_read, h_read_d).c_str(), g_fill, g_reread,
+                ratio(g_reread, h_read).c_str(), g_write, h_write, h_write_d,
+                ratio(g_write, h_write).c_str(), ratio(g_write, h_write_d).c_str());
         }
     }
     // Monitor RSS: the same idle guest with 4 disks and with none.

@@ -107,3 +107,12 @@ void page_free(void* page) {
     // A reference drop, not a free: a file page may still be mapped into a process (MAP_SHARED).
     if (page) phys::unref(vmem::to_gpa(page));
 }
+
+void* block_alloc(unsigned order) {
+    const uint64_t gpa = phys::alloc(order);
+    return gpa ? vmem::from_gpa(gpa) : nullptr;
+}
+
+void block_free(void* block, unsigned order) {
+    if (block) phys::free(vmem::to_gpa(block), order);
+}

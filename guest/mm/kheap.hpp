@@ -17,6 +17,11 @@ void* page_alloc_zeroed();
 void* page_alloc();  // the same, not cleared: for a page about to be overwritten whole
 void page_free(void* page);
 
+// 2^order whole pages (order <= 10: up to 4 MiB), page aligned, not cleared, with no header:
+// the caller frees it with the same order. nullptr when none is free.
+void* block_alloc(unsigned order);
+void block_free(void* block, unsigned order);
+
 // Placement new for freestanding code (no <new>).
 inline void* operator new(size_t, void* where) noexcept {
     return where;

@@ -195,8 +195,18 @@ void init(const Range* ram, size_t ram_count, const Range* reserved, size_t rese
     }
 }
 
-uint64_t alloc(unsigned order) {
-    if (order > kMaxOrder) return 0;
+namespace {
+
+Reclaimer g_reclaimer = nullptr;
+int64_t g_cached_pages = 0;
+
+// Asks the caches to give back `want` pages; what they freed.
+uint64_t reclaim(uint64_t want) {
+    const Reclaimer fn = __atomic_load_n(&g_reclaimer, __ATOMIC_ACQUIRE);
+    return fn != nullptr ? fn(want) : 0;
+}
+
+uint64_t alloc_locked(unsigned order) {
     LockGuard guard(g_lock);
     unsigned o = order;
     for (;;) {
@@ -216,9 +226,35 @@ uint64_t alloc(unsigned order) {
     return pfn * kPageSize;
 }
 
+}  // namespace
+
+void cache_account(int64_t pages) {
+    __atomic_add_fetch(&g_cached_pages, pages, __ATOMIC_RELAXED);
+}
+
+uint64_t cached_pages() {
+    const int64_t n = __atomic_load_n(&g_cached_pages, __ATOMIC_RELAXED);
+    return n > 0 ? uint64_t(n) : 0;
+}
+
+void set_reclaimer(Reclaimer fn) {
+    __atomic_store_n(&g_reclaimer, fn, __ATOMIC_RELEASE);
+}
+
+uint64_t alloc(unsigned order) {
+    if (order > kMaxOrder) return 0;
+    if (const uint64_t gpa = alloc_locked(order)) return gpa;
+    // Out of memory: the caches give some back (a batch beyond this request), once.
+    if (reclaim((uint64_t(1) << order) + kReclaimBatch) == 0) return 0;
+    return alloc_locked(order);
+}
+
 uint64_t alloc_user() {
     const uint64_t reserve = g_total_pages / 32 > 256 ? g_total_pages / 32 : 256;  // >= 1 MiB
-    if (free_pages() <= reserve) return 0;
+    if (free_pages() <= reserve) {
+        reclaim(reserve + kReclaimBatch - free_pages());
+        if (free_pages() <= reserve) return 0;
+    }
     return alloc(0);
 }
 
@@ -284,6 +320,10 @@ uint32_t refcount(uint64_t gpa) {
 uint64_t free_pages() {
     return __atomic_load_n(&g_free_pages, __ATOMIC_RELAXED) +
            __atomic_load_n(&g_fresh_pages, __ATOMIC_RELAXED);
+}
+
+uint64_t recycled_pages() {
+    return __atomic_load_n(&g_free_pages, __ATOMIC_RELAXED);
 }
 
 uint64_t total_pages() {

@@ -32,6 +32,19 @@ uint64_t alloc_zeroed(unsigned order = 0);
 uint64_t alloc_user();
 void free(uint64_t gpa, unsigned order = 0);
 
+// Memory the caches hold and can give back (ext2's page cache: clean pages of files): when
+// alloc() finds no block, or alloc_user() the free memory at its reserve, the reclaimer is
+// asked for pages (the request plus a batch) and the allocation is tried again, once. It runs
+// with no allocator lock held, on whatever path allocated: it must not wait for a lock that
+// path may hold (try_lock, and give up), and returns the pages it freed.
+using Reclaimer = uint64_t (*)(uint64_t want);
+inline constexpr uint64_t kReclaimBatch = 1024;  // 4 MiB
+void set_reclaimer(Reclaimer fn);
+// The pages the caches hold (file data; /proc/meminfo's Cached): kept by the caches as they
+// add and free pages.
+void cache_account(int64_t pages);
+uint64_t cached_pages();
+
 // Makes the whole pages of a reserved range allocatable, e.g. the ramdisk once unpacked;
 // pages adopted from it meanwhile are skipped.
 void release(Range range);
@@ -47,6 +60,11 @@ void unref(uint64_t gpa);
 uint32_t refcount(uint64_t gpa);
 
 uint64_t free_pages();
+// The free pages that were handed out before (not fresh RAM, which the allocator cuts into
+// blocks only when the free lists run dry; a few MiB of a block cut may be untouched): on the
+// PVM host the first touch of a guest page costs a host fault (~10 us), so a cache that only
+// wants to be a win grows into these.
+uint64_t recycled_pages();
 uint64_t total_pages();
 
 }  // namespace phys

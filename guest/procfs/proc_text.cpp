@@ -73,12 +73,13 @@ void pid_status(const Process* p, Text* t) {
 
 void meminfo(Text* t) {
     const uint64_t total = phys::total_pages() * 4, free = phys::free_pages() * 4;
+    const uint64_t cached = phys::cached_pages() * 4;  // file pages the reclaimer can take
     text_printf(t,
                 "MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n"
-                "Buffers:               0 kB\nCached:                0 kB\n"
+                "Buffers:               0 kB\nCached:         %8lu kB\n"
                 "SwapCached:            0 kB\nSwapTotal:             0 kB\n"
                 "SwapFree:              0 kB\nShmem:                 0 kB\n",
-                total, free, free);
+                total, free, free + cached, cached);
 }
 
 void cpuinfo(Text* t) {

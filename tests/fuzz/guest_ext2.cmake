@@ -10,6 +10,7 @@ set(GUEST_EXT2_FUZZ_SOURCES
   ${CMAKE_SOURCE_DIR}/guest/fs/ext2/ext2_file.cpp
   ${CMAKE_SOURCE_DIR}/guest/fs/ext2/ext2_inode.cpp
   ${CMAKE_SOURCE_DIR}/guest/fs/ext2/ext2_namei.cpp
+  ${CMAKE_SOURCE_DIR}/guest/fs/ext2/ext2_reclaim.cpp
   ${CMAKE_SOURCE_DIR}/guest/fs/ext2/ext2_super.cpp)
 domus_fuzz_target(fuzz_guest_ext2
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_guest_ext2.cpp ${GUEST_EXT2_FUZZ_SOURCES}

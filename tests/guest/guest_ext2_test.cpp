@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -118,6 +119,93 @@ TEST(GuestExt2, ATreeOfThousandsOfFilesReadsBackAndCopies) {
     EXPECT_TRUE(contains(g.lines, "done")) << context(g);
     const HostResult f = fsck(image);
     EXPECT_EQ(f.exit_code, 0) << f.out;
+}
+
+// In a domain that has used its memory, the page cache keeps a file read in memory after it is
+// closed (Cached in /proc/meminfo grows by its size), a program that then wants all the memory gets
+// it back from the cache (the cache shrinks; the program runs into its limit as it would without a
+// cache, and the kernel still gives memory and processes after it), and the file still reads back
+// exact.
+TEST(GuestExt2, CachedFilesGiveWayToProgramsAndReadBackExact) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    REQUIRE_E2FSPROGS();
+    TempDir dir;
+    const std::string tree = dir.path() + "/tree", image = dir.path() + "/fs.img";
+    ::mkdir(tree.c_str(), 0755);
+    std::mt19937_64 gen(99);
+    std::string bytes(40u << 20, '\0');
+    for (size_t i = 0; i + 8 <= bytes.size(); i += 8) {
+        const uint64_t x = gen();
+        std::memcpy(&bytes[i], &x, 8);
+    }
+    write_file(tree + "/big", bytes);
+    make_image(image, tree, "64M");
+    const std::string cached = "grep Cached: /proc/meminfo | grep -v Swap";
+    // The first hog leaves the domain's memory used once: the cache only grows into such
+    // memory (a fresh page costs a host fault on first touch).
+    GuestOptions o = boot(
+        "init=/bin/sh -- -c 'mkdir -p /m && mount -t ext2 -o ro /dev/vda /m && "
+        "/bin/faults-musl alloc-mmap > /dev/null && " +
+            cached + " && sha256sum /m/big && " + cached +
+            " && sha256sum /m/big && /bin/faults-musl alloc-mmap && " + cached +
+            " && sha256sum /m/big && umount /m && echo done'",
+        1, 128, 120);
+    o.disks = {image};
+    const GuestResult g = run_guest(o);
+    expect_kernel_healthy(g);
+    const HostResult sum = run_host("/usr/bin/sha256sum", {"sha256sum", tree + "/big"}, {});
+    ASSERT_EQ(sum.exit_code, 0);
+    const std::string want = sum.out.substr(0, 64);
+    std::vector<uint64_t> kib;
+    int sums = 0;
+    for (const std::string& l : g.lines) {
+        if (l.rfind("Cached:", 0) == 0) kib.push_back(std::strtoull(l.c_str() + 7, nullptr, 10));
+        if (l.size() >= 64 && l.find("/m/big") != std::string::npos) {
+            EXPECT_EQ(l.substr(0, 64), want) << context(g);
+            ++sums;
+        }
+    }
+    EXPECT_EQ(sums, 3) << context(g);
+    ASSERT_EQ(kib.size(), 3u) << context(g);
+    EXPECT_GE(kib[1], kib[0] + 36 * 1024) << context(g);  // the 40 MiB file stayed cached
+    EXPECT_LE(kib[2], kib[1] - 32 * 1024) << context(g);  // and gave way to the program
+    const std::string hog = parse_outcomes(g.lines)["alloc-mmap"];
+    EXPECT_TRUE(hog == "ENOMEM" || hog == "SIGKILL") << hog << context(g);
+    EXPECT_TRUE(contains(g.lines, "after: 16 MiB ok, fork ok")) << context(g);
+    EXPECT_TRUE(contains(g.lines, "done")) << context(g);
+}
+
+// Blocks are allocated next to the file's last one: a file appended to after a hole opened
+// before it (a file removed) still lies in one run, the hole stays free (the old allocator took
+// the first free block of the group), and the image stays clean.
+TEST(GuestExt2, AFileWrittenInOrderGetsConsecutiveBlocks) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    REQUIRE_E2FSPROGS();
+    TempDir dir;
+    const std::string tree = dir.path() + "/tree", image = dir.path() + "/fs.img";
+    ::mkdir(tree.c_str(), 0755);
+    write_file(tree + "/small", std::string(5000, 's'));
+    make_image(image, tree, "64M");
+    GuestOptions o = boot(
+        "init=/bin/sh -- -c 'mkdir -p /m && mount -t ext2 /dev/vda /m && "
+        "dd if=/dev/zero of=/m/gap bs=4096 count=3 2>/dev/null && "
+        "dd if=/dev/urandom of=/m/big bs=64K count=64 2>/dev/null && sync && rm /m/gap && "
+        "dd if=/dev/urandom of=/m/big bs=64K count=64 seek=64 conv=notrunc 2>/dev/null && "
+        "umount /m && echo done'",
+        1, 128, 60);
+    o.disks = {image};
+    const GuestResult g = run_guest(o);
+    expect_kernel_healthy(g);
+    ASSERT_TRUE(contains(g.lines, "done")) << context(g);
+    const HostResult f = fsck(image);
+    EXPECT_EQ(f.exit_code, 0) << f.out;
+    std::istringstream in(debugfs(image, "blocks /big"));
+    std::vector<uint64_t> blocks;
+    for (uint64_t b = 0; in >> b;) blocks.push_back(b);
+    ASSERT_EQ(blocks.size(), 2051u);  // 8 MiB of 4 KiB blocks and its 3 indirect blocks
+    int breaks = 0;
+    for (size_t i = 1; i < blocks.size(); ++i) breaks += blocks[i] != blocks[i - 1] + 1;
+    EXPECT_EQ(breaks, 0) << debugfs(image, "blocks /big");
 }
 
 TEST(GuestExt2, EveryKindOfChangeIsCleanForE2fsckAndSeenByDebugfs) {

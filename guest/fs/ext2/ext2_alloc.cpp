@@ -30,15 +30,21 @@ void add_gd16(Ext2Fs* fs, uint32_t g, size_t field, int delta) {
     fs->gdt_dirty = true;
 }
 
-// First clear bit below `limit` in `bitmap`, or -1.
-int64_t find_zero(const uint8_t* bitmap, uint32_t limit) {
-    for (uint32_t byte = 0; byte * 8 < limit; ++byte) {
-        if (bitmap[byte] == 0xff) continue;
-        for (uint32_t bit = 0; bit < 8; ++bit) {
-            const uint32_t i = byte * 8 + bit;
-            if (i >= limit) return -1;
-            if (!(bitmap[byte] & (1u << bit))) return i;
+// First clear bit in [from, limit) of `bitmap`, or -1; 64 bits at a time where it can.
+int64_t find_zero(const uint8_t* bitmap, uint32_t from, uint32_t limit) {
+    uint32_t i = from;
+    while (i < limit) {
+        if (i % 64 == 0 && limit - i >= 64) {
+            uint64_t word;
+            memcpy(&word, bitmap + i / 8, 8);
+            if (word == ~uint64_t(0)) {
+                i += 64;
+                continue;
+            }
+            return i + uint32_t(__builtin_ctzll(~word));
         }
+        if (!(bitmap[i / 8] & (1u << (i % 8)))) return i;
+        ++i;
     }
     return -1;
 }
@@ -63,9 +69,15 @@ uint32_t inode_group(const Ext2Fs* fs, uint32_t ino) {
     return (ino - 1) / fs->inodes_per_group;
 }
 
-int alloc_block(Ext2Fs* fs, uint32_t goal_group, uint32_t* out) {
+int alloc_block(Ext2Fs* fs, uint32_t goal_group, uint32_t goal, uint32_t* out) {
     if (const int err = can_write(fs); err < 0) return err;
     if (ld32(fs->raw_sb + sb::free_blocks_count) == 0) return -linux_errno::ENOSPC;
+    // A goal block in range: its group first, searched from the goal on (then from its start).
+    uint32_t from = 0;
+    if (goal >= fs->first_data_block && goal < fs->blocks_count) {
+        goal_group = (goal - fs->first_data_block) / fs->blocks_per_group;
+        from = (goal - fs->first_data_block) % fs->blocks_per_group;
+    }
     if (goal_group >= fs->groups) goal_group = 0;
     for (uint32_t n = 0; n < fs->groups; ++n) {
         const uint32_t g = (goal_group + n) % fs->groups;
@@ -74,7 +86,10 @@ int alloc_block(Ext2Fs* fs, uint32_t goal_group, uint32_t* out) {
         Buf* bitmap = nullptr;
         int err = bc_get(fs, ld32(d + gd::block_bitmap), true, &bitmap);
         if (err < 0) return err;
-        const int64_t bit = find_zero(bitmap->data, group_blocks(fs, g));
+        const uint32_t limit = group_blocks(fs, g);
+        const uint32_t start = n == 0 && from < limit ? from : 0;
+        int64_t bit = find_zero(bitmap->data, start, limit);
+        if (bit < 0 && start > 0) bit = find_zero(bitmap->data, 0, start);
         if (bit < 0) {
             bc_put(fs, bitmap);
             continue;  // the count was wrong; e2fsck will tell

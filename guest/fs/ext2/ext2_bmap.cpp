@@ -17,8 +17,10 @@ uint32_t sectors_per(const Ext2Fs* fs) {
 // A newly allocated block: counted in i_blocks, and zeroed (index blocks through the cache).
 int new_block(Ext2Fs* fs, Ext2Inode* inode, bool index, bool zero, uint32_t* out) {
     uint32_t block = 0;
-    int err = alloc_block(fs, inode_group(fs, uint32_t(inode->ino)), &block);
+    // Next to its last block: a file written in order gets consecutive blocks, found at once.
+    int err = alloc_block(fs, inode_group(fs, uint32_t(inode->ino)), inode->alloc_next, &block);
     if (err < 0) return err;
+    inode->alloc_next = block + 1;
     if (index) {
         Buf* buf = nullptr;
         err = bc_get(fs, block, false, &buf);
@@ -104,6 +106,13 @@ int bmap(Ext2Fs* fs, Ext2Inode* inode, uint64_t lblock, bool alloc, bool zero, u
         if (const int err = can_write(fs); err < 0) return err;
     }
     if (lblock >= max_blocks(fs)) return -linux_errno::EFBIG;
+    if (alloc && inode->alloc_next == 0 && lblock > 0) {
+        // No allocation since the inode was read: the goal is the block after the one before.
+        uint32_t before = 0;
+        if (bmap(fs, inode, lblock - 1, false, false, &before) == 0 && before != 0) {
+            inode->alloc_next = before + 1;
+        }
+    }
     const uint64_t p = fs->ptrs_per_block;
     uint8_t* slot;
     uint32_t depth;

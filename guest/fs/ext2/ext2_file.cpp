@@ -1,20 +1,33 @@
 // Regular-file data through a per-file page cache (4 KiB kernel pages sorted by index, each
-// clean or dirty), written back by ext2_sync, when the last reference goes, and when a file
-// holds more than kPageLimit pages (then its clean pages not handed out by get_page are
-// dropped). Blocks are allocated when data is written (so ENOSPC is a write's answer, not a
-// sync's) and only for the blocks written: holes stay holes and read as zeros. Symlinks: fast
-// (< 60 bytes, in i_block) or slow (one block, through the block cache).
+// clean or dirty), written back by ext2_sync, when the last reference goes, and every
+// kWriteBatch pages write() dirtied. The cache grows while memory allows (cache_room): reads
+// keep what they read, also what large reads move straight from the device into the caller's
+// buffer, and a file keeps its clean pages after its last reference (parked,
+// ext2_reclaim.cpp), so a file read again is copied from memory. When memory is short a file
+// holding kPageLimit pages or more drops its clean pages not handed out by get_page, and the
+// reclaimer frees parked files and clean pages for the allocator. Blocks are allocated when
+// data is written (so ENOSPC is a write's answer, not a sync's) and only for the blocks
+// written: holes stay holes and read as zeros. Symlinks: fast (< 60 bytes, in i_block) or slow
+// (one block, through the block cache).
 #include "abi/errno.hpp"
 #include "fs/ext2/ext2_internal.hpp"
 #include "fs/page_array.hpp"
 #include "kernel/string.hpp"
 #include "mm/kheap.hpp"
+#include "mm/phys.hpp"
 
 namespace fs::ext2 {
 
 namespace {
 
-inline constexpr uint32_t kPageLimit = 1024;  // pages per file before write-back and dropping
+inline constexpr uint32_t kPageLimit = 1024;  // pages a file keeps when memory is short
+// Pages write() dirties before the file is written back and they are dropped (4 MiB).
+inline constexpr uint32_t kWriteBatch = 1024;
+// Free pages in the allocator's lists kept out of the cache's reach (cut but maybe never
+// touched: see phys::recycled_pages).
+inline constexpr uint64_t kFreshSlack = 2048;
+// Entries of a file's page index at most: one 4 MiB block (the allocator's largest), 1 GiB.
+inline constexpr uint32_t kMaxCached = uint32_t((phys::kPageSize << phys::kMaxOrder) / 16);
 // Pages read or written back in one device transfer at most (a run of consecutive pages whose
 // blocks are consecutive on the disk): 1 MiB, which the driver sends as four requests in
 // flight together.
@@ -45,21 +58,63 @@ CachedPage* find_page(PageCache* pc, uint64_t index) {
     return pos < pc->n && pc->v[pos].index == index ? &pc->v[pos] : nullptr;
 }
 
+// A page index of `cap` entries: the heap's up to 2 KiB, whole buddy blocks beyond (a 4 MiB
+// one holds kMaxCached entries, which the heap's header would not let it).
+unsigned index_order(uint32_t cap) {
+    unsigned order = 0;
+    while ((phys::kPageSize << order) < size_t(cap) * sizeof(CachedPage)) ++order;
+    return order;
+}
+
+CachedPage* index_alloc(uint32_t cap) {
+    if (size_t(cap) * sizeof(CachedPage) <= 2048) {
+        return static_cast<CachedPage*>(kmalloc(size_t(cap) * sizeof(CachedPage)));
+    }
+    return static_cast<CachedPage*>(block_alloc(index_order(cap)));
+}
+
+void index_free(CachedPage* v, uint32_t cap) {
+    if (v == nullptr) return;
+    if (size_t(cap) * sizeof(CachedPage) <= 2048) {
+        kfree(v);
+    } else {
+        block_free(v, index_order(cap));
+    }
+}
+
 bool insert_page(PageCache* pc, uint64_t index, uint8_t* page) {
+    if (index >= (uint64_t(1) << 32)) return false;
     if (pc->n == pc->cap) {
+        if (pc->cap >= kMaxCached) return false;
         const uint32_t cap = pc->cap == 0 ? 16 : pc->cap * 2;
-        auto* v = static_cast<CachedPage*>(kmalloc(sizeof(CachedPage) * cap));
+        CachedPage* v = index_alloc(cap);
         if (v == nullptr) return false;
         if (pc->n > 0) memcpy(v, pc->v, sizeof(CachedPage) * pc->n);
-        kfree(pc->v);
+        index_free(pc->v, pc->cap);
         pc->v = v;
         pc->cap = cap;
     }
     const uint32_t pos = lower_bound(pc, index);
     memmove(pc->v + pos + 1, pc->v + pos, sizeof(CachedPage) * (pc->n - pos));
-    pc->v[pos] = {index, page, false, false};
+    pc->v[pos] = {page, uint32_t(index), false, false};
     ++pc->n;
+    phys::cache_account(1);
     return true;
+}
+
+// After read_direct put `count` pages from `index` in `src`: copies of them join the cache
+// while memory allows (a later read of them is then a copy from memory). Best effort.
+void keep_read(PageCache* pc, uint64_t index, uint32_t count, const uint8_t* src) {
+    if (!cache_room(count) || pc->n + count > kMaxCached) return;
+    for (uint32_t i = 0; i < count; ++i) {
+        auto* page = static_cast<uint8_t*>(page_alloc());  // written whole below
+        if (page == nullptr) return;
+        memcpy(page, src + size_t(i) * kPageSize, kPageSize);
+        if (!insert_page(pc, index + i, page)) {
+            page_free(page);
+            return;
+        }
+    }
 }
 
 uint32_t blocks_per_page(const Ext2Fs* fs) {
@@ -97,7 +152,8 @@ int read_cluster(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, uint32_t* added) 
     *added = 0;
     const uint32_t per = blocks_per_page(fs);
     uint32_t start = 0, count = 0, blocks = 0;
-    while (count < kClusterPages && inode->pages.n + count < kPageLimit) {
+    const uint32_t limit = cache_room(kClusterPages) ? kMaxCached : kPageLimit;
+    while (count < kClusterPages && inode->pages.n + count < limit) {
         if (count > 0 && find_page(&inode->pages, index + count) != nullptr) break;
         uint32_t first = 0, n = 0;
         const int err = page_run(fs, inode, index + count, &first, &n);
@@ -175,21 +231,13 @@ int write_page(Ext2Fs* fs, Ext2Inode* inode, CachedPage* cp) {
     return 0;
 }
 
-// Keeps a file's cache under kPageLimit pages: writes back, then drops unmapped pages.
+// Before a page joins a file's cache: a file at kPageLimit pages while memory is short (or at
+// its index's limit) is written back and drops its clean unmapped pages.
 void trim(Ext2Fs* fs, Ext2Inode* inode) {
     PageCache* pc = &inode->pages;
-    if (pc->n < kPageLimit) return;
+    if (pc->n < kPageLimit || (pc->n + 1 < kMaxCached && cache_room(1))) return;
     if (can_write(fs) == 0) file_writeback(fs, inode);
-    uint32_t kept = 0;
-    for (uint32_t i = 0; i < pc->n; ++i) {
-        CachedPage& cp = pc->v[i];
-        if (cp.dirty || cp.mapped) {
-            pc->v[kept++] = cp;
-        } else {
-            page_free(cp.page);
-        }
-    }
-    pc->n = kept;
+    pages_drop_clean(inode);
 }
 
 // The cached page `index`, read in if needed. With `holes` false, a page with no block
@@ -287,7 +335,21 @@ int64_t file_read(Inode* base, void* buf, size_t len, uint64_t offset) {
     const uint64_t total = len < inode->size - offset ? len : inode->size - offset;
     auto* out = static_cast<uint8_t*>(buf);
     uint64_t done = 0;
+    const PageCache* pc = &inode->pages;
     while (done < total) {
+        // A run of cached pages from here: one search, then a copy per page.
+        bool hit = false;
+        for (uint32_t pos = lower_bound(pc, (offset + done) / kPageSize);
+             done < total && pos < pc->n && pc->v[pos].index == (offset + done) / kPageSize;
+             ++pos) {
+            const uint64_t in_page = (offset + done) % kPageSize;
+            const uint64_t n =
+                total - done < kPageSize - in_page ? total - done : kPageSize - in_page;
+            memcpy(out + done, pc->v[pos].page + in_page, n);
+            done += n;
+            hit = true;
+        }
+        if (hit) continue;
         const uint64_t at = offset + done;
         const uint64_t in_page = at % kPageSize;
         if (in_page == 0 && total - done >= 2 * kPageSize) {
@@ -296,6 +358,7 @@ int64_t file_read(Inode* base, void* buf, size_t len, uint64_t offset) {
                                         out + done, &pages);
             if (err < 0) return done > 0 ? int64_t(done) : err;
             if (pages > 0) {
+                keep_read(&inode->pages, at / kPageSize, pages, out + done);
                 done += uint64_t(pages) * kPageSize;
                 continue;
             }
@@ -346,8 +409,20 @@ int64_t file_write(Inode* base, const void* buf, size_t len, uint64_t offset) {
             break;
         }
         memcpy(cp->page + in_page, in + done, n);
+        if (!cp->dirty) ++inode->pages.written;
         cp->dirty = true;
         done += n;
+        if (inode->pages.written >= kWriteBatch) {
+            // Written back and dropped: the next batch reuses these pages (memory the domain
+            // never touched costs a host fault per page on first use, ~10 us on the PVM host).
+            inode->pages.written = 0;
+            const int werr = file_writeback(fs, inode);
+            if (werr < 0 && werr != -linux_errno::ENOMEM) {
+                err = werr;
+                break;
+            }
+            pages_drop_clean(inode);
+        }
     }
     if (done == 0 && err < 0) return err;
     return int64_t(done);
@@ -358,6 +433,7 @@ int file_shrink(Ext2Fs* fs, Ext2Inode* inode, uint64_t size) {
     const uint64_t first_page = (size + kPageSize - 1) / kPageSize;
     uint32_t pos = lower_bound(pc, first_page);
     for (uint32_t i = pos; i < pc->n; ++i) page_free(pc->v[i].page);
+    phys::cache_account(-int64_t(pc->n - pos));
     pc->n = pos;
     if (size % kPageSize != 0) {
         CachedPage* cp = nullptr;
@@ -474,8 +550,34 @@ int file_writeback(Ext2Fs* fs, Ext2Inode* inode) {
 
 void pages_free(Ext2Inode* inode) {
     for (uint32_t i = 0; i < inode->pages.n; ++i) page_free(inode->pages.v[i].page);
-    kfree(inode->pages.v);
+    phys::cache_account(-int64_t(inode->pages.n));
+    index_free(inode->pages.v, inode->pages.cap);
     inode->pages = {};
+}
+
+uint64_t pages_drop_clean(Ext2Inode* inode) {
+    PageCache* pc = &inode->pages;
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < pc->n; ++i) {
+        CachedPage& cp = pc->v[i];
+        if (cp.dirty || cp.mapped) {
+            pc->v[kept++] = cp;
+        } else {
+            page_free(cp.page);
+        }
+    }
+    const uint64_t freed = pc->n - kept;
+    pc->n = kept;
+    phys::cache_account(-int64_t(freed));
+    return freed;
+}
+
+bool cache_room(uint64_t pages) {
+    const uint64_t total = phys::total_pages();
+    const uint64_t mark = total / 8 > 4096 ? total / 8 : 4096;
+    // Only into memory used before: filling fresh RAM costs a host fault per page (~10 us on
+    // the PVM host, 8x a cold read's own cost), which the cache would never win back.
+    return phys::free_pages() > mark + pages && phys::recycled_pages() > kFreshSlack + pages;
 }
 
 int64_t link_readlink(Inode* base, char* buf, size_t size) {

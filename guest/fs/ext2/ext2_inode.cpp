@@ -163,15 +163,16 @@ void destroy_inode(Inode* base) {
     Ext2Inode* inode = ei(base);
     Ext2Fs* fs = efs(base);
     LockGuard guard(fs->lock);
-    hash_remove(fs, inode);
-    if (can_write(fs) == 0) {
-        if (__atomic_load_n(&inode->nlink, __ATOMIC_RELAXED) == 0) {
-            delete_inode(fs, inode);
-        } else {
-            file_writeback(fs, inode);
-            store_inode(fs, inode);
-        }
+    const bool linked = __atomic_load_n(&inode->nlink, __ATOMIC_RELAXED) != 0;
+    bool written = true;
+    if (can_write(fs) == 0 && linked) {
+        written = file_writeback(fs, inode) == 0;
+        written = store_inode(fs, inode) == 0 && written;
     }
+    // Its clean pages stay cached while memory allows (iget takes it back).
+    if (linked && written && park(fs, inode)) return;
+    hash_remove(fs, inode);
+    if (can_write(fs) == 0 && !linked) delete_inode(fs, inode);
     free_struct(fs, inode);
 }
 
@@ -240,6 +241,12 @@ int iget(Ext2Fs* fs, uint32_t ino, Ext2Inode** out) {
             if (i->ino == ino) found = i;
         }
         if (found == nullptr) break;
+        if (found->parked) {  // refs 0, kept for its pages: nobody else can take it now
+            unpark(fs, found);
+            __atomic_store_n(&found->refs, 1, __ATOMIC_RELEASE);
+            *out = found;
+            return 0;
+        }
         // A cached inode whose last reference is going (its destroy waits for our lock): let
         // it finish, then read the inode again.
         uint64_t refs = __atomic_load_n(&found->refs, __ATOMIC_ACQUIRE);
@@ -416,6 +423,7 @@ int writeback_all(Ext2Fs* fs) {
     int result = 0;
     for (uint32_t h = 0; h < kInodeBuckets; ++h) {
         for (Ext2Inode* i = fs->inode_hash[h]; i != nullptr; i = i->hash_next) {
+            if (i->parked) continue;  // written when parked
             int err = file_writeback(fs, i);
             if (err == 0) err = store_inode(fs, i);
             if (err < 0) result = err;

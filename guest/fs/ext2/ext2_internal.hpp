@@ -32,18 +32,22 @@ struct BlockCache {
     uint32_t hand;  // eviction scan position (bucket)
 };
 
-// One 4 KiB page of a regular file's data.
+// One 4 KiB page of a regular file's data. 16 bytes: the index of a 1 GiB file's pages fits
+// one 4 MiB block. The index is the file's page number (ext2's largest file, 2 TiB with 4 KiB
+// blocks, has fewer than 2^32 pages).
 struct CachedPage {
-    uint64_t index;
     uint8_t* page;
+    uint32_t index;
     bool dirty;
     bool mapped;  // handed out by get_page: never dropped before truncation or destroy
 };
+static_assert(sizeof(CachedPage) == 16);
 
 // A file's pages, sorted by index.
 struct PageCache {
     CachedPage* v;
     uint32_t n, cap;
+    uint32_t written;  // pages dirtied by write() since the last write-back
 };
 
 struct Ext2Inode : Inode {
@@ -55,7 +59,14 @@ struct Ext2Inode : Inode {
     uint32_t dtime;
     bool fresh;  // created by us: the extra inode fields are initialised on the first store
     PageCache pages;
-    char* name;  // directories: storage of dname
+    uint32_t alloc_next;  // the block after the last one allocated to it: the next one's goal
+    char* name;           // directories: storage of dname
+    // A regular file whose last reference went while its clean pages were worth keeping:
+    // refs 0, still in the hash, on the instance's parked list (oldest first) until iget takes
+    // it back, memory runs short, or umount (ext2_reclaim.cpp).
+    bool parked;
+    Ext2Inode* park_prev;
+    Ext2Inode* park_next;
 };
 
 inline constexpr uint32_t kInodeBuckets = 256;
@@ -80,6 +91,9 @@ struct Ext2Fs : SuperBlock {
     BlockCache bc;
     Ext2Inode* inode_hash[kInodeBuckets];
     Inode* root;
+    Ext2Inode* parked_head;  // oldest
+    Ext2Inode* parked_tail;
+    uint32_t parked;
 };
 
 inline Ext2Fs* efs(SuperBlock* sb) {
@@ -119,7 +133,9 @@ inline uint8_t* gdesc(Ext2Fs* fs, uint32_t group) {
 }
 bool block_is_data(const Ext2Fs* fs, uint32_t block);  // in range and not fixed metadata
 uint32_t inode_group(const Ext2Fs* fs, uint32_t ino);
-int alloc_block(Ext2Fs* fs, uint32_t goal_group, uint32_t* out);
+// A free block: the first at or after `goal` in its group when `goal` is a block of the
+// device (else from the start of `goal_group`), then in the following groups.
+int alloc_block(Ext2Fs* fs, uint32_t goal_group, uint32_t goal, uint32_t* out);
 int free_block(Ext2Fs* fs, uint32_t block);
 int alloc_inode(Ext2Fs* fs, uint32_t goal_group, bool directory, uint32_t* out);
 int free_inode(Ext2Fs* fs, uint32_t ino, bool directory);
@@ -174,6 +190,20 @@ int64_t link_readlink(Inode* inode, char* buf, size_t size);
 int file_writeback(Ext2Fs* fs, Ext2Inode* inode);              // dirty pages -> disk
 int file_shrink(Ext2Fs* fs, Ext2Inode* inode, uint64_t size);  // pages and blocks past size
 void pages_free(Ext2Inode* inode);
+uint64_t pages_drop_clean(Ext2Inode* inode);  // clean pages not mapped; how many were freed
+// Whether the page cache may take more pages: the free memory is above a watermark (1/8 of
+// RAM, at least 16 MiB) that leaves programs room before the reclaimer has to act, and there
+// are that many free pages the domain has used before (phys::recycled_pages).
+bool cache_room(uint64_t pages);
+
+// ext2_reclaim.cpp: the instances the reclaimer sees, and the parked inodes.
+void instance_add(Ext2Fs* fs);     // after mount
+void instance_remove(Ext2Fs* fs);  // before umount frees it; fs->lock not held
+// Keeps a regular file's clean pages cached after its last reference (false: not worth it or
+// no room; the caller frees it).
+bool park(Ext2Fs* fs, Ext2Inode* inode);
+void unpark(Ext2Fs* fs, Ext2Inode* inode);  // iget took it back
+void parked_free_all(Ext2Fs* fs);           // umount
 int symlink_write(Ext2Fs* fs, Ext2Inode* inode, const char* target, size_t len);
 
 }  // namespace fs::ext2

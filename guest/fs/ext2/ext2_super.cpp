@@ -301,6 +301,7 @@ int ext2_mount(blk::BlockDevice* dev, bool read_only, Inode** root, const char**
             return -linux_errno::EIO;
         }
     }
+    instance_add(fs);
     *root = r;
     return 0;
 }
@@ -346,11 +347,14 @@ int ext2_remount(SuperBlock* sb, bool read_only) {
 int ext2_umount(SuperBlock* sb) {
     Ext2Fs* fs = efs(sb);
     Inode* root = fs->root;
+    instance_remove(fs);  // the reclaimer no longer looks at it
     {
         LockGuard guard(fs->lock);
+        parked_free_all(fs);
         for (uint32_t h = 0; h < kInodeBuckets; ++h) {
             for (Ext2Inode* i = fs->inode_hash[h]; i != nullptr; i = i->hash_next) {
                 if (i != root || __atomic_load_n(&i->refs, __ATOMIC_ACQUIRE) != 1) {
+                    instance_add(fs);
                     return -linux_errno::EBUSY;
                 }
             }

@@ -10,6 +10,7 @@
 
 #include "kernel/time.hpp"
 #include "mm/kheap.hpp"
+#include "mm/phys.hpp"
 
 namespace {
 
@@ -17,6 +18,11 @@ std::atomic<size_t> g_blocks{0};
 std::atomic<size_t> g_pages{0};
 std::atomic<int64_t> g_budget{-1};  // allocations left before failing; -1: unlimited
 std::atomic<uint64_t> g_time_ns{1'700'000'000'000'000'000ull};
+// The page allocator as the page cache sees it: 4 GiB, all of it used before, minus what the
+// shims handed out; the reclaimer the file system registered.
+constexpr uint64_t kTotalPages = uint64_t(1) << 20;
+std::atomic<int64_t> g_cached{0};
+std::atomic<phys::Reclaimer> g_reclaimer{nullptr};
 
 // Pages that cpio_unpack took over from a test's archive (adopt_page_for_test): page_free
 // scribbles on them, as the guest's allocator would reuse them, instead of calling free().
@@ -68,6 +74,15 @@ void set_time_ns(uint64_t ns) {
     g_time_ns.store(ns);
 }
 
+uint64_t reclaim(uint64_t want) {
+    const phys::Reclaimer fn = g_reclaimer.load();
+    return fn != nullptr ? fn(want) : 0;
+}
+
+int64_t cached_pages() {
+    return g_cached.load();
+}
+
 }  // namespace guest_fs_test
 
 void* kmalloc(size_t size) {
@@ -117,6 +132,43 @@ void page_free(void* page) {
     }
     free(page);
 }
+
+void* block_alloc(unsigned order) {
+    if (!allowed()) return nullptr;
+    void* p = aligned_alloc(4096, size_t(4096) << order);
+    if (p != nullptr) ++g_blocks;
+    return p;
+}
+
+void block_free(void* block, unsigned) {
+    if (block == nullptr) return;
+    --g_blocks;
+    free(block);
+}
+
+namespace phys {
+
+uint64_t free_pages() {
+    return kTotalPages - g_pages.load();
+}
+
+uint64_t recycled_pages() {
+    return free_pages();
+}
+
+uint64_t total_pages() {
+    return kTotalPages;
+}
+
+void cache_account(int64_t pages) {
+    g_cached += pages;
+}
+
+void set_reclaimer(Reclaimer fn) {
+    g_reclaimer.store(fn);
+}
+
+}  // namespace phys
 
 uint64_t time_realtime_ns() {
     return g_time_ns.load();

@@ -23,4 +23,8 @@ size_t adopted_live();  // adopted pages not freed yet
 // time_realtime_ns() answers this value (default: 2023-11-14T22:13:20Z).
 void set_time_ns(uint64_t ns);
 
+// Calls the reclaimer the file system registered with phys::set_reclaimer (0 without one).
+uint64_t reclaim(uint64_t want);
+int64_t cached_pages();  // phys::cache_account's sum
+
 }  // namespace guest_fs_test

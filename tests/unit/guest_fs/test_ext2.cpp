@@ -295,6 +295,31 @@ TEST_P(Ext2Test, LargeReadsMixTheDeviceAndTheCache) {
     }
 }
 
+// A file read and closed keeps its pages (its inode parked), a second read is served by them,
+// the reclaimer gives them all back, and the file still reads exact; umount frees what is left.
+TEST_P(Ext2Test, ClosedFilesStayCachedUntilReclaimed) {
+    populate();
+    make_image();
+    const std::string want = pattern(5 * 1024 * 1024 + 1234, 1);
+    const size_t pages = live_pages();
+    ASSERT_EQ(mount(true), 0);
+    const int64_t cached = cached_pages();
+    ASSERT_TRUE(get("/mnt/big") == want);
+    const uint64_t file_pages = (want.size() + 4095) / 4096;
+    EXPECT_EQ(cached_pages(), cached + int64_t(file_pages));
+    EXPECT_GE(live_pages(), pages + file_pages);
+    ASSERT_TRUE(get("/mnt/big") == want);  // from the parked inode's pages
+    EXPECT_EQ(cached_pages(), cached + int64_t(file_pages));
+    EXPECT_GE(reclaim(1 << 30), file_pages);
+    EXPECT_EQ(cached_pages(), 0);
+    EXPECT_LT(live_pages(), pages + 16);
+    ASSERT_TRUE(get("/mnt/big") == want);
+    EXPECT_EQ(cached_pages(), int64_t(file_pages));
+    ASSERT_EQ(unmount(), 0);
+    EXPECT_EQ(cached_pages(), 0);
+    EXPECT_EQ(live_pages(), pages);
+}
+
 TEST_P(Ext2Test, WritesWhatE2fsckAndDebugfsAccept) {
     populate();
     make_image();

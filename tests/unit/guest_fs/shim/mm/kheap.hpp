@@ -16,6 +16,9 @@ void* page_alloc_zeroed();
 void* page_alloc();  // filled with 0xcc here, so that a page not written whole shows
 void page_free(void* page);
 
+void* block_alloc(unsigned order);  // counted as a live block
+void block_free(void* block, unsigned order);
+
 template <typename T, typename... Args>
 T* knew(Args&&... args) {
     void* p = kzalloc(sizeof(T));
