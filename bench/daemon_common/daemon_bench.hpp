@@ -48,8 +48,8 @@ class BenchDaemon {
 };
 
 struct ProcMemory {
-    long rss_kib = -1;  // VmRSS
-    long hwm_kib = -1;  // VmHWM (peak RSS)
+    long rss_kib = -1;    // VmRSS
+    long hwm_kib = -1;    // VmHWM (peak RSS)
     long shmem_kib = -1;  // RssShmem: shared memory resident (a monitor's guest memfd pages)
 };
 ProcMemory proc_memory(pid_t pid);
