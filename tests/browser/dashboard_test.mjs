@@ -10,6 +10,7 @@
 // after a reboot ended its connection.
 // Usage: node dashboard_test.mjs --domusd PATH --modules NODE_MODULES --out DIR [--chromium PATH]
 import { spawn } from "node:child_process";
+import { X509Certificate, createHash, generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import { createRequire } from "node:module";
@@ -56,6 +57,16 @@ async function until(what, f, ms = 20000) {
     await sleep(100);
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+}
+
+// Chromium's --ignore-certificate-errors-spki-list value for a public key: the base64 SHA-256 of
+// its DER SubjectPublicKeyInfo. Chromium then accepts a certificate with that key, and only that.
+function spkiHash(publicKey) {
+  return createHash("sha256").update(publicKey.export({ type: "spki", format: "der" })).digest("base64");
+}
+
+function trustingBrowser(hash) {
+  return chromium.launch({ executablePath: chromiumPath, headless: true, args: ["--no-sandbox", `--ignore-certificate-errors-spki-list=${hash}`] });
 }
 
 // A raw HTTPS request to the daemon, trusting its own certificate.
@@ -118,9 +129,21 @@ try {
   ca = readFileSync(path.join(stateDir, "tls", "cert.pem"));
   await until("domusd to listen", async () => (await request(port, ca, "GET", "/")).status === 200);
 
-  browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ["--no-sandbox"] });
-  // The certificate is the daemon's self-signed one (Node above trusts it as its CA).
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  // The browser trusts the daemon's self-signed certificate by its key (as Node above trusts it
+  // as its CA), no other: one that trusts another key must refuse the daemon's.
+  {
+    const other = await trustingBrowser(spkiHash(generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey));
+    try {
+      const p = await (await other.newContext()).newPage();
+      const refused = await p.goto(`${base}/`).then(() => null, (e) => e);
+      check(refused && /ERR_CERT/.test(refused.message), `a browser that does not trust the daemon's key loaded the page (${refused && refused.message})`);
+    } finally {
+      await other.close();
+    }
+    step("a browser that trusts another key refuses the daemon's certificate");
+  }
+  browser = await trustingBrowser(spkiHash(new X509Certificate(ca).publicKey));
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.on("dialog", (d) => d.accept());
   // Errors in the page (a CSP refusal, an exception) fail the test; the 401s and 403s the
