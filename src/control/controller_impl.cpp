@@ -9,6 +9,7 @@
 
 #include "base/meminfo.hpp"
 #include "boot/elf_loader.hpp"
+#include "boot/file_read.hpp"
 #include "boot/initramfs.hpp"
 #include "control/controller_internal.hpp"
 #include "control/image_paths.hpp"
