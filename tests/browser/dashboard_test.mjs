@@ -7,11 +7,12 @@
 // page go to --out.
 // Also: a disk the page refuses, a NIC the API refuses (its message shown as it is), a domain
 // made from a pasted xl.cfg, a paste into the console, the console reconnecting by itself
-// after a reboot ended its connection.
+// after a reboot ended its connection, a domain that runs a program (exec) made from the form,
+// the browser trusting the daemon's certificate by its key and no other.
 // Usage: node dashboard_test.mjs --domusd PATH --modules NODE_MODULES --out DIR [--chromium PATH]
 import { spawn } from "node:child_process";
 import { X509Certificate, createHash, generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import { createRequire } from "node:module";
 import net from "node:net";
@@ -217,6 +218,28 @@ try {
   await page.click("[data-testid=domain-page] button[data-action=delete]");
   await page.waitForSelector("[data-testid=domain-list]");
   await until("xl1 gone", async () => (await page.$("[data-testid=domain-list] tr[data-domain='xl1']")) === null);
+
+  step("create from the form a domain that runs a program (exec), then delete it");
+  copyFileSync("/bin/busybox", path.join(stateDir, "images", "busybox")); // busybox-static
+  await page.click("a[href='#/create']");
+  await page.waitForSelector("[data-testid=create-form]");
+  await until("busybox among the programs", async () => (await page.$("[data-testid=create-form] select[name=exec] option[value=busybox]")) !== null);
+  await page.fill("[data-testid=create-form] input[name=name]", "prog1");
+  await page.selectOption("[data-testid=create-form] select[name=exec]", "busybox");
+  await page.fill("[data-testid=create-form] textarea[name=exec_args]", "sh\n-c\necho from the form $((6*7))\n");
+  await page.check("[data-testid=create-form] input[name=exec_busybox]");
+  await shot("create-exec");
+  await page.click("[data-testid=create-form] button[type=submit]");
+  await page.waitForSelector("[data-testid=domain-page]");
+  await until("prog1 stopped", async () => (await page.textContent("[data-testid=domain-page] [data-testid=state]")) === "stopped");
+  const prog1 = JSON.parse((await request(port, ca, "GET", "/v1/domains/prog1", { Authorization: `Bearer ${token}` })).body);
+  check(JSON.stringify(prog1.exec) === JSON.stringify({ program: "busybox", args: ["sh", "-c", "echo from the form $((6*7))"], with_busybox: true, overlay: null }), `prog1's exec: ${JSON.stringify(prog1.exec)}`);
+  check(prog1.last_exit && prog1.last_exit.reason === "exit" && prog1.last_exit.code === 0, `prog1's exit: ${JSON.stringify(prog1.last_exit)}`);
+  const prog1Console = (await request(port, ca, "GET", "/v1/domains/prog1/console?tail=50", { Authorization: `Bearer ${token}` })).body;
+  check(prog1Console.includes("from the form 42"), `prog1's console: ${prog1Console}`);
+  await page.click("[data-testid=domain-page] button[data-action=delete]");
+  await page.waitForSelector("[data-testid=domain-list]");
+  await until("prog1 gone", async () => (await page.$("[data-testid=domain-list] tr[data-domain='prog1']")) === null);
 
   step("create from the form");
   await page.click("a[href='#/create']");
