@@ -192,7 +192,7 @@ function CreateForm({ onCreated }) {
         <option value="">the embedded Domus guest</option>${files.map((n) => html`<option value=${n}>${n}</option>`)}</select><//>
       <${Field} label="ramdisk" error=${err("ramdisk")}><select name="ramdisk" value=${f.ramdisk} onChange=${set("ramdisk")}>
         <option value="">none</option>${files.map((n) => html`<option value=${n}>${n}</option>`)}</select><//>
-      <${Field} label="program (exec: packed as the initramfs)" error=${err("exec") || listErr("exec.program")}><select name="exec" value=${f.exec} onChange=${set("exec")}>
+      <${Field} label="program (exec)" error=${err("exec") || listErr("exec.program")}><select name="exec" value=${f.exec} onChange=${set("exec")}>
         <option value="">none</option>${files.map((n) => html`<option value=${n}>${n}</option>`)}</select><//>
       ${f.exec ? html`<${Field} label="its arguments (one a line)" error=${listErr("exec.args")}><textarea name="exec_args" rows="3" value=${f.exec_args} onInput=${set("exec_args")}></textarea><//>
       <${Field} label="overlay directory (in the image dirs)" error=${listErr("exec.overlay")}><input name="exec_overlay" placeholder="none" value=${f.exec_overlay} onInput=${set("exec_overlay")} /><//>
