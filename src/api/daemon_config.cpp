@@ -158,6 +158,9 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
          [](DaemonConfig& c, uint64_t n) {
              c.server.sse_keepalive = std::chrono::milliseconds(n);
          }},
+        {"session-lifetime-s", 60, 31 * 24 * 3600,
+         [](DaemonConfig& c, uint64_t n) { c.server.session_lifetime = std::chrono::seconds(n); }},
+        {"max-sessions", 1, 100000, [](DaemonConfig& c, uint64_t n) { c.server.max_sessions = n; }},
         {"io-threads", 1, 64,
          [](DaemonConfig& c, uint64_t n) { c.server.io_threads = static_cast<unsigned>(n); }},
         {"worker-threads", 1, 256,

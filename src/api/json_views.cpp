@@ -113,11 +113,24 @@ json::array nics_json(const control::DomainView& view) {
     return out;
 }
 
+// The program packed into the initramfs, or null.
+json::value exec_json(const control::ExecConfig& e) {
+    if (e.empty()) return nullptr;
+    json::array args;
+    for (const auto& a : e.args) args.push_back(json::value(utf8_safe(a)));
+    json::object o;
+    o["program"] = utf8_safe(e.program);
+    o["args"] = std::move(args);
+    o["with_busybox"] = e.with_busybox;
+    o["overlay"] = e.overlay.empty() ? json::value(nullptr) : json::value(utf8_safe(e.overlay));
+    return o;
+}
+
 json::object domain_json(const control::DomainView& view) {
     const control::DomainRecord& r = view.record;
     const control::DomainConfig& c = r.config;
     json::object o;
-    o.reserve(26);  // every field below: no rehashing while building
+    o.reserve(27);  // every field below: no rehashing while building
     o["name"] = c.name;
     o["id"] = r.id;
     o["state"] = control::to_string(r.state);
@@ -146,6 +159,7 @@ json::object domain_json(const control::DomainView& view) {
     } else {
         o["cpus"] = utf8_safe(c.cpus);
     }
+    o["exec"] = exec_json(c.exec);
     if (view.cgroup.present || !view.cgroup.vcpu_affinity.empty()) {
         json::array affinity;
         for (const auto& a : view.cgroup.vcpu_affinity) affinity.push_back(json::value(a));

@@ -15,6 +15,8 @@ namespace domus::api {
 boost::json::array disks_json(const std::vector<control::DiskConfig>& disks);
 // The "nics" array of a domain object: configuration, TAP name, bridge and counters.
 boost::json::array nics_json(const control::DomainView& view);
+// The "exec" field: the program packed into the domain's initramfs, or null.
+boost::json::value exec_json(const control::ExecConfig& exec);
 boost::json::object domain_json(const control::DomainView& view);
 boost::json::object host_json(const control::HostView& host);
 // {"name", "path", "size", "used_by": [domain names]}

@@ -23,7 +23,10 @@ namespace domus::api {
 
 struct ServerContext {
     ServerContext(control::Controller& c, ServerOptions o)
-        : controller(c), options(std::move(o)), workers(options.worker_threads) {}
+        : controller(c),
+          options(std::move(o)),
+          workers(options.worker_threads),
+          web_sessions(options.session_lifetime, options.max_sessions) {}
 
     control::Controller& controller;
     const ServerOptions options;

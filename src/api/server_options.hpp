@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <string>
 
+#include "api/web_session.hpp"
+
 namespace domus::api {
 
 struct ServerOptions {
@@ -27,7 +29,11 @@ struct ServerOptions {
     size_t max_connections_tcp = 256;    // beyond: 503 and close
     unsigned io_threads = 2;             // run the sockets (never block)
     unsigned worker_threads = 4;         // run Controller calls (may block)
-    bool verbose = false;                // one line per request on stderr
+    // The dashboard's browser sessions (web_session.hpp): each ends this long after sign-in;
+    // at most this many at once (a new one beyond ends the oldest).
+    std::chrono::seconds session_lifetime = kDefaultSessionLifetime;
+    size_t max_sessions = kDefaultMaxSessions;
+    bool verbose = false;  // one line per request on stderr
 };
 
 }  // namespace domus::api

@@ -6,35 +6,17 @@
 #include <optional>
 
 #include "base/hex.hpp"
+#include "boot/cpio_layout.hpp"
 
 namespace domus {
 
 namespace {
 
-constexpr uint32_t kTypeMask = 0170000;
-constexpr uint32_t kModeMax = 0177777;
-constexpr std::string_view kTrailer = "TRAILER!!!";
+using namespace cpio_layout;
 
-// The 13 header fields after the 6-byte magic, in order.
-enum Field : size_t {
-    kIno,
-    kMode,
-    kUid,
-    kGid,
-    kNlink,
-    kMtime,
-    kFilesize,
-    kDevMajor,
-    kDevMinor,
-    kRdevMajor,
-    kRdevMinor,
-    kNamesize,
-    kCheck,
-    kFieldCount
-};
-constexpr std::array<const char*, kFieldCount> kFieldNames = {
-    "c_ino",      "c_mode",     "c_uid",       "c_gid",       "c_nlink",    "c_mtime", "c_filesize",
-    "c_devmajor", "c_devminor", "c_rdevmajor", "c_rdevminor", "c_namesize", "c_check"};
+static_assert(kHeaderBytes == kCpioHeaderBytes);
+
+constexpr uint32_t kModeMax = 0177777;
 
 std::string dec(uint64_t v) {
     return std::to_string(v);
@@ -59,11 +41,11 @@ int hex_digit(uint8_t c) {
 
 std::optional<CpioType> type_of(uint32_t mode) {
     switch (mode & kTypeMask) {
-        case 0100000:
+        case kRegular:
             return CpioType::regular;
-        case 0040000:
+        case kDirectory:
             return CpioType::directory;
-        case 0120000:
+        case kSymlink:
             return CpioType::symlink;
         case 0020000:
             return CpioType::char_device;
@@ -165,18 +147,18 @@ class Parser {
                     " (expected \"070701\" or \"070702\": a newc cpio archive" +
                     (shown == "070707" ? "; this is the old odc format: use -H newc)" : ")"));
         }
-        crc = h[5] == '2';
+        crc = h[kMagicBytes - 1] == kMagicCrc.back();
         for (size_t i = 0; i < kFieldCount; ++i) {
             uint32_t v = 0;
-            const uint8_t* p = h + 6 + 8 * i;
-            for (size_t k = 0; k < 8; ++k) {
+            const uint8_t* p = h + field_offset(i);
+            for (size_t k = 0; k < kFieldBytes; ++k) {
                 const int d = hex_digit(p[k]);
                 if (d < 0) {
-                    std::string shown(reinterpret_cast<const char*>(p), 8);
+                    std::string shown(reinterpret_cast<const char*>(p), kFieldBytes);
                     return fail(at, {}, false,
                                 std::string("field ") + kFieldNames[i] + " " +
-                                    escape_for_message(shown) + " at byte " + dec(at + 6 + 8 * i) +
-                                    " is not 8 hex digits");
+                                    escape_for_message(shown) + " at byte " +
+                                    dec(at + field_offset(i)) + " is not 8 hex digits");
                 }
                 v = (v << 4) | static_cast<uint32_t>(d);
             }

@@ -3,20 +3,19 @@
 #include <sys/sendfile.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
 #include "boot/cpio.hpp"
+#include "boot/cpio_layout.hpp"
 
 namespace domus {
 
 namespace {
 
-constexpr uint32_t kRegular = 0100000;
-constexpr uint32_t kDirectory = 0040000;
-constexpr uint32_t kSymlink = 0120000;
-constexpr std::string_view kTrailer = "TRAILER!!!";
+using namespace cpio_layout;
 
 Error refuse(std::string_view name, const std::string& what) {
     return make_error(Errc::invalid_argument,
@@ -24,9 +23,9 @@ Error refuse(std::string_view name, const std::string& what) {
 }
 
 void put_hex8(std::vector<uint8_t>& out, uint64_t v) {
-    char buf[9];
+    char buf[kFieldBytes + 1];
     std::snprintf(buf, sizeof buf, "%08llx", static_cast<unsigned long long>(v));
-    out.insert(out.end(), buf, buf + 8);
+    out.insert(out.end(), buf, buf + kFieldBytes);
 }
 
 constexpr size_t kFlushBytes = 64 * 1024;  // to_fd(): staged header and small-file bytes
@@ -73,18 +72,17 @@ bool CpioWriter::contains(std::string_view name) const {
 
 void CpioWriter::header(std::string_view name, uint32_t ino, uint32_t mode, uint32_t nlink,
                         uint64_t filesize, CpioOwner owner) {
-    static constexpr char kMagic[] = "070701";
-    out_.insert(out_.end(), kMagic, kMagic + 6);
-    put_hex8(out_, ino);
-    put_hex8(out_, mode);
-    put_hex8(out_, owner.uid);
-    put_hex8(out_, owner.gid);
-    put_hex8(out_, nlink);
-    put_hex8(out_, owner.mtime);
-    put_hex8(out_, filesize);
-    for (int i = 0; i < 4; ++i) put_hex8(out_, 0);  // dev and rdev, major and minor
-    put_hex8(out_, name.size() + 1);
-    put_hex8(out_, 0);  // c_check: unused by 070701
+    std::array<uint64_t, kFieldCount> f{};  // dev and rdev 0; c_check unused by 070701
+    f[kIno] = ino;
+    f[kMode] = mode;
+    f[kUid] = owner.uid;
+    f[kGid] = owner.gid;
+    f[kNlink] = nlink;
+    f[kMtime] = owner.mtime;
+    f[kFilesize] = filesize;
+    f[kNamesize] = name.size() + 1;
+    out_.insert(out_.end(), kMagicNewc.begin(), kMagicNewc.end());
+    for (uint64_t v : f) put_hex8(out_, v);
     out_.insert(out_.end(), name.begin(), name.end());
     out_.push_back(0);
     while ((written_ + out_.size()) % 4 != 0) out_.push_back(0);
@@ -123,7 +121,7 @@ Status CpioWriter::check(std::string_view raw, uint32_t mode, uint64_t data_size
     if (normal->size() == kTrailer.size() && *normal == kTrailer) {
         return refuse(raw, "the name is the archive's end marker");
     }
-    if (*normal == "." && (mode & 0170000) != kDirectory) {
+    if (*normal == "." && (mode & kTypeMask) != kDirectory) {
         return refuse(raw, "the root \".\" must be a directory");
     }
     if (data_size > UINT32_MAX) {
@@ -147,7 +145,7 @@ Status CpioWriter::add(std::string_view raw, uint32_t mode, std::span<const uint
                        CpioOwner owner) {
     std::string name;
     if (auto st = check(raw, mode, data.size(), name); !st) return st;
-    const uint32_t nlink = (mode & 0170000) == kDirectory ? 2 : 1;
+    const uint32_t nlink = (mode & kTypeMask) == kDirectory ? 2 : 1;
     header(name, next_ino_++, mode, nlink, data.size(), owner);
     out_.insert(out_.end(), data.begin(), data.end());
     while ((written_ + out_.size()) % 4 != 0) out_.push_back(0);

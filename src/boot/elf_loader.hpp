@@ -55,8 +55,4 @@ Status load_elf(const ElfImage& image, std::span<const uint8_t> file, GuestMemor
 // The largest kernel image Domus reads (the daemon's check, domus run and domus-vmm alike).
 inline constexpr uint64_t kMaxKernelBytes = 256ull << 20;
 
-// Reads a whole file into memory. Missing -> not_found, unreadable -> io, empty or larger than
-// max_bytes -> invalid_argument; every message names the path.
-Result<std::vector<uint8_t>> read_file(const std::string& path, uint64_t max_bytes);
-
 }  // namespace domus

@@ -19,6 +19,7 @@
 #include "base/fd.hpp"
 #include "boot/cpio.hpp"
 #include "boot/cpio_writer.hpp"
+#include "boot/file_read.hpp"
 #include "boot/program_elf.hpp"
 
 extern char** environ;
@@ -384,16 +385,14 @@ class OverlayWalk {
             return tree_.put(image, held_file(perms, std::move(file),
                                               static_cast<uint64_t>(st.st_size), source));
         }
-        std::vector<uint8_t> data(static_cast<size_t>(st.st_size));
-        size_t done = 0;
-        while (done < data.size()) {
-            const ssize_t n = ::read(file.get(), data.data() + done, data.size() - done);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) return fail("--overlay: cannot read '" + host + "': " + strerror(errno));
-            if (n == 0) return fail(source + " shrank while it was packed");
-            done += static_cast<size_t>(n);
+        const auto size = static_cast<uint64_t>(st.st_size);
+        auto data = read_fd(file.get(), host, size, size);
+        if (!data) {
+            if (data.error().code == Errc::io) return fail("--overlay: " + data.error().message);
+            return fail(source + " grew while it was packed");
         }
-        return tree_.put(image, small_file(perms, std::move(data), source));
+        if (data->size() != size) return fail(source + " shrank while it was packed");
+        return tree_.put(image, small_file(perms, std::move(*data), source));
     }
 
     Tree& tree_;

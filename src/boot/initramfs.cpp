@@ -7,7 +7,7 @@
 
 #include "base/hex.hpp"
 #include "boot/cpio.hpp"
-#include "boot/elf_loader.hpp"
+#include "boot/file_read.hpp"
 #include "boot/gunzip.hpp"
 #include "domus/abi/boot_info.h"
 

@@ -48,7 +48,54 @@ std::string xl_quote(const std::string& s) {
     return q + s + q;
 }
 
+// xl.cfg string literal with C escapes (which the xl.cfg parser takes): any text, quotes,
+// backslashes and control characters included, reads back as itself.
+std::string xl_escaped(std::string_view s) {
+    std::string out = "\"";
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (u < 0x20 || u == 0x7F) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", u);
+            out += buf;
+        } else {
+            out += c;
+        }
+    }
+    return out + '"';
+}
+
 }  // namespace
+
+std::string format_exec_xl(const json::object& d) {
+    const auto* e = field(d, "exec");
+    if (e == nullptr || !e->is_object()) return "";
+    const json::object& exec = e->as_object();
+    const auto* program = field(exec, "program");
+    if (program == nullptr || !program->is_string()) return "";
+    std::string out = "exec = " + xl_escaped(program->as_string()) + '\n';
+    if (const auto* args = field(exec, "args"); args != nullptr && args->is_array()) {
+        std::string list;
+        for (const auto& a : args->as_array()) {
+            if (a.is_string()) list += (list.empty() ? "" : ", ") + xl_escaped(a.as_string());
+        }
+        if (!list.empty()) out += "exec_args = [ " + list + " ]\n";
+    }
+    if (const auto* b = field(exec, "with_busybox"); b != nullptr && b->is_bool() && b->as_bool()) {
+        out += "exec_busybox = 1\n";
+    }
+    if (const auto* o = field(exec, "overlay"); o != nullptr && o->is_string()) {
+        out += "exec_overlay = " + xl_escaped(o->as_string()) + '\n';
+    }
+    return out;
+}
 
 std::string format_list_row(const json::object& d) {
     double seconds = 0;
@@ -197,6 +244,7 @@ std::string format_config_xl(const json::object& d) {
     text("cpus");
     out += format_disks_xl(d);
     out += format_vifs_xl(d);
+    out += format_exec_xl(d);
     return out;
 }
 
@@ -312,7 +360,7 @@ std::string format_images(const json::object& list) {
 std::string format_config_json(const json::object& d) {
     json::object config;
     for (const char* key : {"name", "memory", "vcpus", "kernel", "ramdisk", "cmdline",
-                            "on_poweroff", "on_reboot", "on_crash", "disks", "nics"}) {
+                            "on_poweroff", "on_reboot", "on_crash", "disks", "nics", "exec"}) {
         if (const auto* v = d.if_contains(key)) config[key] = *v;
     }
     // "guest" is derived (vda, ...), not a configuration field: what create takes back.

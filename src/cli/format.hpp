@@ -47,6 +47,9 @@ std::string format_image_created(const boost::json::object& image);
 // disk-list: a header, then one "NAME SIZE USED-BY" row per image ("-" when unused).
 std::string format_images(const boost::json::object& images);
 
+// The exec, exec_args, exec_busybox and exec_overlay lines of a domain object's exec ("" when it
+// has none); strings with C escapes, so that any argument reads back as itself.
+std::string format_exec_xl(const boost::json::object& domain);
 // The vif = [ ... ] line of a domain object's NICs ("" when it has none).
 std::string format_vifs_xl(const boost::json::object& domain);
 // `domus network-list`: one line per NIC of a domain object.

@@ -196,6 +196,12 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
         }
         *out = std::move(*resolved);
     }
+    auto exec = exec_monitor_args(rec.config);  // --exec: its files confined again, like those
+    if (!exec.ok()) {
+        ApiError e = exec.error();
+        e.message = "domain '" + rec.config.name + "' failed to start: " + e.message;
+        return e;
+    }
     // The TAP devices (and the bridge, on the first such start): --net and the ip= parameter.
     auto nics = setup_nics(rec);
     if (!nics.ok()) return nics.error();
@@ -242,6 +248,7 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
         req.args.push_back("--cmdline");
         req.args.push_back(nics.value().cmdline);
     }
+    req.args.insert(req.args.end(), exec.value().begin(), exec.value().end());
     for (const std::string& disk : disks.value()) {  // in guest order: vda first
         req.args.push_back("--disk");
         req.args.push_back(disk);

@@ -9,6 +9,7 @@
 
 #include "base/meminfo.hpp"
 #include "boot/elf_loader.hpp"
+#include "boot/file_read.hpp"
 #include "boot/initramfs.hpp"
 #include "control/controller_internal.hpp"
 #include "control/image_paths.hpp"
@@ -268,6 +269,7 @@ ApiResult<Empty> ControllerImpl::check_boot_files(const DomainConfig& config) {
         }
         image = std::move(parsed.value());
     }
+    if (!config.exec.empty()) return check_exec(config);  // exec excludes a ramdisk
     if (config.ramdisk.empty()) return Empty{};
     // The same checks the monitor makes; where the embedded guest ends is the monitor's to know.
     const uint64_t max_bytes = max_initramfs_bytes(ram_bytes);

@@ -24,6 +24,7 @@
 #include <mutex>
 #include <thread>
 
+#include "boot/exec_image.hpp"
 #include "control/cgroup_host.hpp"
 #include "control/controller_impl.hpp"
 #include "control/controller_tasks.hpp"
@@ -81,6 +82,13 @@ class ControllerImpl final : public Controller {
     // Every disk image resolved inside the image dirs (a regular file of at least a sector),
     // as the monitor's --disk values in guest order; 400 invalid_field naming disks[i].path.
     ApiResult<std::vector<std::string>> check_disk_images(const DomainConfig& config);
+    // controller_exec.cpp: exec's program and overlay confined to the image dirs (400
+    // invalid_field naming exec.program or exec.overlay); the initramfs packed and dropped (the
+    // program static, every file readable, within half the memory; the command line fits); the
+    // monitor's --exec options (none without exec).
+    ApiResult<ExecSpec> resolve_exec(const DomainConfig& config);
+    ApiResult<Empty> check_exec(const DomainConfig& config);
+    ApiResult<std::vector<std::string>> exec_monitor_args(const DomainConfig& config);
     void adopt_all();
 
     // controller_net.cpp (net_mu_: address assignment, the bridge, the netlink socket)

@@ -104,6 +104,7 @@ ConfigResult<DomainConfig> apply_patch(const DomainConfig& base, const DomainCon
     if (patch.cpu_weight) c.cpu_weight = *patch.cpu_weight;
     if (patch.cap) c.cap = *patch.cap;
     if (patch.cpus) c.cpus = *patch.cpus;
+    if (patch.exec) c.exec = *patch.exec;
     if (auto err = validate_config(c, limits)) return {std::nullopt, std::move(*err)};
     return {std::move(c), {}};
 }
@@ -172,6 +173,31 @@ ConfigResult<std::vector<NicConfig>> parse_nics_json(std::string_view text) {
     return {std::move(*parsed.value->nics), {}};
 }
 
+std::string exec_to_json(const ExecConfig& exec) {
+    if (exec.empty()) return "null";
+    std::string out = "{\"program\":";
+    append_json_string(out, exec.program);
+    out += ",\"args\":[";
+    for (size_t i = 0; i < exec.args.size(); ++i) {
+        if (i != 0) out += ',';
+        append_json_string(out, exec.args[i]);
+    }
+    out += std::string("],\"with_busybox\":") + (exec.with_busybox ? "true" : "false");
+    out += ",\"overlay\":";
+    if (exec.overlay.empty()) {
+        out += "null";
+    } else {
+        append_json_string(out, exec.overlay);
+    }
+    return out + "}";
+}
+
+ConfigResult<ExecConfig> parse_exec_json(std::string_view text) {
+    auto parsed = parse_patch_json("{\"exec\":" + std::string(text) + "}");
+    if (!parsed.ok()) return {std::nullopt, std::move(parsed.error)};
+    return {std::move(*parsed.value->exec), {}};
+}
+
 std::string config_to_json(const DomainConfig& c) {
     std::string out = "{\"name\":";
     append_json_string(out, c.name);
@@ -207,6 +233,7 @@ std::string config_to_json(const DomainConfig& c) {
     } else {
         append_json_string(out, c.cpus);
     }
+    out += ",\"exec\":" + exec_to_json(c.exec);
     return out + "}";
 }
 

@@ -49,6 +49,24 @@ struct NicConfig {
 // controller).
 inline constexpr size_t kMaxDomainNics = 4;
 
+// A program the daemon has packed into an initramfs at every start and run as the guest's init
+// (`domus run --exec` through the API): a static x86-64 executable, its arguments, optionally
+// the host's busybox-static with its applet links and a directory's tree at /. The program and
+// the overlay are paths confined to the image dirs like kernel and ramdisk; exec excludes a
+// ramdisk (it makes the domain's).
+struct ExecConfig {
+    std::string program;            // absolute, or relative to the first image dir; "": no exec
+    std::vector<std::string> args;  // argv[1..]
+    bool with_busybox = false;      // also pack the host's /bin/busybox and its applet links
+    std::string overlay;            // a directory in the image dirs, packed at /; "": none
+    bool empty() const { return program.empty(); }
+    bool operator==(const ExecConfig&) const = default;
+};
+
+// At most this many program arguments: the guest kernel's limit for init (boot's kExecMaxArgs,
+// asserted by the controller).
+inline constexpr size_t kMaxExecArgs = 64;
+
 struct DomainConfig {
     std::string name;      // [A-Za-z0-9_.-]{1,64}, not "Domain-0"
     uint64_t memory = 64;  // MiB
@@ -66,6 +84,7 @@ struct DomainConfig {
     uint32_t cpu_weight = 256;
     uint32_t cap = 0;
     std::string cpus;
+    ExecConfig exec;  // empty: boot the kernel with `ramdisk` (or none)
 };
 
 // What a ConfigError is about, for the API's error code: syntax -> invalid_json (the document
@@ -104,6 +123,7 @@ struct DomainConfigPatch {
     std::optional<std::vector<NicConfig>> nics;    // replaces the list as a whole
     std::optional<uint32_t> cpu_weight, cap;
     std::optional<std::string> cpus;                  // "": all
+    std::optional<ExecConfig> exec;                   // replaces it as a whole; empty: none
     std::vector<std::string> present_fields() const;  // JSON names of the fields set, in order
 };
 
@@ -158,6 +178,9 @@ ConfigResult<std::vector<DiskConfig>> parse_disks_json(std::string_view text);
 // The "nics" array alone (how the state store keeps it), and back.
 std::string nics_to_json(const std::vector<NicConfig>& nics);
 ConfigResult<std::vector<NicConfig>> parse_nics_json(std::string_view text);
+// The "exec" object alone, or null (how the state store keeps it), and back.
+std::string exec_to_json(const ExecConfig& exec);
+ConfigResult<ExecConfig> parse_exec_json(std::string_view text);
 
 // Building blocks the JSON and xl.cfg parsers share (domain_config_fields.cpp).
 namespace config_detail {
@@ -176,9 +199,10 @@ enum class Field {
     nics,
     cpu_weight,
     cap,
-    cpus
+    cpus,
+    exec
 };
-inline constexpr int kFieldCount = 14;
+inline constexpr int kFieldCount = 15;
 const char* field_name(Field f);  // the JSON name
 std::optional<Field> field_from_name(std::string_view json_name);
 bool patch_has(const DomainConfigPatch& patch, Field f);
@@ -205,6 +229,10 @@ std::optional<ConfigError> set_disks(DomainConfigPatch& patch, std::string_view 
 // The same for a NIC list (domain_config_nics.hpp): "nics" in JSON, "vif" in xl.cfg.
 std::optional<ConfigError> set_nics(DomainConfigPatch& patch, std::string_view shown,
                                     std::vector<NicConfig> nics);
+// Checks a program to pack (domain_config_exec.cpp) and stores it in `patch`; `xl` chooses the
+// names in messages (xl.cfg's exec, exec_args, exec_overlay; else JSON's exec.program, ...).
+std::optional<ConfigError> set_exec(DomainConfigPatch& patch, ExecConfig exec, bool xl);
+std::optional<ConfigError> check_exec(const ExecConfig& exec, bool xl);
 // Defaults overlaid with the patch, then validate_config; "name is required" without a name.
 ConfigResult<DomainConfig> config_from_patch(const DomainConfigPatch& patch,
                                              const ConfigLimits& limits);

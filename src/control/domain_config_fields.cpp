@@ -15,8 +15,8 @@ namespace config_detail {
 namespace {
 
 constexpr std::array<const char*, kFieldCount> kFieldNames = {
-    "name",      "memory",   "vcpus", "kernel", "ramdisk",    "cmdline", "on_poweroff",
-    "on_reboot", "on_crash", "disks", "nics",   "cpu_weight", "cap",     "cpus"};
+    "name",     "memory", "vcpus", "kernel",     "ramdisk", "cmdline", "on_poweroff", "on_reboot",
+    "on_crash", "disks",  "nics",  "cpu_weight", "cap",     "cpus",    "exec"};
 
 // xl.cfg policies Domus does not implement (yet): named as such rather than "not a policy".
 constexpr std::array<std::string_view, 4> kUnsupportedPolicies = {
@@ -188,6 +188,7 @@ std::optional<std::string> set_string_field(DomainConfigPatch& p, Field f, std::
         case Field::vcpus:
         case Field::disks:
         case Field::nics:
+        case Field::exec:
             break;
     }
     return err;
@@ -253,6 +254,8 @@ bool patch_has(const DomainConfigPatch& p, Field f) {
             return p.cap.has_value();
         case Field::cpus:
             return p.cpus.has_value();
+        case Field::exec:
+            return p.exec.has_value();
     }
     return false;
 }
@@ -308,6 +311,17 @@ std::optional<ConfigError> set_field(DomainConfigPatch& p, Field f, std::string_
                    ? "a [list] of vif specification strings"
                    : "an array of NIC objects") +
               " (got " + kind_name(v.kind) + ")";
+    } else if (f == Field::exec) {
+        // The JSON parser hands objects to set_exec: here only null (no program) or a value of
+        // the wrong kind arrives.
+        if (v.kind == RawValue::Kind::null) {
+            p.exec = ExecConfig{};
+        } else {
+            err = std::string(shown) +
+                  " must be an object {\"program\": ..., \"args\": [...], \"with_busybox\": "
+                  "..., \"overlay\": ...} or null (got " +
+                  kind_name(v.kind) + ")";
+        }
     } else {
         err = set_string_field(p, f, shown, v);
     }
@@ -403,6 +417,17 @@ std::optional<ConfigError> validate_config(const DomainConfig& c, const ConfigLi
         err = set_field(scratch, Field::cpus, "cpus", string(c.cpus), limits);
     if (!err) err = check_disks(c.disks, "disks");
     if (!err) err = check_nics(c.nics, "nics");
+    if (!err && !c.exec.empty()) err = check_exec(c.exec, false);
+    if (!err && c.exec.empty() && c.exec != ExecConfig{}) {
+        err = field_error(Field::exec,
+                          "exec has arguments, with_busybox or an overlay but no program");
+    }
+    if (!err && !c.exec.empty() && !c.ramdisk.empty()) {
+        err = field_error(Field::exec,
+                          "exec packs the domain's initramfs: it cannot be combined "
+                          "with ramdisk " +
+                              quote(c.ramdisk) + " (leave one out)");
+    }
     return err;  // policies are enums: always valid
 }
 

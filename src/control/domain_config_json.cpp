@@ -9,6 +9,7 @@
 
 #include "control/domain_config.hpp"
 #include "control/domain_config_json_disks.hpp"
+#include "control/domain_config_json_exec.hpp"
 #include "control/domain_config_json_nics.hpp"
 
 namespace domus::control {
@@ -43,6 +44,7 @@ class ConfigHandler {
     bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
         if (depth_ == 1) key_.append(s.data(), s.size());
         if (in_list() && depth_ == 3) disk_key_.append(s.data(), s.size());
+        if (in_exec_ && depth_ == 2) exec_key_.append(s.data(), s.size());
         return true;
     }
     bool on_key(json::string_view s, std::size_t n, json::error_code& ec) {
@@ -89,7 +91,9 @@ class ConfigHandler {
   private:
     // Semantic problems are recorded, never returned as parser failures: the parse goes on so
     // that a syntax error anywhere in the document takes precedence.
-    bool keeps_text() const { return depth_ <= 1 || (in_list() && depth_ == 3); }
+    bool keeps_text() const {
+        return depth_ <= 1 || (in_list() && depth_ == 3) || (in_exec_ && depth_ <= 3);
+    }
     bool in_list() const { return in_disks_ || in_nics_; }
 
     bool begin(Kind k) {
@@ -100,6 +104,12 @@ class ConfigHandler {
             begin_disks();
         } else if (depth_ == 1 && k == Kind::array && key_ == "nics") {
             begin_nics();
+        } else if (depth_ == 1 && k == Kind::object && key_ == "exec") {
+            begin_exec();
+        } else if (in_exec_ && depth_ >= 2) {
+            RawValue v;
+            v.kind = k;
+            exec_value(v);
         } else if (in_list() && depth_ == 2) {
             disk_item(k);
         } else if (in_list() && depth_ == 3) {
@@ -119,12 +129,14 @@ class ConfigHandler {
         if (in_disks_ && depth_ == 2) end_disk();
         if (in_disks_ && depth_ == 1) end_disks();
         if (in_nics_ && depth_ == 1) end_nics();
+        if (in_exec_ && depth_ == 2) exec_.end_container();
+        if (in_exec_ && depth_ == 1) end_exec();
         return true;
     }
     bool scalar(Kind k) {
         if (depth_ == 0) {
             not_an_object(k);
-        } else if (depth_ == 1 || (in_list() && depth_ <= 3)) {
+        } else if (depth_ == 1 || (in_list() && depth_ <= 3) || (in_exec_ && depth_ <= 3)) {
             RawValue v;
             v.kind = k;
             v.text = std::move(text_);
@@ -133,6 +145,8 @@ class ConfigHandler {
             v.truth = truth_;
             if (depth_ == 1) {
                 value(v);
+            } else if (in_exec_) {
+                exec_value(v);
             } else if (depth_ == 2) {
                 disk_item(k);
             } else {
@@ -183,6 +197,35 @@ class ConfigHandler {
         key_.clear();
         if (top_is_object_ && !error_) {
             error_ = config_detail::set_nics(patch_, "nics", nics_.take());
+        }
+    }
+    // "exec": { "program": ..., "args": [...], ... }: through config_detail::JsonExec.
+    void begin_exec() {
+        in_exec_ = true;
+        exec_.begin();
+        exec_key_.clear();
+        if (!top_is_object_ || error_) return;
+        const auto bit = static_cast<size_t>(Field::exec);
+        if (seen_.test(bit)) {
+            error_ = ConfigError{"exec", "field \"exec\" appears twice", 0,
+                                 ConfigErrorKind::invalid_field};
+        }
+        seen_.set(bit);
+    }
+    void end_exec() {
+        in_exec_ = false;
+        key_.clear();
+        if (top_is_object_ && !error_) error_ = exec_.end(patch_);
+    }
+    // A value inside the exec object: a field's (depth 2) or an argument's (depth 3; deeper
+    // values only arrive once an error is recorded and are ignored).
+    void exec_value(const RawValue& v) {
+        if (depth_ == 2) {
+            const std::string key = std::move(exec_key_);
+            exec_key_.clear();
+            if (!error_) error_ = exec_.field(key, v);
+        } else if (depth_ == 3 && !error_) {
+            error_ = exec_.arg(v);
         }
     }
     void disk_item(Kind k) {
@@ -236,6 +279,9 @@ class ConfigHandler {
     config_detail::JsonDisks disks_;
     bool in_nics_ = false;  // inside the "nics" array
     config_detail::JsonNics nics_;
+    bool in_exec_ = false;  // inside the "exec" object
+    std::string exec_key_;  // the current key of the exec object
+    config_detail::JsonExec exec_;
     DomainConfigPatch patch_;
     std::optional<ConfigError> error_;
 };

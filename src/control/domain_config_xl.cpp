@@ -21,6 +21,14 @@ struct XlKey {
     std::string_view shown;  // as written: "extra" sets cmdline
 };
 
+// The keys of the exec setting (JSON's "exec" object), gathered over the file and checked
+// together at its end.
+constexpr std::string_view kExecKeys[] = {"exec", "exec_args", "exec_busybox", "exec_overlay"};
+constexpr size_t kExecKeyCount = std::size(kExecKeys);
+
+// A list keeps at most this many items (a longer one is refused by its key with its length).
+constexpr size_t kMaxListItems = std::max(kMaxDomainDisks, kMaxExecArgs) + 1;
+
 bool ident_start(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
@@ -48,6 +56,7 @@ class XlParser {
             if (i_ >= s_.size()) break;
             statement();
         }
+        if (!error_) finish_exec();
         if (error_) return {std::nullopt, std::move(*error_)};
         return config_detail::config_from_patch(patch_, limits_);
     }
@@ -102,8 +111,19 @@ class XlParser {
         while (ident_char(peek())) ++i_;
         const std::string_view key = s_.substr(start, i_ - start);
         const int line = line_;
-        const auto xk = check_key(key, line);
+        const size_t exec_key = static_cast<size_t>(
+            std::find(std::begin(kExecKeys), std::end(kExecKeys), key) - std::begin(kExecKeys));
+        const auto xk = exec_key < kExecKeyCount ? std::optional<XlKey>(XlKey{Field::exec, key})
+                                                 : check_key(key, line);
         if (!xk) return;
+        if (exec_key < kExecKeyCount && exec_line_[exec_key] != 0) {
+            return fail_field(
+                ConfigError{"exec",
+                            config_detail::quote(key) + " is set twice (first on line " +
+                                std::to_string(exec_line_[exec_key]) + ")",
+                            0, ConfigErrorKind::invalid_field},
+                line);
+        }
         skip_space(false);
         if (peek() == '+' && peek(1) == '=') {
             return fail("\"+=\" is not supported (write " + config_detail::quote(key) +
@@ -123,7 +143,10 @@ class XlParser {
                         config_detail::quote(key) + ", got " + got());
         }
         std::optional<ConfigError> e;
-        if (xk->field == Field::disks && v.kind == RawValue::Kind::list) {
+        if (exec_key < kExecKeyCount) {
+            exec_line_[exec_key] = line;
+            e = exec_value(exec_key, v);
+        } else if (xk->field == Field::disks && v.kind == RawValue::Kind::list) {
             e = disks(xk->shown);
         } else if (xk->field == Field::nics && v.kind == RawValue::Kind::list) {
             e = nics(xk->shown);
@@ -131,6 +154,87 @@ class XlParser {
             e = config_detail::set_field(patch_, xk->field, xk->shown, v, limits_);
         }
         if (e) fail_field(std::move(*e), line);
+    }
+
+    // exec = "PROGRAM", exec_args = [ "ARG", ... ], exec_busybox = 0|1, exec_overlay = "DIR".
+    std::optional<ConfigError> exec_value(size_t key, const RawValue& v) {
+        const std::string shown(kExecKeys[key]);
+        static constexpr const char* kFields[] = {"exec.program", "exec.args", "exec.with_busybox",
+                                                  "exec.overlay"};
+        auto invalid = [&](std::string message, std::string field = "") {
+            return ConfigError{field.empty() ? kFields[key] : field, std::move(message), 0,
+                               ConfigErrorKind::invalid_field};
+        };
+        const std::string got = std::string(" (got ") + config_detail::kind_name(v.kind) + ")";
+        switch (key) {
+            case 0:
+            case 3:
+                if (v.kind != RawValue::Kind::string) {
+                    return invalid(shown + " must be a \"string\"" + got);
+                }
+                if (v.text.empty()) {
+                    return invalid(shown + " \"\" is empty" +
+                                   (key == 0 ? ": it names the static program to run"
+                                             : " (leave it out for none)"));
+                }
+                (key == 0 ? exec_.program : exec_.overlay) = v.text;
+                return std::nullopt;
+            case 1:
+                if (v.kind != RawValue::Kind::list) {
+                    return invalid(shown + " must be a [list] of \"strings\"" + got);
+                }
+                if (item_count_ > kMaxExecArgs) {
+                    return invalid(shown + " has " + std::to_string(item_count_) +
+                                   " entries: a program takes at most " +
+                                   std::to_string(kMaxExecArgs) + " arguments");
+                }
+                for (size_t i = 0; i < items_.size(); ++i) {
+                    if (items_[i].kind != RawValue::Kind::string) {
+                        const std::string item = "[" + std::to_string(i) + "]";
+                        return invalid(shown + item + " must be a \"string\" (got " +
+                                           config_detail::kind_name(items_[i].kind) + ")",
+                                       "exec.args" + item);
+                    }
+                    exec_.args.push_back(items_[i].text);
+                }
+                return std::nullopt;
+            default:
+                if (v.kind != RawValue::Kind::integer || v.negative ||
+                    (v.magnitude != 0u && v.magnitude != 1u)) {
+                    return invalid(shown + " must be 0 or 1" +
+                                   (v.kind == RawValue::Kind::integer
+                                        ? " (got " + v.text.substr(0, 64) + ")"
+                                        : got));
+                }
+                exec_.with_busybox = v.magnitude == 1u;
+                return std::nullopt;
+        }
+    }
+
+    // After the last statement: exec_args, exec_busybox and exec_overlay need exec.
+    void finish_exec() {
+        size_t first = kExecKeyCount;
+        for (size_t k = 0; k < kExecKeyCount; ++k) {
+            if (exec_line_[k] != 0 &&
+                (first == kExecKeyCount || exec_line_[k] < exec_line_[first])) {
+                first = k;
+            }
+        }
+        if (first == kExecKeyCount) return;
+        if (exec_line_[0] == 0) {
+            return fail_field(ConfigError{"exec.program",
+                                          config_detail::quote(kExecKeys[first]) +
+                                              " needs exec = \"PROGRAM\" (the static program to "
+                                              "run)",
+                                          0, ConfigErrorKind::invalid_field},
+                              exec_line_[first]);
+        }
+        if (auto e = config_detail::set_exec(patch_, std::move(exec_), true)) {
+            const auto at = e->field.starts_with("exec.args")      ? 1
+                            : e->field.starts_with("exec.overlay") ? 3
+                                                                   : 0;
+            fail_field(std::move(*e), exec_line_[at]);
+        }
     }
 
     // `disk = [ 'spec', ... ]`: each item a disk specification string.
@@ -358,7 +462,7 @@ class XlParser {
             if (want_item && scalar_start(c)) {
                 RawValue item;
                 if (!scalar(key, item)) return false;
-                if (items_.size() <= kMaxDomainDisks) items_.push_back(std::move(item));
+                if (items_.size() < kMaxListItems) items_.push_back(std::move(item));
                 ++item_count_;
                 want_item = false;
             } else if (!want_item && c == ',') {
@@ -379,8 +483,10 @@ class XlParser {
     std::array<int, config_detail::kFieldCount> first_line_{};
     std::array<std::string_view, config_detail::kFieldCount> first_key_{};
     DomainConfigPatch patch_;
-    std::vector<RawValue> items_;  // the last list's items
-    size_t item_count_ = 0;        // how many it had
+    ExecConfig exec_;                             // exec, exec_args, ... as they come
+    std::array<int, kExecKeyCount> exec_line_{};  // where each exec key is set (0: not)
+    std::vector<RawValue> items_;                 // the last list's items
+    size_t item_count_ = 0;                       // how many it had
     std::optional<ConfigError> error_;
 };
 

@@ -22,7 +22,7 @@ constexpr int kBusyTimeoutMs = 5000;
 constexpr const char kInsertDomain[] =
     "INSERT INTO domains (" DOMUS_STORE_DOMAIN_COLUMNS
     ") VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-    "?18, ?19, ?20, ?21, ?22, ?23)";
+    "?18, ?19, ?20, ?21, ?22, ?23, ?24)";
 // created_at (?11) is deliberately not updated: the creation time is the store's, not the
 // caller's, and survives any record the caller hands back.
 constexpr const char kUpdateDomain[] =
@@ -30,7 +30,7 @@ constexpr const char kUpdateDomain[] =
     "on_poweroff = ?6, on_reboot = ?7, on_crash = ?8, state = ?9, pid = ?10, updated_at = ?12, "
     "started_at = ?13, last_exit_reason = ?14, last_exit_code = ?15, last_exit_detail = ?16, "
     "restarts = ?17, ramdisk = ?18, disks = ?19, nics = ?20, cpu_weight = ?21, cap = ?22, "
-    "cpus = ?23 WHERE id = ?24";
+    "cpus = ?23, exec = ?24 WHERE id = ?25";
 constexpr const char kDeleteNicAddresses[] = "DELETE FROM nic_addresses WHERE domain_id = ?1";
 constexpr const char kInsertNicAddress[] =
     "INSERT INTO nic_addresses (domain_id, nic, ip, mac) VALUES (?1, ?2, ?3, ?4)";
@@ -280,7 +280,7 @@ Status StateStore::update_domain(const DomainRecord& record, const Event& event)
         DomainRecord r = record;
         if (r.updated_at == 0) r.updated_at = store_rows::now_ms();
         store_rows::bind_domain(s, r);
-        s.bind(24, r.id);
+        s.bind(25, r.id);
         int rc = s.step();
         if (rc == SQLITE_CONSTRAINT_UNIQUE) return already_exists(name);
         if (rc != SQLITE_DONE) return impl_->error(rc, what);

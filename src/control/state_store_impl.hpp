@@ -47,9 +47,9 @@ std::optional<DomainState> state_of(std::string_view s);
 #define DOMUS_STORE_DOMAIN_COLUMNS                                                             \
     "id, name, memory, vcpus, kernel, cmdline, on_poweroff, on_reboot, on_crash, state, pid, " \
     "created_at, updated_at, started_at, last_exit_reason, last_exit_code, last_exit_detail, " \
-    "restarts, ramdisk, disks, nics, cpu_weight, cap, cpus"
+    "restarts, ramdisk, disks, nics, cpu_weight, cap, cpus, exec"
 
-// Binds ?1..?23 in DOMUS_STORE_DOMAIN_COLUMNS order without the id: name .. cpus
+// Binds ?1..?24 in DOMUS_STORE_DOMAIN_COLUMNS order without the id: name .. exec
 // (?11 = created_at, ?12 = updated_at).
 void bind_domain(sqlite::Stmt& s, const DomainRecord& r);
 // Reads the current row (selected with DOMUS_STORE_DOMAIN_COLUMNS). Errc::io if a column holds

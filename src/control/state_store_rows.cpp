@@ -91,6 +91,7 @@ void bind_domain(sqlite::Stmt& s, const DomainRecord& r) {
     s.bind(21, static_cast<int64_t>(c.cpu_weight));
     s.bind(22, static_cast<int64_t>(c.cap));
     s.bind(23, c.cpus);
+    s.bind(24, exec_to_json(c.exec));
 }
 
 Result<DomainRecord> read_domain(const sqlite::Stmt& s) {
@@ -149,6 +150,10 @@ Result<DomainRecord> read_domain(const sqlite::Stmt& s) {
     r.config.cpu_weight = static_cast<uint32_t>(weight);
     r.config.cap = static_cast<uint32_t>(cap);
     r.config.cpus = s.text_at(23);
+    const std::string exec = s.text_at(24);
+    auto parsed_exec = parse_exec_json(exec);
+    if (!parsed_exec.ok()) return bad("exec", exec.substr(0, 200));
+    r.config.exec = std::move(*parsed_exec.value);
     return r;
 }
 

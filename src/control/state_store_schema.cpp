@@ -90,8 +90,16 @@ ALTER TABLE domains ADD COLUMN cpus TEXT NOT NULL DEFAULT '';
 PRAGMA user_version = 5;
 )sql";
 
+// v6: a program packed into the domain's initramfs (issue 11, part 4): the JSON object of
+// the API's "exec" field, 'null' for none (what every earlier domain had).
+constexpr const char kV6[] = R"sql(
+ALTER TABLE domains ADD COLUMN exec TEXT NOT NULL DEFAULT 'null' CHECK (exec <> '');
+
+PRAGMA user_version = 6;
+)sql";
+
 constexpr Migration kMigrations[] = {
-    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5},
+    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6},
 };
 
 }  // namespace

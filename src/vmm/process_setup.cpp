@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "boot/elf_loader.hpp"
+#include "boot/file_read.hpp"
 #include "vmm/embedded_guest.hpp"
 
 namespace domus::vmm {

@@ -7,10 +7,12 @@
 // page go to --out.
 // Also: a disk the page refuses, a NIC the API refuses (its message shown as it is), a domain
 // made from a pasted xl.cfg, a paste into the console, the console reconnecting by itself
-// after a reboot ended its connection.
+// after a reboot ended its connection, a domain that runs a program (exec) made from the form,
+// the browser trusting the daemon's certificate by its key and no other.
 // Usage: node dashboard_test.mjs --domusd PATH --modules NODE_MODULES --out DIR [--chromium PATH]
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { X509Certificate, createHash, generateKeyPairSync } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import { createRequire } from "node:module";
 import net from "node:net";
@@ -56,6 +58,16 @@ async function until(what, f, ms = 20000) {
     await sleep(100);
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+}
+
+// Chromium's --ignore-certificate-errors-spki-list value for a public key: the base64 SHA-256 of
+// its DER SubjectPublicKeyInfo. Chromium then accepts a certificate with that key, and only that.
+function spkiHash(publicKey) {
+  return createHash("sha256").update(publicKey.export({ type: "spki", format: "der" })).digest("base64");
+}
+
+function trustingBrowser(hash) {
+  return chromium.launch({ executablePath: chromiumPath, headless: true, args: ["--no-sandbox", `--ignore-certificate-errors-spki-list=${hash}`] });
 }
 
 // A raw HTTPS request to the daemon, trusting its own certificate.
@@ -118,9 +130,21 @@ try {
   ca = readFileSync(path.join(stateDir, "tls", "cert.pem"));
   await until("domusd to listen", async () => (await request(port, ca, "GET", "/")).status === 200);
 
-  browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ["--no-sandbox"] });
-  // The certificate is the daemon's self-signed one (Node above trusts it as its CA).
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  // The browser trusts the daemon's self-signed certificate by its key (as Node above trusts it
+  // as its CA), no other: one that trusts another key must refuse the daemon's.
+  {
+    const other = await trustingBrowser(spkiHash(generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey));
+    try {
+      const p = await (await other.newContext()).newPage();
+      const refused = await p.goto(`${base}/`).then(() => null, (e) => e);
+      check(refused && /ERR_CERT/.test(refused.message), `a browser that does not trust the daemon's key loaded the page (${refused && refused.message})`);
+    } finally {
+      await other.close();
+    }
+    step("a browser that trusts another key refuses the daemon's certificate");
+  }
+  browser = await trustingBrowser(spkiHash(new X509Certificate(ca).publicKey));
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.on("dialog", (d) => d.accept());
   // Errors in the page (a CSP refusal, an exception) fail the test; the 401s and 403s the
@@ -194,6 +218,28 @@ try {
   await page.click("[data-testid=domain-page] button[data-action=delete]");
   await page.waitForSelector("[data-testid=domain-list]");
   await until("xl1 gone", async () => (await page.$("[data-testid=domain-list] tr[data-domain='xl1']")) === null);
+
+  step("create from the form a domain that runs a program (exec), then delete it");
+  copyFileSync("/bin/busybox", path.join(stateDir, "images", "busybox")); // busybox-static
+  await page.click("a[href='#/create']");
+  await page.waitForSelector("[data-testid=create-form]");
+  await until("busybox among the programs", async () => (await page.$("[data-testid=create-form] select[name=exec] option[value=busybox]")) !== null);
+  await page.fill("[data-testid=create-form] input[name=name]", "prog1");
+  await page.selectOption("[data-testid=create-form] select[name=exec]", "busybox");
+  await page.fill("[data-testid=create-form] textarea[name=exec_args]", "sh\n-c\necho from the form $((6*7))\n");
+  await page.check("[data-testid=create-form] input[name=exec_busybox]");
+  await shot("create-exec");
+  await page.click("[data-testid=create-form] button[type=submit]");
+  await page.waitForSelector("[data-testid=domain-page]");
+  await until("prog1 stopped", async () => (await page.textContent("[data-testid=domain-page] [data-testid=state]")) === "stopped");
+  const prog1 = JSON.parse((await request(port, ca, "GET", "/v1/domains/prog1", { Authorization: `Bearer ${token}` })).body);
+  check(JSON.stringify(prog1.exec) === JSON.stringify({ program: "busybox", args: ["sh", "-c", "echo from the form $((6*7))"], with_busybox: true, overlay: null }), `prog1's exec: ${JSON.stringify(prog1.exec)}`);
+  check(prog1.last_exit && prog1.last_exit.reason === "exit" && prog1.last_exit.code === 0, `prog1's exit: ${JSON.stringify(prog1.last_exit)}`);
+  const prog1Console = (await request(port, ca, "GET", "/v1/domains/prog1/console?tail=50", { Authorization: `Bearer ${token}` })).body;
+  check(prog1Console.includes("from the form 42"), `prog1's console: ${prog1Console}`);
+  await page.click("[data-testid=domain-page] button[data-action=delete]");
+  await page.waitForSelector("[data-testid=domain-list]");
+  await until("prog1 gone", async () => (await page.$("[data-testid=domain-list] tr[data-domain='prog1']")) === null);
 
   step("create from the form");
   await page.click("a[href='#/create']");

@@ -32,6 +32,27 @@ test("each bad field is named", () => {
   assert.equal(field({ name: "w", nics: [{ mac: "00:16:3e:00:00" }] }), "nics[0].mac");
   assert.equal(field({ name: "w", nics: [{ ip: "10.77.0" }] }), "nics[0].ip");
   assert.equal(field({ name: "w", nics: new Array(5).fill({}) }), "nics");
+  assert.equal(field({ name: "w", exec: "hello" }), "exec");
+  assert.equal(field({ name: "w", exec: {} }), "exec.program");
+  assert.equal(field({ name: "w", exec: { program: "" } }), "exec.program");
+  assert.equal(field({ name: "w", exec: { program: "h", args: "a b" } }), "exec.args");
+  assert.equal(field({ name: "w", exec: { program: "h", args: new Array(65).fill("a") } }), "exec.args");
+  assert.equal(field({ name: "w", exec: { program: "h", args: ["a", 2] } }), "exec.args[1]");
+  assert.equal(field({ name: "w", exec: { program: "h", with_busybox: 1 } }), "exec.with_busybox");
+  assert.equal(field({ name: "w", exec: { program: "h", overlay: "" } }), "exec.overlay");
+  assert.equal(field({ name: "w", ramdisk: "r.cpio", exec: { program: "h" } }), "exec");
+  assert.equal(checkConfig({ name: "w", exec: null }), null);
+  assert.equal(checkConfig({ name: "w", exec: { program: "h", args: ["a b", ""], with_busybox: true, overlay: "site" } }), null);
+});
+
+test("xl.cfg: the exec keys become the exec object", () => {
+  const r = parseXlCfg(`name = "x"
+exec = "hello"
+exec_args = [ "a", 'b c' ]
+exec_busybox = 1
+exec_overlay = "site"`);
+  assert.deepEqual(xlToConfig(r.config), { name: "x", exec: { program: "hello", args: ["a", "b c"], with_busybox: true, overlay: "site" } });
+  assert.equal(xlToConfig(parseXlCfg("exec_busybox = 2").config).exec.with_busybox, 2); // refused by checkConfig, as by the API
 });
 
 test("xl.cfg: values, lists, comments", () => {

@@ -29,7 +29,16 @@ domus_fuzz_seed(fuzz_config_json disks [=[{"name":"d","disks":[{"path":"root.img
 domus_fuzz_seed(fuzz_config_json disks_bad [=[{"name":"d","disks":[{"path":"a","vdev":"xvda1"},{"path":"b","vdev":"hda","colour":[{"x":1}]},"c",[],{"path":null,"read_only":1,"ops_per_sec":-1.5}]}]=])
 domus_fuzz_seed(fuzz_config_json patch_disks [=[{"disks":[{"path":"a,ro","vdev":"sdg"},{"path":"b","vdev":"vda"},{"path":"c","vdev":"xvda"}]}]=])
 domus_fuzz_seed(fuzz_config_json nics [=[{"name":"n","nics":[{"mac":"00:16:3E:00:00:01","ip":"10.77.0.2","bridge":"domus0","vifname":"v0","rx_bytes_per_sec":1,"tx_bytes_per_sec":2},{},{"mac":null,"ip":"10.77.0.02","tap":"x"},{"stats":{"rx":[1]}}]}]=])
+domus_fuzz_seed(fuzz_config_json exec [=[{"name":"x","exec":{"program":"bin/hello","args":["a b","","-c","\u00e9"],"with_busybox":true,"overlay":"site"}}]=])
+domus_fuzz_seed(fuzz_config_json exec_bad [=[{"name":"x","ramdisk":"r","exec":{"program":"","args":[1,[2],{"a":3}],"with_busybox":1,"overlay":"","argv":[]},"exec":null}]=])
 domus_fuzz_seed(fuzz_config_json dup [=[{"name":"Domain-0","name":"x","memory":18446744073709551616}]=])
+domus_fuzz_seed(fuzz_config_xl exec [=[name = "x"
+exec = "bin/hello"
+exec_args = [ "a", 'b c', "\x00", 7 ]
+exec_busybox = 1
+exec_overlay = "site"
+exec_args = []
+]=])
 domus_fuzz_seed(fuzz_config_xl realistic [=[# xl.cfg
 name = "web-01.example"
 kernel = '/var/lib/domus/kernels/web.elf'

@@ -24,7 +24,8 @@ bool same(const DomainConfig& a, const DomainConfig& b) {
     return a.name == b.name && a.memory == b.memory && a.vcpus == b.vcpus && a.kernel == b.kernel &&
            a.ramdisk == b.ramdisk && a.cmdline == b.cmdline && a.on_poweroff == b.on_poweroff &&
            a.on_reboot == b.on_reboot && a.on_crash == b.on_crash && a.disks == b.disks &&
-           a.nics == b.nics && a.cpu_weight == b.cpu_weight && a.cap == b.cap && a.cpus == b.cpus;
+           a.nics == b.nics && a.cpu_weight == b.cpu_weight && a.cap == b.cap && a.cpus == b.cpus &&
+           a.exec == b.exec;
 }
 
 }  // namespace

@@ -99,7 +99,7 @@ function CreateForm({ onCreated }) {
   const [f, setF] = useState({
     name: "", memory: "64", vcpus: "1", kernel: "", ramdisk: "", cmdline: "",
     on_poweroff: "destroy", on_reboot: "restart", on_crash: "destroy", start: true,
-    disks: [], nics: [],
+    disks: [], nics: [], exec: "", exec_args: "", exec_busybox: false, exec_overlay: "",
   });
   const [images, setImages] = useState([]);
   const [bad, setBad] = useState(null);
@@ -137,6 +137,13 @@ function CreateForm({ onCreated }) {
     if (f.kernel) c.kernel = f.kernel;
     if (f.ramdisk) c.ramdisk = f.ramdisk;
     if (f.cmdline) c.cmdline = f.cmdline;
+    if (f.exec) {
+      // One argument a line: an argument may hold spaces and quotes.
+      const lines = f.exec_args.replace(/\r/g, "").replace(/\n$/, "");
+      const args = lines === "" ? [] : lines.split("\n");
+      c.exec = { program: f.exec, args, with_busybox: f.exec_busybox };
+      if (f.exec_overlay.trim()) c.exec.overlay = f.exec_overlay.trim();
+    }
     for (const p of ["on_poweroff", "on_reboot", "on_crash"]) c[p] = f[p];
     if (f.disks.length) {
       c.disks = f.disks.map((d) => {
@@ -185,6 +192,11 @@ function CreateForm({ onCreated }) {
         <option value="">the embedded Domus guest</option>${files.map((n) => html`<option value=${n}>${n}</option>`)}</select><//>
       <${Field} label="ramdisk" error=${err("ramdisk")}><select name="ramdisk" value=${f.ramdisk} onChange=${set("ramdisk")}>
         <option value="">none</option>${files.map((n) => html`<option value=${n}>${n}</option>`)}</select><//>
+      <${Field} label="program (exec)" error=${err("exec") || listErr("exec.program")}><select name="exec" value=${f.exec} onChange=${set("exec")}>
+        <option value="">none</option>${files.map((n) => html`<option value=${n}>${n}</option>`)}</select><//>
+      ${f.exec ? html`<${Field} label="its arguments (one a line)" error=${listErr("exec.args")}><textarea name="exec_args" rows="3" value=${f.exec_args} onInput=${set("exec_args")}></textarea><//>
+      <${Field} label="overlay directory (in the image dirs)" error=${listErr("exec.overlay")}><input name="exec_overlay" placeholder="none" value=${f.exec_overlay} onInput=${set("exec_overlay")} /><//>
+      <label class="check"><input type="checkbox" name="exec_busybox" checked=${f.exec_busybox} onChange=${set("exec_busybox")} /> with busybox</label>` : ""}
       <${Field} label="command line" error=${err("cmdline")}><input name="cmdline" value=${f.cmdline} onInput=${set("cmdline")} /><//>
       ${policy("on_poweroff")}${policy("on_reboot")}${policy("on_crash")}
       <fieldset class="items" data-testid="disks"><legend>disks</legend>
@@ -239,7 +251,7 @@ function DomainPage({ name, cpu, events, act, now }) {
   if (!d) return html`<div>${error ? html`<div class="error">${error}</div>` : "loading…"}</div>`;
   const mine = events.filter((e) => e.domain === name).slice(-20).reverse();
   const config = {};
-  for (const k of ["name", "memory", "vcpus", "kernel", "ramdisk", "cmdline", "on_poweroff", "on_reboot", "on_crash", "cpu_weight", "cap", "cpus", "disks", "nics"]) config[k] = d[k];
+  for (const k of ["name", "memory", "vcpus", "kernel", "ramdisk", "cmdline", "on_poweroff", "on_reboot", "on_crash", "cpu_weight", "cap", "cpus", "disks", "nics", "exec"]) config[k] = d[k];
   return html`<div class="domain-page" data-testid="domain-page">
     <h2>${d.name} <span class=${`state ${d.state}`} data-testid="state">${d.state}</span> <${Actions} d=${d} act=${act} /></h2>
     ${error ? html`<div class="error">${error}</div>` : ""}

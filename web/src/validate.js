@@ -42,6 +42,24 @@ export function checkConfig(c) {
         return { field: `nics[${i}].ip`, message: `nics[${i}].ip '${n.ip}' is not an IPv4 address` };
     }
   }
+  if (c.exec != null) {
+    const e = c.exec;
+    if (typeof e !== "object" || Array.isArray(e)) return { field: "exec", message: "exec must be an object or null" };
+    if (typeof e.program !== "string" || !e.program) return { field: "exec.program", message: "exec.program is required (the static program to run)" };
+    if (e.args !== undefined) {
+      if (!Array.isArray(e.args)) return { field: "exec.args", message: "exec.args must be an array of strings" };
+      if (e.args.length > 64) return { field: "exec.args", message: `exec.args has ${e.args.length} entries: a program takes at most 64 arguments` };
+      for (let i = 0; i < e.args.length; ++i) {
+        if (typeof e.args[i] !== "string") return { field: `exec.args[${i}]`, message: `exec.args[${i}] must be a string` };
+      }
+    }
+    if (e.with_busybox !== undefined && typeof e.with_busybox !== "boolean")
+      return { field: "exec.with_busybox", message: "exec.with_busybox must be true or false" };
+    if (e.overlay != null && (typeof e.overlay !== "string" || !e.overlay))
+      return { field: "exec.overlay", message: "exec.overlay must be a directory's path or null" };
+    if (c.ramdisk != null && c.ramdisk !== "")
+      return { field: "exec", message: `exec packs the domain's initramfs: it cannot be combined with ramdisk '${c.ramdisk}' (leave one out)` };
+  }
   return null;
 }
 
@@ -94,11 +112,16 @@ function parseValue(v) {
 }
 
 // xl.cfg keys as the API's JSON config: scalars keep their names; `disk` and `vif` lists of
-// xl's spec strings become `disks` and `nics` objects; `extra` is appended to `cmdline`.
+// xl's spec strings become `disks` and `nics` objects; `extra` is appended to `cmdline`;
+// exec, exec_args, exec_busybox (0/1) and exec_overlay become the `exec` object.
+const EXEC_KEYS = { exec: "program", exec_args: "args", exec_busybox: "with_busybox", exec_overlay: "overlay" };
 export function xlToConfig(xl) {
   const c = {};
   for (const [k, v] of Object.entries(xl)) {
-    if (k === "disk") c.disks = v.map(xlDisk);
+    if (k in EXEC_KEYS) {
+      c.exec = c.exec || {};
+      c.exec[EXEC_KEYS[k]] = k === "exec_busybox" && (v === 0 || v === 1) ? v === 1 : v;
+    } else if (k === "disk") c.disks = v.map(xlDisk);
     else if (k === "vif") c.nics = v.map(xlVif);
     else if (k === "extra") c.cmdline = c.cmdline ? `${c.cmdline} ${v}` : v;
     else if (k === "cmdline" && c.cmdline) c.cmdline = `${v} ${c.cmdline}`;

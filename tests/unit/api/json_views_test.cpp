@@ -28,16 +28,17 @@ control::DomainView web1() {
 }
 
 TEST(JsonViews, DomainAsDocumented) {
-    EXPECT_EQ(serialize(domain_json(web1())),
-              R"({"name":"web1","id":3,"state":"running","memory":64,"vcpus":1,"kernel":null,)"
-              R"("ramdisk":null,"cmdline":"service","on_poweroff":"destroy","on_reboot":"restart",)"
-              R"("on_crash":"destroy","disks":[],"nics":[],"cpu_weight":256,"cap":0,"cpus":null,)"
-              R"("cgroup":null,"pid":12345,)"
-              R"("created_at":1796000000000,)"
-              R"("updated_at":1796000000000,"started_at":1796000000000,)"
-              R"("last_exit":{"reason":"crash","code":6,"detail":"guest reported a crash"},)"
-              R"("restarts":0,"stats":{"vcpu_time_ns":1200000,"exits":42,"hypercalls":40,)"
-              R"("resident_kib":2100}})");
+    EXPECT_EQ(
+        serialize(domain_json(web1())),
+        R"({"name":"web1","id":3,"state":"running","memory":64,"vcpus":1,"kernel":null,)"
+        R"("ramdisk":null,"cmdline":"service","on_poweroff":"destroy","on_reboot":"restart",)"
+        R"("on_crash":"destroy","disks":[],"nics":[],"cpu_weight":256,"cap":0,"cpus":null,"exec":null,)"
+        R"("cgroup":null,"pid":12345,)"
+        R"("created_at":1796000000000,)"
+        R"("updated_at":1796000000000,"started_at":1796000000000,)"
+        R"("last_exit":{"reason":"crash","code":6,"detail":"guest reported a crash"},)"
+        R"("restarts":0,"stats":{"vcpu_time_ns":1200000,"exits":42,"hypercalls":40,)"
+        R"("resident_kib":2100}})");
 }
 
 TEST(JsonViews, DisksWithTheGuestsNames) {
@@ -52,6 +53,16 @@ TEST(JsonViews, DisksWithTheGuestsNames) {
               R"("bytes_per_sec":1048576,"ops_per_sec":50},)"
               R"({"path":"x\\xff.img","vdev":"hdc","guest":"vdc","read_only":false,)"
               R"("bytes_per_sec":0,"ops_per_sec":0}])");
+}
+
+TEST(JsonViews, ExecWithEveryFieldAndBytesOutsideUtf8Escaped) {
+    control::DomainView v = web1();
+    v.record.config.exec = control::ExecConfig{"bin/hello", {"a b", "", "x\xff"}, true, "site"};
+    EXPECT_EQ(serialize(domain_json(v).at("exec")),
+              R"({"program":"bin/hello","args":["a b","","x\\xff"],"with_busybox":true,)"
+              R"("overlay":"site"})");
+    v.record.config.exec.overlay.clear();
+    EXPECT_TRUE(domain_json(v).at("exec").at("overlay").is_null());
 }
 
 TEST(JsonViews, DomainKernelLastExitAndStates) {

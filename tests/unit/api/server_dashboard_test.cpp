@@ -146,5 +146,45 @@ TEST_F(DashboardTest, SigningOutEndsTheSession) {
     EXPECT_NE(error_message(*r).find("sign in again"), std::string::npos);
 }
 
+// session-lifetime-s and max-sessions from domusd's config reach the server's sessions.
+class ConfiguredSessionsTest : public ServerTest {
+  protected:
+    void SetUp() override {
+        start([](ServerOptions& o) {
+            o.tcp_listen = "127.0.0.1:0";
+            o.token = kToken;
+            o.session_lifetime = std::chrono::seconds(120);
+            o.max_sessions = 1;
+        });
+    }
+    std::optional<Response> sign_in() {
+        return HttpConn::tcp(server->tcp_port())
+            .request("POST", "/v1/session", R"({"token":")" + kToken + R"("})");
+    }
+    int list_with(const std::string& cookie) {
+        auto r = HttpConn::tcp(server->tcp_port())
+                     .request("GET", "/v1/domains", "", {"Cookie: " + cookie});
+        return r ? r->status : 0;
+    }
+};
+
+TEST_F(ConfiguredSessionsTest, TheLifetimeIsTheCookiesAndTheCountIsBounded) {
+    auto first = sign_in();
+    ASSERT_TRUE(first);
+    ASSERT_EQ(first->status, 201);
+    EXPECT_NE(first->header("set-cookie").find("; Max-Age=120"), std::string::npos)
+        << first->header("set-cookie");
+    EXPECT_NE(first->body.find("\"expires_in\":120"), std::string::npos) << first->body;
+    const std::string a =
+        first->header("set-cookie").substr(0, first->header("set-cookie").find(';'));
+    EXPECT_EQ(list_with(a), 200);
+    auto second = sign_in();  // max-sessions = 1: the first one ends
+    ASSERT_TRUE(second);
+    const std::string b =
+        second->header("set-cookie").substr(0, second->header("set-cookie").find(';'));
+    EXPECT_EQ(list_with(b), 200);
+    EXPECT_EQ(list_with(a), 401);
+}
+
 }  // namespace
 }  // namespace domus::api::test

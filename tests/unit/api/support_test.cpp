@@ -142,6 +142,30 @@ TEST(DaemonConfig, LogFormat) {
     EXPECT_EQ(c.log_format, telemetry::LogFormat::text);  // a refused value changes nothing
 }
 
+TEST(DaemonConfig, SessionLifetimeAndCount) {
+    DaemonConfig c;
+    EXPECT_EQ(c.server.session_lifetime, std::chrono::seconds(43200));  // 12 hours
+    EXPECT_EQ(c.server.max_sessions, 64u);
+    ASSERT_TRUE(apply_config_text("session-lifetime-s = 3600\nmax_sessions = 2\n", c));
+    EXPECT_EQ(c.server.session_lifetime, std::chrono::seconds(3600));
+    EXPECT_EQ(c.server.max_sessions, 2u);
+    auto st = apply_config_text("session-lifetime-s = 59\n", c);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().message,
+              "line 1: session-lifetime-s must be an integer between 60 and 2678400 (got \"59\")");
+    for (const char* bad : {"session-lifetime-s = 2678401\n", "session-lifetime-s = -5\n",
+                            "session-lifetime-s = 1h\n", "session-lifetime-s =\n",
+                            "max-sessions = 0\n", "max-sessions = 100001\n",
+                            "max-sessions = 99999999999999999999\n", "max-sessions = 0x10\n"}) {
+        st = apply_config_text(bad, c);
+        ASSERT_FALSE(st) << bad;
+        EXPECT_NE(st.error().message.find(std::string_view(bad).substr(0, 10)), std::string::npos)
+            << st.error().message;
+    }
+    EXPECT_EQ(c.server.session_lifetime, std::chrono::seconds(3600));  // refusals change nothing
+    EXPECT_EQ(c.server.max_sessions, 2u);
+}
+
 TEST(DaemonConfig, AdmissionKeys) {
     DaemonConfig c;
     EXPECT_EQ(c.resources.memory_reserve_mib, 512u);

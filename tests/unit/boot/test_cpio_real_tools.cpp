@@ -12,6 +12,7 @@
 
 #include "boot/cpio.hpp"
 #include "boot/elf_loader.hpp"
+#include "boot/file_read.hpp"
 #include "boot/initramfs.hpp"
 
 namespace domus {

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "boot/file_read.hpp"
 #include "elf_test_util.hpp"
 
 namespace domus::test {

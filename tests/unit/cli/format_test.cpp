@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include "control/domain_config.hpp"
+
 namespace domus::cli {
 namespace {
 
@@ -140,6 +142,31 @@ TEST(ConfigFormat, RamdiskIsShownWhenSet) {
     d["ramdisk"] = nullptr;  // none: left out of xl.cfg, null in JSON
     EXPECT_EQ(format_config_xl(d).find("ramdisk"), std::string::npos);
     EXPECT_NE(format_config_json(d).find(R"("ramdisk":null)"), std::string::npos);
+}
+
+TEST(ConfigFormat, ExecInXlReadsBackAsItselfAndJsonKeepsIt) {
+    auto d = obj(R"({"name":"run","memory":64,"vcpus":1,"kernel":null,"ramdisk":null,
+        "cmdline":"","on_poweroff":"destroy","on_reboot":"restart","on_crash":"destroy",
+        "exec":{"program":"bin/hello","args":["a","it's \"b\"","back\\slash","two\nlines",""],
+                "with_busybox":true,"overlay":"/srv/images/site"}})");
+    const std::string xl = format_config_xl(d);
+    EXPECT_NE(xl.find("exec = \"bin/hello\"\nexec_args = [ \"a\", \"it's \\\"b\\\"\", "),
+              std::string::npos)
+        << xl;
+    EXPECT_NE(xl.find("exec_busybox = 1\nexec_overlay = \"/srv/images/site\"\n"), std::string::npos)
+        << xl;
+    auto back = control::parse_config_xl(xl);
+    ASSERT_TRUE(back.ok()) << back.error.message << "\n" << xl;
+    EXPECT_EQ(back.value->exec,
+              (control::ExecConfig{"bin/hello",
+                                   {"a", "it's \"b\"", "back\\slash", "two\nlines", ""},
+                                   true,
+                                   "/srv/images/site"}));
+    EXPECT_NE(format_config_json(d).find(R"("exec":{"program":"bin/hello","args":["a",)"),
+              std::string::npos);
+    d["exec"] = nullptr;  // none: left out of xl.cfg, null in JSON
+    EXPECT_EQ(format_config_xl(d).find("exec"), std::string::npos);
+    EXPECT_NE(format_config_json(d).find(R"("exec":null)"), std::string::npos);
 }
 
 TEST(HostFormat, Lines) {

@@ -146,7 +146,7 @@ TEST(ConfigCommon, ToJsonHasEveryFieldAndNullKernel) {
               "{\"name\":\"web1\",\"memory\":64,\"vcpus\":1,\"kernel\":null,\"ramdisk\":null,"
               "\"cmdline\":\"\",\"on_poweroff\":\"destroy\",\"on_reboot\":\"restart\","
               "\"on_crash\":\"destroy\",\"disks\":[],\"nics\":[],\"cpu_weight\":256,\"cap\":0,"
-              "\"cpus\":null}");
+              "\"cpus\":null,\"exec\":null}");
     DomainConfig c = valid_config();
     c.kernel = "/boot/k";
     c.ramdisk = "/boot/initrd";
@@ -195,7 +195,7 @@ TEST(ConfigCommon, FieldNamesMatchTheApi) {
     using namespace config_detail;
     const char* names[] = {"name",    "memory",      "vcpus",     "kernel",   "ramdisk",
                            "cmdline", "on_poweroff", "on_reboot", "on_crash", "disks",
-                           "nics",    "cpu_weight",  "cap",       "cpus"};
+                           "nics",    "cpu_weight",  "cap",       "cpus",     "exec"};
     ASSERT_EQ(std::size(names), static_cast<size_t>(kFieldCount));
     for (int i = 0; i < kFieldCount; ++i) {
         EXPECT_STREQ(field_name(static_cast<Field>(i)), names[i]);

@@ -60,7 +60,7 @@ TEST(StoreMigrations, AVersion1DatabaseGainsTheRamdiskColumn) {
     }
     auto store = StateStore::open(path);
     ASSERT_TRUE(store.ok()) << store.error().message;
-    EXPECT_EQ(store->schema_version(), 5);
+    EXPECT_EQ(store->schema_version(), 6);
     auto old = store->get_domain("old");
     ASSERT_TRUE(old.has_value());
     EXPECT_EQ(old->config.kernel, "/k");
@@ -84,6 +84,10 @@ TEST(StoreMigrations, AVersion1DatabaseGainsTheRamdiskColumn) {
     EXPECT_EQ(sched->config.cpu_weight, 512u);
     EXPECT_EQ(sched->config.cap, 30u);
     EXPECT_EQ(sched->config.cpus, "0-1,^0");
+    EXPECT_TRUE(sched->config.exec.empty());  // v6: no program to pack before
+    rec.config.exec = ExecConfig{"bin/hello", {"a", "b c", ""}, true, "site"};
+    ASSERT_TRUE(store->update_domain(rec, {}).ok());
+    EXPECT_EQ(store->get_domain("old")->config.exec, rec.config.exec);
 }
 
 TEST(StoreSchema, ResourceColumnsRefuseValuesOutOfRange) {

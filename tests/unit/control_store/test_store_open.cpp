@@ -20,7 +20,7 @@ TEST(StoreOpen, CreatesAFreshDatabaseWithWalAndSchemaV1) {
     const std::string path = dir.file("domus.db");
     auto store = StateStore::open(path);
     ASSERT_TRUE(store.ok()) << store.error().message;
-    EXPECT_EQ(store->schema_version(), 5);
+    EXPECT_EQ(store->schema_version(), 6);
     EXPECT_TRUE(store->list_domains().empty());
     EXPECT_EQ(store->last_event_id(), 0);
     EXPECT_EQ(store->last_error(), "");
@@ -31,7 +31,7 @@ TEST(StoreOpen, CreatesAFreshDatabaseWithWalAndSchemaV1) {
 
     RawDb raw(path);
     EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
-    EXPECT_EQ(raw.scalar("PRAGMA user_version"), 5);
+    EXPECT_EQ(raw.scalar("PRAGMA user_version"), 6);
     EXPECT_EQ(raw.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
                          "('domains', 'events')"),
               2);
@@ -43,7 +43,7 @@ TEST(StoreOpen, MigratesAnEmptyFile) {
     { std::ofstream(path, std::ios::binary); }
     auto store = StateStore::open(path);
     ASSERT_TRUE(store.ok()) << store.error().message;
-    EXPECT_EQ(store->schema_version(), 5);
+    EXPECT_EQ(store->schema_version(), 6);
     ASSERT_TRUE(store->create_domain(sample_config("a")).ok());
 }
 
@@ -63,7 +63,7 @@ TEST(StoreOpen, ReopenIsANoOpAndKeepsEverything) {
         // Re-running a migration would fail (its tables and columns exist): opening skips them.
         auto store = StateStore::open(path);
         ASSERT_TRUE(store.ok()) << store.error().message;
-        EXPECT_EQ(store->schema_version(), 5);
+        EXPECT_EQ(store->schema_version(), 6);
         auto got = store->get_domain("keep");
         ASSERT_TRUE(got.has_value());
         expect_same(*got, created);
