@@ -117,10 +117,11 @@ json::object domain_json(const control::DomainView& view) {
     const control::DomainRecord& r = view.record;
     const control::DomainConfig& c = r.config;
     json::object o;
-    o.reserve(26);  // every field below: no rehashing while building
+    o.reserve(27);  // every field below: no rehashing while building
     o["name"] = c.name;
     o["id"] = r.id;
     o["state"] = control::to_string(r.state);
+    o["preserved"] = control::is_preserved(r);
     o["memory"] = c.memory;
     o["vcpus"] = c.vcpus;
     if (c.kernel.empty()) {

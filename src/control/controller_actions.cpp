@@ -62,12 +62,19 @@ ApiResult<DomainView> ControllerImpl::act(const std::string& name, Action action
     switch (action) {
         case Action::start:
             if (is_live(rec.state)) return wrong_state(rec, "start");
+            if (is_preserved(rec)) {
+                return api_error(409, "conflict",
+                                 "cannot start domain '" + rec.config.name + "': it is " +
+                                     to_string(rec.state) + " and preserved (its monitor, pid " +
+                                     std::to_string(rec.pid) +
+                                     ", keeps its memory for dump-core); destroy it first");
+            }
             if (auto e = check_capacity(rec.config)) return *e;
             if (auto k = check_boot_files(rec.config); !k.ok()) return k.error();
             rec.restarts = 0;
             return start_locked(rec, false);
         case Action::destroy:
-            if (!is_live(rec.state) && rec.state != DomainState::crashed) {
+            if (!is_live(rec.state) && rec.state != DomainState::crashed && !is_preserved(rec)) {
                 return wrong_state(rec, "destroy");
             }
             return destroy_locked(rec, "destroyed");
@@ -223,6 +230,13 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
                 run_dir.value(),
                 "--console-log-max-bytes",
                 std::to_string(options_.console_log_max_bytes)};
+    for (auto [policy, end] :
+         {std::pair{rec.config.on_crash, "crash"}, std::pair{rec.config.on_poweroff, "poweroff"},
+          std::pair{rec.config.on_reboot, "reboot"}}) {
+        if (policy != Policy::preserve) continue;
+        req.args.push_back("--preserve");
+        req.args.push_back(end);
+    }
     if (!options_.vmm_user.empty()) {
         req.args.push_back("--user");
         req.args.push_back(options_.vmm_user);
@@ -391,8 +405,61 @@ void ControllerImpl::handle_exit_locked(DomainRecord& rec, const ExitInfo& exit)
     }
 }
 
+void ControllerImpl::apply_preserved_locked(DomainRecord& rec, const vmm::VmmStatus& status) {
+    rec.last_exit = ExitInfo{status.exit_reason, status.exit_code, status.exit_detail};
+    const std::string kept =
+        "preserved: monitor pid " + std::to_string(rec.pid) + " keeps its memory until destroyed";
+    if (status.state == "crashed") {
+        rec.state = DomainState::crashed;
+        (void)save(rec, "crashed", status.exit_reason + ": " + status.exit_detail + "; " + kept);
+    } else {
+        rec.state = DomainState::stopped;
+        const std::string why =
+            status.exit_reason == "exit" ? status.exit_detail : status.exit_reason;
+        (void)save(rec, "stopped", why + "; " + kept);
+    }
+}
+
+void ControllerImpl::on_preserved(const std::string& name) {
+    auto lock_ptr = domain_lock(name);
+    std::lock_guard dl(*lock_ptr);
+    auto rec = load(name);
+    if (!rec || !is_live(rec->state) || rec->pid <= 0) return;  // already applied, or gone
+    auto client = vmm::VmmClient::connect(run_path(rec->id, ".ctl"), kControlTimeoutMs);
+    auto status = client ? client->status() : Result<vmm::VmmStatus>(client.error());
+    if (!status || status->pid != rec->pid || !status->preserved) return;
+    apply_preserved_locked(*rec, *status);
+}
+
 void ControllerImpl::adopt_all() {
     for (auto& rec : table_->list()) {
+        if (is_preserved(rec)) {
+            auto lock_ptr = domain_lock(rec.config.name);
+            std::lock_guard dl(*lock_ptr);
+            const pid_t pid = static_cast<pid_t>(rec.pid);
+            if (is_monitor_process(pid)) {
+                auto client = vmm::VmmClient::connect(run_path(rec.id, ".ctl"), kControlTimeoutMs);
+                auto status = client ? client->status() : Result<vmm::VmmStatus>(client.error());
+                if (status && status->pid == pid && status->preserved) {
+                    (void)save(rec, "adopted", "preserved, monitor pid " + std::to_string(pid));
+                    (void)supervisor_->watch(rec.id, pid);
+                    continue;
+                }
+            }
+            // The preserved monitor ended while no daemon was watching: released.
+            if (auto info = vmm::read_exit_file(run_path(rec.id, ".exit")); info) {
+                rec.last_exit = *info;
+            }
+            ::unlink(run_path(rec.id, ".exit").c_str());
+            ::unlink(run_path(rec.id, ".ctl").c_str());
+            teardown_nics(rec);
+            remove_cgroup(rec);
+            rec.pid = 0;
+            (void)save(rec, "destroyed",
+                       "its preserved monitor (pid " + std::to_string(pid) +
+                           ") ended while domusd was not running");
+            continue;
+        }
         if (!is_live(rec.state)) {
             teardown_nics(rec);  // a TAP left by a daemon killed while starting or stopping it
             remove_cgroup(rec);  // likewise an empty cgroup
@@ -404,6 +471,12 @@ void ControllerImpl::adopt_all() {
         if (pid > 0 && is_monitor_process(pid)) {
             auto client = vmm::VmmClient::connect(run_path(rec.id, ".ctl"), kControlTimeoutMs);
             auto status = client ? client->status() : Result<vmm::VmmStatus>(client.error());
+            if (status && status->pid == pid && status->preserved) {
+                // It ended, and was preserved, while no daemon was watching.
+                apply_preserved_locked(rec, *status);
+                (void)supervisor_->watch(rec.id, pid);
+                continue;
+            }
             if (status && status->pid == pid) {
                 if (status->state == "paused")
                     rec.state = DomainState::paused;

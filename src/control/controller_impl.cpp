@@ -408,6 +408,12 @@ ApiResult<Empty> ControllerImpl::delete_domain(const std::string& name) {
                          "domain '" + name + "' is " + to_string(rec->state) +
                              ": destroy it before deleting it");
     }
+    if (is_preserved(*rec)) {
+        return api_error(409, "conflict",
+                         "domain '" + name + "' is " + to_string(rec->state) +
+                             " and preserved (monitor pid " + std::to_string(rec->pid) +
+                             "): destroy it before deleting it");
+    }
     const Status st = table_->remove(name);
     if (!st) return store_error(st.error());
     remove_run_files(rec->id);

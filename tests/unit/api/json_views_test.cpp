@@ -29,7 +29,8 @@ control::DomainView web1() {
 
 TEST(JsonViews, DomainAsDocumented) {
     EXPECT_EQ(serialize(domain_json(web1())),
-              R"({"name":"web1","id":3,"state":"running","memory":64,"vcpus":1,"kernel":null,)"
+              R"({"name":"web1","id":3,"state":"running","preserved":false,"memory":64,"vcpus":1,)"
+              R"("kernel":null,)"
               R"("ramdisk":null,"cmdline":"service","on_poweroff":"destroy","on_reboot":"restart",)"
               R"("on_crash":"destroy","disks":[],"nics":[],"cpu_weight":256,"cap":0,"cpus":null,)"
               R"("cgroup":null,"pid":12345,)"
