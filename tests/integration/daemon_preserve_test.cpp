@@ -136,6 +136,13 @@ TEST(DaemonPreserve, CrashedDomainIsKeptDumpedAndReleasedByDestroy) {
     EXPECT_NE(why.find("preserved"), std::string::npos) << why;
     EXPECT_NE(why.find("destroy it first"), std::string::npos) << why;
     EXPECT_EQ(d.request("DELETE", "/v1/domains/c1").status, 409);
+    // Its monitor holds what it was started with: only the live-changeable fields change.
+    auto patched = d.json("PATCH", "/v1/domains/c1", R"({"memory":64})", &status);
+    EXPECT_EQ(status, 409);
+    EXPECT_NE(json::serialize(patched).find("crashed and preserved"), std::string::npos)
+        << json::serialize(patched);
+    d.json("PATCH", "/v1/domains/c1", R"({"on_crash":"destroy"})", &status);
+    EXPECT_EQ(status, 200);
     EXPECT_TRUE(process_alive(pid));
 
     // destroy releases it: the monitor ends, the domain is stopped, and has no core any more.
