@@ -422,7 +422,8 @@ void ControllerImpl::apply_preserved_locked(DomainRecord& rec, const vmm::VmmSta
 
 void ControllerImpl::on_preserved(const std::string& name) {
     auto lock_ptr = domain_lock(name);
-    std::lock_guard dl(*lock_ptr);
+    std::unique_lock dl(*lock_ptr, std::try_to_lock);
+    if (!dl.owns_lock()) return;  // a request is in flight (a dump-core, say): next round
     auto rec = load(name);
     if (!rec || !is_live(rec->state) || rec->pid <= 0) return;  // already applied, or gone
     auto client = vmm::VmmClient::connect(run_path(rec->id, ".ctl"), kControlTimeoutMs);

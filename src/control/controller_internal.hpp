@@ -123,7 +123,9 @@ class ControllerImpl final : public Controller {
     // The monitor reports the domain ended and preserved: the record follows (state, last
     // exit, pid kept), with the event the end would have had.
     void apply_preserved_locked(DomainRecord& rec, const vmm::VmmStatus& status);
-    void on_preserved(const std::string& name);  // from the sampler: locks, asks, applies
+    // From the sampler: unless a request holds the domain's lock (then the next round), asks
+    // the monitor again and applies.
+    void on_preserved(const std::string& name);
 
     // controller_resources.cpp: cgroups and admission
     void init_cgroups();
