@@ -422,8 +422,7 @@ void ControllerImpl::apply_preserved_locked(DomainRecord& rec, const vmm::VmmSta
 
 void ControllerImpl::on_preserved(const std::string& name) {
     auto lock_ptr = domain_lock(name);
-    std::unique_lock dl(*lock_ptr, std::try_to_lock);
-    if (!dl.owns_lock()) return;  // a request is in flight (a dump-core, say): next round
+    std::lock_guard dl(*lock_ptr);
     auto rec = load(name);
     if (!rec || !is_live(rec->state) || rec->pid <= 0) return;  // already applied, or gone
     auto client = vmm::VmmClient::connect(run_path(rec->id, ".ctl"), kControlTimeoutMs);
@@ -512,6 +511,11 @@ DomainView ControllerImpl::view_of(const DomainRecord& record) {
         auto client = vmm::VmmClient::connect(run_path(record.id, ".ctl"), 500);
         if (client) {
             if (auto s = client->status(); s) {
+                if (s->preserved && s->pid == record.pid) {
+                    // The guest ended and its monitor kept it: applied on the task thread
+                    // (the caller may hold the domain's lock), seen by the next request.
+                    tasks_->post([this, name = record.config.name] { on_preserved(name); });
+                }
                 v.vcpu_time_ns = s->vcpu_time_ns;
                 v.exits = s->exits;
                 v.hypercalls = s->hypercalls;

@@ -123,8 +123,8 @@ class ControllerImpl final : public Controller {
     // The monitor reports the domain ended and preserved: the record follows (state, last
     // exit, pid kept), with the event the end would have had.
     void apply_preserved_locked(DomainRecord& rec, const vmm::VmmStatus& status);
-    // From the sampler: unless a request holds the domain's lock (then the next round), asks
-    // the monitor again and applies.
+    // Posted to the task thread by the sampler or a view that saw the monitor preserved: takes
+    // the domain's lock, asks the monitor again and applies (once: a repeat finds it applied).
     void on_preserved(const std::string& name);
 
     // controller_resources.cpp: cgroups and admission

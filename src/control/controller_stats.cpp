@@ -81,7 +81,11 @@ void ControllerImpl::sample_stats() {
         }
     }
     for (const std::string& name : disagreeing) reconcile_pause_state(name);
-    for (const std::string& name : preserved) on_preserved(name);
+    // Applied on the task thread, which may wait for the domain's lock (a request in flight,
+    // a long dump-core) without holding up the sampling of the other domains.
+    for (const std::string& name : preserved) {
+        tasks_->post([this, name] { on_preserved(name); });
+    }
     std::lock_guard lock(stats_mu_);
     if (fresh == stats_) return;
     stats_ = std::move(fresh);
