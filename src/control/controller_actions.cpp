@@ -445,6 +445,15 @@ void ControllerImpl::adopt_all() {
                     (void)supervisor_->watch(rec.id, pid);
                     continue;
                 }
+                if (!status) {
+                    // A monitor that does not answer now (stopped, overloaded) is still the
+                    // domain's: kept and watched, never orphaned by forgetting its pid.
+                    (void)save(rec, "adopted",
+                               "preserved, monitor pid " + std::to_string(pid) +
+                                   " (not answering: " + status.error().message + ")");
+                    (void)supervisor_->watch(rec.id, pid);
+                    continue;
+                }
             }
             // The preserved monitor ended while no daemon was watching: released.
             if (auto info = vmm::read_exit_file(run_path(rec.id, ".exit")); info) {

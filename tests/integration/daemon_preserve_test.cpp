@@ -286,6 +286,33 @@ TEST(DaemonPreserve, RestartedDaemonReadoptsAPreservedDomain) {
     EXPECT_TRUE(wait_gone(pid));
 }
 
+TEST(DaemonPreserve, AStoppedPreservedMonitorIsKeptAtRestartNotForgotten) {
+    DOMUS_REQUIRE_DAEMON();
+    Daemon d;
+    ASSERT_TRUE(d.start()) << d.log();
+    int status = 0;
+    auto created =
+        d.json("POST", "/v1/domains?start=true",
+               R"({"name":"s1","memory":16,"cmdline":"crash","on_crash":"preserve"})", &status);
+    ASSERT_EQ(status, 201) << d.log();
+    const int64_t pid = pid_of(created.as_object());
+    ASSERT_TRUE(flag(wait_preserved(d, "s1"), "preserved")) << d.log();
+    d.kill9();
+    ASSERT_EQ(::kill(static_cast<pid_t>(pid), SIGSTOP), 0);
+    const bool started = d.start();  // its status request times out: the monitor is kept
+    ::kill(static_cast<pid_t>(pid), SIGCONT);
+    ASSERT_TRUE(started) << d.log();
+    auto v = d.json("GET", "/v1/domains/s1").as_object();
+    EXPECT_EQ(str(v, "state"), "crashed") << json::serialize(v);
+    EXPECT_TRUE(flag(v, "preserved")) << json::serialize(v);
+    EXPECT_EQ(pid_of(v), pid);
+    auto events = json::serialize(d.json("GET", "/v1/events?after=0"));
+    EXPECT_NE(events.find("not answering"), std::string::npos) << events;
+    d.json("POST", "/v1/domains/s1/destroy", "", &status);
+    EXPECT_EQ(status, 200);
+    EXPECT_TRUE(wait_gone(pid));
+}
+
 TEST(DaemonPreserve, EndPreservedWhileTheDaemonIsDownIsAppliedAtRestart) {
     DOMUS_REQUIRE_DAEMON();
     // A sampler that looks once an hour: this daemon does not notice the crash before it is
