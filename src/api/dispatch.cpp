@@ -79,6 +79,15 @@ HttpReply run(control::Controller& c, const ApiRequest& req, ListBodyCache* cach
             if (!r.ok()) return error_reply(r.error());
             return text_reply(std::move(r.value()), "text/plain; charset=utf-8");
         }
+        case RouteId::dump_core: {
+            auto r = c.dump_core(req.name);
+            if (!r.ok()) return error_reply(r.error());
+            HttpReply reply = text_reply({}, "application/octet-stream");
+            reply.file = std::make_shared<Fd>(std::move(r.value()));
+            reply.headers.emplace_back("Content-Disposition",
+                                       "attachment; filename=\"" + req.name + ".core\"");
+            return reply;
+        }
         case RouteId::host:
             return json_reply(200, host_json(c.host()));
         case RouteId::events:

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/fd.hpp"
 #include "control/controller.hpp"
 
 namespace domus::api {
@@ -20,6 +21,9 @@ struct HttpReply {
     // every connection that asks for it).
     std::shared_ptr<const std::string> shared_body;
     std::vector<std::pair<std::string, std::string>> headers;  // extra: Allow, Location, ...
+    // When set, the body is this file's whole content (a core dump): streamed, never read
+    // into memory.
+    std::shared_ptr<Fd> file;
 
     std::string_view text() const { return shared_body ? *shared_body : body; }
 };

@@ -134,6 +134,7 @@ json::object domain_json(const control::DomainView& view) {
     o["name"] = c.name;
     o["id"] = r.id;
     o["state"] = control::to_string(r.state);
+    o["preserved"] = control::is_preserved(r);
     o["memory"] = c.memory;
     o["vcpus"] = c.vcpus;
     if (c.kernel.empty()) {

@@ -14,7 +14,7 @@ using control::Action;
 using control::ApiError;
 using control::config_detail::quote;
 
-constexpr std::array<RouteSpec, 22> kRoutes = {{
+constexpr std::array<RouteSpec, 23> kRoutes = {{
     {"GET", "/v1/domains", RouteId::list_domains, Action::start},
     {"POST", "/v1/domains", RouteId::create_domain, Action::start},
     {"GET", "/v1/domains/{name}", RouteId::get_domain, Action::start},
@@ -29,6 +29,7 @@ constexpr std::array<RouteSpec, 22> kRoutes = {{
     {"POST", "/v1/domains/{name}/vcpu-pin", RouteId::vcpu_pin, Action::start},
     {"GET", "/v1/domains/{name}/console", RouteId::console_tail, Action::start},
     {"GET", "/v1/domains/{name}/console/ws", RouteId::console_ws, Action::start},
+    {"GET", "/v1/domains/{name}/core", RouteId::dump_core, Action::start},
     {"GET", "/v1/images", RouteId::list_images, Action::start},
     {"POST", "/v1/images", RouteId::create_image, Action::start},
     {"GET", "/v1/host", RouteId::host, Action::start},

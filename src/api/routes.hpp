@@ -30,6 +30,7 @@ enum class RouteId {
     list_images,
     create_image,
     vcpu_pin,
+    dump_core,       // GET /v1/domains/{name}/core: the ELF core, streamed
     session_create,  // POST /v1/session: the dashboard's sign-in (web_session.hpp)
     session_delete,  // DELETE /v1/session: sign out
 };

@@ -207,6 +207,20 @@ void BasicHttpSession<S>::reply(HttpReply r, bool keep_alive) {
         response.body() = {shared_body_->data(), shared_body_->size()};
         return send(response, r, keep_alive);
     }
+    if (r.file && r.status != 204) {
+        auto& response = file_response_.emplace(static_cast<http::status>(r.status), 11);
+        beast::file file;
+        file.native_handle(r.file->release());  // the body owns (and closes) it now
+        beast::error_code ec;
+        file.seek(0, ec);  // the body is sized from the whole file and read from the offset
+        if (!ec) response.body().reset(std::move(file), ec);
+        if (ec) {
+            file_response_.reset();
+            return reply(error_reply(500, "internal", "cannot send the file: " + ec.message()),
+                         keep_alive);
+        }
+        return send(response, r, keep_alive);
+    }
     auto& response = response_.emplace(static_cast<http::status>(r.status), 11);
     if (r.status != 204) response.body() = std::move(r.body);
     send(response, r, keep_alive);
@@ -220,12 +234,19 @@ void BasicHttpSession<S>::send(http::response<Body>& response, HttpReply& r, boo
     for (auto& [name, value] : r.headers) response.set(name, value);
     response.keep_alive(keep_alive);
     response.prepare_payload();
-    lowest().expires_after(ctx_.options.write_timeout);
+    auto timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(ctx_.options.write_timeout);
+    if constexpr (std::is_same_v<Body, http::file_body>) {
+        // A core dump may be large: a client reading at least 1 MiB/s gets it whole.
+        timeout += std::chrono::seconds(response.body().size() >> 20);
+    }
+    lowest().expires_after(timeout);
     http::async_write(stream_, response,
                       [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                           self->response_.reset();
                           self->shared_response_.reset();
                           self->shared_body_.reset();
+                          self->file_response_.reset();
                           if (ec) return self->lowest().close();
                           if (self->unauthenticated_) return self->close_now();
                           if (!keep_alive) return self->close_gracefully();

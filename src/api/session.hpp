@@ -72,6 +72,8 @@ class BasicHttpSession : public std::enable_shared_from_this<BasicHttpSession<S>
     // A reply whose body is shared (HttpReply::shared_body): kept alive until written.
     std::optional<http::response<http::span_body<const char>>> shared_response_;
     std::shared_ptr<const std::string> shared_body_;
+    // A reply whose body is a file (HttpReply::file, a core dump): streamed from it.
+    std::optional<http::response<http::file_body>> file_response_;
     http::response<http::empty_body> continue_;
     std::chrono::steady_clock::time_point started_;
     bool keep_alive_ = false;

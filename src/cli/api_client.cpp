@@ -2,6 +2,7 @@
 #include "cli/api_client.hpp"
 
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -195,13 +196,77 @@ struct ApiClient::Impl {
             return cli_error("lost the connection to domusd at " + path + " (" + what +
                              "): " + ec.message());
         }
-        auto res = parser.release();
+        return finish(parser.release());
+    }
+
+    HttpResponse finish(http::response<http::string_body> res) {
         HttpResponse out;
         out.status = res.result_int();
         out.reason = std::string(res.reason());
         out.content_type = std::string(res[http::field::content_type]);
         out.body = std::move(res.body());
         if (!res.keep_alive()) disconnect();
+        return out;
+    }
+
+    Result<HttpResponse> download(http::request<http::string_body>& req, int out_fd) {
+        if (tls) return download_on(*tls, req, out_fd);
+        return download_on(*stream, req, out_fd);
+    }
+
+    // The body in chunks through a buffer_body parser: to out_fd for a 2xx, else kept.
+    template <class S>
+    Result<HttpResponse> download_on(S& s, http::request<http::string_body>& req, int out_fd) {
+        const std::string what = std::string(req.method_string()) + " " + std::string(req.target());
+        auto failed = [&](beast::error_code ec) -> Error {
+            disconnect();
+            if (ec == beast::error::timeout) {
+                return cli_error("domusd did not answer within " + seconds(timeouts.request) +
+                                 " (" + what + ")");
+            }
+            return cli_error("lost the connection to domusd at " + path + " (" + what +
+                             "): " + ec.message());
+        };
+        beast::get_lowest_layer(s).expires_after(timeouts.request);
+        auto ec = run([&](auto handler) { http::async_write(s, req, std::move(handler)); });
+        if (ec) return failed(ec);
+        http::response_parser<http::buffer_body> parser;
+        parser.body_limit(boost::none);
+        ec = run(
+            [&](auto handler) { http::async_read_header(s, buffer, parser, std::move(handler)); });
+        if (ec) return failed(ec);
+        HttpResponse out;
+        out.status = parser.get().result_int();
+        out.reason = std::string(parser.get().reason());
+        out.content_type = std::string(parser.get()[http::field::content_type]);
+        const bool ok = out.status >= 200 && out.status < 300;
+        std::vector<char> chunk(1 << 16);
+        while (!parser.is_done()) {
+            parser.get().body().data = chunk.data();
+            parser.get().body().size = chunk.size();
+            beast::get_lowest_layer(s).expires_after(timeouts.request);
+            ec =
+                run([&](auto handler) { http::async_read(s, buffer, parser, std::move(handler)); });
+            if (ec == http::error::need_buffer) ec = {};
+            if (ec) return failed(ec);
+            const size_t n = chunk.size() - parser.get().body().size;
+            if (!ok) {
+                if (out.body.size() < (1u << 20)) out.body.append(chunk.data(), n);
+                continue;
+            }
+            for (size_t off = 0; off < n;) {
+                const ssize_t w = ::write(out_fd, chunk.data() + off, n - off);
+                if (w < 0 && errno == EINTR) continue;
+                if (w <= 0) {
+                    const int err = errno;
+                    disconnect();
+                    return cli_error(std::string("cannot write the download: ") +
+                                     std::strerror(err));
+                }
+                off += static_cast<size_t>(w);
+            }
+        }
+        if (!parser.get().keep_alive()) disconnect();
         return out;
     }
 };
@@ -252,6 +317,20 @@ Result<HttpResponse> ApiClient::send(Method method, const std::string& target,
     // The daemon closed our idle keep-alive connection: once more on a fresh one.
     if (auto st = impl_->connect(); !st) return std::move(st).error();
     return impl_->exchange(req, stale);
+}
+
+Result<HttpResponse> ApiClient::download(const std::string& target, int out_fd) {
+    http::request<http::string_body> req{http::verb::get, target, 11};
+    req.set(http::field::host, "localhost");
+    req.set(http::field::user_agent, "domus/" DOMUS_VERSION);
+    if (impl_->endpoint.tcp()) {
+        req.set(http::field::host, impl_->endpoint.host);
+        req.set(http::field::authorization, "Bearer " + impl_->endpoint.token);
+    }
+    req.prepare_payload();
+    // A fresh connection: a stale keep-alive one cannot be retried once bytes were written.
+    if (auto st = impl_->connect(); !st) return std::move(st).error();
+    return impl_->download(req, out_fd);
 }
 
 }  // namespace domus::cli

@@ -63,6 +63,11 @@ class ApiClient {
     Result<HttpResponse> send(Method method, const std::string& target,
                               const std::string& json_body = {});
 
+    // A GET whose 2xx body is written to `out_fd` as it arrives (a core dump: never held in
+    // memory); the returned response's body is empty then. Any other status is returned with
+    // its body, and nothing is written. The request timeout applies to each read.
+    Result<HttpResponse> download(const std::string& target, int out_fd);
+
     // 2xx: the body. Else the API's error object as `error: <message> (field: f)`.
     Result<std::string> call(Method method, const std::string& target,
                              const std::string& json_body = {});

@@ -182,6 +182,15 @@ class Parser {
             named_verb(Verb::console, "console", "Attach to a domain's console (Ctrl-] detaches)");
         console->footer("Standard input goes to the guest; at its end, domus detaches.");
         named_verb(Verb::config, "config", "Print a domain's configuration as xl.cfg");
+        auto* dump = named_verb(Verb::dump_core, "dump-core",
+                                "Write a domain's memory and vCPU registers to an ELF core file "
+                                "(like xl dump-core; gdb opens it)");
+        dump->add_option("file", cmd_.file, "The core file to write (replaced when it exists)")
+            ->required();
+        dump->footer(
+            "A running or paused domain is paused while its memory is copied; a domain kept by "
+            "on_crash/on_poweroff/on_reboot = preserve is dumped as it ended. The file gets mode "
+            "0600. Open it with: gdb -ex 'core-file FILE' (or gdb KERNEL FILE for symbols).");
         named_verb(Verb::network_list, "network-list",
                    "List a domain's network interfaces: MAC, IP, TAP, bridge, counters");
 

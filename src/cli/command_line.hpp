@@ -32,6 +32,7 @@ enum class Verb {
     network_list,
     sched_credit,
     vcpu_pin,
+    dump_core,
 };
 
 inline constexpr const char* kDefaultSocket = "/run/domus/domusd.sock";
@@ -46,7 +47,8 @@ struct Command {
     std::string token_file;
     bool json = false;                  // print the raw JSON response instead of text
     std::string name;                   // the domain (optional for list)
-    std::string file;                   // create: the config file, "-" for standard input
+    std::string file;                   // create: the config file, "-" for standard input;
+                                        // dump-core: the core file to write
     bool no_start = false;              // create: only define it
     bool attach = false;                // create: attach the console after starting
     std::optional<uint32_t> timeout_s;  // shutdown: destroy after this many seconds

@@ -103,10 +103,15 @@ std::string format_list_row(const json::object& d) {
         seconds =
             static_cast<double>(integer(stats->as_object(), "vcpu_time_ns").value_or(0)) / 1e9;
     }
+    // A domain kept by on_crash/on_poweroff/on_reboot = preserve: "crashed+preserved", one word.
+    std::string state = str(d, "state");
+    if (const auto* p = field(d, "preserved"); p != nullptr && p->is_bool() && p->as_bool()) {
+        state += "+preserved";
+    }
     char line[512];
     std::snprintf(line, sizeof line, "%-40s %5s %5s %5s     %-7s %8.1f", str(d, "name").c_str(),
                   int_or_dash(d, "id").c_str(), int_or_dash(d, "memory").c_str(),
-                  int_or_dash(d, "vcpus").c_str(), str(d, "state").c_str(), seconds);
+                  int_or_dash(d, "vcpus").c_str(), state.c_str(), seconds);
     return line;
 }
 

@@ -1,5 +1,8 @@
 #include "cli/verbs.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -196,6 +199,45 @@ int action(ApiClient& api, const Command& cmd, Method method, const char* suffix
     return 0;
 }
 
+// GET /v1/domains/NAME/core into FILE: written to a temporary file beside it (mode 0600: guest
+// memory may hold secrets) and renamed over FILE once the core is complete, so a failure
+// leaves FILE as it was.
+int dump_core(ApiClient& api, const Command& cmd) {
+    std::string tmp = cmd.file + ".XXXXXX";
+    const int fd = ::mkstemp(tmp.data());
+    if (fd < 0) {
+        return report(
+            cli_error("cannot create a file beside " + cmd.file + ": " + std::strerror(errno)));
+    }
+    auto res = api.download(domain_path(cmd.name, "/core"), fd);
+    const bool closed = ::close(fd) == 0;
+    const auto fail = [&tmp](const Error& e) {
+        ::unlink(tmp.c_str());
+        return report(e);
+    };
+    if (!res) return fail(res.error());
+    if (res->status < 200 || res->status >= 300) {
+        return fail(api_error(res->status, res->reason, res->body));
+    }
+    if (!closed) return fail(cli_error("cannot write " + tmp + ": " + std::strerror(errno)));
+    struct stat st {};
+    if (::stat(tmp.c_str(), &st) != 0 || st.st_size == 0) {
+        return fail(cli_error("domusd sent an empty core for domain '" + cmd.name + "'"));
+    }
+    if (::rename(tmp.c_str(), cmd.file.c_str()) != 0) {
+        return fail(
+            cli_error("cannot rename " + tmp + " to " + cmd.file + ": " + std::strerror(errno)));
+    }
+    if (cmd.json) {
+        print_raw(json::serialize(json::object{
+            {"name", cmd.name}, {"file", cmd.file}, {"bytes", static_cast<uint64_t>(st.st_size)}}));
+    } else {
+        std::printf("%s: core of %lld bytes written to %s\n", cmd.name.c_str(),
+                    static_cast<long long>(st.st_size), cmd.file.c_str());
+    }
+    return 0;
+}
+
 // POST /v1/images; prints "NAME: SIZE bytes at PATH".
 int disk_create(ApiClient& api, const Command& cmd) {
     json::object body{{"name", cmd.name}, {"size", cmd.image_size}};
@@ -294,6 +336,8 @@ int run_domain_verb(ApiClient& api, const Command& cmd) {
             return sched_credit(api, cmd);
         case Verb::vcpu_pin:
             return vcpu_pin(api, cmd);
+        case Verb::dump_core:
+            return dump_core(api, cmd);
         default:
             break;
     }

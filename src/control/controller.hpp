@@ -148,6 +148,11 @@ class Controller {
     // A connected stream socket to the domain's console: bytes read are guest output, bytes
     // written reach the guest's console input.
     virtual ApiResult<Fd> console_attach(const std::string& name) = 0;
+    // xl dump-core: an ELF core of the domain's memory and vCPU registers, written by its
+    // monitor into an unnamed file the daemon made (O_TMPFILE), returned read from its start.
+    // A running or paused domain is paused while it is written; a preserved one is dumped as
+    // it was kept. 409 for a domain without a monitor.
+    virtual ApiResult<Fd> dump_core(const std::string& name) = 0;
 
     virtual HostView host() = 0;
     virtual std::vector<Event> events_after(int64_t after_id, size_t limit) = 0;

@@ -61,12 +61,19 @@ ApiResult<DomainView> ControllerImpl::act(const std::string& name, Action action
     switch (action) {
         case Action::start:
             if (is_live(rec.state)) return wrong_state(rec, "start");
+            if (is_preserved(rec)) {
+                return api_error(409, "conflict",
+                                 "cannot start domain '" + rec.config.name + "': it is " +
+                                     to_string(rec.state) + " and preserved (its monitor, pid " +
+                                     std::to_string(rec.pid) +
+                                     ", keeps its memory for dump-core); destroy it first");
+            }
             if (auto e = check_capacity(rec.config)) return *e;
             if (auto k = check_boot_files(rec.config); !k.ok()) return k.error();
             rec.restarts = 0;
             return start_locked(rec, false);
         case Action::destroy:
-            if (!is_live(rec.state) && rec.state != DomainState::crashed) {
+            if (!is_live(rec.state) && rec.state != DomainState::crashed && !is_preserved(rec)) {
                 return wrong_state(rec, "destroy");
             }
             return destroy_locked(rec, "destroyed");
@@ -232,6 +239,13 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
         req.args.push_back("--log-format");
         req.args.push_back("json");
     }
+    for (auto [policy, end] :
+         {std::pair{rec.config.on_crash, "crash"}, std::pair{rec.config.on_poweroff, "poweroff"},
+          std::pair{rec.config.on_reboot, "reboot"}}) {
+        if (policy != Policy::preserve) continue;
+        req.args.push_back("--preserve");
+        req.args.push_back(end);
+    }
     if (!options_.vmm_user.empty()) {
         req.args.push_back("--user");
         req.args.push_back(options_.vmm_user);
@@ -374,8 +388,71 @@ void ControllerImpl::handle_exit_locked(DomainRecord& rec, const ExitInfo& exit)
     if (!started.ok()) apply(lifecycle::restart_failed(started.error().message));
 }
 
+void ControllerImpl::apply_preserved_locked(DomainRecord& rec, const vmm::VmmStatus& status) {
+    rec.last_exit = ExitInfo{status.exit_reason, status.exit_code, status.exit_detail};
+    const std::string kept =
+        "preserved: monitor pid " + std::to_string(rec.pid) + " keeps its memory until destroyed";
+    if (status.state == "crashed") {
+        rec.state = DomainState::crashed;
+        (void)save(rec, "crashed", status.exit_reason + ": " + status.exit_detail + "; " + kept);
+    } else {
+        rec.state = DomainState::stopped;
+        const std::string why =
+            status.exit_reason == "exit" ? status.exit_detail : status.exit_reason;
+        (void)save(rec, "stopped", why + "; " + kept);
+    }
+}
+
+void ControllerImpl::on_preserved(const std::string& name) {
+    auto lock_ptr = domain_lock(name);
+    std::lock_guard dl(*lock_ptr);
+    auto rec = load(name);
+    if (!rec || !is_live(rec->state) || rec->pid <= 0) return;  // already applied, or gone
+    auto client = vmm::VmmClient::connect(run_path(rec->id, ".ctl"), kControlTimeoutMs);
+    auto status = client ? client->status() : Result<vmm::VmmStatus>(client.error());
+    if (!status || status->pid != rec->pid || !status->preserved) return;
+    apply_preserved_locked(*rec, *status);
+}
+
 void ControllerImpl::adopt_all() {
     for (auto& rec : table_->list()) {
+        if (is_preserved(rec)) {
+            auto lock_ptr = domain_lock(rec.config.name);
+            std::lock_guard dl(*lock_ptr);
+            const pid_t pid = static_cast<pid_t>(rec.pid);
+            if (is_monitor_process(pid)) {
+                auto client = vmm::VmmClient::connect(run_path(rec.id, ".ctl"), kControlTimeoutMs);
+                auto status = client ? client->status() : Result<vmm::VmmStatus>(client.error());
+                if (status && status->pid == pid && status->preserved) {
+                    (void)save(rec, "adopted", "preserved, monitor pid " + std::to_string(pid));
+                    readoptions_->inc({});
+                    (void)supervisor_->watch(rec.id, pid);
+                    continue;
+                }
+                if (!status) {
+                    // A monitor that does not answer now (stopped, overloaded) is still the
+                    // domain's: kept and watched, never orphaned by forgetting its pid.
+                    (void)save(rec, "adopted",
+                               "preserved, monitor pid " + std::to_string(pid) +
+                                   " (not answering: " + status.error().message + ")");
+                    (void)supervisor_->watch(rec.id, pid);
+                    continue;
+                }
+            }
+            // The preserved monitor ended while no daemon was watching: released.
+            if (auto info = vmm::read_exit_file(run_path(rec.id, ".exit")); info) {
+                rec.last_exit = *info;
+            }
+            ::unlink(run_path(rec.id, ".exit").c_str());
+            ::unlink(run_path(rec.id, ".ctl").c_str());
+            teardown_nics(rec);
+            remove_cgroup(rec);
+            rec.pid = 0;
+            (void)save(rec, "destroyed",
+                       "its preserved monitor (pid " + std::to_string(pid) +
+                           ") ended while domusd was not running");
+            continue;
+        }
         if (!is_live(rec.state)) {
             teardown_nics(rec);  // a TAP left by a daemon killed while starting or stopping it
             remove_cgroup(rec);  // likewise an empty cgroup
@@ -387,6 +464,13 @@ void ControllerImpl::adopt_all() {
         if (pid > 0 && is_monitor_process(pid)) {
             auto client = vmm::VmmClient::connect(run_path(rec.id, ".ctl"), kControlTimeoutMs);
             auto status = client ? client->status() : Result<vmm::VmmStatus>(client.error());
+            if (status && status->pid == pid && status->preserved) {
+                // It ended, and was preserved, while no daemon was watching.
+                apply_preserved_locked(rec, *status);
+                readoptions_->inc({});
+                (void)supervisor_->watch(rec.id, pid);
+                continue;
+            }
             if (status && status->pid == pid) {
                 if (auto state = lifecycle::adopted_state(status->state)) rec.state = *state;
                 (void)save(rec, "adopted", "monitor pid " + std::to_string(pid));
@@ -417,6 +501,11 @@ DomainView ControllerImpl::view_of(const DomainRecord& record) {
         auto client = vmm::VmmClient::connect(run_path(record.id, ".ctl"), 500);
         if (client) {
             if (auto s = client->status(); s) {
+                if (s->preserved && s->pid == record.pid) {
+                    // The guest ended and its monitor kept it: applied on the task thread
+                    // (the caller may hold the domain's lock), seen by the next request.
+                    tasks_->post([this, name = record.config.name] { on_preserved(name); });
+                }
                 v.vcpu_time_ns = s->vcpu_time_ns;
                 v.exits = s->exits;
                 v.hypercalls = s->hypercalls;

@@ -360,7 +360,10 @@ ApiResult<DomainView> ControllerImpl::patch_domain(const std::string& name,
     if (patch.name && *patch.name != name) {
         return api_error(400, "invalid_field", "a domain's name cannot be changed", "name");
     }
-    const bool live = rec->state != DomainState::stopped && rec->state != DomainState::crashed;
+    // A preserved domain's monitor still holds its TAPs, cgroup and memory: changed like a live
+    // one, so that destroy releases what it was started with.
+    const bool live = (rec->state != DomainState::stopped && rec->state != DomainState::crashed) ||
+                      is_preserved(*rec);
     if (live) {
         for (const auto& f : patch.present_fields()) {
             if (f != "on_poweroff" && f != "on_reboot" && f != "on_crash" && f != "name" &&
@@ -368,6 +371,7 @@ ApiResult<DomainView> ControllerImpl::patch_domain(const std::string& name,
                 return api_error(409, "conflict",
                                  "field '" + f + "' cannot change while the domain is " +
                                      to_string(rec->state) +
+                                     (is_preserved(*rec) ? " and preserved" : "") +
                                      " (live-changeable: on_poweroff, on_reboot, on_crash, "
                                      "cpu_weight, cap, cpus)",
                                  f);
@@ -420,6 +424,12 @@ ApiResult<Empty> ControllerImpl::delete_domain(const std::string& name) {
         return api_error(409, "conflict",
                          "domain '" + name + "' is " + to_string(rec->state) +
                              ": destroy it before deleting it");
+    }
+    if (is_preserved(*rec)) {
+        return api_error(409, "conflict",
+                         "domain '" + name + "' is " + to_string(rec->state) +
+                             " and preserved (monitor pid " + std::to_string(rec->pid) +
+                             "): destroy it before deleting it");
     }
     const Status st = table_->remove(name);
     if (!st) return store_error(st.error());

@@ -34,6 +34,7 @@
 #include "control/supervisor.hpp"
 #include "hostnet/netlink_socket.hpp"
 #include "telemetry/metrics.hpp"
+#include "vmm/control_protocol.hpp"
 
 namespace domus::control {
 
@@ -56,6 +57,7 @@ class ControllerImpl final : public Controller {
                                    const std::string& cpus) override;
     ApiResult<std::string> console_tail(const std::string& name, size_t lines) override;
     ApiResult<Fd> console_attach(const std::string& name) override;
+    ApiResult<Fd> dump_core(const std::string& name) override;
     HostView host() override;
     std::vector<Event> events_after(int64_t after_id, size_t limit) override;
     void subscribe_events(std::function<void(const Event&)> callback) override;
@@ -133,6 +135,12 @@ class ControllerImpl final : public Controller {
     void handle_exit_locked(DomainRecord& rec, const ExitInfo& info);
     void shutdown_timeout(const std::string& name, int64_t pid);
     bool allow_restart(int64_t id);
+    // The monitor reports the domain ended and preserved: the record follows (state, last
+    // exit, pid kept), with the event the end would have had.
+    void apply_preserved_locked(DomainRecord& rec, const vmm::VmmStatus& status);
+    // Posted to the task thread by the sampler or a view that saw the monitor preserved: takes
+    // the domain's lock, asks the monitor again and applies (once: a repeat finds it applied).
+    void on_preserved(const std::string& name);
 
     // controller_resources.cpp: cgroups and admission
     void init_cgroups();

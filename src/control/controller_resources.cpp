@@ -114,7 +114,7 @@ std::optional<ApiError> ControllerImpl::admit_start(const DomainRecord& rec) {
     std::lock_guard lock(admission_mu_);
     uint64_t assigned = 0;
     for (const auto& r : table_->list()) {
-        if (r.id != rec.id && is_live(r.state)) assigned += r.config.memory;
+        if (r.id != rec.id && (is_live(r.state) || is_preserved(r))) assigned += r.config.memory;
     }
     for (const auto& [id, mib] : starting_mib_) {
         if (id != rec.id) assigned += mib;

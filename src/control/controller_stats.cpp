@@ -1,5 +1,7 @@
 // Live figures for lists and metrics: a sampler thread asks every live domain's monitor for
 // its status once per stats interval, so that listing N domains costs no monitor round trip.
+// The same round notices a monitor that kept its domain after the guest ended (preserve): the
+// monitor does not exit then, so its status is how the daemon learns of the end.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -52,6 +54,7 @@ void ControllerImpl::stop_sampler() {
 void ControllerImpl::sample_stats() {
     std::map<int64_t, LiveStats> fresh;
     std::vector<std::string> disagreeing;
+    std::vector<std::string> preserved;
     for (const auto& rec : table_->list()) {
         if (!has_monitor(rec)) continue;
         {
@@ -60,6 +63,10 @@ void ControllerImpl::sample_stats() {
         }
         auto client = vmm::VmmClient::connect(run_path(rec.id, ".ctl"), kSampleTimeoutMs);
         auto status = client ? client->status() : Result<vmm::VmmStatus>(client.error());
+        if (status && status->pid == rec.pid && status->preserved) {
+            preserved.push_back(rec.config.name);  // it ended and its monitor keeps it
+            continue;
+        }
         if (status && status->pid == rec.pid) {
             fresh[rec.id] = LiveStats{rec.pid, status->vcpu_time_ns, status->exits,
                                       status->hypercalls, status->resident_kib};
@@ -74,6 +81,11 @@ void ControllerImpl::sample_stats() {
         }
     }
     for (const std::string& name : disagreeing) reconcile_pause_state(name);
+    // Applied on the task thread, which may wait for the domain's lock (a request in flight,
+    // a long dump-core) without holding up the sampling of the other domains.
+    for (const std::string& name : preserved) {
+        tasks_->post([this, name] { on_preserved(name); });
+    }
     std::lock_guard lock(stats_mu_);
     if (fresh == stats_) return;
     stats_ = std::move(fresh);

@@ -22,7 +22,9 @@ struct DomainRecord {
     int64_t id = 0;  // stable, > 0 (Domain-0 is 0)
     DomainConfig config;
     DomainState state = DomainState::stopped;
-    int64_t pid = 0;         // domus-vmm pid while running/paused/shutting-down, else 0
+    // domus-vmm pid while running/paused/shutting-down, and while a stopped or crashed domain
+    // is preserved (is_preserved); else 0.
+    int64_t pid = 0;
     int64_t created_at = 0;  // unix ms
     int64_t updated_at = 0;  // unix ms
     int64_t started_at = 0;  // unix ms of the last start, 0 if never
@@ -30,12 +32,19 @@ struct DomainRecord {
     uint32_t restarts = 0;  // automatic restarts by policy since the last user start
 };
 
+// on_crash/on_poweroff/on_reboot = preserve kept the domain: its monitor still holds its memory
+// and stopped vCPUs (for dump-core) until it is destroyed.
+inline bool is_preserved(const DomainRecord& r) {
+    return r.pid > 0 && (r.state == DomainState::stopped || r.state == DomainState::crashed);
+}
+
 struct Event {
     int64_t id = 0;      // monotonically increasing
     int64_t time = 0;    // unix ms
     std::string domain;  // domain name ("" for host events)
     std::string type;  // created, started, paused, unpaused, shutdown_requested, reboot_requested,
-                       // stopped, crashed, restarted, destroyed, deleted, updated, adopted
+                       // stopped, crashed, restarted, destroyed, deleted, updated, adopted,
+                       // core_dumped
     std::string detail;
 };
 

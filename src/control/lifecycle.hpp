@@ -38,8 +38,9 @@ struct ExitPlan {
 
 // The monitor ended with `exit` (read from its exit record, or "monitor_died"): reason
 // poweroff/exit -> on_poweroff, reboot -> on_reboot, destroyed -> stopped without a policy,
-// anything else -> crashed and on_crash. `preserve` leaves the domain as it ended (stopped or
-// crashed); on_reboot=preserve is destroy.
+// anything else -> crashed and on_crash. A `preserve` policy keeps the monitor alive (it is
+// started with --preserve), so its end reaches here only when the monitor ended anyway: the
+// domain is left as it ended (stopped or crashed), and a reboot is a destroy.
 ExitPlan on_monitor_exit(const DomainConfig& config, const vmm::ExitInfo& exit);
 
 // The restart a policy asked for was refused by the budget, or failed.

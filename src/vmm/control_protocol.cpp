@@ -10,7 +10,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr const char* kOps = "status|pause|unpause|shutdown|reboot|destroy|console";
+constexpr const char* kOps = "status|pause|unpause|shutdown|reboot|destroy|console|dump-core";
 
 Error bad(std::string message) {
     return make_error(Errc::invalid_argument, std::move(message));
@@ -78,6 +78,8 @@ const char* to_string(ControlOp op) {
             return "destroy";
         case ControlOp::console:
             return "console";
+        case ControlOp::dump_core:
+            return "dump-core";
     }
     return "?";
 }
@@ -102,7 +104,7 @@ Result<ControlRequest> parse_control_request(std::string_view line) try {
     const std::string_view name(op->as_string().data(), op->as_string().size());
     for (ControlOp candidate :
          {ControlOp::status, ControlOp::pause, ControlOp::unpause, ControlOp::shutdown,
-          ControlOp::reboot, ControlOp::destroy, ControlOp::console}) {
+          ControlOp::reboot, ControlOp::destroy, ControlOp::console, ControlOp::dump_core}) {
         if (name == to_string(candidate)) return ControlRequest{candidate};
     }
     return bad("unknown op " + json::serialize(json::string(name)) + " (" + kOps + ")");
@@ -119,16 +121,26 @@ std::string format_error(std::string_view message) {
 }
 
 std::string format_status(const VmmStatus& s) {
-    return line_of(json::object{{"ok", true},
-                                {"state", s.state},
-                                {"pid", s.pid},
-                                {"vcpus", s.vcpus},
-                                {"memory_mib", s.memory_mib},
-                                {"exits", s.exits},
-                                {"hypercalls", s.hypercalls},
-                                {"vcpu_time_ns", s.vcpu_time_ns},
-                                {"uptime_ns", s.uptime_ns},
-                                {"resident_kib", s.resident_kib}});
+    json::object o{{"ok", true},
+                   {"state", s.state},
+                   {"pid", s.pid},
+                   {"vcpus", s.vcpus},
+                   {"memory_mib", s.memory_mib},
+                   {"exits", s.exits},
+                   {"hypercalls", s.hypercalls},
+                   {"vcpu_time_ns", s.vcpu_time_ns},
+                   {"uptime_ns", s.uptime_ns},
+                   {"resident_kib", s.resident_kib}};
+    o["preserved"] = s.preserved;
+    if (s.preserved) {
+        o["exit"] = json::object{
+            {"reason", s.exit_reason}, {"code", s.exit_code}, {"detail", s.exit_detail}};
+    }
+    return line_of(o);
+}
+
+std::string format_dump_core_ok(uint64_t bytes) {
+    return line_of(json::object{{"ok", true}, {"bytes", bytes}});
 }
 
 std::string format_request(ControlOp op) {
@@ -174,9 +186,49 @@ Result<VmmStatus> parse_status_response(std::string_view line) try {
     }
     s.pid = static_cast<int64_t>(pid);
     s.vcpus = static_cast<uint32_t>(vcpus);
+    // "preserved" is absent in a status from a monitor older than it: not preserved.
+    if (const json::value* p = obj->if_contains("preserved"); p != nullptr) {
+        if (!p->is_bool()) return malformed("status field \"preserved\" is not a boolean");
+        s.preserved = p->as_bool();
+    }
+    if (s.preserved) {
+        const json::value* ex = obj->if_contains("exit");
+        if (ex == nullptr || !ex->is_object()) {
+            return malformed("a preserved status has no \"exit\" object");
+        }
+        const json::object& e = ex->as_object();
+        const json::value* reason = e.if_contains("reason");
+        const json::value* code = e.if_contains("code");
+        const json::value* detail = e.if_contains("detail");
+        if (reason == nullptr || !reason->is_string() || reason->as_string().empty() ||
+            code == nullptr || !code->is_int64() || detail == nullptr || !detail->is_string()) {
+            return malformed(
+                "status \"exit\" needs a non-empty \"reason\", an integer \"code\" and a "
+                "\"detail\" string");
+        }
+        s.exit_reason = std::string(reason->as_string());
+        s.exit_code = code->as_int64();
+        s.exit_detail = std::string(detail->as_string());
+        if (s.state != "crashed" && s.state != "stopped") {
+            return malformed("a preserved status must be crashed or stopped, not \"" + s.state +
+                             "\"");
+        }
+    }
     return s;
 } catch (const std::exception& e) {
     return malformed(std::string("cannot parse the monitor's status: ") + e.what());
+}
+
+Result<uint64_t> parse_dump_core_response(std::string_view line) try {
+    const char* what = "the monitor's dump-core answer";
+    auto obj = parse_object(strip_line(line), what, Errc::io);
+    if (!obj) return obj.error();
+    if (auto st = check_ok(*obj, what); !st) return st.error();
+    auto bytes = as_u64(obj->if_contains("bytes"));
+    if (!bytes) return malformed("the monitor's dump-core answer has no \"bytes\" count");
+    return *bytes;
+} catch (const std::exception& e) {
+    return malformed(std::string("cannot parse the monitor's dump-core answer: ") + e.what());
 }
 
 std::string format_handshake_ok(int64_t pid) {

@@ -9,9 +9,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "domus/abi/hypercall.h"
 #include "telemetry/log_line.hpp"
+#include "vmm/core_dump.hpp"
+#include "vmm/fd_passing.hpp"
 
 namespace domus::vmm {
 
@@ -89,7 +92,12 @@ void ControlServer::accept_clients() {
 void ControlServer::read_client(Client& c) {
     char buf[kReadChunk];
     for (int i = 0; i < kReadsPerWakeup && !c.closing; ++i) {
-        const ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, MSG_DONTWAIT);
+        std::vector<Fd> fds;
+        const ssize_t n = recv_with_fds(c.fd.get(), buf, sizeof buf, fds);
+        // A descriptor is kept for the client's next dump-core (the last one sent); console
+        // clients have no use for one.
+        if (!fds.empty() && !c.console) c.passed = std::move(fds.back());
+        fds.clear();
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno == EAGAIN) return;
         if (n <= 0) {
@@ -146,11 +154,20 @@ void ControlServer::handle_line(Client& c, std::string_view line) {
         c.closing = true;
         return;
     }
+    if (req->op == ControlOp::dump_core) {
+        respond(c, dump_core(std::move(c.passed)));
+        return;
+    }
     respond(c, handle_op(req->op));
     if (req->op == ControlOp::destroy) destroy_requested_ = true;
 }
 
 std::string ControlServer::handle_op(ControlOp op) {
+    if (preserved() && op != ControlOp::status && op != ControlOp::destroy) {
+        return format_error(std::string("cannot ") + to_string(op) + ": the domain is " +
+                            preserved_state_ + " and preserved (" + preserved_exit_.reason +
+                            "); destroy releases it");
+    }
     switch (op) {
         case ControlOp::status:
             return format_status(status());
@@ -174,9 +191,57 @@ std::string ControlServer::handle_op(ControlOp op) {
         case ControlOp::destroy:
             return format_ok();  // the loop stops the domain after the reply
         case ControlOp::console:
-            break;  // start_console()
+        case ControlOp::dump_core:
+            break;  // start_console(), dump_core()
     }
     return format_error("internal: unhandled op");
+}
+
+std::string ControlServer::dump_core(Fd file) {
+    if (!file.valid()) {
+        return format_error(
+            "cannot dump the core: no file descriptor came with the request (SCM_RIGHTS)");
+    }
+    struct stat st {};
+    if (::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        return format_error("cannot dump the core: the descriptor sent is not a regular file");
+    }
+    // Like `xl dump-core`: a running domain is paused while its memory is written, so that
+    // the registers and the memory describe one moment.
+    const bool pause_now = !preserved() && !domain_.paused();
+    if (pause_now) {
+        if (auto p = domain_.pause(); !p) {
+            return format_error("cannot dump the core: cannot pause: " + p.error().message);
+        }
+    }
+    Status written = [&]() -> Status {
+        auto vcpus = domain_.vcpu_registers();
+        if (!vcpus) return vcpus.error();
+        GuestMemory& mem = domain_.memory();
+        auto ram = mem.span(0, mem.size());
+        if (!ram) return ram.error();
+        CoreSpec spec;
+        spec.vcpus = std::move(*vcpus);
+        spec.ram_bytes = mem.size();
+        spec.views = domus_boot_views(mem.size());
+        spec.pid = static_cast<uint32_t>(::getpid());
+        spec.name = domain_.name();
+        return write_core_file(file.get(), spec, *ram);
+    }();
+    if (pause_now) (void)domain_.unpause();
+    if (!written) return format_error("cannot dump the core: " + written.error().message);
+    if (::fstat(file.get(), &st) != 0) {
+        return format_error(std::string("cannot dump the core: fstat: ") + std::strerror(errno));
+    }
+    telemetry::log(
+        telemetry::Level::info,
+        "core dumped (" + std::to_string(static_cast<long long>(st.st_size)) + " bytes)");
+    return format_dump_core_ok(static_cast<uint64_t>(st.st_size));
+}
+
+void ControlServer::preserve(std::string state, ExitInfo exit) {
+    preserved_state_ = std::move(state);
+    preserved_exit_ = std::move(exit);
 }
 
 void ControlServer::start_console(Client& c) {
@@ -258,6 +323,7 @@ void ControlServer::close_all() {
 }
 
 std::string ControlServer::state() const {
+    if (preserved()) return preserved_state_;
     if (domain_.paused()) return "paused";
     return shutdown_requested_ ? "shutting-down" : "running";
 }
@@ -265,6 +331,12 @@ std::string ControlServer::state() const {
 VmmStatus ControlServer::status() const {
     VmmStatus s;
     s.state = state();
+    s.preserved = preserved();
+    if (s.preserved) {
+        s.exit_reason = preserved_exit_.reason;
+        s.exit_code = preserved_exit_.code;
+        s.exit_detail = preserved_exit_.detail;
+    }
     s.pid = ::getpid();
     s.vcpus = domain_.vcpu_count();
     s.memory_mib = memory_mib_;

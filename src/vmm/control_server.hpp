@@ -20,6 +20,7 @@
 #include "base/result.hpp"
 #include "vmm/control_protocol.hpp"
 #include "vmm/domain.hpp"
+#include "vmm/exit_info.hpp"
 
 namespace domus::vmm {
 
@@ -39,11 +40,17 @@ class ControlServer {
     void on_event(int fd, uint32_t events);
 
     bool destroy_requested() const { return destroy_requested_; }
+
+    // The domain ended and is preserved (on_crash/on_poweroff/on_reboot = preserve): its vCPUs
+    // have been joined; from now on status reports `state` ("crashed" | "stopped"), preserved
+    // and `exit`; pause, unpause, shutdown and reboot are refused; dump-core and destroy work.
+    void preserve(std::string state, ExitInfo exit);
+    bool preserved() const { return !preserved_state_.empty(); }
     // Disconnects every client (console clients first leave the domain's sinks). Call after
     // the vCPU threads have been joined, or at least before the fds could be reused.
     void close_all();
 
-    // For status: "running" | "paused" | "shutting-down".
+    // For status: "running" | "paused" | "shutting-down", or the preserved state.
     std::string state() const;
 
   private:
@@ -55,6 +62,7 @@ class ControlServer {
         int sink_id = 0;
         bool closing = false;
         bool want_write = false;
+        Fd passed;  // the last descriptor the client sent (SCM_RIGHTS), for dump-core
     };
 
     void accept_clients();
@@ -62,6 +70,8 @@ class ControlServer {
     void process_lines(Client& c);
     void handle_line(Client& c, std::string_view line);
     std::string handle_op(ControlOp op);
+    // Writes the ELF core into `file` (a regular file), pausing a running domain meanwhile.
+    std::string dump_core(Fd file);
     void start_console(Client& c);
     void respond(Client& c, std::string text);
     void flush(Client& c);
@@ -77,6 +87,8 @@ class ControlServer {
     size_t console_clients_ = 0;
     bool shutdown_requested_ = false;
     bool destroy_requested_ = false;
+    std::string preserved_state_;  // empty while the domain runs
+    ExitInfo preserved_exit_;
 };
 
 }  // namespace domus::vmm

@@ -29,6 +29,7 @@
 #include "hv/hypervisor.hpp"
 #include "memory/guest_memory.hpp"
 #include "vmm/console_hub.hpp"
+#include "vmm/core_dump.hpp"
 #include "vmm/virtio_slot.hpp"
 
 namespace domus::vmm {
@@ -102,6 +103,10 @@ class Domain final : public HypercallHost {
     Status pause();
     Status unpause();  // error when not paused
     bool paused() const { return paused_.load(); }
+
+    // Every vCPU's registers, vCPU 0 first. Only while no vCPU runs: paused, or after join().
+    Result<std::vector<CoreVcpu>> vcpu_registers();
+    const std::string& name() const { return name_; }
 
     // Console: input for the guest (posts DOMUS_EVENT_CONSOLE_INPUT when any byte is queued;
     // returns the bytes accepted), and the output sinks.

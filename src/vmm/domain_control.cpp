@@ -122,6 +122,21 @@ size_t Domain::console_read(std::span<uint8_t> out) {
     return n;
 }
 
+Result<std::vector<CoreVcpu>> Domain::vcpu_registers() {
+    std::vector<CoreVcpu> out(vcpus_.size());
+    for (size_t i = 0; i < vcpus_.size(); ++i) {
+        if (auto st = vcpus_[i].get_regs(out[i].regs); !st) {
+            return make_error(st.error().code,
+                              "vCPU " + std::to_string(i) + " registers: " + st.error().message);
+        }
+        if (auto st = vcpus_[i].get_sregs(out[i].sregs); !st) {
+            return make_error(st.error().code, "vCPU " + std::to_string(i) +
+                                                   " special registers: " + st.error().message);
+        }
+    }
+    return out;
+}
+
 uint64_t Domain::vcpu_time_ns() const {
     if (!thread_info_) return 0;
     uint64_t total = 0;

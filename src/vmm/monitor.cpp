@@ -105,9 +105,24 @@ Status add_to_epoll(int epfd, int fd) {
     return {};
 }
 
-// Serves the control socket until a signal (returns its number), the domain's outcome, or a
-// destroy request (both return 0).
-int event_loop(int epfd, int sigfd, Domain& domain, ControlServer& server) {
+// The guest ended in a way the options preserve: its vCPU threads end (their registers stay in
+// the vCPUs), the domain's memory stays, and the control server reports it preserved.
+void preserve_domain(int epfd, Domain& domain, ControlServer& server, const std::string& state) {
+    domain.stop();  // the outcome is already recorded: this only makes sure every vCPU leaves
+    domain.join();
+    ::epoll_ctl(epfd, EPOLL_CTL_DEL, domain.outcome_fd(), nullptr);  // stays readable
+    const Outcome outcome = domain.outcome();
+    server.preserve(state, ExitInfo{reason_name(outcome.reason), outcome.code, outcome.detail});
+    telemetry::log(telemetry::Level::info, std::string("ended: ") + reason_name(outcome.reason) +
+                                               " (code " + std::to_string(outcome.code) + ") " +
+                                               outcome.detail + "; preserved: " + state +
+                                               ", vCPUs stopped, memory kept until destroyed");
+}
+
+// Serves the control socket until a signal (returns its number), the domain's outcome (unless
+// preserved), or a destroy request (both return 0).
+int event_loop(int epfd, int sigfd, Domain& domain, ControlServer& server,
+               const PreserveOn& preserve) {
     epoll_event events[16];
     for (;;) {
         const int n = ::epoll_wait(epfd, events, 16, -1);
@@ -134,7 +149,9 @@ int event_loop(int epfd, int sigfd, Domain& domain, ControlServer& server) {
 #endif
                 return static_cast<int>(si.ssi_signo);
             } else if (fd == domain.outcome_fd()) {
-                return 0;
+                const std::string state = preserved_state(preserve, domain.outcome().reason);
+                if (state.empty()) return 0;
+                preserve_domain(epfd, domain, server, state);
             } else if (server.owns(fd)) {
                 server.on_event(fd, events[i].events);
             }
@@ -143,8 +160,16 @@ int event_loop(int epfd, int sigfd, Domain& domain, ControlServer& server) {
     }
 }
 
-ExitInfo exit_info_of(const Outcome& outcome, int signo, bool destroy_requested) {
+ExitInfo exit_info_of(const Outcome& outcome, int signo, bool destroy_requested, bool preserved) {
     ExitInfo info{reason_name(outcome.reason), outcome.code, outcome.detail};
+    if (preserved) {
+        info.detail += info.detail.empty() ? "" : "; ";
+        info.detail += "preserved, then released by ";
+        info.detail += signo == SIGINT    ? "SIGINT"
+                       : signo == SIGTERM ? "SIGTERM"
+                                          : "a destroy request";
+        return info;
+    }
     if (outcome.reason == StopReason::destroyed) {
         info.code = 0;
         if (signo != 0) {
@@ -162,6 +187,38 @@ int exit_status_of(const Outcome& outcome, int signo) {
 }
 
 }  // namespace
+
+std::string preserved_state(const PreserveOn& preserve, StopReason reason) {
+    switch (reason) {
+        case StopReason::crash:
+        case StopReason::triple_fault:
+        case StopReason::vcpu_error:
+            return preserve.crash ? "crashed" : "";
+        case StopReason::poweroff:
+        case StopReason::exit:
+            return preserve.poweroff ? "stopped" : "";
+        case StopReason::reboot:
+            return preserve.reboot ? "stopped" : "";
+        case StopReason::running:
+        case StopReason::destroyed:
+            break;
+    }
+    return "";
+}
+
+Status add_preserve_option(PreserveOn& preserve, std::string_view value) {
+    if (value == "crash") {
+        preserve.crash = true;
+    } else if (value == "poweroff") {
+        preserve.poweroff = true;
+    } else if (value == "reboot") {
+        preserve.reboot = true;
+    } else {
+        return make_error(Errc::invalid_argument, "--preserve '" + std::string(value) +
+                                                      "': expected crash, poweroff or reboot");
+    }
+    return {};
+}
 
 MonitorPaths monitor_paths(const std::string& run_dir, uint32_t domain_id) {
     std::string base = run_dir;
@@ -255,12 +312,13 @@ int run_monitor(const MonitorOptions& options) {
                        monitor_paths(options.run_dir, config.domain_id).ctl +
                        (options.confine ? " (confined: jail, no capabilities, seccomp)" : ""));
 
-    const int signo = event_loop(epfd.get(), sigfd->get(), **domain, server);
+    const int signo = event_loop(epfd.get(), sigfd->get(), **domain, server, options.preserve);
     (*domain)->stop();
     (*domain)->join();
     server.close_all();  // after join: no vCPU writes to a client fd any more
     const Outcome outcome = (*domain)->outcome();
-    const ExitInfo info = exit_info_of(outcome, signo, server.destroy_requested());
+    const ExitInfo info =
+        exit_info_of(outcome, signo, server.destroy_requested(), server.preserved());
     telemetry::log(
         info.reason == "crash" || info.reason == "seccomp" ? telemetry::Level::warn
                                                            : telemetry::Level::info,

@@ -11,11 +11,28 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
+#include "base/result.hpp"
+#include "vmm/domain.hpp"
 #include "vmm/jail_user.hpp"
 #include "vmm/vm_config.hpp"
 
 namespace domus::vmm {
+
+// Which ends of a guest are preserved. A crash also covers a triple fault and a vCPU error;
+// a power-off also covers the end of the domain's init program (exit).
+struct PreserveOn {
+    bool crash = false;
+    bool poweroff = false;
+    bool reboot = false;
+};
+
+// The state a preserved domain reports after `reason` ("crashed" | "stopped"), or "" when
+// `preserve` does not keep it (destroyed is never preserved).
+std::string preserved_state(const PreserveOn& preserve, StopReason reason);
+// `--preserve` values: "crash" | "poweroff" | "reboot" (an error names any other).
+Status add_preserve_option(PreserveOn& preserve, std::string_view value);
 
 struct MonitorOptions {
     VmConfig config;  // name, domain_id, memory, vcpus, kernel, ramdisk, cmdline (no console_path)
@@ -32,6 +49,10 @@ struct MonitorOptions {
 #endif
     std::optional<JailUser> user;
     uint64_t console_log_max_bytes = 0;  // <id>.console.log rotates to .1 past this (0: never)
+    // Xen's `preserve` (--preserve crash|poweroff|reboot): when the guest ends that way the
+    // monitor keeps running with the domain's memory and stopped vCPUs, serving status (the
+    // final state, preserved, the exit), dump-core and destroy until destroyed.
+    PreserveOn preserve;
 };
 
 struct MonitorPaths {

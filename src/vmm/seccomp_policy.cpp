@@ -29,8 +29,9 @@ constexpr const char* kSyscalls[] = {
     "clock_gettime", "clock_nanosleep", "nanosleep", "timerfd_settime",
     // event loops
     "epoll_wait", "epoll_ctl", "poll", "eventfd2",
-    // the control channel (accepting on the listening socket it already has)
-    "accept4", "recvfrom", "sendto",
+    // the control channel (accepting on the listening socket it already has; recvmsg takes
+    // the descriptor of the file a dump-core request writes into)
+    "accept4", "recvfrom", "recvmsg", "sendto",
     // virtio-blk (io_uring rings made while building), virtio-rng
     "io_uring_enter", "getrandom",
     // the exit record and the control socket file at the end, inside the jail
@@ -50,6 +51,7 @@ constexpr IoctlRule kIoctls[] = {
     {"KVM_RUN", KVM_RUN},
     {"KVM_GET_REGS", KVM_GET_REGS},      // a triple fault's RIP, the hypercall fallback
     {"KVM_SET_REGS", KVM_SET_REGS},      // the hypercall fallback
+    {"KVM_GET_SREGS", KVM_GET_SREGS},    // dump-core: each vCPU's segments and control regs
     {"KVM_SIGNAL_MSI", KVM_SIGNAL_MSI},  // interrupts from the control channel (console)
     {"KVM_IOEVENTFD", KVM_IOEVENTFD},    // doorbells deassigned at the end
     {"TUNSETOFFLOAD", TUNSETOFFLOAD},    // the guest's virtio-net feature negotiation

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 
+#include "vmm/fd_passing.hpp"
 #include "vmm/unix_socket.hpp"
 
 namespace domus::vmm {
@@ -65,6 +66,31 @@ Status VmmClient::request_reboot() {
 }
 Status VmmClient::destroy() {
     return simple(ControlOp::destroy);
+}
+
+Result<uint64_t> VmmClient::dump_core(int file) {
+    if (!fd_.valid()) {
+        return make_error(Errc::io, "domus-vmm control socket " + path_ +
+                                        ": not connected (an earlier call failed)");
+    }
+    const Deadline deadline = deadline_in(timeout_ms_);
+    if (auto st = send_with_fd(fd_.get(), format_request(ControlOp::dump_core), file); !st) {
+        fd_.reset();
+        return make_error(Errc::io,
+                          "domus-vmm control socket " + path_ + ": " + st.error().message);
+    }
+    auto line = recv_line(fd_.get(), buffer_, kMaxControlLine, deadline, path_);
+    if (!line) {
+        fd_.reset();
+        return line.error();
+    }
+    auto bytes = parse_dump_core_response(*line);
+    if (!bytes && bytes.error().code == Errc::io) {
+        fd_.reset();
+        return make_error(Errc::io,
+                          "domus-vmm control socket " + path_ + ": " + bytes.error().message);
+    }
+    return bytes;
 }
 
 Result<Fd> open_console(const std::string& ctl_path, int timeout_ms) {

@@ -29,6 +29,9 @@ class VmmClient {
     Status request_shutdown();  // the guest gets DOMUS_EVENT_SHUTDOWN_REQUEST
     Status request_reboot();    // the guest gets DOMUS_EVENT_REBOOT_REQUEST
     Status destroy();           // answered, then the monitor stops the domain and exits
+    // The domain's ELF core written by the monitor into `file` (a regular file, sent over the
+    // socket): the core's size. The monitor pauses a running domain while it writes.
+    Result<uint64_t> dump_core(int file);
 
     const std::string& path() const { return path_; }
 

@@ -90,6 +90,16 @@ int main(int argc, char** argv) {
     app.add_flag("--confine", options.confine,
                  "Confine (off by default in ThreadSanitizer builds)");
 #endif
+    app.add_option("--preserve",
+                   "Keep the domain (memory, stopped vCPUs, control socket) when the guest ends "
+                   "this way: crash | poweroff | reboot; repeat for several")
+        ->expected(1)
+        ->take_all()
+        ->each([&options](const std::string& text) {
+            if (auto st = domus::vmm::add_preserve_option(options.preserve, text); !st) {
+                throw CLI::ValidationError(st.error().message);
+            }
+        });
     std::string user;
     auto* user_opt = app.add_option(
         "--user", user, "Run the domain as UID:GID (after opening /dev/kvm, images and TAPs)");

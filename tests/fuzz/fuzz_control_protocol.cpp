@@ -1,7 +1,8 @@
 // Fuzzes the monitor control channel's pure parsers (src/vmm/control_protocol.cpp) and the exit
 // file parser (src/vmm/exit_file.cpp) on arbitrary text: every parser must return a value or an
 // error, never crash; whatever parses must survive a format -> parse round trip unchanged; and
-// every response line the monitor formats stays exactly one line.
+// every response line the monitor formats stays exactly one line (the status of a preserved
+// domain and the dump-core answer included).
 //
 // Boost.JSON is compiled from its headers in this TU (the system library is built with g++ and
 // is not instrumented), so the fuzz build does not link it.
@@ -50,9 +51,25 @@ void fuzz_responses(std::string_view text) {
         round->vcpus != status->vcpus || round->memory_mib != status->memory_mib ||
         round->exits != status->exits || round->hypercalls != status->hypercalls ||
         round->vcpu_time_ns != status->vcpu_time_ns || round->uptime_ns != status->uptime_ns ||
-        round->resident_kib != status->resident_kib) {
+        round->resident_kib != status->resident_kib || round->preserved != status->preserved ||
+        round->exit_reason != status->exit_reason || round->exit_code != status->exit_code ||
+        round->exit_detail != status->exit_detail) {
         __builtin_trap();
     }
+    // A preserved status always names how the domain ended, in a final state.
+    if (status->preserved && (status->exit_reason.empty() ||
+                              (status->state != "crashed" && status->state != "stopped"))) {
+        __builtin_trap();
+    }
+}
+
+void fuzz_dump_core(std::string_view text) {
+    auto bytes = parse_dump_core_response(text);
+    if (!bytes) return;
+    const std::string line = format_dump_core_ok(*bytes);
+    check_one_line(line);
+    auto round = parse_dump_core_response(line);
+    if (!round || *round != *bytes) __builtin_trap();
 }
 
 void fuzz_exit_info(std::string_view text) {
@@ -74,6 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     fuzz_request(text);
     fuzz_responses(text);
+    fuzz_dump_core(text);
     fuzz_exit_info(text);
     return 0;
 }

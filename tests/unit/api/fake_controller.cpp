@@ -1,7 +1,9 @@
 // FakeController: just enough lifecycle to exercise every route and error code.
 #include "fake_controller.hpp"
 
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <stdexcept>
 
@@ -167,6 +169,19 @@ control::ApiResult<Fd> FakeController::console_attach(const std::string& name) {
     }
     console_peer_.reset(fds[1]);
     return Fd(fds[0]);
+}
+
+control::ApiResult<Fd> FakeController::dump_core(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    if (!find(name)) return not_found(name);
+    Fd file(::memfd_create("fake-core", MFD_CLOEXEC));
+    if (!file.valid() ||
+        ::write(file.get(), core_bytes.data(), core_bytes.size()) !=
+            static_cast<ssize_t>(core_bytes.size()) ||
+        ::lseek(file.get(), core_offset, SEEK_SET) != core_offset) {
+        return ApiError{500, "internal", "memfd failed", {}};
+    }
+    return file;
 }
 
 Fd FakeController::take_console_peer() {

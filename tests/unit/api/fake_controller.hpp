@@ -2,6 +2,8 @@
 // console_attach hands out one end of a socketpair and keeps the other for the test.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <functional>
 #include <map>
@@ -28,6 +30,8 @@ class FakeController : public control::Controller {
                                                      const std::string& cpus) override;
     control::ApiResult<std::string> console_tail(const std::string& name, size_t lines) override;
     control::ApiResult<Fd> console_attach(const std::string& name) override;
+    // A file holding core_bytes, its offset left at core_offset (the server sends it whole).
+    control::ApiResult<Fd> dump_core(const std::string& name) override;
     control::HostView host() override;
     std::vector<control::Event> events_after(int64_t after_id, size_t limit) override;
     void subscribe_events(std::function<void(const control::Event&)> callback) override;
@@ -46,6 +50,10 @@ class FakeController : public control::Controller {
     int last_pin_vcpu = -2;
     std::string last_pin_cpus;
     size_t last_tail = 0;
+    std::string core_bytes =
+        "\x7f"
+        "ELF core";
+    off_t core_offset = 0;
     std::vector<control::ImageView> images;  // what list_images returns, create_image adds to
 
   private:

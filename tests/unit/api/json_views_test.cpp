@@ -28,17 +28,16 @@ control::DomainView web1() {
 }
 
 TEST(JsonViews, DomainAsDocumented) {
-    EXPECT_EQ(
-        serialize(domain_json(web1())),
-        R"({"name":"web1","id":3,"state":"running","memory":64,"vcpus":1,"kernel":null,)"
-        R"("ramdisk":null,"cmdline":"service","on_poweroff":"destroy","on_reboot":"restart",)"
-        R"("on_crash":"destroy","disks":[],"nics":[],"cpu_weight":256,"cap":0,"cpus":null,"exec":null,)"
-        R"("cgroup":null,"pid":12345,)"
-        R"("created_at":1796000000000,)"
-        R"("updated_at":1796000000000,"started_at":1796000000000,)"
-        R"("last_exit":{"reason":"crash","code":6,"detail":"guest reported a crash"},)"
-        R"("restarts":0,"stats":{"vcpu_time_ns":1200000,"exits":42,"hypercalls":40,)"
-        R"("resident_kib":2100}})");
+    EXPECT_EQ(serialize(domain_json(web1())),
+              R"({"name":"web1","id":3,"state":"running","preserved":false,"memory":64,"vcpus":1,)"
+              R"("kernel":null,"ramdisk":null,"cmdline":"service","on_poweroff":"destroy",)"
+              R"("on_reboot":"restart","on_crash":"destroy","disks":[],"nics":[],"cpu_weight":256,)"
+              R"("cap":0,"cpus":null,"exec":null,"cgroup":null,"pid":12345,)"
+              R"("created_at":1796000000000,)"
+              R"("updated_at":1796000000000,"started_at":1796000000000,)"
+              R"("last_exit":{"reason":"crash","code":6,"detail":"guest reported a crash"},)"
+              R"("restarts":0,"stats":{"vcpu_time_ns":1200000,"exits":42,"hypercalls":40,)"
+              R"("resident_kib":2100}})");
 }
 
 TEST(JsonViews, DisksWithTheGuestsNames) {

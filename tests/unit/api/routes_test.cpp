@@ -66,7 +66,10 @@ TEST(Routes, EveryRouteOfTheTable) {
     EXPECT_EQ(sign_in.route, RouteId::session_create);
     EXPECT_EQ(sign_in.session_token, "abc");
     EXPECT_EQ(ok("DELETE", "/v1/session").route, RouteId::session_delete);
-    EXPECT_EQ(route_table().size(), 22u);
+    const ApiRequest core = ok("GET", "/v1/domains/web1/core");
+    EXPECT_EQ(core.route, RouteId::dump_core);
+    EXPECT_EQ(core.name, "web1");
+    EXPECT_EQ(route_table().size(), 23u);
 }
 
 // The metrics label: the matched route's template, also when its arguments are refused; none

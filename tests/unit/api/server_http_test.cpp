@@ -32,6 +32,39 @@ TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
     EXPECT_EQ(boost::json::parse(h->body).at("cpus").as_int64(), 2);
 }
 
+// GET /v1/domains/{name}/core streams the file the Controller hands out, whole (wherever its
+// offset was left), on a connection that stays usable; a large file arrives whole.
+TEST_F(ServerTest, CoreIsStreamedFromTheControllersFile) {
+    fake.core_bytes = std::string(
+                          "\x7f"
+                          "ELF") +
+                      std::string(3u << 20, 'c') + "end";
+    fake.core_offset = 4;
+    start();
+    HttpConn c = connect();
+    auto created = c.request("POST", "/v1/domains", R"({"name":"web1"})");
+    ASSERT_TRUE(created);
+    ASSERT_EQ(created->status, 201);
+    auto r = c.request("GET", "/v1/domains/web1/core");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->header("content-type"), "application/octet-stream");
+    EXPECT_EQ(r->header("content-disposition"), "attachment; filename=\"web1.core\"");
+    EXPECT_EQ(r->body.size(), fake.core_bytes.size());
+    EXPECT_TRUE(r->body == fake.core_bytes);
+    EXPECT_TRUE(r->keep_alive);
+    auto missing = c.request("GET", "/v1/domains/nope/core");
+    ASSERT_TRUE(missing);
+    EXPECT_EQ(missing->status, 404);
+    EXPECT_EQ(missing->header("content-type"), "application/json");
+    auto wrong = c.request("POST", "/v1/domains/web1/core");
+    ASSERT_TRUE(wrong);
+    EXPECT_EQ(wrong->status, 405);
+    auto query = c.request("GET", "/v1/domains/web1/core?path=/etc/shadow");
+    ASSERT_TRUE(query);
+    EXPECT_EQ(query->status, 400);  // no parameter names a host path
+}
+
 // The list body is shared between connections and replaced when the list changes: every
 // reply must still arrive whole while other connections change the list under it.
 TEST_F(ServerTest, SharedListBodiesSurviveConcurrentChanges) {

@@ -55,6 +55,19 @@ TEST(ListFormat, LongStateWordPushesOnlyItsRow) {
         "x                                            7    64     1     shutting-down      0.0");
 }
 
+TEST(ListFormat, PreservedDomainSaysSoInItsStateWord) {
+    auto d = obj(R"({"name":"x","id":7,"state":"crashed","preserved":true,"memory":64,
+                    "vcpus":1})");
+    EXPECT_EQ(format_list_row(d),
+              "x                                            7    64     1     crashed+preserved    "
+              "  0.0");
+    auto not_kept = obj(R"({"name":"x","id":7,"state":"crashed","preserved":false,"memory":64,
+                           "vcpus":1})");
+    EXPECT_EQ(format_list_row(not_kept).find("preserved"), std::string::npos);
+    auto mistyped = obj(R"({"name":"x","id":7,"state":"stopped","preserved":"yes"})");
+    EXPECT_EQ(format_list_row(mistyped).find("preserved"), std::string::npos);
+}
+
 TEST(ListFormat, MissingAndMistypedFieldsPrintDash) {
     auto d = obj(R"({"name":5,"memory":"lots"})");
     EXPECT_EQ(format_list_row(d),

@@ -16,7 +16,7 @@ std::string error_of(std::string_view line) {
 TEST(ControlRequest, EveryOp) {
     for (ControlOp op :
          {ControlOp::status, ControlOp::pause, ControlOp::unpause, ControlOp::shutdown,
-          ControlOp::reboot, ControlOp::destroy, ControlOp::console}) {
+          ControlOp::reboot, ControlOp::destroy, ControlOp::console, ControlOp::dump_core}) {
         auto r = parse_control_request(std::string("{\"op\":\"") + to_string(op) + "\"}");
         ASSERT_TRUE(r.ok()) << to_string(op) << ": " << r.error().message;
         EXPECT_EQ(r->op, op);
@@ -65,8 +65,9 @@ TEST(ControlRequest, OpMissingOrWrongType) {
 }
 
 TEST(ControlRequest, UnknownOpIsNamedAndEscaped) {
-    EXPECT_EQ(error_of("{\"op\":\"fly\"}"),
-              "unknown op \"fly\" (status|pause|unpause|shutdown|reboot|destroy|console)");
+    EXPECT_EQ(
+        error_of("{\"op\":\"fly\"}"),
+        "unknown op \"fly\" (status|pause|unpause|shutdown|reboot|destroy|console|dump-core)");
     EXPECT_EQ(error_of("{\"op\":\"STATUS\"}").rfind("unknown op \"STATUS\"", 0), 0u);
     // Control characters come back escaped: the error line stays one line.
     EXPECT_EQ(error_of("{\"op\":\"a\\nb\"}").find('\n'), std::string::npos);
@@ -149,6 +150,91 @@ TEST(ControlResponse, StatusErrors) {
         "{\"ok\":true,\"state\":\"running\",\"pid\":1,\"vcpus\":4294967296,\"memory_mib\":1,"
         "\"exits\":1,\"hypercalls\":0,\"vcpu_time_ns\":0,\"uptime_ns\":0,\"resident_kib\":0}");
     EXPECT_FALSE(big_vcpus.ok());
+}
+
+TEST(ControlResponse, PreservedStatusRoundTrips) {
+    VmmStatus s;
+    s.state = "crashed";
+    s.preserved = true;
+    s.exit_reason = "crash";
+    s.exit_code = -6;
+    s.exit_detail = "guest reported a crash\n\"quoted\"";
+    s.pid = 7;
+    s.vcpus = 2;
+    const std::string line = format_status(s);
+    EXPECT_EQ(line.find('\n'), line.size() - 1) << line;
+    auto r = parse_status_response(line);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->state, "crashed");
+    EXPECT_TRUE(r->preserved);
+    EXPECT_EQ(r->exit_reason, "crash");
+    EXPECT_EQ(r->exit_code, -6);
+    EXPECT_EQ(r->exit_detail, s.exit_detail);
+    // Not preserved: no exit object is sent, and none is read.
+    VmmStatus running;
+    running.state = "running";
+    const std::string plain = format_status(running);
+    EXPECT_NE(plain.find("\"preserved\":false"), std::string::npos) << plain;
+    EXPECT_EQ(plain.find("\"exit\""), std::string::npos) << plain;
+    auto p = parse_status_response(plain);
+    ASSERT_TRUE(p.ok());
+    EXPECT_FALSE(p->preserved);
+    EXPECT_TRUE(p->exit_reason.empty());
+}
+
+TEST(ControlResponse, StatusWithoutPreservedIsNotPreserved) {
+    // A monitor from before `preserved` existed (a daemon upgraded under running domains).
+    auto r = parse_status_response(
+        "{\"ok\":true,\"state\":\"running\",\"pid\":1,\"vcpus\":1,\"memory_mib\":1,\"exits\":1,"
+        "\"hypercalls\":0,\"vcpu_time_ns\":0,\"uptime_ns\":0,\"resident_kib\":0}");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_FALSE(r->preserved);
+}
+
+TEST(ControlResponse, HostilePreservedStatusesAreIoErrors) {
+    const std::string base =
+        "{\"ok\":true,\"pid\":1,\"vcpus\":1,\"memory_mib\":1,\"exits\":1,\"hypercalls\":0,"
+        "\"vcpu_time_ns\":0,\"uptime_ns\":0,\"resident_kib\":0,";
+    const std::pair<const char*, const char*> cases[] = {
+        {R"("state":"crashed","preserved":"yes"})", "not a boolean"},
+        {R"("state":"crashed","preserved":1})", "not a boolean"},
+        {R"("state":"crashed","preserved":true})", "no \"exit\" object"},
+        {R"("state":"crashed","preserved":true,"exit":"crash"})", "no \"exit\" object"},
+        {R"("state":"crashed","preserved":true,"exit":{"code":1,"detail":""}})", "\"reason\""},
+        {R"("state":"crashed","preserved":true,"exit":{"reason":"","code":1,"detail":""}})",
+         "\"reason\""},
+        {R"("state":"crashed","preserved":true,"exit":{"reason":"crash","code":1.5,"detail":""}})",
+         "\"code\""},
+        {R"("state":"crashed","preserved":true,"exit":{"reason":"crash","code":1,"detail":7}})",
+         "\"detail\""},
+        {R"("state":"running","preserved":true,"exit":{"reason":"crash","code":1,"detail":""}})",
+         "crashed or stopped"},
+    };
+    for (const auto& [tail, expected] : cases) {
+        auto r = parse_status_response(base + tail);
+        ASSERT_FALSE(r.ok()) << tail;
+        EXPECT_EQ(r.error().code, Errc::io) << tail;
+        EXPECT_NE(r.error().message.find(expected), std::string::npos)
+            << tail << " -> " << r.error().message;
+    }
+}
+
+TEST(ControlResponse, DumpCoreAnswer) {
+    EXPECT_EQ(format_dump_core_ok(33558528), "{\"ok\":true,\"bytes\":33558528}\n");
+    auto ok = parse_dump_core_response(format_dump_core_ok(33558528));
+    ASSERT_TRUE(ok.ok()) << ok.error().message;
+    EXPECT_EQ(*ok, 33558528u);
+    auto refused = parse_dump_core_response(
+        format_error("cannot dump the core: the descriptor sent is not a regular file"));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, Errc::invalid_argument);
+    EXPECT_NE(refused.error().message.find("not a regular file"), std::string::npos);
+    for (const char* bad : {"{\"ok\":true}", "{\"ok\":true,\"bytes\":-1}",
+                            "{\"ok\":true,\"bytes\":\"12\"}", "[]", "garbage"}) {
+        auto r = parse_dump_core_response(bad);
+        ASSERT_FALSE(r.ok()) << bad;
+        EXPECT_EQ(r.error().code, Errc::io) << bad;
+    }
 }
 
 TEST(Handshake, OkAndError) {
