@@ -435,6 +435,7 @@ void ControllerImpl::adopt_all() {
                     (void)save(rec, "adopted",
                                "preserved, monitor pid " + std::to_string(pid) +
                                    " (not answering: " + status.error().message + ")");
+                    readoptions_->inc({});
                     (void)supervisor_->watch(rec.id, pid);
                     continue;
                 }
