@@ -20,10 +20,6 @@ namespace {
 constexpr int kControlTimeoutMs = 3000;
 constexpr int kDestroyGraceMs = 3000;
 
-bool is_live(DomainState s) {
-    return s == DomainState::running || s == DomainState::paused || s == DomainState::shutting_down;
-}
-
 ApiError wrong_state(const DomainRecord& rec, const char* action) {
     return api_error(409, "conflict",
                      std::string("cannot ") + action + " domain '" + rec.config.name + "': it is " +
@@ -416,45 +412,8 @@ void ControllerImpl::on_preserved(const std::string& name) {
 
 void ControllerImpl::adopt_all() {
     for (auto& rec : table_->list()) {
-        if (is_preserved(rec)) {
-            auto lock_ptr = domain_lock(rec.config.name);
-            std::lock_guard dl(*lock_ptr);
-            const pid_t pid = static_cast<pid_t>(rec.pid);
-            if (is_monitor_process(pid)) {
-                auto client = vmm::VmmClient::connect(run_path(rec.id, ".ctl"), kControlTimeoutMs);
-                auto status = client ? client->status() : Result<vmm::VmmStatus>(client.error());
-                if (status && status->pid == pid && status->preserved) {
-                    (void)save(rec, "adopted", "preserved, monitor pid " + std::to_string(pid));
-                    readoptions_->inc({});
-                    (void)supervisor_->watch(rec.id, pid);
-                    continue;
-                }
-                if (!status) {
-                    // A monitor that does not answer now (stopped, overloaded) is still the
-                    // domain's: kept and watched, never orphaned by forgetting its pid.
-                    (void)save(rec, "adopted",
-                               "preserved, monitor pid " + std::to_string(pid) +
-                                   " (not answering: " + status.error().message + ")");
-                    readoptions_->inc({});
-                    (void)supervisor_->watch(rec.id, pid);
-                    continue;
-                }
-            }
-            // The preserved monitor ended while no daemon was watching: released.
-            if (auto info = vmm::read_exit_file(run_path(rec.id, ".exit")); info) {
-                rec.last_exit = *info;
-            }
-            ::unlink(run_path(rec.id, ".exit").c_str());
-            ::unlink(run_path(rec.id, ".ctl").c_str());
-            teardown_nics(rec);
-            remove_cgroup(rec);
-            rec.pid = 0;
-            (void)save(rec, "destroyed",
-                       "its preserved monitor (pid " + std::to_string(pid) +
-                           ") ended while domusd was not running");
-            continue;
-        }
-        if (!is_live(rec.state)) {
+        const bool preserved = is_preserved(rec);
+        if (!preserved && !is_live(rec.state)) {
             teardown_nics(rec);  // a TAP left by a daemon killed while starting or stopping it
             remove_cgroup(rec);  // likewise an empty cgroup
             continue;
@@ -462,33 +421,66 @@ void ControllerImpl::adopt_all() {
         auto lock_ptr = domain_lock(rec.config.name);
         std::lock_guard dl(*lock_ptr);
         const pid_t pid = static_cast<pid_t>(rec.pid);
-        if (pid > 0 && is_monitor_process(pid)) {
+        // Probe the recorded monitor; what it means is lifecycle::decide_adoption's.
+        lifecycle::MonitorProbe probe;
+        std::optional<vmm::VmmStatus> status;
+        probe.alive = pid > 0 && is_monitor_process(pid);
+        if (probe.alive) {
             auto client = vmm::VmmClient::connect(run_path(rec.id, ".ctl"), kControlTimeoutMs);
-            auto status = client ? client->status() : Result<vmm::VmmStatus>(client.error());
-            if (status && status->pid == pid && status->preserved) {
-                // It ended, and was preserved, while no daemon was watching.
+            auto answer = client ? client->status() : Result<vmm::VmmStatus>(client.error());
+            probe.answered = answer.ok();
+            if (answer) {
+                status = *answer;
+                probe.status_pid = status->pid;
+                probe.state = status->state;
+                probe.preserved = status->preserved;
+            } else {
+                probe.error = answer.error().message;
+            }
+        }
+        const lifecycle::Adoption adoption =
+            lifecycle::decide_adoption(rec.state, rec.pid, preserved, probe);
+        switch (adoption.action) {
+            case lifecycle::Adopt::leftovers:
+                teardown_nics(rec);
+                remove_cgroup(rec);
+                break;
+            case lifecycle::Adopt::watch:
+                if (adoption.state) rec.state = *adoption.state;
+                (void)save(rec, "adopted", adoption.detail);
+                readoptions_->inc({});
+                (void)supervisor_->watch(rec.id, pid);
+                break;
+            case lifecycle::Adopt::preserved_end:  // it ended, preserved, while nobody watched
                 apply_preserved_locked(rec, *status);
                 readoptions_->inc({});
                 (void)supervisor_->watch(rec.id, pid);
-                continue;
+                break;
+            case lifecycle::Adopt::released: {
+                if (auto info = vmm::read_exit_file(run_path(rec.id, ".exit")); info) {
+                    rec.last_exit = *info;
+                }
+                ::unlink(run_path(rec.id, ".exit").c_str());
+                ::unlink(run_path(rec.id, ".ctl").c_str());
+                teardown_nics(rec);
+                remove_cgroup(rec);
+                rec.pid = 0;
+                (void)save(rec, "destroyed", adoption.detail);
+                break;
             }
-            if (status && status->pid == pid) {
-                if (auto state = lifecycle::adopted_state(status->state)) rec.state = *state;
-                (void)save(rec, "adopted", "monitor pid " + std::to_string(pid));
-                readoptions_->inc({});
-                (void)supervisor_->watch(rec.id, pid);
-                continue;
+            case lifecycle::Adopt::ended: {
+                // The monitor ended while no daemon was watching: apply what it left behind.
+                auto info = vmm::read_exit_file(run_path(rec.id, ".exit"));
+                ExitInfo exit = info ? *info
+                                     : ExitInfo{"monitor_died", 0,
+                                                "monitor process " + std::to_string(pid) +
+                                                    " ended while domusd was not running"};
+                ::unlink(run_path(rec.id, ".exit").c_str());
+                ::unlink(run_path(rec.id, ".ctl").c_str());
+                handle_exit_locked(rec, exit);
+                break;
             }
         }
-        // The monitor ended while no daemon was watching: apply what it left behind.
-        auto info = vmm::read_exit_file(run_path(rec.id, ".exit"));
-        ExitInfo exit = info ? *info
-                             : ExitInfo{"monitor_died", 0,
-                                        "monitor process " + std::to_string(pid) +
-                                            " ended while domusd was not running"};
-        ::unlink(run_path(rec.id, ".exit").c_str());
-        ::unlink(run_path(rec.id, ".ctl").c_str());
-        handle_exit_locked(rec, exit);
     }
 }
 

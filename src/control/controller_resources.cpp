@@ -16,10 +16,6 @@ namespace domus::control {
 
 namespace {
 
-bool is_live(DomainState s) {
-    return s == DomainState::running || s == DomainState::paused || s == DomainState::shutting_down;
-}
-
 // A name for this daemon's subtree that two daemons with different state dirs never share.
 std::string instance_name(const std::string& state_dir) {
     char resolved[PATH_MAX];

@@ -32,6 +32,11 @@ struct DomainRecord {
     uint32_t restarts = 0;  // automatic restarts by policy since the last user start
 };
 
+// A monitor runs the domain's vCPUs (or is ending them).
+inline bool is_live(DomainState s) {
+    return s == DomainState::running || s == DomainState::paused || s == DomainState::shutting_down;
+}
+
 // on_crash/on_poweroff/on_reboot = preserve kept the domain: its monitor still holds its memory
 // and stopped vCPUs (for dump-core) until it is destroyed.
 inline bool is_preserved(const DomainRecord& r) {

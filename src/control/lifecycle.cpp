@@ -54,4 +54,31 @@ std::optional<DomainState> adopted_state(std::string_view monitor_state) {
     return std::nullopt;
 }
 
+Adoption decide_adoption(DomainState state, int64_t pid, bool preserved,
+                         const MonitorProbe& probe) {
+    const std::string monitor = "monitor pid " + std::to_string(pid);
+    const bool ours = probe.alive && probe.answered && probe.status_pid == pid;
+    const bool silent = probe.alive && !probe.answered;
+    if (preserved) {
+        if (ours) {
+            return {Adopt::watch, probe.preserved ? std::nullopt : adopted_state(probe.state),
+                    "preserved, " + monitor};
+        }
+        if (silent) {
+            return {Adopt::watch, std::nullopt,
+                    "preserved, " + monitor + " (not answering: " + probe.error + ")"};
+        }
+        return {Adopt::released, std::nullopt,
+                "its preserved monitor (pid " + std::to_string(pid) +
+                    ") ended while domusd was not running"};
+    }
+    if (!is_live(state)) return {Adopt::leftovers, std::nullopt, ""};
+    if (pid > 0 && ours && probe.preserved) return {Adopt::preserved_end, std::nullopt, ""};
+    if (pid > 0 && ours) return {Adopt::watch, adopted_state(probe.state), monitor};
+    if (pid > 0 && silent) {
+        return {Adopt::watch, std::nullopt, monitor + " (not answering: " + probe.error + ")"};
+    }
+    return {Adopt::ended, std::nullopt, ""};
+}
+
 }  // namespace domus::control::lifecycle

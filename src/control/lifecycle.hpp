@@ -64,4 +64,33 @@ class RestartBudget {
 // "running", "paused", "shutting-down"; nullopt (keep the recorded state) for anything else.
 std::optional<DomainState> adopted_state(std::string_view monitor_state);
 
+// What a restarted daemon learned about a domain's recorded monitor.
+struct MonitorProbe {
+    bool alive = false;      // a domus-vmm process with the recorded pid exists
+    bool answered = false;   // its control socket answered a status request
+    int64_t status_pid = 0;  // from the status
+    std::string state;       // from the status: running, paused, shutting-down, crashed, stopped
+    bool preserved = false;  // from the status
+    std::string error;       // why it did not answer
+};
+
+enum class Adopt {
+    leftovers,      // not live: only a TAP or cgroup a killed daemon left behind is removed
+    watch,          // the monitor is the domain's: watched again (state below, when known)
+    preserved_end,  // it ended while no daemon watched and keeps the domain: apply that end
+    ended,          // it is gone: apply its exit record (or "monitor_died")
+    released,       // a preserved domain whose monitor is gone: stopped, nothing to apply
+};
+
+struct Adoption {
+    Adopt action;
+    std::optional<DomainState> state;  // with watch: the state the monitor reports
+    std::string detail;                // the "adopted" / "destroyed" event's detail
+};
+
+// The re-adoption decision for one domain record (its state, monitor pid, preserved flag) and
+// what probing its monitor found. A monitor that is alive but does not answer is never taken
+// for dead: it is watched, and its state is settled by the stats sampler once it answers.
+Adoption decide_adoption(DomainState state, int64_t pid, bool preserved, const MonitorProbe& probe);
+
 }  // namespace domus::control::lifecycle

@@ -74,6 +74,39 @@ TEST(DaemonStalls, AStoppedMonitorTimesOutItsCallsAndTheOthersGoOn) {
     EXPECT_NE(::kill(pid, 0), 0) << "the stopped monitor was not killed";
 }
 
+// A monitor that does not answer when a new daemon re-adopts it (stopped) is still the
+// domain's: watched and kept running, never taken for dead (which would tear down its TAPs and
+// cgroup and, with on_crash=restart, start a second monitor beside it).
+TEST(DaemonStalls, AStoppedMonitorIsReadoptedNotTakenForDead) {
+    DOMUS_REQUIRE_DAEMON();
+    Daemon d;
+    ASSERT_TRUE(d.start()) << d.log();
+    int status = 0;
+    auto dom = d.json("POST", "/v1/domains?start=true",
+                      R"({"name":"asleep","cmdline":"service","on_crash":"restart"})", &status);
+    ASSERT_EQ(status, 201) << d.log();
+    const pid_t pid = static_cast<pid_t>(pid_of(dom.as_object()));
+    ASSERT_GT(pid, 0);
+    ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+    d.kill9();
+    ASSERT_TRUE(d.start()) << d.log();  // re-adoption waits out the control timeout
+    auto after = d.json("GET", "/v1/domains/asleep").as_object();
+    EXPECT_EQ(str(after, "state"), "running") << json::serialize(after);
+    EXPECT_EQ(pid_of(after), pid) << json::serialize(after);
+    EXPECT_EQ(::kill(pid, 0), 0) << "the monitor was killed";
+    EXPECT_EQ(num(after, "restarts"), 0) << json::serialize(after);
+    // Once it runs again, the new daemon drives it.
+    ASSERT_EQ(::kill(pid, SIGCONT), 0);
+    EXPECT_EQ(d.request("POST", "/v1/domains/asleep/pause").status, 200);
+    EXPECT_EQ(str(d.json("GET", "/v1/domains/asleep").as_object(), "state"), "paused");
+    EXPECT_EQ(d.request("POST", "/v1/domains/asleep/destroy").status, 200);
+    // An orphan of the first daemon now: reaped by init, a moment after it ends.
+    for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_NE(::kill(pid, 0), 0) << "destroy did not end the re-adopted monitor";
+}
+
 // Sends one request line straight to a monitor's control socket and returns its answer line.
 std::string ask_monitor(const std::string& ctl, const std::string& line) {
     const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -108,5 +108,73 @@ TEST(Lifecycle, AdoptedStateComesFromTheMonitor) {
     EXPECT_EQ(adopted_state("Running"), std::nullopt);
 }
 
+MonitorProbe answering(int64_t pid, const std::string& state, bool preserved = false) {
+    MonitorProbe p;
+    p.alive = p.answered = true;
+    p.status_pid = pid;
+    p.state = state;
+    p.preserved = preserved;
+    return p;
+}
+
+MonitorProbe silent() {
+    MonitorProbe p;
+    p.alive = true;
+    p.error = "timed out";
+    return p;
+}
+
+TEST(Adoption, ALiveMonitorIsWatchedInTheStateItReports) {
+    const Adoption a = decide_adoption(DomainState::running, 42, false, answering(42, "paused"));
+    EXPECT_EQ(a.action, Adopt::watch);
+    EXPECT_EQ(a.state, DomainState::paused);
+    EXPECT_EQ(a.detail, "monitor pid 42");
+    EXPECT_EQ(decide_adoption(DomainState::paused, 42, false, answering(42, "running")).state,
+              DomainState::running);
+}
+
+TEST(Adoption, AMonitorThatDoesNotAnswerIsWatchedNotTakenForDead) {
+    // Taken for dead, its domain would be restarted beside it by its policy: two monitors.
+    const Adoption a = decide_adoption(DomainState::running, 42, false, silent());
+    EXPECT_EQ(a.action, Adopt::watch);
+    EXPECT_EQ(a.state, std::nullopt);
+    EXPECT_EQ(a.detail, "monitor pid 42 (not answering: timed out)");
+    const Adoption p = decide_adoption(DomainState::crashed, 42, true, silent());
+    EXPECT_EQ(p.action, Adopt::watch);
+    EXPECT_EQ(p.detail, "preserved, monitor pid 42 (not answering: timed out)");
+}
+
+TEST(Adoption, AGoneOrForeignMonitorEndedWhileNobodyWatched) {
+    EXPECT_EQ(decide_adoption(DomainState::running, 42, false, MonitorProbe{}).action,
+              Adopt::ended);
+    // Another process answers with another pid: not this domain's monitor.
+    EXPECT_EQ(decide_adoption(DomainState::running, 42, false, answering(77, "running")).action,
+              Adopt::ended);
+    EXPECT_EQ(decide_adoption(DomainState::shutting_down, 0, false, silent()).action, Adopt::ended);
+}
+
+TEST(Adoption, PreservedDomains) {
+    // The end happened, and was preserved, while no daemon watched.
+    EXPECT_EQ(
+        decide_adoption(DomainState::running, 42, false, answering(42, "crashed", true)).action,
+        Adopt::preserved_end);
+    // Recorded preserved, still preserved: watched, its state kept.
+    const Adoption kept =
+        decide_adoption(DomainState::crashed, 42, true, answering(42, "crashed", true));
+    EXPECT_EQ(kept.action, Adopt::watch);
+    EXPECT_EQ(kept.state, std::nullopt);
+    EXPECT_EQ(kept.detail, "preserved, monitor pid 42");
+    // Its monitor is gone: released.
+    const Adoption gone = decide_adoption(DomainState::stopped, 42, true, MonitorProbe{});
+    EXPECT_EQ(gone.action, Adopt::released);
+    EXPECT_EQ(gone.detail, "its preserved monitor (pid 42) ended while domusd was not running");
+}
+
+TEST(Adoption, StoppedAndCrashedDomainsOnlyLoseTheirLeftovers) {
+    for (DomainState s : {DomainState::stopped, DomainState::crashed}) {
+        EXPECT_EQ(decide_adoption(s, 0, false, MonitorProbe{}).action, Adopt::leftovers);
+    }
+}
+
 }  // namespace
 }  // namespace domus::control::lifecycle
