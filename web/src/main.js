@@ -56,7 +56,8 @@ function Sparkline({ points }) {
 function lastCpu(h) {
   if (!h || !h.points.length) return "";
   const p = h.points[h.points.length - 1];
-  return `${p.toFixed(p < 1 ? 2 : 1)}%`;
+  // An idle guest uses hundredths of a percent: three decimals there, so the figure shows it live.
+  return `${p.toFixed(p < 0.1 ? 3 : p < 1 ? 2 : 1)}%`;
 }
 
 function Actions({ d, act }) {
