@@ -6,7 +6,8 @@ domus_fuzz_target(fuzz_cpio
           ${CMAKE_SOURCE_DIR}/src/boot/cpio.cpp
           ${CMAKE_SOURCE_DIR}/src/boot/gunzip.cpp
           ${CMAKE_SOURCE_DIR}/src/boot/initramfs.cpp
-          ${CMAKE_SOURCE_DIR}/src/boot/elf_loader.cpp  # read_file
+          ${CMAKE_SOURCE_DIR}/src/boot/elf_loader.cpp
+          ${CMAKE_SOURCE_DIR}/src/boot/file_read.cpp  # read_file
           ${CMAKE_SOURCE_DIR}/src/memory/guest_memory.cpp)
 target_link_libraries(fuzz_cpio PRIVATE ZLIB::ZLIB)
 

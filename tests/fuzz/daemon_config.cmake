@@ -6,6 +6,7 @@ domus_fuzz_target(fuzz_daemon_config
           ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_http_boost_json.cpp
           ${CMAKE_SOURCE_DIR}/src/api/daemon_config.cpp
           ${CMAKE_SOURCE_DIR}/src/api/socket_group.cpp
+          ${CMAKE_SOURCE_DIR}/src/telemetry/log_line.cpp
           ${DOMUS_FUZZ_CONFIG_LIB_SOURCES})
 target_link_libraries(fuzz_daemon_config PRIVATE Boost::headers)
 
