@@ -31,9 +31,7 @@ ApiResult<Fd> ControllerImpl::dump_core(const std::string& name) {
     std::lock_guard dl(*lock_ptr);
     auto rec = load(name);
     if (!rec) return api_error(404, "not_found", "no domain named '" + name + "'");
-    const bool live = rec->state == DomainState::running || rec->state == DomainState::paused ||
-                      rec->state == DomainState::shutting_down;
-    if (rec->pid <= 0 || (!live && !is_preserved(*rec))) {
+    if (rec->pid <= 0 || (!is_live(rec->state) && !is_preserved(*rec))) {
         return api_error(409, "conflict",
                          "cannot dump the core of domain '" + name + "': it is " +
                              to_string(rec->state) +

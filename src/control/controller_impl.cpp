@@ -458,11 +458,9 @@ HostView ControllerImpl::host() {
     for (const auto& v : *views) {
         const DomainRecord& r = v.record;
         if (v.is_domain0) continue;
-        if (r.state == DomainState::running || r.state == DomainState::paused ||
-            r.state == DomainState::shutting_down) {
-            ++h.domains_running;
-            h.memory_assigned_mib += r.config.memory;
-        }
+        if (is_live(r.state)) ++h.domains_running;
+        // A preserved domain's monitor still holds its memory (admission counts it too).
+        if (is_live(r.state) || is_preserved(r)) h.memory_assigned_mib += r.config.memory;
     }
     return h;
 }

@@ -111,19 +111,17 @@ void ControllerImpl::init_metrics() {
                [this] { return host_memory_mib_; });
     host_gauge("domus_host_memory_available_bytes", "Host RAM available now (MemAvailable).",
                [] { return meminfo_mib("MemAvailable"); });
-    host_gauge(
-        "domus_host_memory_assigned_bytes",
-        "Guest RAM assigned to running, paused and shutting-down domains.", [views] {
-            uint64_t mib = 0;
-            for (const auto& v : *views()) {
-                const DomainState s = v.record.state;
-                if (!v.is_domain0 && (s == DomainState::running || s == DomainState::paused ||
-                                      s == DomainState::shutting_down)) {
-                    mib += v.record.config.memory;
-                }
-            }
-            return mib;
-        });
+    host_gauge("domus_host_memory_assigned_bytes",
+               "Guest RAM assigned to running, paused, shutting-down and preserved domains.",
+               [views] {
+                   uint64_t mib = 0;
+                   for (const auto& v : *views()) {
+                       if (!v.is_domain0 && (is_live(v.record.state) || is_preserved(v.record))) {
+                           mib += v.record.config.memory;
+                       }
+                   }
+                   return mib;
+               });
 }
 
 std::string ControllerImpl::metrics() {

@@ -149,9 +149,7 @@ std::vector<NicView> ControllerImpl::nic_views(const DomainRecord& rec) const {
 }
 
 void ControllerImpl::read_nic_counters(const DomainRecord& rec, std::vector<NicView>& views) {
-    const bool live = rec.state == DomainState::running || rec.state == DomainState::paused ||
-                      rec.state == DomainState::shutting_down;
-    if (!live || views.empty()) return;
+    if (!is_live(rec.state) || views.empty()) return;
     std::lock_guard nl_lock(net_mu_);
     auto nl = netlink_locked();
     if (!nl) return;

@@ -17,8 +17,7 @@ namespace {
 constexpr int kSampleTimeoutMs = 200;
 
 bool has_monitor(const DomainRecord& r) {
-    return r.pid > 0 && (r.state == DomainState::running || r.state == DomainState::paused ||
-                         r.state == DomainState::shutting_down);
+    return r.pid > 0 && is_live(r.state);
 }
 
 // The record says running and the monitor paused, or the other way round.

@@ -128,6 +128,11 @@ TEST(DaemonPreserve, CrashedDomainIsKeptDumpedAndReleasedByDestroy) {
     EXPECT_NE(gdb.find("\"" + marker), std::string::npos) << gdb;    // x/s shows the string
     EXPECT_EQ(gdb.find("Pattern not found"), std::string::npos) << gdb;
 
+    // Its monitor still holds its 32 MiB: the host counts them as assigned.
+    auto host = d.json("GET", "/v1/host").as_object();
+    EXPECT_EQ(num(host, "memory_assigned_mib"), 32) << json::serialize(host);
+    EXPECT_EQ(num(host, "domains_running"), 0) << json::serialize(host);
+
     // A preserved domain cannot start or be deleted: it must be destroyed first.
     auto start = d.json("POST", "/v1/domains/c1/start", "", &status);
     EXPECT_EQ(status, 409);
@@ -154,6 +159,7 @@ TEST(DaemonPreserve, CrashedDomainIsKeptDumpedAndReleasedByDestroy) {
     EXPECT_TRUE(wait_gone(pid)) << "the preserved monitor must end at destroy";
     EXPECT_EQ(str(destroyed.as_object().at("last_exit").as_object(), "reason"), "crash")
         << json::serialize(destroyed);
+    EXPECT_EQ(num(d.json("GET", "/v1/host").as_object(), "memory_assigned_mib"), 0);
 
     const std::string after = d.dir() + "/after.core";
     auto refused = d.cli({"dump-core", "c1", after});
