@@ -9,9 +9,7 @@
 // RssShmem (the guest memfd's resident pages) is the monitor's own memory, VmHWM its peak.
 //
 //   bench_memory [--runs=5]
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,8 +25,7 @@
 
 #include "bench_common.hpp"
 #include "daemon_bench.hpp"
-
-extern char** environ;
+#include "daemon_spawn.hpp"
 
 namespace {
 
@@ -109,21 +106,10 @@ Resident resident_of(pid_t pid) {
 // `domus run` of the service guest, output to a file, measured at its first heartbeat.
 bool measure_domus_run_service(uint64_t memory_mib, const std::string& dir, Resident& out) {
     const std::string log = dir + "/run-" + std::to_string(memory_mib) + ".out";
-    std::vector<std::string> args = {DOMUS_BIN,   "run",      "--vcpus",
-                                     "1",         "--memory", std::to_string(memory_mib),
-                                     "--cmdline", "service"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) return false;
+    const pid_t pid = test::spawn_logged({DOMUS_BIN, "run", "--vcpus", "1", "--memory",
+                                          std::to_string(memory_mib), "--cmdline", "service"},
+                                         log);
+    if (pid < 0) return false;
     const bool up = wait_for_text(log, "service: heartbeat 1");
     if (up) out = resident_of(pid);
     ::kill(pid, SIGKILL);

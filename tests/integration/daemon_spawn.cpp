@@ -12,15 +12,7 @@ extern char** environ;
 
 namespace domus::test {
 
-pid_t spawn_domusd(const std::string& domusd, const std::string& socket,
-                   const std::string& state_dir, const std::vector<std::string>& extra,
-                   const std::string& log_path, const std::vector<std::string>& wrapper) {
-    std::vector<std::string> args = wrapper;
-    for (const char* a :
-         {domusd.c_str(), "--socket", socket.c_str(), "--state-dir", state_dir.c_str()}) {
-        args.emplace_back(a);
-    }
-    args.insert(args.end(), extra.begin(), extra.end());
+pid_t spawn_logged(std::vector<std::string> args, const std::string& log_path) {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -33,6 +25,18 @@ pid_t spawn_domusd(const std::string& domusd, const std::string& socket,
     const int rc = ::posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
     return rc == 0 ? pid : -1;
+}
+
+pid_t spawn_domusd(const std::string& domusd, const std::string& socket,
+                   const std::string& state_dir, const std::vector<std::string>& extra,
+                   const std::string& log_path, const std::vector<std::string>& wrapper) {
+    std::vector<std::string> args = wrapper;
+    for (const char* a :
+         {domusd.c_str(), "--socket", socket.c_str(), "--state-dir", state_dir.c_str()}) {
+        args.emplace_back(a);
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    return spawn_logged(std::move(args), log_path);
 }
 
 std::vector<pid_t> monitors_under(const std::string& dir) {

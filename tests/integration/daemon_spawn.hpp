@@ -9,6 +9,10 @@
 
 namespace domus::test {
 
+// Spawns args[0] (a path) with `args`, stdin from /dev/null and stdout and stderr appended to
+// `log_path` (made 0600). The pid, or -1 when it could not be spawned.
+pid_t spawn_logged(std::vector<std::string> args, const std::string& log_path);
+
 // Spawns `domusd --socket SOCKET --state-dir STATE_DIR EXTRA...` with stdin from /dev/null and
 // stdout and stderr appended to `log_path`. The pid, or -1 when it could not be spawned.
 // `wrapper` (e.g. nsenter --net=PATH --) goes before domusd and must exec it in place, so that
