@@ -19,34 +19,6 @@ Error sys_error(const std::string& what) {
     return make_error(Errc::io, what + ": " + std::strerror(errno));
 }
 
-bool is_hex_token(std::string_view s) {
-    if (s.size() != kTokenHexChars) return false;
-    for (char c : s) {
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-    }
-    return true;
-}
-
-Result<std::string> random_hex() {
-    unsigned char bytes[kTokenHexChars / 2];
-    size_t got = 0;
-    while (got < sizeof bytes) {
-        const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return sys_error("getrandom");
-        }
-        got += static_cast<size_t>(n);
-    }
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char b : bytes) {
-        out += kDigits[b >> 4];
-        out += kDigits[b & 15];
-    }
-    return out;
-}
-
 Result<std::string> read_token(const std::string& path) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (!fd.valid()) return sys_error("cannot open " + path);
@@ -62,7 +34,7 @@ Result<std::string> read_token(const std::string& path) {
     }
     std::string_view text(buf, got);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-    if (!is_hex_token(text)) {
+    if (!is_lower_hex(text, kTokenHexChars)) {
         return make_error(Errc::invalid_argument,
                           path +
                               " does not hold a token (64 lowercase hex digits); remove it to "
@@ -73,6 +45,34 @@ Result<std::string> read_token(const std::string& path) {
 
 }  // namespace
 
+Result<std::string> random_hex(size_t hex_chars) {
+    std::string bytes(hex_chars / 2, '\0');
+    size_t got = 0;
+    while (got < bytes.size()) {
+        const ssize_t n = ::getrandom(bytes.data() + got, bytes.size() - got, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return sys_error("getrandom");
+        }
+        got += static_cast<size_t>(n);
+    }
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char b : bytes) {
+        out += kDigits[b >> 4];
+        out += kDigits[b & 15];
+    }
+    return out;
+}
+
+bool is_lower_hex(std::string_view s, size_t hex_chars) {
+    if (s.size() != hex_chars) return false;
+    for (char c : s) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    }
+    return true;
+}
+
 Result<std::string> load_or_create_token(const std::string& state_dir) {
     std::error_code ec;
     std::filesystem::create_directories(state_dir, ec);
@@ -82,7 +82,7 @@ Result<std::string> load_or_create_token(const std::string& state_dir) {
 
     // Written whole to a private file, then linked into place: link() fails if another daemon
     // got there first, so nobody ever reads a half-written token.
-    auto token = random_hex();
+    auto token = random_hex(kTokenHexChars);
     if (!token) return token;
     const std::string tmp = path + ".tmp." + std::to_string(::getpid());
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));

@@ -14,6 +14,11 @@ inline constexpr size_t kTokenHexChars = 64;
 
 Result<std::string> load_or_create_token(const std::string& state_dir);
 
+// `hex_chars` (even) lower-case hex digits of getrandom bytes: tokens and session ids.
+Result<std::string> random_hex(size_t hex_chars);
+// True when `s` is exactly `hex_chars` lower-case hex digits.
+bool is_lower_hex(std::string_view s, size_t hex_chars);
+
 // The token of an "Authorization: Bearer <token>" header value ("" when it is not one).
 std::string_view bearer_token(std::string_view authorization);
 

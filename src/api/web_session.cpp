@@ -1,11 +1,7 @@
 // Session ids, the cookie and Origin checks, and the header-time decision for TCP requests.
 #include "api/web_session.hpp"
 
-#include <sys/random.h>
-
 #include <boost/json/parse.hpp>
-#include <cerrno>
-#include <cstring>
 
 #include "api/api_token.hpp"
 
@@ -13,11 +9,7 @@ namespace domus::api {
 namespace {
 
 bool is_session_id(std::string_view s) {
-    if (s.size() != kSessionIdHexChars) return false;
-    for (char c : s) {
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-    }
-    return true;
+    return is_lower_hex(s, kSessionIdHexChars);
 }
 
 std::string_view trim(std::string_view s) {
@@ -73,26 +65,6 @@ bool valid_authority(std::string_view a) {
 
 bool safe_method(std::string_view method) {
     return method == "GET" || method == "HEAD";
-}
-
-Result<std::string> random_id() {
-    unsigned char bytes[kSessionIdHexChars / 2];
-    size_t got = 0;
-    while (got < sizeof bytes) {
-        const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return make_error(Errc::io, std::string("getrandom: ") + std::strerror(errno));
-        }
-        got += static_cast<size_t>(n);
-    }
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char b : bytes) {
-        out += kDigits[b >> 4];
-        out += kDigits[b & 15];
-    }
-    return out;
 }
 
 }  // namespace
@@ -152,7 +124,7 @@ WebSessions::WebSessions(std::chrono::seconds lifetime, size_t max)
     : lifetime_(lifetime), max_(max == 0 ? 1 : max) {}
 
 Result<std::string> WebSessions::create(Clock::time_point now) {
-    auto id = random_id();
+    auto id = random_hex(kSessionIdHexChars);
     if (!id) return id;
     std::lock_guard lock(mu_);
     std::erase_if(entries_, [&](const Entry& e) { return e.expires <= now; });
