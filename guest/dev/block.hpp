@@ -1,9 +1,11 @@
 // Block devices of the guest kernel: what a disk driver (virtio-blk) offers and what a file
-// system (ext2) and the /dev/vdX nodes use. The interface is synchronous and sector-based:
-// a call returns when the device has finished the transfer, so callers may hold spinlocks
-// (the kernel is not preemptible; the driver waits for its completion without sleeping).
-// Buffers are kernel memory; a transfer never crosses the device's end (the device refuses it
-// with -EIO, the caller checks first).
+// system (ext2) and the /dev/vdX nodes use. The interface is sector-based and mostly
+// synchronous: a call returns when the device has finished the transfer, so callers may hold
+// spinlocks (the kernel is not preemptible; the driver waits for its completion without
+// sleeping). Writes may also be queued without waiting (write_async, for a file system's
+// write-back); the driver keeps them in order: a later request touching their sectors waits
+// for them, and flush for all of them. Buffers are kernel memory; a transfer never crosses the
+// device's end (the device refuses it with -EIO, the caller checks first).
 #pragma once
 
 #include <stddef.h>
@@ -15,12 +17,28 @@ inline constexpr uint32_t kSectorSize = 512;
 
 struct BlockDevice;
 
+// A write its caller does not wait for. From write_async until `done` the driver owns the
+// struct and reads the buffer, which the caller leaves allocated and unchanged. `done` is
+// called once, with 0 or -EIO, by whatever path takes the device's answer (a later transfer
+// of the disk, its completion interrupt, drain or flush), with the driver's lock held: it may
+// only record the result and free memory (no block I/O, no lock a block caller may hold).
+struct AsyncWrite {
+    void (*done)(AsyncWrite* op, int error);
+    // The driver's, from write_async until done.
+    uint64_t sector, sectors;
+    AsyncWrite* next;
+    int in_flight;
+    int error;
+    bool queued;  // every request of it is in the device's ring
+};
+
 struct BlockOps {
     // `count` sectors at `sector`. 0, or -EIO (device error, beyond the end), -EROFS (write to
     // a read-only device), -ENOMEM.
     int (*read)(BlockDevice* dev, uint64_t sector, void* buf, uint32_t count) = nullptr;
     int (*write)(BlockDevice* dev, uint64_t sector, const void* buf, uint32_t count) = nullptr;
-    // Everything written before is on stable storage when this returns 0.
+    // Everything written before (write_async included) is on stable storage when this
+    // returns 0.
     int (*flush)(BlockDevice* dev) = nullptr;
     // The same transfers from a task that may sleep (no spinlock held, not the idle task):
     // it sleeps until the device's completion interrupt instead of spinning, so its vCPU runs
@@ -28,6 +46,15 @@ struct BlockOps {
     int (*read_may_sleep)(BlockDevice* dev, uint64_t sector, void* buf, uint32_t count) = nullptr;
     int (*write_may_sleep)(BlockDevice* dev, uint64_t sector, const void* buf,
                            uint32_t count) = nullptr;
+    // Queues a write of `count` sectors and returns once all of it is in the device's ring
+    // (waiting for room meanwhile): 0, and `op->done` will be called (perhaps before this
+    // returns); or -EROFS / -EIO (beyond the end, a dead device) with nothing queued and
+    // `done` never called. nullptr: the driver only writes synchronously (use write).
+    int (*write_async)(BlockDevice* dev, uint64_t sector, const void* buf, uint32_t count,
+                       AsyncWrite* op) = nullptr;
+    // Returns once every write_async queued before has completed (its `done` called): 0, or
+    // -EIO when the device died (the writes were then failed). nullptr with write_async.
+    int (*drain)(BlockDevice* dev) = nullptr;
 };
 
 struct BlockDevice {

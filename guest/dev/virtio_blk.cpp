@@ -38,16 +38,28 @@ struct Waiter {
     int error;
 };
 
+// Whose a request in flight is: a caller waiting on its stack, or an asynchronous write.
+struct Owner {
+    Waiter* w;
+    blk::AsyncWrite* op;
+};
+
 struct Disk {
     SpinLock lock;
     Virtqueue queue;
     uint8_t* slots;  // per head: a 16-byte header at 16*head, a status byte at 1024+head
     uint64_t slots_gpa;
-    bool dead;  // timed out or broke the protocol: every request is -EIO
-    Waiter* owner[Virtqueue::kMaxEntries];  // per head in flight: whose request it is
-    WaitQueue sleepers;                     // tasks waiting for the completion interrupt
-    int sleeping;                           // how many (interrupts are on while any)
-    uint32_t vector;                        // its completion interrupt (0: none)
+    bool dead;                            // timed out or broke the protocol: every request is -EIO
+    Owner owner[Virtqueue::kMaxEntries];  // per head in flight
+    // Asynchronous writes not completed yet, oldest first: a request waits for the older ones
+    // that touch its sectors, so the host (whose io_uring keeps no order between requests in
+    // flight) never sees a write pass an earlier one, nor a read miss one.
+    blk::AsyncWrite* writes;
+    uint64_t reaped;     // completions taken so far: a sleeper's check for progress
+    WaitQueue sleepers;  // tasks waiting for the completion interrupt
+    int sleeping;        // how many
+    bool irq_on;         // interrupts asked for: while anyone sleeps or writes are out
+    uint32_t vector;     // its completion interrupt (0: none)
     blk::BlockDevice bd;
 };
 
@@ -91,6 +103,44 @@ uint64_t runs_of(uint8_t* buf, uint64_t len, VirtqBuf* runs, uint16_t* count, bo
     return done;
 }
 
+// Interrupts are wanted while a task sleeps for a completion or asynchronous writes are out
+// (their buffers are freed when they are reaped). Lock held.
+void update_interrupts(Disk* d) {
+    const bool want = d->vector != 0 && (d->sleeping > 0 || d->writes != nullptr);
+    if (want == d->irq_on) return;
+    d->queue.set_interrupts(want);
+    d->irq_on = want;
+}
+
+bool is_pending(const Disk* d, const blk::AsyncWrite* op) {
+    for (const blk::AsyncWrite* o = d->writes; o != nullptr; o = o->next) {
+        if (o == op) return true;
+    }
+    return false;
+}
+
+// An asynchronous write is over: off the list, its owner told. Lock held.
+void complete(Disk* d, blk::AsyncWrite* op) {
+    blk::AsyncWrite** p = &d->writes;
+    while (*p != nullptr && *p != op) p = &(*p)->next;
+    if (*p == op) *p = op->next;
+    update_interrupts(d);
+    op->done(op, op->error);  // may free op
+}
+
+// The device is given up: every request is -EIO from now on, and the asynchronous writes are
+// failed (their requests stay abandoned in the ring). Lock held.
+void kill(Disk* d) {
+    d->dead = true;
+    while (blk::AsyncWrite* op = d->writes) {
+        for (Owner& o : d->owner) {
+            if (o.op == op) o = Owner{};
+        }
+        op->error = -EIO;
+        complete(d, op);
+    }
+}
+
 // Takes every completion the device has published, crediting its transfer. Lock held. false
 // when the device broke the protocol (it is then dead).
 bool reap_all(Disk* d) {
@@ -100,32 +150,50 @@ bool reap_all(Disk* d) {
     while (d->queue.reap(&head, &written, &bogus)) {
         if (bogus) {
             kprintf("guest: %s: the device returned a request never made\n", d->bd.name);
-            d->dead = true;
+            kill(d);
             return false;
         }
-        Waiter* w = d->owner[head];
-        d->owner[head] = nullptr;
-        if (w == nullptr) continue;
-        if (d->slots[1024 + head] != 0) w->error = -EIO;
-        --w->in_flight;
+        const Owner o = d->owner[head];
+        d->owner[head] = Owner{};
+        ++d->reaped;
+        const bool failed = d->slots[1024 + head] != 0;
+        if (o.w != nullptr) {
+            if (failed) o.w->error = -EIO;
+            --o.w->in_flight;
+        } else if (o.op != nullptr) {
+            if (failed) o.op->error = -EIO;
+            if (--o.op->in_flight == 0 && o.op->queued) complete(d, o.op);
+        }
     }
     return true;
 }
 
-// Queues requests of [offset, bytes) while descriptors last; returns the new offset. Lock held.
-uint64_t submit(Disk* d, Waiter* w, uint32_t type, uint64_t sector, uint8_t* buf, uint64_t offset,
+// Whether an asynchronous write older than `self` (all of them for nullptr) touches sectors
+// [sector, sector + count). Lock held.
+bool behind_a_write(const Disk* d, const blk::AsyncWrite* self, uint64_t sector, uint64_t count) {
+    for (const blk::AsyncWrite* o = d->writes; o != nullptr && o != self; o = o->next) {
+        if (sector < o->sector + o->sectors && o->sector < sector + count) return true;
+    }
+    return false;
+}
+
+// Queues requests of [offset, bytes) for `owner` while descriptors last and no older
+// asynchronous write is in their way; returns the new offset. Lock held.
+uint64_t submit(Disk* d, Owner owner, uint32_t type, uint64_t sector, uint8_t* buf, uint64_t offset,
                 uint64_t bytes, bool* first) {
     bool added = false;
+    int& in_flight = owner.w != nullptr ? owner.w->in_flight : owner.op->in_flight;
     while ((offset < bytes || *first) && d->queue.free_count() >= 2 + kMaxRuns) {
-        *first = false;
         VirtqBuf bufs[kMaxRuns + 2];
         uint16_t runs = 0;
         const uint64_t want = bytes - offset < kChunkBytes ? bytes - offset : kChunkBytes;
         const uint64_t covered =
             want == 0 ? 0 : runs_of(buf + offset, want, bufs + 1, &runs, type == kTypeIn);
+        const uint64_t at = sector + offset / blk::kSectorSize;
+        if (covered != 0 && behind_a_write(d, owner.op, at, covered / blk::kSectorSize)) break;
+        *first = false;
         const uint16_t head = d->queue.next_head();
         uint8_t* header = d->slots + 16 * head;
-        const uint64_t at = sector + offset / blk::kSectorSize;
         memcpy(header, &type, 4);
         memset(header + 4, 0, 4);
         memcpy(header + 8, &at, 8);
@@ -133,8 +201,8 @@ uint64_t submit(Disk* d, Waiter* w, uint32_t type, uint64_t sector, uint8_t* buf
         bufs[0] = VirtqBuf{d->slots_gpa + 16 * head, 16, false};
         bufs[runs + 1] = VirtqBuf{d->slots_gpa + 1024 + head, 1, true};
         if (!d->queue.add(bufs, uint16_t(runs + 2))) break;
-        d->owner[head] = w;
-        ++w->in_flight;
+        d->owner[head] = owner;
+        ++in_flight;
         offset += covered;
         added = true;
     }
@@ -142,21 +210,27 @@ uint64_t submit(Disk* d, Waiter* w, uint32_t type, uint64_t sector, uint8_t* buf
     return offset;
 }
 
-// With the disk's lock held and our requests still out: interrupts on, one more look, then
-// sleep until the interrupt handler has reaped (it wakes every sleeper) or the deadline. The
+// With the disk's lock held and still waiting: interrupts on, one more look, then sleep until
+// the interrupt handler has reaped something (it wakes every sleeper) or the deadline. The
 // lock is held again on return.
-void sleep_for_completion(Disk* d, Waiter& w, uint64_t deadline) {
-    if (d->sleeping++ == 0) d->queue.set_interrupts(true);
-    if (reap_all(d) && w.in_flight > 0) (void)sched::wait(d->sleepers, d->lock, deadline);
-    if (--d->sleeping == 0) d->queue.set_interrupts(false);
+void sleep_for_progress(Disk* d, uint64_t deadline) {
+    ++d->sleeping;
+    update_interrupts(d);
+    const uint64_t seen = d->reaped;
+    if (reap_all(d) && d->reaped == seen) (void)sched::wait(d->sleepers, d->lock, deadline);
+    --d->sleeping;
+    update_interrupts(d);
 }
 
 // One transfer: requests of at most kChunkBytes, as many in flight as the queue holds, then
 // polled to completion. The disk's lock is held only to queue and to reap, not while waiting,
-// so that transfers from several vCPUs are in flight together.
-int transfer(Disk* d, uint32_t type, uint64_t sector, uint8_t* buf, uint64_t bytes,
-             bool may_sleep) {
+// so that transfers from several vCPUs are in flight together. With `op` (an asynchronous
+// write, on the disk's list already) it returns 0 once every request is queued; the last
+// completion calls op->done.
+int transfer(Disk* d, uint32_t type, uint64_t sector, uint8_t* buf, uint64_t bytes, bool may_sleep,
+             blk::AsyncWrite* op = nullptr) {
     Waiter w{0, 0};
+    const Owner owner = op != nullptr ? Owner{nullptr, op} : Owner{&w, nullptr};
     uint64_t offset = 0;
     bool first = true;
     uint64_t deadline = time_monotonic_ns() + kTimeoutNs;
@@ -169,31 +243,40 @@ int transfer(Disk* d, uint32_t type, uint64_t sector, uint8_t* buf, uint64_t byt
             LockGuard guard(d->lock);
             if (d->dead || !reap_all(d)) {
                 // Requests of ours still in the ring are abandoned with the device.
-                for (uint16_t i = 0; i < Virtqueue::kMaxEntries; ++i) {
-                    if (d->owner[i] == &w) d->owner[i] = nullptr;
+                for (Owner& o : d->owner) {
+                    if (o.w == &w) o = Owner{};
                 }
-                return -EIO;
+                if (op == nullptr) return -EIO;
+                if (is_pending(d, op)) kill(d);  // fails it (and any other)
+                return 0;
             }
-            if (w.error == 0 && (offset < bytes || first)) {
+            const int error = op != nullptr ? op->error : w.error;
+            if (error == 0 && (offset < bytes || first)) {
                 const uint64_t before = offset;
-                const int was = w.in_flight;
-                offset = submit(d, &w, type, sector, buf, offset, bytes, &first);
-                if (offset != before || w.in_flight != was) {
+                const uint64_t seen = d->reaped;
+                offset = submit(d, owner, type, sector, buf, offset, bytes, &first);
+                if (offset != before || d->reaped != seen) {
                     deadline = time_monotonic_ns() + kTimeoutNs;
                 }
             }
-            if (w.in_flight == 0 && (w.error != 0 || (offset >= bytes && !first))) {
-                return w.error;
+            const bool all_queued = error != 0 || (offset >= bytes && !first);
+            if (op != nullptr && all_queued) {
+                op->queued = true;
+                if (op->in_flight == 0) complete(d, op);
+                return 0;
             }
+            if (op == nullptr && w.in_flight == 0 && all_queued) return w.error;
             if (time_monotonic_ns() > deadline) {
                 kprintf("guest: %s: no answer in %lu s%s\n", d->bd.name, kTimeoutNs / 1000000000,
                         d->queue.device_failed() ? " (the device needs a reset)" : "");
-                d->dead = true;
+                kill(d);
                 continue;  // abandons our requests above
             }
             if (may_sleep && d->vector != 0 &&
                 (sched::others_runnable() || time_monotonic_ns() > spin_until)) {
-                sleep_for_completion(d, w, deadline);
+                const uint64_t seen = d->reaped;
+                sleep_for_progress(d, deadline);
+                if (d->reaped != seen) deadline = time_monotonic_ns() + kTimeoutNs;
                 continue;
             }
         }
@@ -239,13 +322,61 @@ int blk_write_sleep(blk::BlockDevice* bd, uint64_t sector, const void* buf, uint
                     uint64_t(count) * blk::kSectorSize, true);
 }
 
+int blk_write_async(blk::BlockDevice* bd, uint64_t sector, const void* buf, uint32_t count,
+                    blk::AsyncWrite* op) {
+    if (bd->read_only) return -EROFS;
+    if (!in_range(bd, sector, count)) return -EIO;
+    Disk* d = disk_of(bd);
+    {
+        LockGuard guard(d->lock);
+        if (d->dead) return -EIO;
+        op->sector = sector;
+        op->sectors = count;
+        op->next = nullptr;
+        op->in_flight = 0;
+        op->error = 0;
+        op->queued = false;
+        blk::AsyncWrite** tail = &d->writes;
+        while (*tail != nullptr) tail = &(*tail)->next;
+        *tail = op;
+        update_interrupts(d);
+    }
+    // The device only reads the buffer (the descriptors say so).
+    return transfer(d, kTypeOut, sector, const_cast<uint8_t*>(static_cast<const uint8_t*>(buf)),
+                    uint64_t(count) * blk::kSectorSize, false, op);
+}
+
+int blk_drain(blk::BlockDevice* bd) {
+    Disk* d = disk_of(bd);
+    uint64_t deadline = time_monotonic_ns() + kTimeoutNs;
+    for (;;) {
+        {
+            LockGuard guard(d->lock);
+            const uint64_t seen = d->reaped;
+            if (d->dead || !reap_all(d)) return -EIO;
+            if (d->writes == nullptr) return 0;
+            if (d->reaped != seen) deadline = time_monotonic_ns() + kTimeoutNs;
+            if (time_monotonic_ns() > deadline) {
+                kprintf("guest: %s: writes not answered in %lu s\n", d->bd.name,
+                        kTimeoutNs / 1000000000);
+                kill(d);
+                return -EIO;
+            }
+        }
+        cpu::pause();
+    }
+}
+
 int blk_flush(blk::BlockDevice* bd) {
     Disk* d = disk_of(bd);
+    // A flush covers the writes completed before it: the asynchronous ones first.
+    if (const int err = blk_drain(bd); err < 0) return err;
     if (!(d->queue.features() & kFeatureFlush)) return 0;  // a write-through device
     return transfer(d, kTypeFlush, 0, nullptr, 0, false);
 }
 
-constexpr blk::BlockOps kOps = {blk_read, blk_write, blk_flush, blk_read_sleep, blk_write_sleep};
+constexpr blk::BlockOps kOps = {blk_read,        blk_write,       blk_flush, blk_read_sleep,
+                                blk_write_sleep, blk_write_async, blk_drain};
 
 // A disk's completion interrupt (on vCPU 0, only taken in user mode or idle): reap for every
 // transfer and wake the sleepers.

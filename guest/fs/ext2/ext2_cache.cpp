@@ -70,6 +70,64 @@ int dev_read_blocks(Ext2Fs* fs, uint32_t block, uint32_t count, void* buf) {
                               count * fs->sectors_per_block);
 }
 
+namespace {
+
+// A data write-back the device answers later: the buffer is ours until then.
+struct AsyncWriteBack {
+    blk::AsyncWrite op;  // first: done() gets it back
+    Ext2Fs* fs;
+    void* buf;
+};
+
+void write_back_done(blk::AsyncWrite* op, int error) {
+    auto* w = reinterpret_cast<AsyncWriteBack*>(op);
+    if (error != 0) __atomic_store_n(&w->fs->async_error, 1, __ATOMIC_RELEASE);
+    kfree(w->buf);
+    kfree(w);
+}
+
+}  // namespace
+
+int dev_write_blocks_async(Ext2Fs* fs, uint32_t block, uint32_t count, void* buf) {
+    const auto write_async = fs->dev->ops->write_async;
+    if (write_async == nullptr) {
+        const int err = dev_write_blocks(fs, block, count, buf);
+        kfree(buf);
+        return err;
+    }
+    if (count == 0 || block == 0 || block >= fs->blocks_count || count > fs->blocks_count - block) {
+        kfree(buf);
+        return -linux_errno::EIO;
+    }
+    if (fs->read_only) {
+        kfree(buf);
+        return -linux_errno::EROFS;
+    }
+    auto* w = static_cast<AsyncWriteBack*>(kmalloc(sizeof(AsyncWriteBack)));
+    if (w == nullptr) {
+        const int err = dev_write_blocks(fs, block, count, buf);
+        kfree(buf);
+        return err;
+    }
+    *w = AsyncWriteBack{};
+    w->op.done = write_back_done;
+    w->fs = fs;
+    w->buf = buf;
+    const int err = write_async(fs->dev, uint64_t(block) * fs->sectors_per_block, buf,
+                                count * fs->sectors_per_block, &w->op);
+    if (err < 0) {
+        kfree(buf);
+        kfree(w);
+    }
+    return err;
+}
+
+int dev_drain(Ext2Fs* fs) {
+    const int err = fs->dev->ops->drain != nullptr ? fs->dev->ops->drain(fs->dev) : 0;
+    if (__atomic_exchange_n(&fs->async_error, 0, __ATOMIC_ACQ_REL) != 0) return -linux_errno::EIO;
+    return err;
+}
+
 int dev_write_blocks(Ext2Fs* fs, uint32_t block, uint32_t count, const void* buf) {
     if (count == 0 || block == 0 || block >= fs->blocks_count || count > fs->blocks_count - block) {
         return -linux_errno::EIO;

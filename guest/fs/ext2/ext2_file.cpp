@@ -1,6 +1,8 @@
 // Regular-file data through a per-file page cache (4 KiB kernel pages sorted by index, each
 // clean or dirty), written back by ext2_sync, when the last reference goes, and every
-// kWriteBatch pages write() dirtied. The cache grows while memory allows (cache_room): reads
+// kWriteBatch pages write() dirtied; runs of pages go to the device as copies it writes while
+// the caller goes on (the driver orders later requests of the same blocks after them, and
+// sync waits for them). The cache grows while memory allows (cache_room): reads
 // keep what they read, also what large reads move straight from the device into the caller's
 // buffer, and a file keeps its clean pages after its last reference (parked,
 // ext2_reclaim.cpp), so a file read again is copied from memory. When memory is short a file
@@ -416,7 +418,10 @@ int64_t file_write(Inode* base, const void* buf, size_t len, uint64_t offset) {
             // Written back and dropped: the next batch reuses these pages (memory the domain
             // never touched costs a host fault per page on first use, ~10 us on the PVM host).
             inode->pages.written = 0;
-            const int werr = file_writeback(fs, inode);
+            int werr = file_writeback(fs, inode);
+            if (werr == 0 && __atomic_load_n(&fs->async_error, __ATOMIC_ACQUIRE) != 0) {
+                werr = -linux_errno::EIO;  // an earlier write-back failed (sync reports it too)
+            }
             if (werr < 0 && werr != -linux_errno::ENOMEM) {
                 err = werr;
                 break;
@@ -516,8 +521,9 @@ int write_cluster(Ext2Fs* fs, Ext2Inode* inode, uint32_t pos, uint32_t* taken) {
     for (uint32_t i = 0; i < count; ++i) {
         memcpy(buf + size_t(i) * kPageSize, pc->v[pos + i].page, kPageSize);
     }
-    const int err = dev_write_blocks(fs, start, blocks, buf);
-    kfree(buf);
+    // A copy goes to the device, which takes it without our waiting: the pages are clean now
+    // and may change or go; a later read of their blocks waits for the write in the driver.
+    const int err = dev_write_blocks_async(fs, start, blocks, buf);
     if (err < 0) return err;
     for (uint32_t i = 0; i < count; ++i) pc->v[pos + i].dirty = false;
     *taken = count;

@@ -94,6 +94,8 @@ struct Ext2Fs : SuperBlock {
     Ext2Inode* parked_head;  // oldest
     Ext2Inode* parked_tail;
     uint32_t parked;
+    // An asynchronous write-back failed (set by its completion, atomic; taken by dev_drain).
+    uint32_t async_error;
 };
 
 inline Ext2Fs* efs(SuperBlock* sb) {
@@ -117,6 +119,13 @@ int dev_write_block(Ext2Fs* fs, uint32_t block, const void* buf);
 // `count` consecutive blocks from `block` in one device transfer (file data clustering).
 int dev_read_blocks(Ext2Fs* fs, uint32_t block, uint32_t count, void* buf);
 int dev_write_blocks(Ext2Fs* fs, uint32_t block, uint32_t count, const void* buf);
+// The same write without waiting for the device (file data write-back): `buf` (from kmalloc)
+// is taken and freed once the device has answered; an answer of failure sets async_error.
+// A device without asynchronous writes writes it at once. 0, or -errno (buf freed).
+int dev_write_blocks_async(Ext2Fs* fs, uint32_t block, uint32_t count, void* buf);
+// Waits for every asynchronous write of the device; -EIO when one failed since the last call
+// (which it reports once) or the device died.
+int dev_drain(Ext2Fs* fs);
 // A pinned cached block; `read` false: a block being (re)initialised, zero-filled, not read.
 int bc_get(Ext2Fs* fs, uint32_t block, bool read, Buf** out);
 void bc_put(Ext2Fs* fs, Buf* buf);

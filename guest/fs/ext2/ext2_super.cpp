@@ -74,6 +74,7 @@ int sync_locked(Ext2Fs* fs) {
         st16(fs->raw_sb + sb::state, uint16_t(ld16(fs->raw_sb + sb::state) | kStateError));
     }
     if (const int err = write_super(fs); err < 0) result = err;
+    if (const int err = dev_drain(fs); err < 0) result = err;
     if (const int err = fs->dev->ops->flush(fs->dev); err < 0) result = err;
     // Out of memory: what could not be written stays dirty for the next sync. Anything else
     // is the device failing.
@@ -83,6 +84,7 @@ int sync_locked(Ext2Fs* fs) {
 }
 
 void free_fs(Ext2Fs* fs) {
+    (void)dev_drain(fs);  // no write-back may outlive the instance its completion names
     bc_free_all(fs);
     kfree(fs->gdt);
     kdelete(fs);

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "dev/block.hpp"
+#include "file_device.hpp"
 #include "fs/ext2/ext2.hpp"
 #include "fs_fixture.hpp"
 
@@ -24,34 +25,6 @@ namespace guest_fs_test {
 namespace {
 
 namespace stdfs = std::filesystem;
-
-std::atomic<bool> g_fail_writes{false};
-std::atomic<int> g_writes{0};
-std::atomic<int64_t> g_reads_left{-1};  // reads before the device fails them; -1: never
-
-int dev_read(blk::BlockDevice* dev, uint64_t sector, void* buf, uint32_t count) {
-    if (sector + count > dev->sectors) return -EIO;
-    if (g_reads_left >= 0 && g_reads_left-- == 0) {
-        g_reads_left = 0;
-        return -EIO;
-    }
-    const int fd = int(reinterpret_cast<intptr_t>(dev->priv));
-    const ssize_t n = pread(fd, buf, size_t(count) * 512, off_t(sector * 512));
-    return n == ssize_t(count) * 512 ? 0 : -EIO;
-}
-int dev_write(blk::BlockDevice* dev, uint64_t sector, const void* buf, uint32_t count) {
-    if (dev->read_only) return -EROFS;
-    if (g_fail_writes) return -EIO;
-    ++g_writes;
-    if (sector + count > dev->sectors) return -EIO;
-    const int fd = int(reinterpret_cast<intptr_t>(dev->priv));
-    const ssize_t n = pwrite(fd, buf, size_t(count) * 512, off_t(sector * 512));
-    return n == ssize_t(count) * 512 ? 0 : -EIO;
-}
-int dev_flush(blk::BlockDevice* dev) {
-    return fsync(int(reinterpret_cast<intptr_t>(dev->priv))) == 0 ? 0 : -EIO;
-}
-constexpr blk::BlockOps kFileOps = {dev_read, dev_write, dev_flush};
 
 // e2fsprogs live in /sbin and /usr/sbin, which a user's PATH may lack.
 std::string run(const std::string& cmd, int* status = nullptr) {
@@ -154,7 +127,7 @@ class Ext2Test : public FsTest, public ::testing::WithParamInterface<ImageSpec> 
         if (fd_ < 0) fd_ = ::open(image_.c_str(), O_RDWR);
         EXPECT_GE(fd_, 0);
         dev_ = {};
-        dev_.ops = &kFileOps;
+        dev_.ops = ops_;
         dev_.priv = reinterpret_cast<void*>(intptr_t(fd_));
         dev_.sectors = uint64_t(lseek(fd_, 0, SEEK_END)) / 512;
         const char* why = nullptr;
@@ -236,6 +209,7 @@ class Ext2Test : public FsTest, public ::testing::WithParamInterface<ImageSpec> 
     stdfs::path dir_;
     std::string image_;
     int fd_ = -1;
+    const blk::BlockOps* ops_ = &kFileOps;
     blk::BlockDevice dev_{};
     fs::Inode* ext_root_ = nullptr;
 };
@@ -635,6 +609,55 @@ TEST_P(Ext2Test, PagesReadOnlyDevicesAndWriteErrors) {
     fs::SuperBlock* sb = root->sb;
     fs::inode_put(root);
     EXPECT_EQ(fs::ext2_umount(sb), 0);
+}
+
+// Write-back runs behind the writer: a file larger than the write batch goes to the device
+// while the writer goes on (the device holds the last kAsyncHeld writes unanswered), reads
+// back at once (its written pages were dropped: the reads wait for the held writes), is
+// rewritten over the same blocks while older writes of them are held, and a write that fails
+// after write() returned is the next sync's EIO.
+TEST_P(Ext2Test, WriteBackBehindTheWriterIsOrderedAndReportsErrors) {
+    make_image();
+    ASSERT_EQ(mount(false), 0);
+    const std::string first = pattern(12 * 1024 * 1024 + 100, 7);
+    ASSERT_EQ(put("/mnt/big", first), 0);
+    EXPECT_GT(held_writes(), 0);
+    EXPECT_TRUE(get("/mnt/big") == first);
+    const std::string second = pattern(12 * 1024 * 1024 + 100, 8);
+    ASSERT_EQ(put("/mnt/big", second), 0);  // O_TRUNC: the freed blocks are taken again
+    EXPECT_GT(held_writes(), 0);
+    EXPECT_TRUE(get("/mnt/big") == second);
+    ASSERT_EQ(sync(), 0);
+    EXPECT_EQ(held_writes(), 0);
+    int status = -1;
+    const std::string out = fsck(&status);
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_TRUE(debugfs("cat /big") == second);
+    // A failure the writer could not see: sync reports it, and the instance stops changing.
+    ASSERT_EQ(put("/mnt/late", pattern(6 * 1024 * 1024, 9)), 0);
+    ASSERT_GT(held_writes(), 0);
+    g_fail_writes = true;
+    EXPECT_EQ(sync(), -EIO);
+    g_fail_writes = false;
+    fs::Ext2Stat st{};
+    fs::ext2_statfs(ext_root_->sb, &st);
+    EXPECT_TRUE(st.errored);
+    EXPECT_EQ(put("/mnt/later", "x"), -EIO);
+}
+
+// A device without asynchronous writes: write-back waits for each write, same result.
+TEST_P(Ext2Test, ADeviceWithoutAsyncWritesIsWrittenInPlace) {
+    make_image();
+    ops_ = &kSyncOps;
+    ASSERT_EQ(mount(false), 0);
+    const std::string data = pattern(9 * 1024 * 1024 + 5, 10);
+    ASSERT_EQ(put("/mnt/big", data), 0);
+    EXPECT_EQ(held_writes(), 0);
+    ASSERT_EQ(unmount(), 0);
+    int status = -1;
+    const std::string out = fsck(&status);
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_TRUE(debugfs("cat /big") == data);
 }
 
 TEST_P(Ext2Test, MoreMetadataThanTheBlockCacheHolds) {
