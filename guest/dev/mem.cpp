@@ -43,12 +43,12 @@ int64_t no_seek(fs::File*, int64_t, int) {
     return 0;  // Linux: lseek on these devices succeeds and reports 0
 }
 
-const fs::FileOps kNullOps = {null_read, null_write, null_pread, null_pwrite, no_seek,
-                              nullptr,   nullptr,    nullptr,    nullptr};
-const fs::FileOps kZeroOps = {zero_read, null_write, zero_pread, null_pwrite, no_seek,
-                              nullptr,   nullptr,    nullptr,    nullptr};
-const fs::FileOps kFullOps = {zero_read, full_write, zero_pread, nullptr, no_seek,
-                              nullptr,   nullptr,    nullptr,    nullptr};
+const fs::FileOps kNullOps = {null_read, null_write, null_pread, null_pwrite, no_seek, nullptr,
+                              nullptr,   nullptr,    nullptr,    nullptr,     false,   true};
+const fs::FileOps kZeroOps = {zero_read, null_write, zero_pread, null_pwrite, no_seek, nullptr,
+                              nullptr,   nullptr,    nullptr,    nullptr,     true,    true};
+const fs::FileOps kFullOps = {zero_read, full_write, zero_pread, nullptr, no_seek, nullptr,
+                              nullptr,   nullptr,    nullptr,    nullptr, true};
 const fs::FileOps kRandomOps = {random_read, null_write, nullptr, nullptr, no_seek,
                                 nullptr,     nullptr,    nullptr, nullptr};
 

@@ -38,6 +38,12 @@ struct FileOps {
     // callbacks do, even when its readiness never looked clear in between. nullptr: only
     // readiness bits that were clear and are set count as edges.
     uint64_t (*wake_count)(File* file) = nullptr;
+    // Every read gives zeros (/dev/zero, /dev/full): read(2) clears the caller's buffer
+    // itself instead of copying zeros from a kernel buffer (`read` serves kernel callers).
+    bool reads_zeros = false;
+    // Every write is taken whole and dropped (/dev/null, /dev/zero): write(2) answers without
+    // touching the caller's buffer, as Linux's does.
+    bool discards_writes = false;
 };
 
 struct File {

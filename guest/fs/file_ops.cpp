@@ -188,15 +188,24 @@ int64_t inode_read(Inode* file, void* buf, size_t len, uint64_t offset) {
     LockGuard guard(file->lock);
     if (offset > kMaxFileSize) return 0;
     const int64_t n = file->ops->read(file, buf, len, offset);
+    if (n > 0) inode_accessed_locked(file);
+    return n;
+}
+
+void inode_accessed_locked(Inode* file) {
     // relatime: the access time moves only when it is older than the last change.
-    if (n > 0 && (older(file->atime, file->mtime) || older(file->atime, file->ctime))) {
+    if (older(file->atime, file->mtime) || older(file->atime, file->ctime)) {
         inode_touch_locked(file, kTouchAtime);
     }
-    return n;
 }
 
 int64_t inode_write(Inode* file, const void* buf, size_t len, uint64_t offset, bool append,
                     uint64_t* end) {
+    return inode_write_buffer(file, const_cast<void*>(buf), 0, len, offset, append, end, nullptr);
+}
+
+int64_t inode_write_buffer(Inode* file, void* buf, unsigned order, size_t len, uint64_t offset,
+                           bool append, uint64_t* end, bool* taken) {
     if (!is_reg(file)) return -linux_errno::EINVAL;
     LockGuard guard(file->lock);
     if (append) offset = file->size;
@@ -206,7 +215,9 @@ int64_t inode_write(Inode* file, const void* buf, size_t len, uint64_t offset, b
         *end = offset;
         return 0;
     }
-    const int64_t n = file->ops->write(file, buf, len, offset);
+    const int64_t n = taken != nullptr && file->ops->write_buffer != nullptr
+                          ? file->ops->write_buffer(file, buf, order, len, offset, taken)
+                          : file->ops->write(file, buf, len, offset);
     if (n > 0) {
         inode_touch_locked(file, kTouchMtime | kTouchCtime);
         *end = offset + uint64_t(n);

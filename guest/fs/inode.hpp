@@ -76,6 +76,15 @@ struct InodeOps {
     // `index`, which is a hole, and grows the size to its end: 0, or -ENOMEM (the page is not
     // taken) and -EINVAL where the file system keeps no pages.
     int (*adopt_page)(Inode* file, uint64_t index, void* page) = nullptr;
+    // Optional, regular files (fs/file_pages.cpp). pin_pages: a reference (page_get) on each
+    // cached page from `index` on while they follow each other, at most `max` (0: none there),
+    // and in *size the file's size they hold data for; the caller drops them with page_free.
+    uint32_t (*pin_pages)(Inode* file, uint64_t index, uint32_t max, void** pages,
+                          uint64_t* size) = nullptr;
+    // write_buffer: write's answers, from `buf`, a block_alloc(order) block the file system
+    // may keep instead of copying (*taken: it frees it, e.g. once the device has written it).
+    int64_t (*write_buffer)(Inode* file, void* buf, unsigned order, size_t len, uint64_t offset,
+                            bool* taken) = nullptr;
     // The last reference is gone: free the inode and what it owns (not `parent`: inode_put
     // drops that reference itself).
     void (*destroy)(Inode* inode) = nullptr;

@@ -108,6 +108,10 @@ void page_free(void* page) {
     if (page) phys::unref(vmem::to_gpa(page));
 }
 
+void page_get(void* page) {
+    phys::ref(vmem::to_gpa(page));
+}
+
 void* block_alloc(unsigned order) {
     const uint64_t gpa = phys::alloc(order);
     return gpa ? vmem::from_gpa(gpa) : nullptr;

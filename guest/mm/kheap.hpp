@@ -1,6 +1,8 @@
 // Kernel heap: small objects from power-of-two size classes (16..2048 bytes) carved out of
-// pages, larger ones as whole buddy blocks. Returned memory is 16-byte aligned (blocks of 4 KiB
-// and more are page aligned) and lives in the physmap. nullptr when memory is exhausted.
+// pages, larger ones as whole buddy blocks with the heap's 16-byte header in front (so 1 MiB
+// takes a 2 MiB block: buffers of whole pages are better had from block_alloc, which is exact
+// and page aligned). Returned memory is 16-byte aligned and lives in the physmap. nullptr when
+// memory is exhausted.
 #pragma once
 
 #include <stddef.h>
@@ -16,6 +18,7 @@ void kfree(void* pointer);   // nullptr is ignored
 void* page_alloc_zeroed();
 void* page_alloc();  // the same, not cleared: for a page about to be overwritten whole
 void page_free(void* page);
+void page_get(void* page);  // one more reference (a page cache's page pinned for a copy)
 
 // 2^order whole pages (order <= 10: up to 4 MiB), page aligned, not cleared, with no header:
 // the caller frees it with the same order. nullptr when none is free.

@@ -1,6 +1,9 @@
 // read, write, their vectored and positioned forms, lseek, sendfile, sync. The file layer
 // works on kernel buffers: data crosses through a bounce buffer, copied with the user-copy
-// helpers (a bad user pointer gives -EFAULT, never a kernel fault).
+// helpers (a bad user pointer gives -EFAULT, never a kernel fault). Two paths spare that
+// copy for regular files: reads copy straight from the file system's cached pages (pinned,
+// no lock held while the copy may fault), and a file system may keep the bounce buffer of a
+// write (ext2 hands it to the disk; a fresh one serves the next chunk).
 #include "dev/block_file.hpp"
 #include "fs/file_ops.hpp"
 #include "fs/mount_table.hpp"
@@ -13,44 +16,97 @@ namespace {
 
 // Up to 1 MiB per bounce: a disk read of 1 MiB is then one transfer the driver splits into
 // requests in flight together (64 KiB bounces made it 16 transfers one after the other, at
-// half the throughput). A bounce that cannot be had whole is halved, down to one page.
-constexpr size_t kChunk = 1024 * 1024;
-constexpr size_t kMinChunk = 4096;
+// half the throughput). A bounce that cannot be had whole is halved, down to one page. Whole
+// buddy blocks (page aligned, exact), allocated when first needed.
+constexpr unsigned kChunkOrder = 8;  // 1 MiB
+constexpr size_t kPage = 4096;
 constexpr size_t kMaxRw = 0x7ffff000;  // MAX_RW_COUNT
 constexpr uint32_t kIovMax = 1024;
 
-struct Bounce {
-    explicit Bounce(size_t want)
-        : size(want < kChunk ? want : kChunk), data(kmalloc(size ? size : 1)) {
-        while (data == nullptr && size > kMinChunk) {
-            size /= 2;
-            data = kmalloc(size);
-        }
+class Bounce {
+  public:
+    explicit Bounce(size_t want) {
+        while (order_ < kChunkOrder && (kPage << order_) < want) ++order_;
     }
-    ~Bounce() { kfree(data); }
-    size_t size;
-    void* data;
+    ~Bounce() { block_free(data_, order_); }
+    Bounce(const Bounce&) = delete;
+    Bounce& operator=(const Bounce&) = delete;
+
+    bool get() {
+        while (data_ == nullptr) {
+            data_ = block_alloc(order_);
+            if (data_ == nullptr && order_-- == 0) {
+                order_ = 0;
+                return false;
+            }
+        }
+        return true;
+    }
+    void* data() const { return data_; }
+    size_t size() const { return kPage << order_; }
+    unsigned order() const { return order_; }
+    void taken() { data_ = nullptr; }  // the file system kept it
+
+  private:
+    unsigned order_ = 0;
+    void* data_ = nullptr;
 };
+
+struct UserSink {
+    uint64_t user;
+};
+
+int to_user(void* ctx, uint64_t done, const void* src, size_t n) {
+    return copy_to_user(static_cast<UserSink*>(ctx)->user + done, src, n);
+}
+
+// A read of /dev/zero: the user's buffer cleared in place, up to the first page that cannot
+// be written (the bytes before it, as Linux's read_zero answers; EFAULT when there are none).
+int64_t read_zeros(uint64_t user, size_t len) {
+    if (clear_user(user, len) == 0) return int64_t(len);
+    size_t done = 0;
+    while (done < len) {
+        size_t n = kPage - ((user + done) & (kPage - 1));
+        if (n > len - done) n = len - done;
+        if (clear_user(user + done, n) != 0) break;
+        done += n;
+    }
+    return done > 0 ? int64_t(done) : -EFAULT;
+}
 
 // offset < 0: the file position; else pread/pwrite at offset.
 int64_t transfer(fs::File* file, uint64_t user, size_t len, bool write, int64_t offset) {
     if (len > kMaxRw) len = kMaxRw;
     if (!user_range_ok(user, len)) return -EFAULT;
+    if (!write && file->ops->reads_zeros && fs::file_readable(file)) return read_zeros(user, len);
+    if (write && file->ops->discards_writes && fs::file_writable(file)) return int64_t(len);
     Bounce bounce(len);
-    if (!bounce.data) return -ENOMEM;
     size_t done = 0;
     while (done < len) {
-        const size_t n = len - done < bounce.size ? len - done : bounce.size;
+        const int64_t at = offset < 0 ? -1 : offset + int64_t(done);
+        if (!write) {
+            UserSink sink{user + done};
+            const int64_t r = fs::file_read_cached(file, len - done, at, to_user, &sink);
+            if (r == 0) break;  // end of file
+            if (r > 0) {
+                done += size_t(r);
+                continue;
+            }
+            if (r != -EAGAIN) return done ? int64_t(done) : r;
+        }
+        if (!bounce.get()) return done ? int64_t(done) : -ENOMEM;
+        const size_t n = len - done < bounce.size() ? len - done : bounce.size();
         int64_t r;
         if (write) {
-            if (copy_from_user(bounce.data, user + done, n) != 0)
+            if (copy_from_user(bounce.data(), user + done, n) != 0)
                 return done ? int64_t(done) : -EFAULT;
-            r = offset < 0 ? fs::file_write(file, bounce.data, n)
-                           : fs::file_pwrite(file, bounce.data, n, offset + int64_t(done));
+            bool taken = false;
+            r = fs::file_write_buffer(file, bounce.data(), bounce.order(), n, at, &taken);
+            if (taken) bounce.taken();
         } else {
-            r = offset < 0 ? fs::file_read(file, bounce.data, n)
-                           : fs::file_pread(file, bounce.data, n, offset + int64_t(done));
-            if (r > 0 && copy_to_user(user + done, bounce.data, size_t(r)) != 0) {
+            r = offset < 0 ? fs::file_read(file, bounce.data(), n)
+                           : fs::file_pread(file, bounce.data(), n, at);
+            if (r > 0 && copy_to_user(user + done, bounce.data(), size_t(r)) != 0) {
                 return done ? int64_t(done) : -EFAULT;
             }
         }
@@ -144,17 +200,17 @@ int64_t sys_sendfile(Args& a) {
     if (a.a[2] && offset < 0) return -EINVAL;
     size_t len = a.a[3] > kMaxRw ? kMaxRw : a.a[3];
     Bounce bounce(len);
-    if (!bounce.data) return -ENOMEM;
+    if (!bounce.get()) return -ENOMEM;
     int64_t done = 0;
     while (size_t(done) < len) {
-        const size_t n = len - size_t(done) < bounce.size ? len - size_t(done) : bounce.size;
-        const int64_t r = offset >= 0 ? fs::file_pread(in.get(), bounce.data, n, offset + done)
-                                      : fs::file_read(in.get(), bounce.data, n);
+        const size_t n = len - size_t(done) < bounce.size() ? len - size_t(done) : bounce.size();
+        const int64_t r = offset >= 0 ? fs::file_pread(in.get(), bounce.data(), n, offset + done)
+                                      : fs::file_read(in.get(), bounce.data(), n);
         if (r <= 0) {
             if (r < 0 && done == 0) return r;
             break;
         }
-        const int64_t w = fs::file_write(out.get(), bounce.data, size_t(r));
+        const int64_t w = fs::file_write(out.get(), bounce.data(), size_t(r));
         if (w < r && offset < 0) {
             // Without an offset the input's position moved past bytes the output did not
             // take (a non-blocking socket or pipe): put it back after what was sent.

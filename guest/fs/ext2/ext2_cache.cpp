@@ -70,53 +70,70 @@ int dev_read_blocks(Ext2Fs* fs, uint32_t block, uint32_t count, void* buf) {
                               count * fs->sectors_per_block);
 }
 
+struct WriteBuffer {
+    void* block;
+    uint32_t refs;  // atomic
+    unsigned order;
+};
+
+WriteBuffer* write_buffer_new(void* block, unsigned order) {
+    auto* wb = static_cast<WriteBuffer*>(kmalloc(sizeof(WriteBuffer)));
+    if (wb != nullptr) *wb = WriteBuffer{block, 1, order};
+    return wb;
+}
+
+void write_buffer_put(WriteBuffer* wb) {
+    if (__atomic_sub_fetch(&wb->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
+    block_free(wb->block, wb->order);
+    kfree(wb);
+}
+
+unsigned block_order(uint64_t pages) {
+    unsigned order = 0;
+    while ((uint64_t(1) << order) < pages) ++order;
+    return order;
+}
+
 namespace {
 
-// A data write-back the device answers later: the buffer is ours until then.
+// A data write the device answers later, holding a reference on its buffer until then.
 struct AsyncWriteBack {
     blk::AsyncWrite op;  // first: done() gets it back
     Ext2Fs* fs;
-    void* buf;
+    WriteBuffer* wb;
 };
 
 void write_back_done(blk::AsyncWrite* op, int error) {
     auto* w = reinterpret_cast<AsyncWriteBack*>(op);
     if (error != 0) __atomic_store_n(&w->fs->async_error, 1, __ATOMIC_RELEASE);
-    kfree(w->buf);
+    write_buffer_put(w->wb);
     kfree(w);
 }
 
 }  // namespace
 
-int dev_write_blocks_async(Ext2Fs* fs, uint32_t block, uint32_t count, void* buf) {
+int dev_write_async(Ext2Fs* fs, uint32_t block, uint32_t count, const void* data, WriteBuffer* wb) {
     const auto write_async = fs->dev->ops->write_async;
-    if (write_async == nullptr) {
-        const int err = dev_write_blocks(fs, block, count, buf);
-        kfree(buf);
-        return err;
-    }
+    auto* w = write_async != nullptr ? static_cast<AsyncWriteBack*>(kmalloc(sizeof(AsyncWriteBack)))
+                                     : nullptr;
+    if (w == nullptr) return dev_write_blocks(fs, block, count, data);  // and wait
     if (count == 0 || block == 0 || block >= fs->blocks_count || count > fs->blocks_count - block) {
-        kfree(buf);
+        kfree(w);
         return -linux_errno::EIO;
     }
     if (fs->read_only) {
-        kfree(buf);
+        kfree(w);
         return -linux_errno::EROFS;
-    }
-    auto* w = static_cast<AsyncWriteBack*>(kmalloc(sizeof(AsyncWriteBack)));
-    if (w == nullptr) {
-        const int err = dev_write_blocks(fs, block, count, buf);
-        kfree(buf);
-        return err;
     }
     *w = AsyncWriteBack{};
     w->op.done = write_back_done;
     w->fs = fs;
-    w->buf = buf;
-    const int err = write_async(fs->dev, uint64_t(block) * fs->sectors_per_block, buf,
+    w->wb = wb;
+    __atomic_add_fetch(&wb->refs, 1, __ATOMIC_ACQ_REL);
+    const int err = write_async(fs->dev, uint64_t(block) * fs->sectors_per_block, data,
                                 count * fs->sectors_per_block, &w->op);
     if (err < 0) {
-        kfree(buf);
+        write_buffer_put(wb);  // not the last: the caller holds one
         kfree(w);
     }
     return err;

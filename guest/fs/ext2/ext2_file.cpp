@@ -167,7 +167,8 @@ int read_cluster(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, uint32_t* added) 
         if (n < per) break;  // the file's last page
     }
     if (count < 2) return 0;
-    auto* buf = static_cast<uint8_t*>(kmalloc(size_t(count) * kPageSize));
+    const unsigned order = block_order(count);
+    auto* buf = static_cast<uint8_t*>(block_alloc(order));
     if (buf == nullptr) return 0;  // page by page then
     int err = dev_read_blocks(fs, start, blocks, buf);
     for (uint32_t i = 0; err == 0 && i < count; ++i) {
@@ -187,7 +188,7 @@ int read_cluster(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, uint32_t* added) 
         }
         ++*added;
     }
-    kfree(buf);
+    block_free(buf, order);
     return *added > 0 ? 0 : err;
 }
 
@@ -294,6 +295,8 @@ int get(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, bool holes, CachedPage** o
     return 0;
 }
 
+}  // namespace
+
 // Allocates the blocks of page `index` that cover bytes [from, to) of the page.
 int allocate(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, uint64_t from, uint64_t to) {
     const uint64_t first = (index * kPageSize + from) / fs->block_size;
@@ -317,6 +320,10 @@ int zero_tail(Ext2Fs* fs, Ext2Inode* inode, uint64_t old_size) {
     return 0;
 }
 
+int free_past_size(Ext2Fs* fs, Ext2Inode* inode) {
+    return truncate_blocks(fs, inode, (inode->size + fs->block_size - 1) / fs->block_size);
+}
+
 int check_size(Ext2Fs* fs, uint64_t size) {
     if (size > fs->max_file_size) return -linux_errno::EFBIG;
     if (size > kLargeFileLimit && !(fs->ro_compat & kRoCompatLargeFile)) {
@@ -326,8 +333,6 @@ int check_size(Ext2Fs* fs, uint64_t size) {
     }
     return 0;
 }
-
-}  // namespace
 
 int64_t file_read(Inode* base, void* buf, size_t len, uint64_t offset) {
     Ext2Inode* inode = ei(base);
@@ -380,10 +385,17 @@ int64_t file_read(Inode* base, void* buf, size_t len, uint64_t offset) {
     return int64_t(total);
 }
 
+uint32_t pages_lower_bound(const PageCache* pc, uint64_t index) {
+    return lower_bound(pc, index);
+}
+
 int64_t file_write(Inode* base, const void* buf, size_t len, uint64_t offset) {
-    Ext2Inode* inode = ei(base);
     Ext2Fs* fs = efs(base);
     LockGuard guard(fs->lock);
+    return write_locked(fs, ei(base), buf, len, offset);
+}
+
+int64_t write_locked(Ext2Fs* fs, Ext2Inode* inode, const void* buf, size_t len, uint64_t offset) {
     if (const int err = can_write(fs); err < 0) return err;
     if (offset >= fs->max_file_size) return -linux_errno::EFBIG;
     if (len > fs->max_file_size - offset) len = size_t(fs->max_file_size - offset);
@@ -408,6 +420,7 @@ int64_t file_write(Inode* base, const void* buf, size_t len, uint64_t offset) {
         err = allocate(fs, inode, at / kPageSize, in_page, in_page + n);
         if (err < 0) {
             inode->size = old_size;
+            (void)free_past_size(fs, inode);  // blocks of the page it did get
             break;
         }
         memcpy(cp->page + in_page, in + done, n);
@@ -516,14 +529,21 @@ int write_cluster(Ext2Fs* fs, Ext2Inode* inode, uint32_t pos, uint32_t* taken) {
         if (n < per) break;
     }
     if (count < 2) return 0;
-    auto* buf = static_cast<uint8_t*>(kmalloc(size_t(count) * kPageSize));
+    const unsigned order = block_order(count);
+    auto* buf = static_cast<uint8_t*>(block_alloc(order));
     if (buf == nullptr) return 0;  // page by page then
     for (uint32_t i = 0; i < count; ++i) {
         memcpy(buf + size_t(i) * kPageSize, pc->v[pos + i].page, kPageSize);
     }
     // A copy goes to the device, which takes it without our waiting: the pages are clean now
     // and may change or go; a later read of their blocks waits for the write in the driver.
-    const int err = dev_write_blocks_async(fs, start, blocks, buf);
+    WriteBuffer* wb = write_buffer_new(buf, order);
+    if (wb == nullptr) {
+        block_free(buf, order);
+        return 0;  // page by page then
+    }
+    const int err = dev_write_async(fs, start, blocks, buf, wb);
+    write_buffer_put(wb);
     if (err < 0) return err;
     for (uint32_t i = 0; i < count; ++i) pc->v[pos + i].dirty = false;
     *taken = count;

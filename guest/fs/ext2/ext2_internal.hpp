@@ -119,10 +119,16 @@ int dev_write_block(Ext2Fs* fs, uint32_t block, const void* buf);
 // `count` consecutive blocks from `block` in one device transfer (file data clustering).
 int dev_read_blocks(Ext2Fs* fs, uint32_t block, uint32_t count, void* buf);
 int dev_write_blocks(Ext2Fs* fs, uint32_t block, uint32_t count, const void* buf);
-// The same write without waiting for the device (file data write-back): `buf` (from kmalloc)
-// is taken and freed once the device has answered; an answer of failure sets async_error.
-// A device without asynchronous writes writes it at once. 0, or -errno (buf freed).
-int dev_write_blocks_async(Ext2Fs* fs, uint32_t block, uint32_t count, void* buf);
+// A buffer of file data (a block_alloc(order) block) that asynchronous writes share: freed
+// with its last reference.
+struct WriteBuffer;
+WriteBuffer* write_buffer_new(void* block, unsigned order);  // one reference; nullptr: no memory
+unsigned block_order(uint64_t pages);  // the smallest order of block holding `pages` pages
+void write_buffer_put(WriteBuffer* wb);
+// The write of `count` blocks from `data` (inside wb's buffer) without waiting for the
+// device: it holds a reference on wb until the device has answered, and an answer of failure
+// sets async_error. A device without asynchronous writes writes it at once. 0 or -errno.
+int dev_write_async(Ext2Fs* fs, uint32_t block, uint32_t count, const void* data, WriteBuffer* wb);
 // Waits for every asynchronous write of the device; -EIO when one failed since the last call
 // (which it reports once) or the device died.
 int dev_drain(Ext2Fs* fs);
@@ -192,6 +198,21 @@ int dir_iterate(Ext2Fs* fs, Ext2Inode* dir, uint64_t cookie, DirEmit emit, void*
 // ext2_file.cpp: file data through the page cache, symlinks.
 int64_t file_read(Inode* inode, void* buf, size_t len, uint64_t offset);
 int64_t file_write(Inode* inode, const void* buf, size_t len, uint64_t offset);
+int64_t write_locked(Ext2Fs* fs, Ext2Inode* inode, const void* buf, size_t len, uint64_t offset);
+uint32_t pages_lower_bound(const PageCache* pc, uint64_t index);  // first entry >= index
+// Allocates the blocks of page `index` that cover bytes [from, to) of the page.
+int allocate(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, uint64_t from, uint64_t to);
+// Before the size grows from `old_size`: the rest of its last page must read as zeros.
+int zero_tail(Ext2Fs* fs, Ext2Inode* inode, uint64_t old_size);
+// After an allocation failed: frees the blocks it got past the file's size (a page's blocks
+// are allocated one by one; e2fsck wants none past the end).
+int free_past_size(Ext2Fs* fs, Ext2Inode* inode);
+// A size the instance can hold (EFBIG), setting the large-file feature when it needs it.
+int check_size(Ext2Fs* fs, uint64_t size);
+// ext2_file_pages.cpp: InodeOps::pin_pages and write_buffer.
+uint32_t file_pin_pages(Inode* inode, uint64_t index, uint32_t max, void** pages, uint64_t* size);
+int64_t file_write_buffer(Inode* inode, void* buf, unsigned order, size_t len, uint64_t offset,
+                          bool* taken);
 int file_truncate(Inode* inode, uint64_t size);
 void* file_get_page(Inode* inode, uint64_t index, bool create);
 int file_adopt_page(Inode* inode, uint64_t index, void* page);

@@ -285,6 +285,8 @@ constinit const InodeOps kExt2Ops = {
     .truncate = file_truncate,
     .get_page = file_get_page,
     .adopt_page = file_adopt_page,
+    .pin_pages = file_pin_pages,
+    .write_buffer = file_write_buffer,
     .destroy = destroy_inode,
     .fsync = fsync_inode,
 };

@@ -170,6 +170,32 @@ static void files(const char* scratch) {
         munmap(edge, 4096);
     }
     {
+        /* /dev/zero clears what it is given, up to an unmapped page; /dev/null takes every
+           write whole without looking at the buffer, as Linux's do */
+        int zfd = open("/dev/zero", O_RDWR);
+        int nfd = open("/dev/null", O_WRONLY);
+        memset(big, 'a', 8192);
+        long r = read(zfd, big + 1, 8000);
+        int zeros = 1;
+        for (int i = 1; i <= 8000; ++i) zeros &= big[i] == 0;
+        printf("read-devzero: %ld %s %s\n", r, zeros ? "zeros" : "not zeros",
+               big[0] == 'a' && big[8001] == 'a' ? "bounded" : "overrun");
+        char* edge = edge_buffer();
+        memset(edge, 'a', 4096);
+        errno = 0;
+        r = S3(SYS_read, zfd, edge + 4096 - 100, 1000);
+        printf("read-devzero-into-edge: %ld %d %s\n", r, r < 0 ? errno : 0,
+               edge[4096 - 101] == 'a' && edge[4096 - 1] == 0 ? "bounded" : "wrong");
+        munmap(edge, 4096);
+        T("read-devzero-kernel-buf", S3(SYS_read, zfd, KPTR, 16));
+        T("pread-devzero-bad-buf", S4(SYS_pread64, zfd, BAD_PTR, 16, 0));
+        T("write-devnull-bad-buf", S3(SYS_write, nfd, BAD_PTR, 16));
+        T("write-devnull-kernel-buf", S3(SYS_write, nfd, KPTR, 16));
+        T("write-devzero-bad-buf", S3(SYS_write, zfd, BAD_PTR, 16));
+        close(zfd);
+        close(nfd);
+    }
+    {
         struct iovec iov[2] = {{big, 16}, {(void*)KPTR, 16}};
         TV("readv-kernel-iov-base", S3(SYS_readv, rfd, iov, 2));
         T("readv-kernel-iov", S3(SYS_readv, rfd, KPTR, 2));

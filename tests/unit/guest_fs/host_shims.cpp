@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -28,6 +29,8 @@ std::atomic<phys::Reclaimer> g_reclaimer{nullptr};
 // scribbles on them, as the guest's allocator would reuse them, instead of calling free().
 std::mutex g_adopted_lock;
 std::set<void*> g_adopted;
+// References page_get added (the page is freed when they and the owner's are dropped).
+std::map<void*, int> g_extra_refs;
 
 bool allowed() {
     int64_t budget = g_budget.load();
@@ -83,6 +86,11 @@ int64_t cached_pages() {
     return g_cached.load();
 }
 
+size_t pinned_pages() {
+    std::lock_guard guard(g_adopted_lock);
+    return g_extra_refs.size();
+}
+
 }  // namespace guest_fs_test
 
 void* kmalloc(size_t size) {
@@ -120,8 +128,21 @@ void* page_alloc() {
     return p;
 }
 
+void page_get(void* page) {
+    std::lock_guard guard(g_adopted_lock);
+    ++g_extra_refs[page];
+}
+
 void page_free(void* page) {
     if (page == nullptr) return;
+    {
+        std::lock_guard guard(g_adopted_lock);
+        auto it = g_extra_refs.find(page);
+        if (it != g_extra_refs.end()) {
+            if (--it->second == 0) g_extra_refs.erase(it);
+            return;
+        }
+    }
     --g_pages;
     {
         std::lock_guard guard(g_adopted_lock);

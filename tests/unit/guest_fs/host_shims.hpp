@@ -26,5 +26,6 @@ void set_time_ns(uint64_t ns);
 // Calls the reclaimer the file system registered with phys::set_reclaimer (0 without one).
 uint64_t reclaim(uint64_t want);
 int64_t cached_pages();  // phys::cache_account's sum
+size_t pinned_pages();   // pages holding references page_get added
 
 }  // namespace guest_fs_test

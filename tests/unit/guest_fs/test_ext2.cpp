@@ -20,6 +20,8 @@
 #include "file_device.hpp"
 #include "fs/ext2/ext2.hpp"
 #include "fs_fixture.hpp"
+#include "host_shims.hpp"
+#include "mm/kheap.hpp"
 
 namespace guest_fs_test {
 namespace {
@@ -488,7 +490,8 @@ TEST_P(Ext2Test, FullFileSystemIsEnospcAndStaysConsistent) {
     EXPECT_TRUE(n == -ENOSPC || (n >= 0 && n < int64_t(chunk.size()))) << n;
     fs::Ext2Stat st{};
     fs::ext2_statfs(ext_root_->sb, &st);
-    EXPECT_EQ(st.free_blocks, 0u);
+    // Full to less than a page: a page's blocks that a failed write did get are given back.
+    EXPECT_LT(st.free_blocks, 4096u / GetParam().block_size);
     EXPECT_FALSE(st.errored);
     // New names need directory blocks sooner or later: ENOSPC, and the new inodes go back.
     int err = 0;
@@ -658,6 +661,130 @@ TEST_P(Ext2Test, ADeviceWithoutAsyncWritesIsWrittenInPlace) {
     const std::string out = fsck(&status);
     EXPECT_EQ(status, 0) << out;
     EXPECT_TRUE(debugfs("cat /big") == data);
+}
+
+// What read(2) and write(2) use to spare their copy: cached pages pinned for a copy with no
+// lock held, and buffers ext2 hands to the device as they are. Both give the bytes the
+// copying paths give, leave no page pinned, and e2fsck finds the result clean.
+struct Collect {
+    std::string* out;
+    size_t fail_at;  // the sink fails for a piece starting at or past this many bytes
+};
+
+int collect(void* ctx, uint64_t done, const void* src, size_t n) {
+    auto* c = static_cast<Collect*>(ctx);
+    if (done >= c->fail_at) return -EFAULT;
+    EXPECT_EQ(done, c->out->size());
+    c->out->append(static_cast<const char*>(src), n);
+    return 0;
+}
+
+TEST_P(Ext2Test, CachedPagesReadWithoutTheLockAndBuffersWrittenAsTheyAre) {
+    populate();
+    make_image();
+    ASSERT_EQ(mount(false), 0);
+    std::string want = pattern(5 * 1024 * 1024 + 1234, 1);
+    FileRef f = open("/mnt/big", oflag::RDWR, 0);
+    ASSERT_TRUE(f);
+    std::string got;
+    Collect c{&got, SIZE_MAX};
+    EXPECT_EQ(fs::file_read_cached(f.get(), 8192, 0, collect, &c), -EAGAIN);  // nothing cached
+    {
+        std::string copy(want.size(), '\0');
+        ASSERT_EQ(fs::file_pread(f.get(), copy.data(), copy.size(), 0), int64_t(copy.size()));
+    }
+    // From the cache: at an offset, across pages, to the end, and past it.
+    ASSERT_EQ(fs::file_read_cached(f.get(), 700000, 3, collect, &c), 700000);
+    EXPECT_TRUE(got == want.substr(3, 700000));
+    got.clear();
+    ASSERT_EQ(fs::file_read_cached(f.get(), 1 << 20, int64_t(want.size() - 9000), collect, &c),
+              9000);
+    EXPECT_TRUE(got == want.substr(want.size() - 9000));
+    got.clear();
+    EXPECT_EQ(fs::file_read_cached(f.get(), 100, int64_t(want.size()), collect, &c), 0);
+    EXPECT_EQ(fs::file_read_cached(f.get(), 100, int64_t(want.size() + 5), collect, &c), 0);
+    // At the file position, which moves; a sink that fails stops the read where it failed.
+    ASSERT_EQ(fs::file_lseek(f.get(), 4096 * 3, linux_abi::seek::SET), 4096 * 3);
+    ASSERT_EQ(fs::file_read_cached(f.get(), 10000, -1, collect, &c), 10000);
+    EXPECT_EQ(fs::file_lseek(f.get(), 0, linux_abi::seek::CUR), 4096 * 3 + 10000);
+    got.clear();
+    c.fail_at = 5000;
+    EXPECT_EQ(fs::file_read_cached(f.get(), 20000, 0, collect, &c), 8192);
+    c.fail_at = 0;
+    EXPECT_EQ(fs::file_read_cached(f.get(), 20000, 0, collect, &c), -EFAULT);
+    EXPECT_EQ(pinned_pages(), 0u);
+
+    // A buffer of 9 pages and a bit, from a page boundary, over a dirty cached page: the page
+    // takes the new bytes (a later write-back of it must not bring the old ones back).
+    ASSERT_EQ(fs::file_pwrite(f.get(), "DIRTY", 5, 10 * 4096 + 7), 5);
+    const std::string fresh = pattern(9 * 4096 + 100, 2);
+    const unsigned order = 4;  // 64 KiB
+    auto* buf = static_cast<char*>(block_alloc(order));
+    ASSERT_NE(buf, nullptr);
+    memcpy(buf, fresh.data(), fresh.size());
+    bool taken = false;
+    ASSERT_EQ(fs::file_write_buffer(f.get(), buf, order, fresh.size(), 8 * 4096, &taken),
+              int64_t(fresh.size()));
+    EXPECT_TRUE(taken);
+    want.replace(8 * 4096, fresh.size(), fresh);
+    // Not from a page boundary: copied, the buffer stays the caller's.
+    buf = static_cast<char*>(block_alloc(order));
+    ASSERT_NE(buf, nullptr);
+    memcpy(buf, fresh.data(), fresh.size());
+    ASSERT_EQ(fs::file_write_buffer(f.get(), buf, order, 3 * 4096, 300 * 4096 + 1, &taken),
+              3 * 4096);
+    EXPECT_FALSE(taken);
+    block_free(buf, order);
+    want.replace(300 * 4096 + 1, 3 * 4096, fresh.substr(0, 3 * 4096));
+    // Past the end, leaving a hole.
+    buf = static_cast<char*>(block_alloc(order));
+    memcpy(buf, fresh.data(), fresh.size());
+    const uint64_t far = (want.size() / 4096 + 20) * 4096;
+    ASSERT_EQ(fs::file_write_buffer(f.get(), buf, order, 4 * 4096, int64_t(far), &taken), 4 * 4096);
+    EXPECT_TRUE(taken);
+    want.resize(far, '\0');
+    want += fresh.substr(0, 4 * 4096);
+    std::string copy(want.size(), '\0');
+    ASSERT_EQ(fs::file_pread(f.get(), copy.data(), copy.size(), 0), int64_t(copy.size()));
+    EXPECT_TRUE(copy == want);
+    f.reset();
+    ASSERT_EQ(sync(), 0);
+    EXPECT_EQ(pinned_pages(), 0u);
+    int status = -1;
+    const std::string out = fsck(&status);
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_TRUE(debugfs("cat /big") == want);
+}
+
+// A full file system: the buffer's pages that got blocks are written (a short write), and
+// the blocks a page got before the space ran out are given back (e2fsck wants none past the
+// end of the file).
+TEST_P(Ext2Test, ABufferLargerThanTheFreeSpaceWritesWhatFits) {
+    make_image(2048);
+    ASSERT_EQ(mount(false), 0);
+    FileRef f = open("/mnt/fill", oflag::WRONLY | oflag::CREAT, 0644);
+    ASSERT_TRUE(f);
+    const unsigned order = 10;  // 4 MiB: more than the image holds
+    auto* buf = static_cast<char*>(block_alloc(order));
+    ASSERT_NE(buf, nullptr);
+    const std::string data = pattern(4096u << order, 3);
+    memcpy(buf, data.data(), data.size());
+    bool taken = false;
+    const int64_t n = fs::file_write_buffer(f.get(), buf, order, data.size(), -1, &taken);
+    EXPECT_TRUE(taken);
+    ASSERT_GT(n, 0);
+    ASSERT_LT(n, int64_t(data.size()));
+    EXPECT_EQ(n % 4096, 0);
+    EXPECT_EQ(fs::file_lseek(f.get(), 0, linux_abi::seek::CUR), n);
+    fs::Ext2Stat st{};
+    fs::ext2_statfs(ext_root_->sb, &st);
+    EXPECT_LT(st.free_blocks, 4096u / GetParam().block_size);  // less than a page is left
+    f.reset();
+    ASSERT_EQ(sync(), 0);
+    int status = -1;
+    const std::string out = fsck(&status);
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_TRUE(debugfs("cat /fill") == data.substr(0, size_t(n)));
 }
 
 TEST_P(Ext2Test, MoreMetadataThanTheBlockCacheHolds) {

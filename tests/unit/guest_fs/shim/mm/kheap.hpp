@@ -13,8 +13,9 @@ void* kzalloc(size_t size);
 void kfree(void* pointer);
 
 void* page_alloc_zeroed();
-void* page_alloc();  // filled with 0xcc here, so that a page not written whole shows
-void page_free(void* page);
+void* page_alloc();          // filled with 0xcc here, so that a page not written whole shows
+void page_free(void* page);  // drops a reference: frees at the last
+void page_get(void* page);   // one more reference
 
 void* block_alloc(unsigned order);  // counted as a live block
 void block_free(void* block, unsigned order);
