@@ -149,6 +149,26 @@ int VirtioBlk::free_slot() const {
     return -1;
 }
 
+void VirtioBlk::note_written(uint64_t offset, uint64_t bytes) {
+    behind_lo_ = std::min(behind_lo_, offset);
+    behind_hi_ = std::max(behind_hi_, offset + bytes);
+    behind_bytes_ += bytes;
+    if (behind_bytes_ < kWriteBehindBytes) return;
+    io_uring_sqe* sqe = ring_.get_sqe();
+    if (sqe == nullptr) return;  // the next write tries again
+    // A span past 4 GiB (scattered writes) is written back to the end of the file (len 0).
+    const uint64_t span = behind_hi_ - behind_lo_;
+    ::io_uring_prep_sync_file_range(sqe, image_.fd(), span > 0xffffffffu ? 0 : unsigned(span),
+                                    behind_lo_, SYNC_FILE_RANGE_WRITE);
+    // Its answer is not waited for: a write-back error stays on the file and the next
+    // flush's fdatasync reports it to the guest.
+    ::io_uring_sqe_set_data64(sqe, kWriteBehindTag);
+    behind_queued_ = true;
+    ++stats_.write_behind;
+    behind_lo_ = ~0ull;
+    behind_hi_ = behind_bytes_ = 0;
+}
+
 void VirtioBlk::arm_timer(uint64_t ns) {
     if (timer_armed_) return;
     io_uring_sqe* sqe = ring_.get_sqe();
@@ -261,6 +281,9 @@ void VirtioBlk::finish(GuestMemory& mem, Slot& slot, bool& broken) {
             ++stats_.flushes;
         }
     }
+    if (slot.status == kBlkOk && r.type == BlkType::out) {
+        note_written(r.sector * kBlkSectorBytes, r.bytes);
+    }
     if (slot.busy) --in_flight_;
     slot = Slot{};
 }
@@ -317,7 +340,8 @@ bool VirtioBlk::pump(GuestMemory& mem, bool& broken) {
         }
         submitted = true;
     }
-    if (submitted || timer_armed_) ring_.submit();
+    if (submitted || timer_armed_ || behind_queued_) ring_.submit();
+    behind_queued_ = false;
     return returned_;
 }
 
@@ -326,6 +350,7 @@ void VirtioBlk::on_completion(GuestMemory& mem, uint64_t data, int32_t res, bool
         timer_armed_ = false;
         return;
     }
+    if (data == kWriteBehindTag) return;
     if (data >= slots_.size()) return;
     Slot& slot = slots_[data];
     if (!slot.busy) return;

@@ -104,7 +104,8 @@ void print_stats(Domain& d) {
                        " virtio_blk_written_bytes=" + std::to_string(s.written_bytes) +
                        " virtio_blk_flushes=" + std::to_string(s.flushes) +
                        " virtio_blk_errors=" + std::to_string(s.errors) +
-                       " virtio_blk_throttled=" + std::to_string(s.throttled);
+                       " virtio_blk_throttled=" + std::to_string(s.throttled) +
+                       " virtio_blk_write_behind=" + std::to_string(s.write_behind);
             blk_thread_ns += cpu_ns;
         } else if (auto* net = dynamic_cast<VirtioNet*>(b)) {
             const NetStats s = net->stats();

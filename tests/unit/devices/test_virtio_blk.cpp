@@ -120,6 +120,38 @@ TEST_F(VirtioBlkTest, ManyRequestsInFlight) {
     }
 }
 
+// Every kWriteBehindBytes written, the host's write-back of them is started (not waited for):
+// the count moves without any flush from the driver, and the bytes are the image's.
+TEST_F(VirtioBlkTest, WritesStartTheHostsWriteBackBehindThem) {
+    const std::string path = make_image(24576);  // 12 MiB
+    BlkDriver& d = attach(path, false);
+    constexpr uint16_t kPerRound = 20;
+    constexpr uint64_t kBytes = 65536;
+    const uint16_t rounds = uint16_t(VirtioBlk::kWriteBehindBytes / (kPerRound * kBytes) + 2);
+    uint16_t used = 0;
+    for (uint16_t round = 0; round < rounds; ++round) {
+        for (uint16_t r = 0; r < kPerRound; ++r) {
+            d.write_data(r, std::string(kBytes, char('a' + (round + r) % 26)));
+            d.request(r, kOut, (uint64_t(round) * kPerRound + r) * (kBytes / 512), kBytes, false);
+        }
+        used = uint16_t(used + kPerRound);
+        ASSERT_TRUE(d.run_until(used));
+        for (uint16_t r = 0; r < kPerRound; ++r) EXPECT_EQ(d.status(r), 0);
+    }
+    const BlkStats s = d.dev().stats();
+    EXPECT_EQ(s.flushes, 0u);
+    EXPECT_GE(s.write_behind, 1u);
+    EXPECT_LE(s.write_behind, uint64_t(rounds) * kPerRound * kBytes / VirtioBlk::kWriteBehindBytes);
+    const std::string image = file_bytes(path);
+    for (uint16_t round = 0; round < rounds; ++round) {
+        for (uint16_t r = 0; r < kPerRound; ++r) {
+            const uint64_t at = (uint64_t(round) * kPerRound + r) * kBytes;
+            EXPECT_EQ(image.substr(at, kBytes), std::string(kBytes, char('a' + (round + r) % 26)))
+                << "round " << round << " request " << r;
+        }
+    }
+}
+
 TEST_F(VirtioBlkTest, GetIdDiscardAndWriteZeroes) {
     const std::string path = make_image(256);
     BlkDriver& d = attach(path, false);
