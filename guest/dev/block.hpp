@@ -26,6 +26,7 @@ struct AsyncWrite {
     void (*done)(AsyncWrite* op, int error);
     // The driver's, from write_async until done.
     uint64_t sector, sectors;
+    uint64_t seq;  // the disk's count of asynchronous writes when it was queued
     AsyncWrite* next;
     int in_flight;
     int error;

@@ -56,6 +56,7 @@ struct Disk {
     // flight) never sees a write pass an earlier one, nor a read miss one.
     blk::AsyncWrite* writes;
     uint64_t reaped;     // completions taken so far: a sleeper's check for progress
+    uint64_t async_seq;  // asynchronous writes ever queued
     WaitQueue sleepers;  // tasks waiting for the completion interrupt
     int sleeping;        // how many
     bool irq_on;         // interrupts asked for: while anyone sleeps or writes are out
@@ -251,11 +252,14 @@ int transfer(Disk* d, uint32_t type, uint64_t sector, uint8_t* buf, uint64_t byt
                 return 0;
             }
             const int error = op != nullptr ? op->error : w.error;
+            const int& in_flight = op != nullptr ? op->in_flight : w.in_flight;
             if (error == 0 && (offset < bytes || first)) {
                 const uint64_t before = offset;
-                const uint64_t seen = d->reaped;
+                const int was = in_flight;
                 offset = submit(d, owner, type, sector, buf, offset, bytes, &first);
-                if (offset != before || d->reaped != seen) {
+                // The deadline runs from our last request queued (behind an older write, that
+                // write's answer is what we wait for: the device owes it as much).
+                if (offset != before || in_flight != was) {
                     deadline = time_monotonic_ns() + kTimeoutNs;
                 }
             }
@@ -274,9 +278,7 @@ int transfer(Disk* d, uint32_t type, uint64_t sector, uint8_t* buf, uint64_t byt
             }
             if (may_sleep && d->vector != 0 &&
                 (sched::others_runnable() || time_monotonic_ns() > spin_until)) {
-                const uint64_t seen = d->reaped;
                 sleep_for_progress(d, deadline);
-                if (d->reaped != seen) deadline = time_monotonic_ns() + kTimeoutNs;
                 continue;
             }
         }
@@ -332,6 +334,7 @@ int blk_write_async(blk::BlockDevice* bd, uint64_t sector, const void* buf, uint
         if (d->dead) return -EIO;
         op->sector = sector;
         op->sectors = count;
+        op->seq = ++d->async_seq;
         op->next = nullptr;
         op->in_flight = 0;
         op->error = 0;
@@ -349,13 +352,18 @@ int blk_write_async(blk::BlockDevice* bd, uint64_t sector, const void* buf, uint
 int blk_drain(blk::BlockDevice* bd) {
     Disk* d = disk_of(bd);
     uint64_t deadline = time_monotonic_ns() + kTimeoutNs;
+    uint64_t oldest = 0;  // seq of the oldest write out
     for (;;) {
         {
             LockGuard guard(d->lock);
-            const uint64_t seen = d->reaped;
             if (d->dead || !reap_all(d)) return -EIO;
             if (d->writes == nullptr) return 0;
-            if (d->reaped != seen) deadline = time_monotonic_ns() + kTimeoutNs;
+            // The oldest write out gets kTimeoutNs to answer (writes queued meanwhile by other
+            // instances of the disk do not keep a stuck one alive).
+            if (d->writes->seq != oldest) {
+                oldest = d->writes->seq;
+                deadline = time_monotonic_ns() + kTimeoutNs;
+            }
             if (time_monotonic_ns() > deadline) {
                 kprintf("guest: %s: writes not answered in %lu s\n", d->bd.name,
                         kTimeoutNs / 1000000000);

@@ -208,6 +208,49 @@ TEST(GuestExt2, AFileWrittenInOrderGetsConsecutiveBlocks) {
     EXPECT_EQ(breaks, 0) << debugfs(image, "blocks /big");
 }
 
+// Writes the disk takes behind the writer (asynchronous write-back; whole pages handed over as
+// they are) read back at once, are rewritten in place, and land in freed blocks taken again,
+// all in the order made: the guest's sums, taken before any sync, are those of the files
+// debugfs finds in the image after umount, and e2fsck finds it clean.
+TEST(GuestExt2, WritesBehindTheWriterReadBackAndLandInOrder) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    REQUIRE_E2FSPROGS();
+    TempDir dir;
+    const std::string tree = dir.path() + "/tree", image = dir.path() + "/fs.img";
+    ::mkdir(tree.c_str(), 0755);
+    write_file(tree + "/small", std::string(5000, 's'));
+    make_image(image, tree, "128M");
+    GuestOptions o = boot(
+        "init=/bin/sh -- -c 'mkdir -p /m && mount -t ext2 /dev/vda /m && cd /m && "
+        "dd if=/dev/urandom of=a bs=1M count=24 2>/dev/null && sha256sum a && "
+        "dd if=/dev/urandom of=a bs=64K count=64 seek=37 conv=notrunc 2>/dev/null && "
+        "sha256sum a && dd if=/dev/urandom of=b bs=1M count=16 2>/dev/null && rm b && "
+        "dd if=/dev/urandom of=c bs=1M count=16 2>/dev/null && sha256sum c && "
+        "dd if=/dev/urandom of=d bs=3000 count=3000 2>/dev/null && sha256sum d && "
+        "cd / && umount /m && echo done'",
+        1, 256, 60);
+    o.disks = {image};
+    const GuestResult g = run_guest(o);
+    expect_kernel_healthy(g);
+    ASSERT_TRUE(contains(g.lines, "done")) << context(g);
+    std::vector<std::string> sums;  // a (written), a (rewritten), c, d
+    for (const std::string& line : g.lines) {
+        if (line.size() > 66 && line.compare(64, 2, "  ") == 0) sums.push_back(line.substr(0, 64));
+    }
+    ASSERT_EQ(sums.size(), 4u) << context(g);
+    EXPECT_NE(sums[0], sums[1]);
+    const std::vector<std::pair<std::string, std::string>> files = {
+        {"a", sums[1]}, {"c", sums[2]}, {"d", sums[3]}};
+    for (const auto& [name, sum] : files) {
+        const std::string out = dir.path() + "/" + name;
+        (void)debugfs(image, "dump /" + name + " " + out);
+        const HostResult h = run_host("/usr/bin/sha256sum", {"sha256sum", out}, {});
+        EXPECT_EQ(h.out.substr(0, 64), sum) << name;
+    }
+    const HostResult f = fsck(image);
+    EXPECT_EQ(f.exit_code, 0) << f.out;
+}
+
 TEST(GuestExt2, EveryKindOfChangeIsCleanForE2fsckAndSeenByDebugfs) {
     DOMUS_REQUIRE_GUEST_IMAGES();
     REQUIRE_E2FSPROGS();
