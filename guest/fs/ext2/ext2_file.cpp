@@ -420,7 +420,11 @@ int64_t write_locked(Ext2Fs* fs, Ext2Inode* inode, const void* buf, size_t len, 
         err = allocate(fs, inode, at / kPageSize, in_page, in_page + n);
         if (err < 0) {
             inode->size = old_size;
-            (void)free_past_size(fs, inode);  // blocks of the page it did get
+            (void)free_past_size(fs, inode);  // blocks of the page it did get past the end
+            // Blocks it did get inside the file (a hole filled in part) hold another file's old
+            // bytes: the page, zeros there, is written over them.
+            if (!cp->dirty) ++inode->pages.written;
+            cp->dirty = true;
             break;
         }
         memcpy(cp->page + in_page, in + done, n);

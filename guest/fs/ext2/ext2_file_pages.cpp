@@ -39,6 +39,41 @@ int write_runs(Ext2Fs* fs, Ext2Inode* inode, uint64_t lfirst, uint64_t lcount, c
     return 0;
 }
 
+// Which blocks of page `index` (block i: bit i) lie below `size` and are holes; 0 for
+// blocks as large as a page (their allocation is all or nothing).
+int page_holes(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, uint64_t size, uint32_t* holes) {
+    *holes = 0;
+    const uint64_t per = kPage / fs->block_size;
+    for (uint64_t i = 0; per > 1 && i < per && (index * per + i) * fs->block_size < size; ++i) {
+        uint32_t block = 0;
+        if (const int err = bmap(fs, inode, index * per + i, false, false, &block); err < 0) {
+            return err;
+        }
+        if (block == 0) *holes |= 1u << i;
+    }
+    return 0;
+}
+
+// After allocating page `index` failed part way: its blocks that were holes (`holes`) and
+// got a block hold another file's old bytes; zeros are written over them (the hole read as
+// zeros, and so must they).
+void zero_filled_holes(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, uint32_t holes) {
+    if (holes == 0) return;
+    auto* zeros = static_cast<uint8_t*>(kzalloc(fs->block_size));
+    const uint64_t per = kPage / fs->block_size;
+    for (uint64_t i = 0; i < per; ++i) {
+        uint32_t block = 0;
+        if (!(holes & (1u << i)) || bmap(fs, inode, index * per + i, false, false, &block) < 0 ||
+            block == 0) {
+            continue;
+        }
+        if (zeros == nullptr || dev_write_block(fs, block, zeros) < 0) {
+            fs_error(fs, "cannot clear a block given to a hole");
+        }
+    }
+    kfree(zeros);
+}
+
 }  // namespace
 
 uint32_t file_pin_pages(Inode* base, uint64_t index, uint32_t max, void** pages, uint64_t* size) {
@@ -81,11 +116,17 @@ int64_t file_write_buffer(Inode* base, void* buf, unsigned order, size_t len, ui
     const uint64_t old_size = inode->size;
     uint64_t mapped = 0;
     int err = 0;
+    uint32_t holes = 0;  // of the page being allocated, inside the file as it was
     for (; mapped < pages; ++mapped) {
+        err = page_holes(fs, inode, first + mapped, old_size, &holes);
+        if (err < 0) break;
         const uint64_t end = (first + mapped + 1) * kPage;
         if (end > inode->size) inode->size = end;  // bmap's limit for the blocks below
         err = allocate(fs, inode, first + mapped, 0, kPage);
-        if (err < 0) break;
+        if (err < 0) {
+            zero_filled_holes(fs, inode, first + mapped, holes);
+            break;
+        }
     }
     const uint64_t end = (first + mapped) * kPage;
     inode->size = end > old_size ? end : old_size;

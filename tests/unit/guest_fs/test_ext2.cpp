@@ -787,6 +787,59 @@ TEST_P(Ext2Test, ABufferLargerThanTheFreeSpaceWritesWhatFits) {
     EXPECT_TRUE(debugfs("cat /fill") == data.substr(0, size_t(n)));
 }
 
+// A hole filled when the space runs out part way through a page (blocks smaller than a page):
+// the blocks it did get held another file's bytes, and the hole must still read as zeros,
+// through either write path, after a remount too.
+TEST_P(Ext2Test, AHoleFilledAsTheSpaceRunsOutStillReadsZeros) {
+    if (GetParam().block_size >= 4096) GTEST_SKIP() << "a page's one block is all or nothing";
+    make_image(2048);
+    ASSERT_EQ(mount(false), 0);
+    for (const bool whole_pages : {true, false}) {
+        SCOPED_TRACE(whole_pages ? "write_buffer" : "page cache");
+        ASSERT_EQ(put("/mnt/s", ""), 0);
+        {
+            FileRef s = open("/mnt/s", oflag::RDWR, 0);
+            ASSERT_EQ(fs::file_truncate(s.get(), 3 * 1024 * 1024), 0);  // all of it a hole
+        }
+        // Fill the disk with bytes that are not zeros, then give two blocks back.
+        FileRef filler = open("/mnt/filler", oflag::WRONLY | oflag::CREAT | oflag::TRUNC, 0644);
+        const std::string ff(1024, char(0xff));
+        int64_t size = 0;
+        while (fs::file_write(filler.get(), ff.data(), ff.size()) == int64_t(ff.size())) {
+            size += int64_t(ff.size());
+        }
+        ASSERT_EQ(sync(), 0);  // those bytes on the disk
+        ASSERT_EQ(fs::file_truncate(filler.get(), size - 2048), 0);
+        FileRef s = open("/mnt/s", oflag::RDWR, 0);
+        const std::string data = pattern(2 * 4096, 11);
+        int64_t n;
+        if (whole_pages) {
+            auto* buf = static_cast<char*>(block_alloc(1));
+            ASSERT_NE(buf, nullptr);
+            memcpy(buf, data.data(), data.size());
+            bool taken = false;
+            n = fs::file_write_buffer(s.get(), buf, 1, data.size(), 0, &taken);
+            if (!taken) block_free(buf, 1);
+        } else {
+            n = fs::file_pwrite(s.get(), data.data(), 4096, 0);
+        }
+        EXPECT_EQ(n, -ENOSPC);
+        std::string got(4096, 'x');
+        ASSERT_EQ(fs::file_pread(s.get(), got.data(), got.size(), 0), 4096);
+        EXPECT_EQ(got, std::string(4096, '\0'));
+        s.reset();
+        filler.reset();
+        ASSERT_EQ(sync(), 0);
+        ASSERT_EQ(unmount(), 0);
+        int status = -1;
+        const std::string out = fsck(&status);
+        EXPECT_EQ(status, 0) << out;
+        EXPECT_EQ(debugfs("cat /s").substr(0, 4096), std::string(4096, '\0'));
+        ASSERT_EQ(mount(false), 0);
+        ASSERT_EQ(unlink("/mnt/filler"), 0);
+    }
+}
+
 TEST_P(Ext2Test, MoreMetadataThanTheBlockCacheHolds) {
     make_image(GetParam().block_size == 1024 ? 16384 : 32768);
     ASSERT_EQ(mount(false), 0);
