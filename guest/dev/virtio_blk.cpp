@@ -113,13 +113,6 @@ void update_interrupts(Disk* d) {
     d->irq_on = want;
 }
 
-bool is_pending(const Disk* d, const blk::AsyncWrite* op) {
-    for (const blk::AsyncWrite* o = d->writes; o != nullptr; o = o->next) {
-        if (o == op) return true;
-    }
-    return false;
-}
-
 // An asynchronous write is over: off the list, its owner told. Lock held.
 void complete(Disk* d, blk::AsyncWrite* op) {
     blk::AsyncWrite** p = &d->writes;
@@ -247,9 +240,9 @@ int transfer(Disk* d, uint32_t type, uint64_t sector, uint8_t* buf, uint64_t byt
                 for (Owner& o : d->owner) {
                     if (o.w == &w) o = Owner{};
                 }
-                if (op == nullptr) return -EIO;
-                if (is_pending(d, op)) kill(d);  // fails it (and any other)
-                return 0;
+                // An asynchronous write was queued on a live disk: kill() has failed it (done
+                // called), as it fails every one when the disk dies.
+                return op == nullptr ? -EIO : 0;
             }
             const int error = op != nullptr ? op->error : w.error;
             const int& in_flight = op != nullptr ? op->in_flight : w.in_flight;

@@ -57,6 +57,15 @@ std::string debugfs(const std::string& image, const std::string& request) {
         .out;
 }
 
+// An image of `size` in `dir` holding one 5000-byte file, /small; its path.
+std::string small_image(const TempDir& dir, const std::string& size) {
+    const std::string tree = dir.path() + "/tree", image = dir.path() + "/fs.img";
+    ::mkdir(tree.c_str(), 0755);
+    write_file(tree + "/small", std::string(5000, 's'));
+    make_image(image, tree, size);
+    return image;
+}
+
 // A tree of `files` files (0..12 KiB, some empty, a few of 300 KiB) in nested directories,
 // with a symlink and a hard link; deterministic.
 void make_tree(const std::string& root, int files) {
@@ -182,10 +191,7 @@ TEST(GuestExt2, AFileWrittenInOrderGetsConsecutiveBlocks) {
     DOMUS_REQUIRE_GUEST_IMAGES();
     REQUIRE_E2FSPROGS();
     TempDir dir;
-    const std::string tree = dir.path() + "/tree", image = dir.path() + "/fs.img";
-    ::mkdir(tree.c_str(), 0755);
-    write_file(tree + "/small", std::string(5000, 's'));
-    make_image(image, tree, "64M");
+    const std::string image = small_image(dir, "64M");
     GuestOptions o = boot(
         "init=/bin/sh -- -c 'mkdir -p /m && mount -t ext2 /dev/vda /m && "
         "dd if=/dev/zero of=/m/gap bs=4096 count=3 2>/dev/null && "
@@ -216,10 +222,7 @@ TEST(GuestExt2, WritesBehindTheWriterReadBackAndLandInOrder) {
     DOMUS_REQUIRE_GUEST_IMAGES();
     REQUIRE_E2FSPROGS();
     TempDir dir;
-    const std::string tree = dir.path() + "/tree", image = dir.path() + "/fs.img";
-    ::mkdir(tree.c_str(), 0755);
-    write_file(tree + "/small", std::string(5000, 's'));
-    make_image(image, tree, "128M");
+    const std::string image = small_image(dir, "128M");
     GuestOptions o = boot(
         "init=/bin/sh -- -c 'mkdir -p /m && mount -t ext2 /dev/vda /m && cd /m && "
         "dd if=/dev/urandom of=a bs=1M count=24 2>/dev/null && sha256sum a && "

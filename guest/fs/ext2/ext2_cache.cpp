@@ -47,6 +47,15 @@ void shrink(Ext2Fs* fs) {
     }
 }
 
+// Whether `count` blocks from `block` may be written: -EIO past the device or over block 0,
+// -EROFS on a read-only instance, else 0.
+int write_range_ok(const Ext2Fs* fs, uint32_t block, uint32_t count) {
+    if (count == 0 || block == 0 || block >= fs->blocks_count || count > fs->blocks_count - block) {
+        return -linux_errno::EIO;
+    }
+    return fs->read_only ? -linux_errno::EROFS : 0;
+}
+
 }  // namespace
 
 int dev_read_block(Ext2Fs* fs, uint32_t block, void* buf) {
@@ -56,8 +65,7 @@ int dev_read_block(Ext2Fs* fs, uint32_t block, void* buf) {
 }
 
 int dev_write_block(Ext2Fs* fs, uint32_t block, const void* buf) {
-    if (block >= fs->blocks_count || block == 0) return -linux_errno::EIO;
-    if (fs->read_only) return -linux_errno::EROFS;
+    if (const int err = write_range_ok(fs, block, 1); err < 0) return err;
     return fs->dev->ops->write(fs->dev, uint64_t(block) * fs->sectors_per_block, buf,
                                fs->sectors_per_block);
 }
@@ -117,13 +125,9 @@ int dev_write_async(Ext2Fs* fs, uint32_t block, uint32_t count, const void* data
     auto* w = write_async != nullptr ? static_cast<AsyncWriteBack*>(kmalloc(sizeof(AsyncWriteBack)))
                                      : nullptr;
     if (w == nullptr) return dev_write_blocks(fs, block, count, data);  // and wait
-    if (count == 0 || block == 0 || block >= fs->blocks_count || count > fs->blocks_count - block) {
+    if (const int err = write_range_ok(fs, block, count); err < 0) {
         kfree(w);
-        return -linux_errno::EIO;
-    }
-    if (fs->read_only) {
-        kfree(w);
-        return -linux_errno::EROFS;
+        return err;
     }
     *w = AsyncWriteBack{};
     w->op.done = write_back_done;
@@ -146,10 +150,7 @@ int dev_drain(Ext2Fs* fs) {
 }
 
 int dev_write_blocks(Ext2Fs* fs, uint32_t block, uint32_t count, const void* buf) {
-    if (count == 0 || block == 0 || block >= fs->blocks_count || count > fs->blocks_count - block) {
-        return -linux_errno::EIO;
-    }
-    if (fs->read_only) return -linux_errno::EROFS;
+    if (const int err = write_range_ok(fs, block, count); err < 0) return err;
     return fs->dev->ops->write(fs->dev, uint64_t(block) * fs->sectors_per_block, buf,
                                count * fs->sectors_per_block);
 }

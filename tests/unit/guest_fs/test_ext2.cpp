@@ -161,6 +161,12 @@ class Ext2Test : public FsTest, public ::testing::WithParamInterface<ImageSpec> 
 
     int sync() { return fs::ext2_sync(ext_root_->sb); }
 
+    fs::Ext2Stat statfs() {
+        fs::Ext2Stat st{};
+        fs::ext2_statfs(ext_root_->sb, &st);
+        return st;
+    }
+
     std::string fsck(int* status) { return run("e2fsck -fn '" + image_ + "' 2>&1", status); }
 
     std::string debugfs(const std::string& request) {
@@ -397,13 +403,11 @@ TEST_P(Ext2Test, StatfsBusyAndFsync) {
     populate();
     make_image();
     ASSERT_EQ(mount(false), 0);
-    fs::Ext2Stat before{};
-    fs::ext2_statfs(ext_root_->sb, &before);
+    const fs::Ext2Stat before = statfs();
     EXPECT_EQ(before.block_size, GetParam().block_size);
     EXPECT_FALSE(before.read_only);
     ASSERT_EQ(put("/mnt/f", pattern(100000, 3)), 0);
-    fs::Ext2Stat after{};
-    fs::ext2_statfs(ext_root_->sb, &after);
+    const fs::Ext2Stat after = statfs();
     EXPECT_LT(after.free_blocks, before.free_blocks);
     EXPECT_EQ(after.free_inodes + 1, before.free_inodes);
     {
@@ -488,8 +492,7 @@ TEST_P(Ext2Test, FullFileSystemIsEnospcAndStaysConsistent) {
         if (n < int64_t(chunk.size())) break;
     }
     EXPECT_TRUE(n == -ENOSPC || (n >= 0 && n < int64_t(chunk.size()))) << n;
-    fs::Ext2Stat st{};
-    fs::ext2_statfs(ext_root_->sb, &st);
+    const fs::Ext2Stat st = statfs();
     // Full to less than a page: a page's blocks that a failed write did get are given back.
     EXPECT_LT(st.free_blocks, 4096u / GetParam().block_size);
     EXPECT_FALSE(st.errored);
@@ -587,8 +590,7 @@ TEST_P(Ext2Test, PagesReadOnlyDevicesAndWriteErrors) {
     ASSERT_EQ(put("/mnt/late", "late"), 0);
     g_fail_writes = true;
     EXPECT_EQ(sync(), -EIO);
-    fs::Ext2Stat st{};
-    fs::ext2_statfs(ext_root_->sb, &st);
+    const fs::Ext2Stat st = statfs();
     EXPECT_TRUE(st.errored);
     EXPECT_EQ(put("/mnt/later", "x"), -EIO);
     EXPECT_EQ(get("/mnt/late"), "late");
@@ -607,8 +609,9 @@ TEST_P(Ext2Test, PagesReadOnlyDevicesAndWriteErrors) {
     fs::Inode* root = nullptr;
     const char* why = nullptr;
     ASSERT_EQ(fs::ext2_mount(&dev_, false, &root, &why), 0);
-    fs::ext2_statfs(root->sb, &st);
-    EXPECT_TRUE(st.read_only);
+    fs::Ext2Stat ro{};
+    fs::ext2_statfs(root->sb, &ro);
+    EXPECT_TRUE(ro.read_only);
     fs::SuperBlock* sb = root->sb;
     fs::inode_put(root);
     EXPECT_EQ(fs::ext2_umount(sb), 0);
@@ -642,8 +645,7 @@ TEST_P(Ext2Test, WriteBackBehindTheWriterIsOrderedAndReportsErrors) {
     g_fail_writes = true;
     EXPECT_EQ(sync(), -EIO);
     g_fail_writes = false;
-    fs::Ext2Stat st{};
-    fs::ext2_statfs(ext_root_->sb, &st);
+    const fs::Ext2Stat st = statfs();
     EXPECT_TRUE(st.errored);
     EXPECT_EQ(put("/mnt/later", "x"), -EIO);
 }
@@ -776,8 +778,7 @@ TEST_P(Ext2Test, ABufferLargerThanTheFreeSpaceWritesWhatFits) {
     ASSERT_LT(n, int64_t(data.size()));
     EXPECT_EQ(n % 4096, 0);
     EXPECT_EQ(fs::file_lseek(f.get(), 0, linux_abi::seek::CUR), n);
-    fs::Ext2Stat st{};
-    fs::ext2_statfs(ext_root_->sb, &st);
+    const fs::Ext2Stat st = statfs();
     EXPECT_LT(st.free_blocks, 4096u / GetParam().block_size);  // less than a page is left
     f.reset();
     ASSERT_EQ(sync(), 0);
@@ -1035,8 +1036,7 @@ TEST_P(Ext2Hostile, BadBlockPointerIsEio) {
     ASSERT_EQ(mount(false), 0);
     EXPECT_EQ(get("/mnt/hello"), "<errno 5>");
     EXPECT_EQ(put("/mnt/new", "x"), -EIO);  // errored: no more changes
-    fs::Ext2Stat st{};
-    fs::ext2_statfs(ext_root_->sb, &st);
+    const fs::Ext2Stat st = statfs();
     EXPECT_TRUE(st.errored);
     EXPECT_EQ(get("/mnt/a/b/c/deep"), "<errno 5>");
     EXPECT_EQ(get("/mnt/big").size(), 5u * 1024 * 1024 + 1234);  // the rest still reads
@@ -1077,8 +1077,7 @@ TEST_P(Ext2Hostile, IndirectLoopIsCaught) {
     ASSERT_EQ(mount(false), 0);
     EXPECT_EQ(get("/mnt/big").size(), 5u * 1024 * 1024 + 1234);  // wrong data, no hang
     EXPECT_EQ(unlink("/mnt/big"), 0);  // freeing the loop finds the double free
-    fs::Ext2Stat st{};
-    fs::ext2_statfs(ext_root_->sb, &st);
+    const fs::Ext2Stat st = statfs();
     EXPECT_TRUE(st.errored);
     EXPECT_EQ(put("/mnt/new", "x"), -EIO);
 }
