@@ -17,20 +17,22 @@ inline constexpr uint32_t kSectorSize = 512;
 
 struct BlockDevice;
 
-// A write its caller does not wait for. From write_async until `done` the driver owns the
-// struct and reads the buffer, which the caller leaves allocated and unchanged. `done` is
-// called once, with 0 or -EIO, by whatever path takes the device's answer (a later transfer
-// of the disk, its completion interrupt, drain or flush), with the driver's lock held: it may
-// only record the result and free memory (no block I/O, no lock a block caller may hold).
-struct AsyncWrite {
-    void (*done)(AsyncWrite* op, int error);
-    // The driver's, from write_async until done.
+// A transfer its caller does not wait for (a write-back, a read-ahead). From write_async or
+// read_async until `done` the driver owns the struct and the buffer, which the caller leaves
+// allocated (and, for a write, unchanged). `done` is called once, with 0 or -EIO, by whatever
+// path takes the device's answer (a later transfer of the disk, its completion interrupt,
+// drain or flush), with the driver's lock held: it may only record the result and free
+// memory (no block I/O, no lock a block caller may hold).
+struct AsyncIo {
+    void (*done)(AsyncIo* op, int error);
+    // The driver's, from write_async / read_async until done.
     uint64_t sector, sectors;
-    uint64_t seq;  // the disk's count of asynchronous writes when it was queued
-    AsyncWrite* next;
+    uint64_t seq;  // the disk's count of asynchronous transfers when it was queued
+    AsyncIo* next;
     int in_flight;
     int error;
     bool queued;  // every request of it is in the device's ring
+    bool write;
 };
 
 struct BlockOps {
@@ -52,10 +54,15 @@ struct BlockOps {
     // returns); or -EROFS / -EIO (beyond the end, a dead device) with nothing queued and
     // `done` never called. nullptr: the driver only writes synchronously (use write).
     int (*write_async)(BlockDevice* dev, uint64_t sector, const void* buf, uint32_t count,
-                       AsyncWrite* op) = nullptr;
-    // Returns once every write_async queued before has completed (its `done` called): 0, or
-    // -EIO when the device died (the writes were then failed). nullptr with write_async.
+                       AsyncIo* op) = nullptr;
+    // Returns once every asynchronous transfer queued before has completed (its `done`
+    // called): 0, or -EIO when the device died (they were then failed). nullptr with
+    // write_async.
     int (*drain)(BlockDevice* dev) = nullptr;
+    // The read of write_async: the device fills `buf` (a read waits for older asynchronous
+    // writes of its sectors like any request; nothing waits for it). nullptr: no read-ahead.
+    int (*read_async)(BlockDevice* dev, uint64_t sector, void* buf, uint32_t count,
+                      AsyncIo* op) = nullptr;
 };
 
 struct BlockDevice {

@@ -38,10 +38,10 @@ struct Waiter {
     int error;
 };
 
-// Whose a request in flight is: a caller waiting on its stack, or an asynchronous write.
+// Whose a request in flight is: a caller waiting on its stack, or an asynchronous transfer.
 struct Owner {
     Waiter* w;
-    blk::AsyncWrite* op;
+    blk::AsyncIo* op;
 };
 
 struct Disk {
@@ -51,16 +51,16 @@ struct Disk {
     uint64_t slots_gpa;
     bool dead;                            // timed out or broke the protocol: every request is -EIO
     Owner owner[Virtqueue::kMaxEntries];  // per head in flight
-    // Asynchronous writes not completed yet, oldest first: a request waits for the older ones
-    // that touch its sectors, so the host (whose io_uring keeps no order between requests in
-    // flight) never sees a write pass an earlier one, nor a read miss one.
-    blk::AsyncWrite* writes;
+    // Asynchronous transfers not completed yet, oldest first: a request waits for the older
+    // writes that touch its sectors, so the host (whose io_uring keeps no order between
+    // requests in flight) never sees a write pass an earlier one, nor a read miss one.
+    blk::AsyncIo* async;
     uint64_t reaped;     // completions taken so far: a sleeper's check for progress
-    uint64_t async_seq;  // asynchronous writes ever queued
+    uint64_t async_seq;  // asynchronous transfers ever queued
     WaitQueue sleepers;  // tasks waiting for the completion interrupt
     int sleeping;        // how many
-    bool irq_on;         // interrupts asked for: while anyone sleeps or writes are out
-    uint32_t vector;     // its completion interrupt (0: none)
+    bool irq_on;      // interrupts asked for: while anyone sleeps or asynchronous transfers are out
+    uint32_t vector;  // its completion interrupt (0: none)
     blk::BlockDevice bd;
 };
 
@@ -104,29 +104,29 @@ uint64_t runs_of(uint8_t* buf, uint64_t len, VirtqBuf* runs, uint16_t* count, bo
     return done;
 }
 
-// Interrupts are wanted while a task sleeps for a completion or asynchronous writes are out
+// Interrupts are wanted while a task sleeps for a completion or asynchronous transfers are out
 // (their buffers are freed when they are reaped). Lock held.
 void update_interrupts(Disk* d) {
-    const bool want = d->vector != 0 && (d->sleeping > 0 || d->writes != nullptr);
+    const bool want = d->vector != 0 && (d->sleeping > 0 || d->async != nullptr);
     if (want == d->irq_on) return;
     d->queue.set_interrupts(want);
     d->irq_on = want;
 }
 
-// An asynchronous write is over: off the list, its owner told. Lock held.
-void complete(Disk* d, blk::AsyncWrite* op) {
-    blk::AsyncWrite** p = &d->writes;
+// An asynchronous transfer is over: off the list, its owner told. Lock held.
+void complete(Disk* d, blk::AsyncIo* op) {
+    blk::AsyncIo** p = &d->async;
     while (*p != nullptr && *p != op) p = &(*p)->next;
     if (*p == op) *p = op->next;
     update_interrupts(d);
     op->done(op, op->error);  // may free op
 }
 
-// The device is given up: every request is -EIO from now on, and the asynchronous writes are
+// The device is given up: every request is -EIO from now on, and the asynchronous transfers are
 // failed (their requests stay abandoned in the ring). Lock held.
 void kill(Disk* d) {
     d->dead = true;
-    while (blk::AsyncWrite* op = d->writes) {
+    while (blk::AsyncIo* op = d->async) {
         for (Owner& o : d->owner) {
             if (o.op == op) o = Owner{};
         }
@@ -164,9 +164,11 @@ bool reap_all(Disk* d) {
 
 // Whether an asynchronous write older than `self` (all of them for nullptr) touches sectors
 // [sector, sector + count). Lock held.
-bool behind_a_write(const Disk* d, const blk::AsyncWrite* self, uint64_t sector, uint64_t count) {
-    for (const blk::AsyncWrite* o = d->writes; o != nullptr && o != self; o = o->next) {
-        if (sector < o->sector + o->sectors && o->sector < sector + count) return true;
+bool behind_a_write(const Disk* d, const blk::AsyncIo* self, uint64_t sector, uint64_t count) {
+    for (const blk::AsyncIo* o = d->async; o != nullptr && o != self; o = o->next) {
+        if (o->write && sector < o->sector + o->sectors && o->sector < sector + count) {
+            return true;
+        }
     }
     return false;
 }
@@ -219,10 +221,10 @@ void sleep_for_progress(Disk* d, uint64_t deadline) {
 // One transfer: requests of at most kChunkBytes, as many in flight as the queue holds, then
 // polled to completion. The disk's lock is held only to queue and to reap, not while waiting,
 // so that transfers from several vCPUs are in flight together. With `op` (an asynchronous
-// write, on the disk's list already) it returns 0 once every request is queued; the last
+// transfer, on the disk's list already) it returns 0 once every request is queued; the last
 // completion calls op->done.
 int transfer(Disk* d, uint32_t type, uint64_t sector, uint8_t* buf, uint64_t bytes, bool may_sleep,
-             blk::AsyncWrite* op = nullptr) {
+             blk::AsyncIo* op = nullptr) {
     Waiter w{0, 0};
     const Owner owner = op != nullptr ? Owner{nullptr, op} : Owner{&w, nullptr};
     uint64_t offset = 0;
@@ -317,28 +319,42 @@ int blk_write_sleep(blk::BlockDevice* bd, uint64_t sector, const void* buf, uint
                     uint64_t(count) * blk::kSectorSize, true);
 }
 
+// Puts `op` on the disk's list (the newest); false for a dead disk.
+bool enlist(Disk* d, blk::AsyncIo* op, uint64_t sector, uint32_t count, bool write) {
+    LockGuard guard(d->lock);
+    if (d->dead) return false;
+    op->sector = sector;
+    op->sectors = count;
+    op->seq = ++d->async_seq;
+    op->next = nullptr;
+    op->in_flight = 0;
+    op->error = 0;
+    op->queued = false;
+    op->write = write;
+    blk::AsyncIo** tail = &d->async;
+    while (*tail != nullptr) tail = &(*tail)->next;
+    *tail = op;
+    update_interrupts(d);
+    return true;
+}
+
 int blk_write_async(blk::BlockDevice* bd, uint64_t sector, const void* buf, uint32_t count,
-                    blk::AsyncWrite* op) {
+                    blk::AsyncIo* op) {
     if (bd->read_only) return -EROFS;
     if (!in_range(bd, sector, count)) return -EIO;
     Disk* d = disk_of(bd);
-    {
-        LockGuard guard(d->lock);
-        if (d->dead) return -EIO;
-        op->sector = sector;
-        op->sectors = count;
-        op->seq = ++d->async_seq;
-        op->next = nullptr;
-        op->in_flight = 0;
-        op->error = 0;
-        op->queued = false;
-        blk::AsyncWrite** tail = &d->writes;
-        while (*tail != nullptr) tail = &(*tail)->next;
-        *tail = op;
-        update_interrupts(d);
-    }
+    if (!enlist(d, op, sector, count, true)) return -EIO;
     // The device only reads the buffer (the descriptors say so).
     return transfer(d, kTypeOut, sector, const_cast<uint8_t*>(static_cast<const uint8_t*>(buf)),
+                    uint64_t(count) * blk::kSectorSize, false, op);
+}
+
+int blk_read_async(blk::BlockDevice* bd, uint64_t sector, void* buf, uint32_t count,
+                   blk::AsyncIo* op) {
+    if (!in_range(bd, sector, count)) return -EIO;
+    Disk* d = disk_of(bd);
+    if (!enlist(d, op, sector, count, false)) return -EIO;
+    return transfer(d, kTypeIn, sector, static_cast<uint8_t*>(buf),
                     uint64_t(count) * blk::kSectorSize, false, op);
 }
 
@@ -350,15 +366,15 @@ int blk_drain(blk::BlockDevice* bd) {
         {
             LockGuard guard(d->lock);
             if (d->dead || !reap_all(d)) return -EIO;
-            if (d->writes == nullptr) return 0;
-            // The oldest write out gets kTimeoutNs to answer (writes queued meanwhile by other
-            // instances of the disk do not keep a stuck one alive).
-            if (d->writes->seq != oldest) {
-                oldest = d->writes->seq;
+            if (d->async == nullptr) return 0;
+            // The oldest transfer out gets kTimeoutNs to answer (transfers queued meanwhile by
+            // other instances of the disk do not keep a stuck one alive).
+            if (d->async->seq != oldest) {
+                oldest = d->async->seq;
                 deadline = time_monotonic_ns() + kTimeoutNs;
             }
             if (time_monotonic_ns() > deadline) {
-                kprintf("guest: %s: writes not answered in %lu s\n", d->bd.name,
+                kprintf("guest: %s: asynchronous transfers not answered in %lu s\n", d->bd.name,
                         kTimeoutNs / 1000000000);
                 kill(d);
                 return -EIO;
@@ -377,7 +393,7 @@ int blk_flush(blk::BlockDevice* bd) {
 }
 
 constexpr blk::BlockOps kOps = {blk_read,        blk_write,       blk_flush, blk_read_sleep,
-                                blk_write_sleep, blk_write_async, blk_drain};
+                                blk_write_sleep, blk_write_async, blk_drain, blk_read_async};
 
 // A disk's completion interrupt (on vCPU 0, only taken in user mode or idle): reap for every
 // transfer and wake the sleepers.

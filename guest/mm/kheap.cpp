@@ -112,6 +112,13 @@ void page_get(void* page) {
     phys::ref(vmem::to_gpa(page));
 }
 
+void* block_alloc_pages(unsigned order) {
+    const uint64_t gpa = phys::alloc(order);
+    if (gpa == 0) return nullptr;
+    phys::split(gpa, order);
+    return vmem::from_gpa(gpa);
+}
+
 void* block_alloc(unsigned order) {
     const uint64_t gpa = phys::alloc(order);
     return gpa ? vmem::from_gpa(gpa) : nullptr;

@@ -23,6 +23,9 @@ void page_get(void* page);  // one more reference (a page cache's page pinned fo
 // 2^order whole pages (order <= 10: up to 4 MiB), page aligned, not cleared, with no header:
 // the caller frees it with the same order. nullptr when none is free.
 void* block_alloc(unsigned order);
+// The same block as 2^order pages of their own: virtually (and physically) contiguous, each
+// freed by page_free when its last reference goes (a buffer whose pages are pinned one by one).
+void* block_alloc_pages(unsigned order);
 void block_free(void* block, unsigned order);
 
 // Placement new for freestanding code (no <new>).

@@ -302,6 +302,13 @@ bool adopt(uint64_t gpa) {
     return true;
 }
 
+void split(uint64_t gpa, unsigned order) {
+    const uint64_t pfn = gpa / kPageSize;
+    for (uint64_t i = 0; i < (uint64_t(1) << order); ++i) {
+        __atomic_store_n(&g_pages[pfn + i].refcount, 1u, __ATOMIC_RELEASE);
+    }
+}
+
 void ref(uint64_t gpa) {
     __atomic_fetch_add(&g_pages[gpa / kPageSize].refcount, 1u, __ATOMIC_RELAXED);
 }

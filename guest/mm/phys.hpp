@@ -54,6 +54,10 @@ void release(Range range);
 // page aligned. Lets the initramfs's file data become the files' pages instead of a copy.
 bool adopt(uint64_t gpa);
 
+// Makes a block alloc(order) returned 2^order pages of their own, each with reference count
+// 1 (freed one by one with unref; the free ones merge back into blocks).
+void split(uint64_t gpa, unsigned order);
+
 // Reference counts of order-0 pages handed out by alloc(): alloc sets 1; unref frees at 0.
 void ref(uint64_t gpa);
 void unref(uint64_t gpa);

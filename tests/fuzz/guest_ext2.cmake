@@ -9,6 +9,7 @@ set(GUEST_EXT2_FUZZ_SOURCES
   ${CMAKE_SOURCE_DIR}/guest/fs/ext2/ext2_dir.cpp
   ${CMAKE_SOURCE_DIR}/guest/fs/ext2/ext2_file.cpp
   ${CMAKE_SOURCE_DIR}/guest/fs/ext2/ext2_file_pages.cpp
+  ${CMAKE_SOURCE_DIR}/guest/fs/ext2/ext2_readahead.cpp
   ${CMAKE_SOURCE_DIR}/guest/fs/ext2/ext2_inode.cpp
   ${CMAKE_SOURCE_DIR}/guest/fs/ext2/ext2_namei.cpp
   ${CMAKE_SOURCE_DIR}/guest/fs/ext2/ext2_reclaim.cpp

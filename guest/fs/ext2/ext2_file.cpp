@@ -199,19 +199,10 @@ int read_cluster(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, uint32_t* added) 
 int read_direct(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, uint64_t max, uint8_t* dest,
                 uint32_t* read) {
     *read = 0;
-    const uint32_t per = blocks_per_page(fs);
     uint32_t start = 0, count = 0;
-    while (count < max && count < kClusterPages) {
-        if (find_page(&inode->pages, index + count) != nullptr) break;
-        uint32_t first = 0, n = 0;
-        const int err = page_run(fs, inode, index + count, &first, &n);
-        if (err < 0) return err;
-        if (first == 0 || n < per || (count > 0 && first != start + count * per)) break;
-        if (count == 0) start = first;
-        ++count;
-    }
+    if (const int err = direct_run(fs, inode, index, max, &start, &count); err < 0) return err;
     if (count < 2) return 0;
-    const int err = dev_read_blocks(fs, start, count * per, dest);
+    const int err = dev_read_blocks(fs, start, count * blocks_per_page(fs), dest);
     if (err < 0) return err;
     *read = count;
     return 0;
@@ -320,6 +311,22 @@ int zero_tail(Ext2Fs* fs, Ext2Inode* inode, uint64_t old_size) {
     return 0;
 }
 
+int direct_run(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, uint64_t max, uint32_t* start,
+               uint32_t* count) {
+    const uint32_t per = blocks_per_page(fs);
+    *start = *count = 0;
+    while (*count < max && *count < kClusterPages) {
+        if (find_page(&inode->pages, index + *count) != nullptr) break;
+        uint32_t first = 0, n = 0;
+        const int err = page_run(fs, inode, index + *count, &first, &n);
+        if (err < 0) return err;
+        if (first == 0 || n < per || (*count > 0 && first != *start + *count * per)) break;
+        if (*count == 0) *start = first;
+        ++*count;
+    }
+    return 0;
+}
+
 int free_past_size(Ext2Fs* fs, Ext2Inode* inode) {
     return truncate_blocks(fs, inode, (inode->size + fs->block_size - 1) / fs->block_size);
 }
@@ -342,6 +349,7 @@ int64_t file_read(Inode* base, void* buf, size_t len, uint64_t offset) {
     const uint64_t total = len < inode->size - offset ? len : inode->size - offset;
     auto* out = static_cast<uint8_t*>(buf);
     uint64_t done = 0;
+    bool streamed = false;  // some of it came straight from the device
     const PageCache* pc = &inode->pages;
     while (done < total) {
         // A run of cached pages from here: one search, then a copy per page.
@@ -367,6 +375,7 @@ int64_t file_read(Inode* base, void* buf, size_t len, uint64_t offset) {
             if (pages > 0) {
                 keep_read(&inode->pages, at / kPageSize, pages, out + done);
                 done += uint64_t(pages) * kPageSize;
+                streamed = true;
                 continue;
             }
         }
@@ -382,6 +391,12 @@ int64_t file_read(Inode* base, void* buf, size_t len, uint64_t offset) {
         }
         done += n;
     }
+    // A large read that went to the device where the last one ended: the next run is read
+    // while the caller uses this one (the next read(2) pins it: ra_pin).
+    if (streamed && offset / kPageSize == inode->ra_next && (offset + total) % kPageSize == 0) {
+        ra_start(fs, inode, (offset + total) / kPageSize);
+    }
+    if (streamed) inode->ra_next = (offset + total + kPageSize - 1) / kPageSize;
     return int64_t(total);
 }
 
@@ -396,6 +411,7 @@ int64_t file_write(Inode* base, const void* buf, size_t len, uint64_t offset) {
 }
 
 int64_t write_locked(Ext2Fs* fs, Ext2Inode* inode, const void* buf, size_t len, uint64_t offset) {
+    ra_drop(inode);
     if (const int err = can_write(fs); err < 0) return err;
     if (offset >= fs->max_file_size) return -linux_errno::EFBIG;
     if (len > fs->max_file_size - offset) len = size_t(fs->max_file_size - offset);
@@ -479,6 +495,7 @@ int file_truncate(Inode* base, uint64_t size) {
     Ext2Inode* inode = ei(base);
     Ext2Fs* fs = efs(base);
     LockGuard guard(fs->lock);
+    ra_drop(inode);
     if (const int err = can_write(fs); err < 0) return err;
     if (const int err = check_size(fs, size); err < 0) return err;
     if (size < inode->size) return file_shrink(fs, inode, size);
@@ -493,6 +510,7 @@ void* file_get_page(Inode* base, uint64_t index, bool create) {
     Ext2Inode* inode = ei(base);
     Ext2Fs* fs = efs(base);
     LockGuard guard(fs->lock);
+    if (create) ra_drop(inode);
     if (create && can_write(fs) < 0) return nullptr;
     CachedPage* cp = nullptr;
     if (get(fs, inode, index, create, &cp) < 0 || cp == nullptr) return nullptr;

@@ -88,7 +88,7 @@ uint32_t file_pin_pages(Inode* base, uint64_t index, uint32_t max, void** pages,
         page_get(pc->v[pos].page);
         pages[n++] = pc->v[pos].page;
     }
-    return n;
+    return n > 0 ? n : ra_pin(fs, inode, index, max, pages);
 }
 
 int64_t file_write_buffer(Inode* base, void* buf, unsigned order, size_t len, uint64_t offset,
@@ -96,6 +96,7 @@ int64_t file_write_buffer(Inode* base, void* buf, unsigned order, size_t len, ui
     Ext2Inode* inode = ei(base);
     Ext2Fs* fs = efs(base);
     LockGuard guard(fs->lock);
+    ra_drop(inode);
     *taken = false;
     const uint64_t pages = len / kPage;
     // Whole pages from a page boundary, two at least, on a device that writes asynchronously

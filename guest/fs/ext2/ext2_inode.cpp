@@ -112,6 +112,7 @@ void hash_remove(Ext2Fs* fs, Ext2Inode* inode) {
 }
 
 void free_struct(Ext2Fs* fs, Ext2Inode* inode) {
+    ra_drop(inode);
     pages_free(inode);
     kfree(inode->name);
     kdelete(inode);
@@ -163,6 +164,7 @@ void destroy_inode(Inode* base) {
     Ext2Inode* inode = ei(base);
     Ext2Fs* fs = efs(base);
     LockGuard guard(fs->lock);
+    ra_drop(inode);  // a parked inode keeps its pages, not what was read ahead
     const bool linked = __atomic_load_n(&inode->nlink, __ATOMIC_RELAXED) != 0;
     bool written = true;
     if (can_write(fs) == 0 && linked) {

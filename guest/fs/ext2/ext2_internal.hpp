@@ -50,6 +50,8 @@ struct PageCache {
     uint32_t written;  // pages dirtied by write() since the last write-back
 };
 
+struct ReadAhead;  // ext2_readahead.cpp
+
 struct Ext2Inode : Inode {
     Ext2Inode* hash_next;
     uint8_t iblock[60];  // i_block[15]: block pointers, a fast symlink's target or a device
@@ -60,6 +62,8 @@ struct Ext2Inode : Inode {
     bool fresh;  // created by us: the extra inode fields are initialised on the first store
     PageCache pages;
     uint32_t alloc_next;  // the block after the last one allocated to it: the next one's goal
+    ReadAhead* ra[2];     // runs read ahead of a reader going in order, by index (or nullptr)
+    uint64_t ra_next;     // the page after the last large read that went to the device
     char* name;           // directories: storage of dname
     // A regular file whose last reference went while its clean pages were worth keeping:
     // refs 0, still in the hash, on the instance's parked list (oldest first) until iget takes
@@ -207,6 +211,19 @@ int zero_tail(Ext2Fs* fs, Ext2Inode* inode, uint64_t old_size);
 // After an allocation failed: frees the blocks it got past the file's size (a page's blocks
 // are allocated one by one; e2fsck wants none past the end).
 int free_past_size(Ext2Fs* fs, Ext2Inode* inode);
+// The run read_direct would read from page `index`: up to `max` (and 256) pages, not cached,
+// whole, with their blocks consecutive on the disk from *start; *count 0 when there is none.
+int direct_run(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, uint64_t max, uint32_t* start,
+               uint32_t* count);
+// ext2_readahead.cpp. ra_start: reads the run from page `index` asynchronously (nothing
+// without memory, a run, a second slot, or when one starts there already). ra_pin: like
+// pin_pages, from what has been read ahead: page references on the pages from `index` (at
+// most `max`) after waiting for the device if need be, and the next run asked for; 0 when no
+// read-ahead holds `index`. ra_drop: the file changes or the inode goes (a read still out
+// frees itself when it completes; pages a reader pinned stay until it drops them).
+void ra_start(Ext2Fs* fs, Ext2Inode* inode, uint64_t index);
+uint32_t ra_pin(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, uint32_t max, void** pages);
+void ra_drop(Ext2Inode* inode);
 // A size the instance can hold (EFBIG), setting the large-file feature when it needs it.
 int check_size(Ext2Fs* fs, uint64_t size);
 // ext2_file_pages.cpp: InodeOps::pin_pages and write_buffer.

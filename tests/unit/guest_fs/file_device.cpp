@@ -12,6 +12,7 @@ std::atomic<bool> g_fail_writes{false};
 std::atomic<int> g_writes{0};
 std::atomic<int64_t> g_reads_left{-1};
 std::atomic<int> g_async_completed{0};
+std::atomic<int> g_async_reads{0};
 
 namespace {
 
@@ -19,8 +20,9 @@ struct Held {
     blk::BlockDevice* dev;
     uint64_t sector;
     uint32_t count;
-    const void* buf;
-    blk::AsyncWrite* op;
+    void* buf;
+    blk::AsyncIo* op;
+    bool write;
 };
 
 std::recursive_mutex g_mutex;
@@ -38,7 +40,16 @@ int write_now(blk::BlockDevice* dev, uint64_t sector, const void* buf, uint32_t 
     return n == ssize_t(count) * 512 ? 0 : -EIO;
 }
 
-// Answers the held writes of `dev` from the oldest up to the `upto`-th (all for -1).
+int read_now(blk::BlockDevice* dev, uint64_t sector, void* buf, uint32_t count) {
+    if (g_reads_left >= 0 && g_reads_left-- == 0) {
+        g_reads_left = 0;
+        return -EIO;
+    }
+    const ssize_t n = pread(fd_of(dev), buf, size_t(count) * 512, off_t(sector * 512));
+    return n == ssize_t(count) * 512 ? 0 : -EIO;
+}
+
+// Answers the held transfers of `dev` from the oldest up to the `upto`-th (all for -1).
 void complete(blk::BlockDevice* dev, long upto) {
     std::lock_guard lock(g_mutex);
     long seen = 0;
@@ -51,7 +62,8 @@ void complete(blk::BlockDevice* dev, long upto) {
         it = g_held.erase(it);
         ++seen;
         ++g_async_completed;
-        h.op->done(h.op, write_now(h.dev, h.sector, h.buf, h.count));
+        h.op->done(h.op, h.write ? write_now(h.dev, h.sector, h.buf, h.count)
+                                 : read_now(h.dev, h.sector, h.buf, h.count));
     }
 }
 
@@ -61,7 +73,7 @@ void complete_overlapping(blk::BlockDevice* dev, uint64_t sector, uint32_t count
     long last = -1, index = 0;
     for (const Held& h : g_held) {
         if (h.dev != dev) continue;
-        if (sector < h.sector + h.count && h.sector < sector + count) last = index;
+        if (h.write && sector < h.sector + h.count && h.sector < sector + count) last = index;
         ++index;
     }
     if (last >= 0) complete(dev, last);
@@ -70,12 +82,7 @@ void complete_overlapping(blk::BlockDevice* dev, uint64_t sector, uint32_t count
 int dev_read(blk::BlockDevice* dev, uint64_t sector, void* buf, uint32_t count) {
     if (sector + count > dev->sectors) return -EIO;
     complete_overlapping(dev, sector, count);
-    if (g_reads_left >= 0 && g_reads_left-- == 0) {
-        g_reads_left = 0;
-        return -EIO;
-    }
-    const ssize_t n = pread(fd_of(dev), buf, size_t(count) * 512, off_t(sector * 512));
-    return n == ssize_t(count) * 512 ? 0 : -EIO;
+    return read_now(dev, sector, buf, count);
 }
 
 int dev_write(blk::BlockDevice* dev, uint64_t sector, const void* buf, uint32_t count) {
@@ -85,11 +92,25 @@ int dev_write(blk::BlockDevice* dev, uint64_t sector, const void* buf, uint32_t 
 }
 
 int dev_write_async(blk::BlockDevice* dev, uint64_t sector, const void* buf, uint32_t count,
-                    blk::AsyncWrite* op) {
+                    blk::AsyncIo* op) {
     if (dev->read_only) return -EROFS;
     if (sector + count > dev->sectors) return -EIO;
     std::lock_guard lock(g_mutex);
-    g_held.push_back(Held{dev, sector, count, buf, op});
+    g_held.push_back(Held{dev, sector, count, const_cast<void*>(buf), op, true});
+    long mine = 0;
+    for (const Held& h : g_held) mine += h.dev == dev;
+    if (mine > kAsyncHeld) complete(dev, 0);  // the oldest
+    return 0;
+}
+
+int dev_read_async(blk::BlockDevice* dev, uint64_t sector, void* buf, uint32_t count,
+                   blk::AsyncIo* op) {
+    if (sector + count > dev->sectors) return -EIO;
+    std::lock_guard lock(g_mutex);
+    // Older writes of its sectors first (they stay held otherwise): as the driver orders it.
+    complete_overlapping(dev, sector, count);
+    g_held.push_back(Held{dev, sector, count, buf, op, false});
+    ++g_async_reads;
     long mine = 0;
     for (const Held& h : g_held) mine += h.dev == dev;
     if (mine > kAsyncHeld) complete(dev, 0);  // the oldest
@@ -109,7 +130,7 @@ int dev_flush(blk::BlockDevice* dev) {
 }  // namespace
 
 const blk::BlockOps kFileOps = {dev_read, dev_write,       dev_flush, nullptr,
-                                nullptr,  dev_write_async, dev_drain};
+                                nullptr,  dev_write_async, dev_drain, dev_read_async};
 const blk::BlockOps kSyncOps = {dev_read, dev_write, dev_flush};
 
 int held_writes() {

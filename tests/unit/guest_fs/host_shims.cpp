@@ -31,6 +31,9 @@ std::mutex g_adopted_lock;
 std::set<void*> g_adopted;
 // References page_get added (the page is freed when they and the owner's are dropped).
 std::map<void*, int> g_extra_refs;
+// Pages of block_alloc_pages -> their block, and each block's pages not yet freed.
+std::map<void*, void*> g_split_pages;
+std::map<void*, int> g_split_blocks;
 
 bool allowed() {
     int64_t budget = g_budget.load();
@@ -150,8 +153,31 @@ void page_free(void* page) {
             memset(page, 0xa5, 4096);
             return;
         }
+        // A page of block_alloc_pages: the block goes with its last page.
+        auto it = g_split_pages.find(page);
+        if (it != g_split_pages.end()) {
+            void* block = it->second;
+            g_split_pages.erase(it);
+            memset(page, 0xa5, 4096);
+            if (--g_split_blocks[block] == 0) {
+                g_split_blocks.erase(block);
+                free(block);
+            }
+            return;
+        }
     }
     free(page);
+}
+
+void* block_alloc_pages(unsigned order) {
+    if (!allowed()) return nullptr;
+    auto* p = static_cast<uint8_t*>(aligned_alloc(4096, size_t(4096) << order));
+    if (p == nullptr) return nullptr;
+    std::lock_guard guard(g_adopted_lock);
+    for (size_t i = 0; i < (size_t(1) << order); ++i) g_split_pages[p + i * 4096] = p;
+    g_split_blocks[p] = int(size_t(1) << order);
+    g_pages += size_t(1) << order;
+    return p;
 }
 
 void* block_alloc(unsigned order) {

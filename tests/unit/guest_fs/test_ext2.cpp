@@ -651,7 +651,7 @@ TEST_P(Ext2Test, WriteBackBehindTheWriterIsOrderedAndReportsErrors) {
 }
 
 // A device without asynchronous writes: write-back waits for each write, same result.
-TEST_P(Ext2Test, ADeviceWithoutAsyncWritesIsWrittenInPlace) {
+TEST_P(Ext2Test, ADeviceWithoutAsyncIosIsWrittenInPlace) {
     make_image();
     ops_ = &kSyncOps;
     ASSERT_EQ(mount(false), 0);
@@ -756,6 +756,69 @@ TEST_P(Ext2Test, CachedPagesReadWithoutTheLockAndBuffersWrittenAsTheyAre) {
     const std::string out = fsck(&status);
     EXPECT_EQ(status, 0) << out;
     EXPECT_TRUE(debugfs("cat /big") == want);
+}
+
+// What read(2) does: the cached pages (and what was read ahead) first, else the copying read.
+int64_t syscall_read(fs::File* f, std::string& out, size_t len) {
+    out.clear();
+    Collect c{&out, SIZE_MAX};
+    int64_t n = fs::file_read_cached(f, len, -1, collect, &c);
+    if (n != -EAGAIN) return n;
+    out.assign(len, '\0');
+    n = fs::file_read(f, out.data(), len);
+    out.resize(n > 0 ? size_t(n) : 0);
+    return n;
+}
+
+// A file read in order in large pieces is read ahead: the device fills the next run while the
+// caller copies this one, and the next read pins those pages. A change to the file drops what
+// was read ahead, a read elsewhere does not use it, a truncation ends it: every byte read is
+// the file's, and no page stays pinned or allocated.
+TEST_P(Ext2Test, SequentialReadsAreReadAheadAndChangesDropIt) {
+    populate();
+    make_image();
+    const size_t pages = live_pages();
+    ASSERT_EQ(mount(false), 0);
+    std::string want = pattern(5 * 1024 * 1024 + 1234, 1);
+    FileRef f = open("/mnt/big", oflag::RDWR, 0);
+    ASSERT_TRUE(f);
+    const size_t chunk = 256 * 1024;
+    const int reads_before = g_async_reads;
+    std::string got;
+    ASSERT_EQ(syscall_read(f.get(), got, chunk), int64_t(chunk));
+    EXPECT_TRUE(got == want.substr(0, chunk));
+    EXPECT_GT(g_async_reads, reads_before);  // the next run is being read
+    // A change inside the run read ahead: the next read sees it.
+    ASSERT_EQ(fs::file_pwrite(f.get(), "CHANGED", 7, int64_t(chunk + 4096 + 3)), 7);
+    want.replace(chunk + 4096 + 3, 7, "CHANGED");
+    ASSERT_EQ(syscall_read(f.get(), got, chunk), int64_t(chunk));
+    EXPECT_TRUE(got == want.substr(chunk, chunk));
+    // In order to the end (from the read-ahead once it has started again), then elsewhere.
+    const int reads_mid = g_async_reads;
+    for (size_t at = 2 * chunk; at < want.size();) {
+        const int64_t n = syscall_read(f.get(), got, chunk);
+        ASSERT_GT(n, 0) << at;
+        EXPECT_TRUE(got == want.substr(at, size_t(n))) << at;
+        at += size_t(n);
+    }
+    EXPECT_GT(g_async_reads, reads_mid + 3);
+    for (const size_t at : {size_t(3 * chunk), size_t(0), size_t(chunk)}) {
+        std::string copy(chunk, '\0');
+        ASSERT_EQ(fs::file_pread(f.get(), copy.data(), chunk, int64_t(at)), int64_t(chunk));
+        EXPECT_TRUE(copy == want.substr(at, chunk)) << at;
+    }
+    EXPECT_EQ(pinned_pages(), 0u);
+    // Truncated under a read-ahead: what is past the new end is gone.
+    ASSERT_EQ(fs::file_lseek(f.get(), int64_t(8 * chunk), linux_abi::seek::SET),
+              int64_t(8 * chunk));
+    ASSERT_EQ(syscall_read(f.get(), got, chunk), int64_t(chunk));
+    ASSERT_EQ(fs::file_truncate(f.get(), int64_t(9 * chunk + 100)), 0);
+    ASSERT_EQ(syscall_read(f.get(), got, chunk), 100);
+    EXPECT_TRUE(got == want.substr(9 * chunk, 100));
+    f.reset();
+    ASSERT_EQ(unmount(), 0);
+    EXPECT_EQ(held_writes(), 0);
+    EXPECT_EQ(live_pages(), pages);
 }
 
 // A full file system: the buffer's pages that got blocks are written (a short write), and

@@ -17,7 +17,8 @@ void* page_alloc();          // filled with 0xcc here, so that a page not writte
 void page_free(void* page);  // drops a reference: frees at the last
 void page_get(void* page);   // one more reference
 
-void* block_alloc(unsigned order);  // counted as a live block
+void* block_alloc(unsigned order);        // counted as a live block
+void* block_alloc_pages(unsigned order);  // 2^order live pages, each freed by page_free
 void block_free(void* block, unsigned order);
 
 template <typename T, typename... Args>
