@@ -57,10 +57,11 @@ struct Disk {
     blk::AsyncIo* async;
     uint64_t reaped;     // completions taken so far: a sleeper's check for progress
     uint64_t async_seq;  // asynchronous transfers ever queued
+    int async_writes;    // asynchronous writes on the list
     WaitQueue sleepers;  // tasks waiting for the completion interrupt
     int sleeping;        // how many
-    bool irq_on;      // interrupts asked for: while anyone sleeps or asynchronous transfers are out
-    uint32_t vector;  // its completion interrupt (0: none)
+    bool irq_on;         // interrupts asked for: while anyone sleeps or writes are out
+    uint32_t vector;     // its completion interrupt (0: none)
     blk::BlockDevice bd;
 };
 
@@ -104,10 +105,13 @@ uint64_t runs_of(uint8_t* buf, uint64_t len, VirtqBuf* runs, uint16_t* count, bo
     return done;
 }
 
-// Interrupts are wanted while a task sleeps for a completion or asynchronous transfers are out
-// (their buffers are freed when they are reaped). Lock held.
+// Interrupts are wanted while a task sleeps for a completion or asynchronous writes are out
+// (their buffers are freed when they are reaped). An asynchronous read wants none: its owner
+// reaps it when it comes for the data (a read-ahead, taken in the next read(2)), and on the
+// PVM host each interrupt taken in user mode is an exception round trip (~1 per MiB read). Lock
+// held.
 void update_interrupts(Disk* d) {
-    const bool want = d->vector != 0 && (d->sleeping > 0 || d->async != nullptr);
+    const bool want = d->vector != 0 && (d->sleeping > 0 || d->async_writes > 0);
     if (want == d->irq_on) return;
     d->queue.set_interrupts(want);
     d->irq_on = want;
@@ -117,7 +121,10 @@ void update_interrupts(Disk* d) {
 void complete(Disk* d, blk::AsyncIo* op) {
     blk::AsyncIo** p = &d->async;
     while (*p != nullptr && *p != op) p = &(*p)->next;
-    if (*p == op) *p = op->next;
+    if (*p == op) {
+        *p = op->next;
+        if (op->write) --d->async_writes;
+    }
     update_interrupts(d);
     op->done(op, op->error);  // may free op
 }
@@ -331,6 +338,7 @@ bool enlist(Disk* d, blk::AsyncIo* op, uint64_t sector, uint32_t count, bool wri
     op->error = 0;
     op->queued = false;
     op->write = write;
+    if (write) ++d->async_writes;
     blk::AsyncIo** tail = &d->async;
     while (*tail != nullptr) tail = &(*tail)->next;
     *tail = op;

@@ -19,6 +19,15 @@ bool cached_path(const File* file) {
            file->inode->ops->pin_pages != nullptr;
 }
 
+// The first lines of the page copied next, asked for before this one is copied: the CPU's own
+// prefetcher stops at a page boundary, and the next page's address translation (a walk of the
+// host's shadow tables on PVM) and first lines then come while this page is copied. A 1 GiB
+// read from the cache: 0.166 s against 0.183 s, mean of 8 domains each, paired.
+void prefetch_start(const void* page) {
+    const char* p = static_cast<const char*>(page);
+    for (int line = 0; line < 4; ++line) __builtin_prefetch(p + 64 * line);
+}
+
 }  // namespace
 
 int64_t file_read_cached(File* file, size_t len, int64_t offset, ReadSink sink, void* ctx) {
@@ -49,6 +58,7 @@ int64_t file_read_cached(File* file, size_t len, int64_t offset, ReadSink sink, 
             uint64_t n = kPage - from;
             if (n > len - done) n = len - done;
             if (n > size - (start + done)) n = size - (start + done);
+            if (i + 1 < got) prefetch_start(pages[i + 1]);
             if (sink(ctx, done, static_cast<const uint8_t*>(pages[i]) + from, n) != 0) {
                 fault = true;
                 break;

@@ -101,7 +101,63 @@ uint64_t max_blocks(const Ext2Fs* fs) {
     return kNDirBlocks + p + p * p + p * p * p;
 }
 
+namespace {
+
+// Where logical block `lblock`'s pointer lives: in i_block (*holder null) or in a pinned index
+// block (*holder, which the caller puts), with *left pointers from *slot to the end of that
+// block. Index blocks on the way are allocated with `alloc`; *slot null: a hole above it.
+int leaf_slot(Ext2Fs* fs, Ext2Inode* inode, uint64_t lblock, bool alloc, uint8_t** slot,
+              Buf** holder, uint32_t* left) {
+    *slot = nullptr;
+    *holder = nullptr;
+    *left = 0;
+    const uint64_t p = fs->ptrs_per_block;
+    if (lblock < kNDirBlocks) {
+        *slot = inode->iblock + 4 * lblock;
+        *left = uint32_t(kNDirBlocks - lblock);
+        return 0;
+    }
+    lblock -= kNDirBlocks;
+    uint8_t* top;
+    uint32_t depth;
+    if (lblock < p) {
+        top = inode->iblock + 4 * kIndBlock;
+        depth = 1;
+    } else if ((lblock -= p) < p * p) {
+        top = inode->iblock + 4 * kDindBlock;
+        depth = 2;
+    } else {
+        lblock -= p * p;
+        top = inode->iblock + 4 * kTindBlock;
+        depth = 3;
+    }
+    uint32_t block = 0;
+    int err = step(fs, inode, top, nullptr, alloc, true, false, &block);
+    uint64_t rest = lblock;
+    while (err == 0 && block != 0) {
+        uint64_t span = 1;
+        for (uint32_t i = 1; i < depth; ++i) span *= p;
+        const uint32_t index = uint32_t(rest / span);
+        rest %= span;
+        Buf* buf = nullptr;
+        err = bc_get(fs, block, true, &buf);
+        if (err < 0) return err;
+        if (--depth == 0) {
+            *slot = buf->data + 4 * index;
+            *holder = buf;
+            *left = uint32_t(p - index);
+            return 0;
+        }
+        err = step(fs, inode, buf->data + 4 * index, buf, alloc, true, false, &block);
+        bc_put(fs, buf);
+    }
+    return err;
+}
+
+}  // namespace
+
 int bmap(Ext2Fs* fs, Ext2Inode* inode, uint64_t lblock, bool alloc, bool zero, uint32_t* out) {
+    *out = 0;
     if (alloc) {
         if (const int err = can_write(fs); err < 0) return err;
     }
@@ -113,50 +169,39 @@ int bmap(Ext2Fs* fs, Ext2Inode* inode, uint64_t lblock, bool alloc, bool zero, u
             inode->alloc_next = before + 1;
         }
     }
-    const uint64_t p = fs->ptrs_per_block;
-    uint8_t* slot;
-    uint32_t depth;
-    uint64_t rest;
-    if (lblock < kNDirBlocks) {
-        return step(fs, inode, inode->iblock + 4 * lblock, nullptr, alloc, false, zero, out);
-    }
-    lblock -= kNDirBlocks;
-    if (lblock < p) {
-        slot = inode->iblock + 4 * kIndBlock;
-        depth = 1;
-    } else if ((lblock -= p) < p * p) {
-        slot = inode->iblock + 4 * kDindBlock;
-        depth = 2;
-    } else {
-        lblock -= p * p;
-        slot = inode->iblock + 4 * kTindBlock;
-        depth = 3;
-    }
-    rest = lblock;
-    uint32_t block = 0;
-    int err = step(fs, inode, slot, nullptr, alloc, true, false, &block);
-    if (err < 0 || block == 0) {
-        *out = 0;
-        return err;
-    }
-    while (depth > 0) {
-        uint64_t span = 1;
-        for (uint32_t i = 1; i < depth; ++i) span *= p;
-        const uint32_t index = uint32_t(rest / span);
-        rest %= span;
-        Buf* buf = nullptr;
-        err = bc_get(fs, block, true, &buf);
-        if (err < 0) return err;
-        --depth;
-        err = step(fs, inode, buf->data + 4 * index, buf, alloc, depth > 0, zero, &block);
-        bc_put(fs, buf);
-        if (err < 0 || block == 0) {
-            *out = 0;
-            return err;
+    uint8_t* slot = nullptr;
+    Buf* holder = nullptr;
+    uint32_t left = 0;
+    int err = leaf_slot(fs, inode, lblock, alloc, &slot, &holder, &left);
+    if (err == 0 && slot != nullptr) err = step(fs, inode, slot, holder, alloc, false, zero, out);
+    if (holder != nullptr) bc_put(fs, holder);
+    if (err < 0) *out = 0;
+    return err;
+}
+
+int bmap_run(Ext2Fs* fs, Ext2Inode* inode, uint64_t lblock, uint32_t max, uint32_t* first,
+             uint32_t* count) {
+    *first = 0;
+    *count = 0;
+    if (lblock >= max_blocks(fs) || max == 0) return 0;
+    uint8_t* slot = nullptr;
+    Buf* holder = nullptr;
+    uint32_t left = 0;
+    int err = leaf_slot(fs, inode, lblock, false, &slot, &holder, &left);
+    const uint32_t n = left < max ? left : max;
+    for (uint32_t i = 0; err == 0 && slot != nullptr && i < n; ++i) {
+        const uint32_t block = ld32(slot + 4 * i);
+        if (block == 0 || (i > 0 && block != *first + i)) break;
+        if (!block_is_data(fs, block)) {
+            err = fs_error(fs, "block pointer out of range");
+            break;
         }
+        if (i == 0) *first = block;
+        ++*count;
     }
-    *out = block;
-    return 0;
+    if (holder != nullptr) bc_put(fs, holder);
+    if (err < 0) *first = *count = 0;
+    return err;
 }
 
 int truncate_blocks(Ext2Fs* fs, Ext2Inode* inode, uint64_t first) {

@@ -311,19 +311,60 @@ int zero_tail(Ext2Fs* fs, Ext2Inode* inode, uint64_t old_size) {
     return 0;
 }
 
+bool cache_adopt_run(Ext2Inode* inode, uint64_t index, uint8_t* pages, uint32_t count) {
+    PageCache* pc = &inode->pages;
+    if (count == 0 || index + count > (uint64_t(1) << 32) || pc->n + uint64_t(count) > kMaxCached) {
+        return false;
+    }
+    const uint32_t pos = lower_bound(pc, index);
+    if (pos < pc->n && pc->v[pos].index < index + count) return false;  // some are cached
+    if (pc->n + count > pc->cap) {
+        uint32_t cap = pc->cap == 0 ? 16 : pc->cap;
+        while (cap < pc->n + count) cap *= 2;
+        if (cap > kMaxCached) cap = kMaxCached;
+        CachedPage* v = index_alloc(cap);
+        if (v == nullptr) return false;
+        if (pc->n > 0) memcpy(v, pc->v, sizeof(CachedPage) * pc->n);
+        index_free(pc->v, pc->cap);
+        pc->v = v;
+        pc->cap = cap;
+    }
+    memmove(pc->v + pos + count, pc->v + pos, sizeof(CachedPage) * (pc->n - pos));
+    for (uint32_t i = 0; i < count; ++i) {
+        pc->v[pos + i] = {pages + size_t(i) * kPageSize, uint32_t(index + i), false, false};
+    }
+    pc->n += count;
+    phys::cache_account(count);
+    return true;
+}
+
 int direct_run(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, uint64_t max, uint32_t* start,
                uint32_t* count) {
     const uint32_t per = blocks_per_page(fs);
     *start = *count = 0;
-    while (*count < max && *count < kClusterPages) {
-        if (find_page(&inode->pages, index + *count) != nullptr) break;
-        uint32_t first = 0, n = 0;
-        const int err = page_run(fs, inode, index + *count, &first, &n);
-        if (err < 0) return err;
-        if (first == 0 || n < per || (*count > 0 && first != *start + *count * per)) break;
-        if (*count == 0) *start = first;
-        ++*count;
+    // Pages whole inside the file (every block of theirs begins before its end), up to the
+    // next cached page.
+    const uint64_t whole = (inode->size + fs->block_size - 1) / fs->block_size / per;
+    uint64_t limit = max < kClusterPages ? max : kClusterPages;
+    if (whole <= index) return 0;
+    if (whole - index < limit) limit = whole - index;
+    const PageCache* pc = &inode->pages;
+    if (const uint32_t pos = pages_lower_bound(pc, index); pos < pc->n) {
+        if (pc->v[pos].index - index < limit) limit = pc->v[pos].index - index;
     }
+    // Their blocks, consecutive on the disk: a walk down the map per index block, not per block.
+    const uint64_t first = index * per, want = limit * per;
+    uint64_t got = 0;
+    while (got < want) {
+        uint32_t block = 0, n = 0;
+        const int err = bmap_run(fs, inode, first + got, uint32_t(want - got), &block, &n);
+        if (err < 0) return err;
+        if (n == 0 || (got > 0 && block != *start + got)) break;
+        if (got == 0) *start = block;
+        got += n;
+    }
+    *count = uint32_t(got / per);
+    if (*count == 0) *start = 0;
     return 0;
 }
 

@@ -163,6 +163,11 @@ int free_inode(Ext2Fs* fs, uint32_t ino, bool directory);
 // *out 0: a hole (alloc false). With alloc, missing blocks (and index blocks) are allocated,
 // zeroed when `zero` (index blocks always are), and counted in i_blocks.
 int bmap(Ext2Fs* fs, Ext2Inode* inode, uint64_t lblock, bool alloc, bool zero, uint32_t* out);
+// The run mapped from logical block `lblock` (read only): *first its block (0: a hole) and
+// *count the logical blocks from it, at most `max` and within one index block, whose blocks
+// follow *first on the disk (one walk down the map instead of one per block).
+int bmap_run(Ext2Fs* fs, Ext2Inode* inode, uint64_t lblock, uint32_t max, uint32_t* first,
+             uint32_t* count);
 // Frees every block of logical index >= first and the index blocks left empty.
 int truncate_blocks(Ext2Fs* fs, Ext2Inode* inode, uint64_t first);
 uint64_t max_blocks(const Ext2Fs* fs);  // logical blocks the map can address
@@ -211,6 +216,11 @@ int zero_tail(Ext2Fs* fs, Ext2Inode* inode, uint64_t old_size);
 // After an allocation failed: frees the blocks it got past the file's size (a page's blocks
 // are allocated one by one; e2fsck wants none past the end).
 int free_past_size(Ext2Fs* fs, Ext2Inode* inode);
+// Takes the `count` pages from `pages` on (consecutive in memory, each a page of its own with
+// the caller's reference) as the file's pages from `index` on, in one insertion; false (none
+// taken) when the cache holds one of those indexes or is at its index's limit. The caller
+// asks cache_room first.
+bool cache_adopt_run(Ext2Inode* inode, uint64_t index, uint8_t* pages, uint32_t count);
 // The run read_direct would read from page `index`: up to `max` (and 256) pages, not cached,
 // whole, with their blocks consecutive on the disk from *start; *count 0 when there is none.
 int direct_run(Ext2Fs* fs, Ext2Inode* inode, uint64_t index, uint64_t max, uint32_t* start,

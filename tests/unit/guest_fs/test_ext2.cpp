@@ -821,6 +821,48 @@ TEST_P(Ext2Test, SequentialReadsAreReadAheadAndChangesDropIt) {
     EXPECT_EQ(live_pages(), pages);
 }
 
+// While memory allows, a run read ahead and taken whole joins the page cache: the file read
+// again comes from memory (the device then fails every read, and no byte is wrong). A run the
+// reader left part way is let go. The pages go with the file system.
+TEST_P(Ext2Test, RunsReadAheadJoinTheCacheWhenTakenWhole) {
+    populate();
+    make_image();
+    const size_t pages = live_pages();
+    ASSERT_EQ(mount(false), 0);
+    const std::string want = pattern(5 * 1024 * 1024 + 1234, 1);
+    const size_t chunk = 256 * 1024;
+    {
+        FileRef f = open("/mnt/big", oflag::RDONLY, 0);
+        ASSERT_TRUE(f);
+        const int reads_before = g_async_reads;
+        std::string got;
+        for (size_t at = 0; at < want.size();) {
+            const int64_t n = syscall_read(f.get(), got, chunk);
+            ASSERT_GT(n, 0) << at;
+            ASSERT_TRUE(got == want.substr(at, size_t(n))) << at;
+            at += size_t(n);
+        }
+        EXPECT_GT(g_async_reads, reads_before + 2);  // the runs after the first were read ahead
+    }
+    g_reads_left = 0;  // from here every device read fails
+    {
+        FileRef f = open("/mnt/big", oflag::RDONLY, 0);
+        ASSERT_TRUE(f);
+        std::string got;
+        for (size_t at = 0; at < want.size();) {
+            const int64_t n = syscall_read(f.get(), got, chunk);
+            ASSERT_GT(n, 0) << at;
+            ASSERT_TRUE(got == want.substr(at, size_t(n))) << at;
+            at += size_t(n);
+        }
+    }
+    g_reads_left = -1;
+    EXPECT_EQ(pinned_pages(), 0u);
+    ASSERT_EQ(unmount(), 0);
+    EXPECT_EQ(held_writes(), 0);
+    EXPECT_EQ(live_pages(), pages);
+}
+
 // A full file system: the buffer's pages that got blocks are written (a short write), and
 // the blocks a page got before the space ran out are given back (e2fsck wants none past the
 // end of the file).
