@@ -1187,6 +1187,51 @@ TEST_P(Ext2Hostile, IndirectLoopIsCaught) {
     EXPECT_EQ(put("/mnt/new", "x"), -EIO);
 }
 
+// Large reads find their runs of blocks one index block at a time (bmap_run): a run ends where
+// the blocks stop following each other, whatever the order on the disk, and a bad pointer in
+// the middle of one is EIO for the read that meets it (the bytes before it were the file's).
+TEST_P(Ext2Hostile, RunsEndWhereBlocksStopFollowingAndBadPointersAreEio) {
+    populate();
+    make_image();
+    const uint64_t ind = ind_block("/big");
+    const uint32_t third = peek32(ind * bs() + 12), fourth = peek32(ind * bs() + 16);
+    patch32(ind * bs() + 12, fourth);  // logical blocks 15 and 16 swapped on the disk
+    patch32(ind * bs() + 16, third);
+    std::string want = pattern(5 * 1024 * 1024 + 1234, 1);
+    const std::string fifteen = want.substr(15 * bs(), bs());
+    want.replace(15 * bs(), bs(), want.substr(16 * bs(), bs()));
+    want.replace(16 * bs(), bs(), fifteen);
+    ASSERT_EQ(mount(false), 0);
+    for (int pass = 0; pass < 2; ++pass) {  // from the device (and read ahead), then cached
+        FileRef f = open("/mnt/big", oflag::RDONLY, 0);
+        ASSERT_TRUE(f);
+        std::string got;
+        for (size_t at = 0; at < want.size();) {
+            const int64_t n = syscall_read(f.get(), got, 256 * 1024);
+            ASSERT_GT(n, 0) << at;
+            ASSERT_TRUE(got == want.substr(at, size_t(n))) << pass << " at " << at;
+            at += size_t(n);
+        }
+    }
+    ASSERT_EQ(unmount(), 0);
+    make_image();
+    patch32(ind * bs() + 40, 0x7ffffff0);  // logical block 22
+    ASSERT_EQ(mount(false), 0);
+    FileRef f = open("/mnt/big", oflag::RDONLY, 0);
+    ASSERT_TRUE(f);
+    const std::string plain = pattern(5 * 1024 * 1024 + 1234, 1);
+    std::string got;
+    int64_t n = 0;
+    size_t at = 0;
+    while ((n = syscall_read(f.get(), got, 1024 * 1024)) > 0) {
+        ASSERT_TRUE(got == plain.substr(at, size_t(n))) << at;
+        at += size_t(n);
+    }
+    EXPECT_EQ(n, -EIO);
+    EXPECT_LE(at, 22u * bs());
+    EXPECT_TRUE(statfs().errored);
+}
+
 TEST_P(Ext2Hostile, BitmapsThatLieAreCaught) {
     populate();
     make_image();
