@@ -11,6 +11,7 @@
 #include "abi/errno.hpp"
 #include "fs/ext2/ext2_internal.hpp"
 #include "mm/kheap.hpp"
+#include "mm/phys.hpp"
 
 namespace fs::ext2 {
 
@@ -18,11 +19,14 @@ namespace {
 
 constexpr uint64_t kPage = 4096;
 constexpr unsigned kOrder = 8;  // 256 pages: the longest run read_direct reads
-// Memory used before that a run joining the cache must leave free, in whole blocks: the next
-// runs and a writer's 1 MiB buffers come from it (cut from fresh RAM instead, every page
-// costs a host fault on its first touch: a 1 GiB write after the cache had taken all but the
-// allocator's slack took 1.3 s instead of 0.55).
-constexpr uint64_t kReserve = 64 * (uint64_t(1) << kOrder);  // 64 MiB
+// Memory used before that a run joining the cache must leave free: the next runs and a
+// writer's 1 MiB buffers come from it (cut from fresh RAM instead, every page costs a host
+// fault on its first touch: a 1 GiB write after the cache had taken all but the allocator's
+// slack took 1.3 s instead of 0.55). 64 MiB, or 1/16 of a smaller domain's RAM.
+uint64_t reserve_pages() {
+    const uint64_t sixteenth = phys::total_pages() / 16, most = 64 * (uint64_t(1) << kOrder);
+    return sixteenth < most ? sixteenth : most;
+}
 enum : uint32_t { kOut, kDone, kOrphan };
 
 }  // namespace
@@ -72,10 +76,10 @@ void remove_slot(Ext2Inode* inode, int slot) {
 // file read again is then copied from memory), the rest is let go.
 void retire(Ext2Inode* inode, int slot) {
     ReadAhead* ra = inode->ra[slot];
-    const uint64_t kept =
-        cache_room(ra->pages + kReserve) && cache_adopt_run(inode, ra->index, ra->buf, ra->pages)
-            ? ra->pages
-            : 0;
+    const uint64_t kept = cache_room(ra->pages + reserve_pages()) &&
+                                  cache_adopt_run(inode, ra->index, ra->buf, ra->pages)
+                              ? ra->pages
+                              : 0;
     for (uint64_t i = kept; i < (uint64_t(1) << kOrder); ++i) page_free(ra->buf + i * kPage);
     kfree(ra);
     if (slot == 0) inode->ra[0] = inode->ra[1];
