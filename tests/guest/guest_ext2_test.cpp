@@ -184,6 +184,60 @@ TEST(GuestExt2, CachedFilesGiveWayToProgramsAndReadBackExact) {
     EXPECT_TRUE(contains(g.lines, "done")) << context(g);
 }
 
+// Reads of 1 MiB in order go through the read-ahead (the next run read while this one is
+// copied): in a fresh domain its runs are let go, in one that has used its memory they join the
+// cache (Cached grows by the file's size, the 128 MiB domain keeping 8 MiB free), and every byte
+// read is the file's: the whole file, then a slice from the middle, compared with the host.
+TEST(GuestExt2, ReadsInOrderAreReadAheadAndReadBackExact) {
+    DOMUS_REQUIRE_GUEST_IMAGES();
+    REQUIRE_E2FSPROGS();
+    TempDir dir;
+    const std::string tree = dir.path() + "/tree", image = dir.path() + "/fs.img";
+    ::mkdir(tree.c_str(), 0755);
+    std::mt19937_64 gen(7);
+    std::string bytes(40u << 20, '\0');
+    for (size_t i = 0; i + 8 <= bytes.size(); i += 8) {
+        const uint64_t x = gen();
+        std::memcpy(&bytes[i], &x, 8);
+    }
+    write_file(tree + "/big", bytes);
+    write_file(dir.path() + "/slice", bytes.substr(7u << 20, 9u << 20));
+    make_image(image, tree, "64M");
+    const std::string cached = "grep Cached: /proc/meminfo | grep -v Swap";
+    const std::string whole = "dd if=/m/big bs=1M 2>/dev/null | sha256sum";
+    GuestOptions o = boot("init=/bin/sh -- -c 'mkdir -p /m && mount -t ext2 -o ro /dev/vda /m && " +
+                              cached + " && " + whole + " && " + cached +
+                              " && dd if=/dev/zero of=/dev/null bs=90M count=1 && " + whole +
+                              " && " + cached + " && " + whole +
+                              " && dd if=/m/big bs=1M skip=7 count=9 2>/dev/null | sha256sum && "
+                              "umount /m && echo done'",
+                          1, 128, 120);
+    o.disks = {image};
+    const GuestResult g = run_guest(o);
+    expect_kernel_healthy(g);
+    auto host_sum = [](const std::string& path) {
+        const HostResult r = run_host("/usr/bin/sha256sum", {"sha256sum", path}, {});
+        EXPECT_EQ(r.exit_code, 0);
+        return r.out.substr(0, 64);
+    };
+    const std::string want = host_sum(tree + "/big"), slice = host_sum(dir.path() + "/slice");
+    std::vector<std::string> sums;
+    std::vector<uint64_t> kib;
+    for (const std::string& l : g.lines) {
+        if (l.rfind("Cached:", 0) == 0) kib.push_back(std::strtoull(l.c_str() + 7, nullptr, 10));
+        if (l.size() >= 66 && l.find("  -") == 64) sums.push_back(l.substr(0, 64));
+    }
+    ASSERT_EQ(sums.size(), 4u) << context(g);
+    EXPECT_EQ(sums[0], want) << "fresh domain, runs let go\n" << context(g);
+    EXPECT_EQ(sums[1], want) << "runs joining the cache\n" << context(g);
+    EXPECT_EQ(sums[2], want) << "from the cache\n" << context(g);
+    EXPECT_EQ(sums[3], slice) << "a slice from the middle\n" << context(g);
+    ASSERT_EQ(kib.size(), 3u) << context(g);
+    EXPECT_LT(kib[1], kib[0] + 4 * 1024) << context(g);   // the fresh domain kept ~nothing
+    EXPECT_GE(kib[2], kib[1] + 36 * 1024) << context(g);  // the runs read ahead stayed
+    EXPECT_TRUE(contains(g.lines, "done")) << context(g);
+}
+
 // Blocks are allocated next to the file's last one: a file appended to after a hole opened
 // before it (a file removed) still lies in one run, the hole stays free (the old allocator took
 // the first free block of the group), and the image stays clean.
