@@ -84,18 +84,25 @@ void index_free(CachedPage* v, uint32_t cap) {
     }
 }
 
+// Room in the page index for `need` entries: its capacity doubled (from 16) until they fit, at
+// most kMaxCached. False when they cannot fit or memory is short (the index is unchanged).
+bool reserve_index(PageCache* pc, uint64_t need) {
+    if (need <= pc->cap) return true;
+    if (need > kMaxCached) return false;
+    uint32_t cap = pc->cap == 0 ? 16 : pc->cap;
+    while (cap < need) cap *= 2;
+    if (cap > kMaxCached) cap = kMaxCached;
+    CachedPage* v = index_alloc(cap);
+    if (v == nullptr) return false;
+    if (pc->n > 0) memcpy(v, pc->v, sizeof(CachedPage) * pc->n);
+    index_free(pc->v, pc->cap);
+    pc->v = v;
+    pc->cap = cap;
+    return true;
+}
+
 bool insert_page(PageCache* pc, uint64_t index, uint8_t* page) {
-    if (index >= (uint64_t(1) << 32)) return false;
-    if (pc->n == pc->cap) {
-        if (pc->cap >= kMaxCached) return false;
-        const uint32_t cap = pc->cap == 0 ? 16 : pc->cap * 2;
-        CachedPage* v = index_alloc(cap);
-        if (v == nullptr) return false;
-        if (pc->n > 0) memcpy(v, pc->v, sizeof(CachedPage) * pc->n);
-        index_free(pc->v, pc->cap);
-        pc->v = v;
-        pc->cap = cap;
-    }
+    if (index >= (uint64_t(1) << 32) || !reserve_index(pc, uint64_t(pc->n) + 1)) return false;
     const uint32_t pos = lower_bound(pc, index);
     memmove(pc->v + pos + 1, pc->v + pos, sizeof(CachedPage) * (pc->n - pos));
     pc->v[pos] = {page, uint32_t(index), false, false};
@@ -313,22 +320,10 @@ int zero_tail(Ext2Fs* fs, Ext2Inode* inode, uint64_t old_size) {
 
 bool cache_adopt_run(Ext2Inode* inode, uint64_t index, uint8_t* pages, uint32_t count) {
     PageCache* pc = &inode->pages;
-    if (count == 0 || index + count > (uint64_t(1) << 32) || pc->n + uint64_t(count) > kMaxCached) {
-        return false;
-    }
+    if (count == 0 || index + count > (uint64_t(1) << 32)) return false;
     const uint32_t pos = lower_bound(pc, index);
     if (pos < pc->n && pc->v[pos].index < index + count) return false;  // some are cached
-    if (pc->n + count > pc->cap) {
-        uint32_t cap = pc->cap == 0 ? 16 : pc->cap;
-        while (cap < pc->n + count) cap *= 2;
-        if (cap > kMaxCached) cap = kMaxCached;
-        CachedPage* v = index_alloc(cap);
-        if (v == nullptr) return false;
-        if (pc->n > 0) memcpy(v, pc->v, sizeof(CachedPage) * pc->n);
-        index_free(pc->v, pc->cap);
-        pc->v = v;
-        pc->cap = cap;
-    }
+    if (!reserve_index(pc, uint64_t(pc->n) + count)) return false;
     memmove(pc->v + pos + count, pc->v + pos, sizeof(CachedPage) * (pc->n - pos));
     for (uint32_t i = 0; i < count; ++i) {
         pc->v[pos + i] = {pages + size_t(i) * kPageSize, uint32_t(index + i), false, false};
