@@ -20,6 +20,18 @@
 namespace domus::test::guest {
 namespace {
 
+// `size` bytes from a 64-bit Mersenne Twister seeded with `seed` (a file whose every page
+// differs, the same from run to run).
+std::string random_bytes(size_t size, uint64_t seed) {
+    std::mt19937_64 gen(seed);
+    std::string bytes(size, '\0');
+    for (size_t i = 0; i + 8 <= bytes.size(); i += 8) {
+        const uint64_t x = gen();
+        std::memcpy(&bytes[i], &x, 8);
+    }
+    return bytes;
+}
+
 std::string e2prog(const char* name) {
     for (const char* dir : {"/sbin/", "/usr/sbin/"}) {
         const std::string p = std::string(dir) + name;
@@ -141,12 +153,7 @@ TEST(GuestExt2, CachedFilesGiveWayToProgramsAndReadBackExact) {
     TempDir dir;
     const std::string tree = dir.path() + "/tree", image = dir.path() + "/fs.img";
     ::mkdir(tree.c_str(), 0755);
-    std::mt19937_64 gen(99);
-    std::string bytes(40u << 20, '\0');
-    for (size_t i = 0; i + 8 <= bytes.size(); i += 8) {
-        const uint64_t x = gen();
-        std::memcpy(&bytes[i], &x, 8);
-    }
+    const std::string bytes = random_bytes(40u << 20, 99);
     write_file(tree + "/big", bytes);
     make_image(image, tree, "64M");
     const std::string cached = "grep Cached: /proc/meminfo | grep -v Swap";
@@ -194,12 +201,7 @@ TEST(GuestExt2, ReadsInOrderAreReadAheadAndReadBackExact) {
     TempDir dir;
     const std::string tree = dir.path() + "/tree", image = dir.path() + "/fs.img";
     ::mkdir(tree.c_str(), 0755);
-    std::mt19937_64 gen(7);
-    std::string bytes(40u << 20, '\0');
-    for (size_t i = 0; i + 8 <= bytes.size(); i += 8) {
-        const uint64_t x = gen();
-        std::memcpy(&bytes[i], &x, 8);
-    }
+    const std::string bytes = random_bytes(40u << 20, 7);
     write_file(tree + "/big", bytes);
     write_file(dir.path() + "/slice", bytes.substr(7u << 20, 9u << 20));
     make_image(image, tree, "64M");

@@ -770,6 +770,17 @@ int64_t syscall_read(fs::File* f, std::string& out, size_t len) {
     return n;
 }
 
+// Reads `f` to its end in `chunk`-byte read(2)s, each checked against `want` at its offset.
+void read_in_order(fs::File* f, const std::string& want, size_t chunk, const char* what = "") {
+    std::string got;
+    for (size_t at = 0; at < want.size();) {
+        const int64_t n = syscall_read(f, got, chunk);
+        ASSERT_GT(n, 0) << what << " at " << at;
+        ASSERT_TRUE(got == want.substr(at, size_t(n))) << what << " at " << at;
+        at += size_t(n);
+    }
+}
+
 // A file read in order in large pieces is read ahead: the device fills the next run while the
 // caller copies this one, and the next read pins those pages. A change to the file drops what
 // was read ahead, a read elsewhere does not use it, a truncation ends it: every byte read is
@@ -835,26 +846,14 @@ TEST_P(Ext2Test, RunsReadAheadJoinTheCacheWhenTakenWhole) {
         FileRef f = open("/mnt/big", oflag::RDONLY, 0);
         ASSERT_TRUE(f);
         const int reads_before = g_async_reads;
-        std::string got;
-        for (size_t at = 0; at < want.size();) {
-            const int64_t n = syscall_read(f.get(), got, chunk);
-            ASSERT_GT(n, 0) << at;
-            ASSERT_TRUE(got == want.substr(at, size_t(n))) << at;
-            at += size_t(n);
-        }
+        ASSERT_NO_FATAL_FAILURE(read_in_order(f.get(), want, chunk, "first pass"));
         EXPECT_GT(g_async_reads, reads_before + 2);  // the runs after the first were read ahead
     }
     g_reads_left = 0;  // from here every device read fails
     {
         FileRef f = open("/mnt/big", oflag::RDONLY, 0);
         ASSERT_TRUE(f);
-        std::string got;
-        for (size_t at = 0; at < want.size();) {
-            const int64_t n = syscall_read(f.get(), got, chunk);
-            ASSERT_GT(n, 0) << at;
-            ASSERT_TRUE(got == want.substr(at, size_t(n))) << at;
-            at += size_t(n);
-        }
+        ASSERT_NO_FATAL_FAILURE(read_in_order(f.get(), want, chunk, "from the cache"));
     }
     g_reads_left = -1;
     EXPECT_EQ(pinned_pages(), 0u);
@@ -1205,13 +1204,8 @@ TEST_P(Ext2Hostile, RunsEndWhereBlocksStopFollowingAndBadPointersAreEio) {
     for (int pass = 0; pass < 2; ++pass) {  // from the device (and read ahead), then cached
         FileRef f = open("/mnt/big", oflag::RDONLY, 0);
         ASSERT_TRUE(f);
-        std::string got;
-        for (size_t at = 0; at < want.size();) {
-            const int64_t n = syscall_read(f.get(), got, 256 * 1024);
-            ASSERT_GT(n, 0) << at;
-            ASSERT_TRUE(got == want.substr(at, size_t(n))) << pass << " at " << at;
-            at += size_t(n);
-        }
+        ASSERT_NO_FATAL_FAILURE(
+            read_in_order(f.get(), want, 256 * 1024, pass == 0 ? "from the device" : "cached"));
     }
     ASSERT_EQ(unmount(), 0);
     make_image();
