@@ -105,14 +105,14 @@ unsigned block_order(uint64_t pages) {
 namespace {
 
 // A data write the device answers later, holding a reference on its buffer until then.
-struct AsyncIoBack {
+struct AsyncWriteBack {
     blk::AsyncIo op;  // first: done() gets it back
     Ext2Fs* fs;
     WriteBuffer* wb;
 };
 
 void write_back_done(blk::AsyncIo* op, int error) {
-    auto* w = reinterpret_cast<AsyncIoBack*>(op);
+    auto* w = reinterpret_cast<AsyncWriteBack*>(op);
     if (error != 0) __atomic_store_n(&w->fs->async_error, 1, __ATOMIC_RELEASE);
     write_buffer_put(w->wb);
     kfree(w);
@@ -122,14 +122,14 @@ void write_back_done(blk::AsyncIo* op, int error) {
 
 int dev_write_async(Ext2Fs* fs, uint32_t block, uint32_t count, const void* data, WriteBuffer* wb) {
     const auto write_async = fs->dev->ops->write_async;
-    auto* w =
-        write_async != nullptr ? static_cast<AsyncIoBack*>(kmalloc(sizeof(AsyncIoBack))) : nullptr;
+    auto* w = write_async != nullptr ? static_cast<AsyncWriteBack*>(kmalloc(sizeof(AsyncWriteBack)))
+                                     : nullptr;
     if (w == nullptr) return dev_write_blocks(fs, block, count, data);  // and wait
     if (const int err = write_range_ok(fs, block, count); err < 0) {
         kfree(w);
         return err;
     }
-    *w = AsyncIoBack{};
+    *w = AsyncWriteBack{};
     w->op.done = write_back_done;
     w->fs = fs;
     w->wb = wb;

@@ -651,7 +651,7 @@ TEST_P(Ext2Test, WriteBackBehindTheWriterIsOrderedAndReportsErrors) {
 }
 
 // A device without asynchronous writes: write-back waits for each write, same result.
-TEST_P(Ext2Test, ADeviceWithoutAsyncIosIsWrittenInPlace) {
+TEST_P(Ext2Test, ADeviceWithoutAsyncWritesIsWrittenInPlace) {
     make_image();
     ops_ = &kSyncOps;
     ASSERT_EQ(mount(false), 0);
