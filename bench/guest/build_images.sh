@@ -17,6 +17,7 @@
 #   progs          gb_syscall, gb_forkexec, gb_true, gb_pipe in /bin
 #   sha256         busybox, gb_hash, gb_readfile, /data/blob
 #   net            busybox (sh, sleep, kill, cat), gb_net, gohttp (tests/guest/gohttp)
+#   disk           busybox (sh, sleep, dd, mkdir, mount, umount, rm), gb_disk, gb_syscall
 #   idle           busybox, /bin/sh and /bin/sleep links, /init = a shell script running
 #                  /bin/sh -c "sleep 0.2; exit 0"
 # Needs musl-gcc (musl-tools), busybox (busybox-static) and cpio (scripts/bootstrap installs
@@ -143,11 +144,12 @@ if image sha256 "$busybox" "$b/gb_hash" "$b/gb_readfile" "$out/blob"; then
     pack sha256
 fi
 
-if image disk "$busybox" "$b/gb_disk"; then
+if image disk "$busybox" "$b/gb_disk" "$b/gb_syscall"; then
     r=$(new_root disk)
     cp -p "$busybox" "$r/bin/busybox"
     for applet in sh sleep dd mkdir mount umount rm; do ln -s busybox "$r/bin/$applet"; done
     put "$b/gb_disk" "$r/bin/gb_disk"
+    put "$b/gb_syscall" "$r/bin/gb_syscall"
     pack disk
 fi
 
