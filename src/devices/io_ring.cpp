@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace domus {
 
@@ -13,12 +14,13 @@ IoRing::~IoRing() {
     if (ready_) ::io_uring_queue_exit(&ring_);
 }
 
-Status IoRing::init(unsigned entries, const char* what) {
+Status IoRing::init(unsigned entries, const char* what, std::initializer_list<uint8_t> ops) {
     event_ = Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!event_.valid()) {
         return make_error(Errc::resource, std::string(what) + ": eventfd: " + std::strerror(errno));
     }
-    if (const int r = ::io_uring_queue_init(entries, &ring_, 0); r < 0) {
+    // Made disabled: restrictions can only be registered before the ring first runs.
+    if (const int r = ::io_uring_queue_init(entries, &ring_, IORING_SETUP_R_DISABLED); r < 0) {
         return make_error(Errc::unsupported,
                           std::string(what) + ": io_uring_queue_init: " + std::strerror(-r));
     }
@@ -26,6 +28,25 @@ Status IoRing::init(unsigned entries, const char* what) {
     if (const int r = ::io_uring_register_eventfd(&ring_, event_.get()); r < 0) {
         return make_error(Errc::unsupported,
                           std::string(what) + ": io_uring_register_eventfd: " + std::strerror(-r));
+    }
+    // Only SQE_OP entries: no IOSQE_* flag and no register operation is allowed from now on.
+    std::vector<io_uring_restriction> allowed(ops.size());
+    size_t i = 0;
+    for (const uint8_t op : ops) {
+        allowed[i].opcode = IORING_RESTRICTION_SQE_OP;
+        allowed[i].sqe_op = op;
+        ++i;
+    }
+    if (const int r = ::io_uring_register_restrictions(&ring_, allowed.data(),
+                                                       static_cast<unsigned>(allowed.size()));
+        r < 0) {
+        return make_error(
+            Errc::unsupported,
+            std::string(what) + ": io_uring_register_restrictions: " + std::strerror(-r));
+    }
+    if (const int r = ::io_uring_enable_rings(&ring_); r < 0) {
+        return make_error(Errc::unsupported,
+                          std::string(what) + ": io_uring_enable_rings: " + std::strerror(-r));
     }
     return {};
 }

@@ -65,7 +65,14 @@ Result<std::unique_ptr<VirtioBlk>> VirtioBlk::create(DiskImage image, uint64_t r
                                                      const BlkLimits& limits, std::string serial) {
     std::unique_ptr<VirtioBlk> blk(
         new VirtioBlk(std::move(image), ram_bytes, limits, std::move(serial)));
-    if (auto st = blk->ring_.init(kQueueSize, "virtio-blk"); !st) return st.error();
+    // What submit_io, note_written and arm_timer prepare, and nothing else.
+    if (auto st =
+            blk->ring_.init(kQueueSize, "virtio-blk",
+                            {IORING_OP_READV, IORING_OP_WRITEV, IORING_OP_FSYNC,
+                             IORING_OP_FALLOCATE, IORING_OP_SYNC_FILE_RANGE, IORING_OP_TIMEOUT});
+        !st) {
+        return st.error();
+    }
     return blk;
 }
 
