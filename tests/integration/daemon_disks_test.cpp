@@ -23,11 +23,6 @@ void make_file(const std::string& path, size_t size) {
     std::ofstream(path) << std::string(size, '\0');
 }
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // The error object of a refused request, with its status.
 struct Refusal {
     int status = 0;
@@ -116,7 +111,7 @@ TEST(DaemonDisks, DefinedDisksReadBackThroughTheApiAndTheCli) {
     ASSERT_EQ(status, 200) << json::serialize(started) << d.log();
     const int64_t pid = pid_of(started.as_object());
     ASSERT_GT(pid, 0);
-    std::string cmdline = slurp("/proc/" + std::to_string(pid) + "/cmdline");
+    std::string cmdline = read_proc_file("/proc/" + std::to_string(pid) + "/cmdline");
     for (char& c : cmdline) c = c == '\0' ? ' ' : c;
     const std::string vda = "--disk " + images + "/data.img,ro,bps=1048576,iops=20";
     const std::string vdb = "--disk " + images + "/root.img,rw";

@@ -26,11 +26,6 @@ namespace json = boost::json;
         ASSERT_TRUE((d).start()) << (d).log();                \
     } while (0)
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 bool console_has(const Daemon& d, const std::string& name, const std::string& needle,
                  double timeout_s = 20) {
     const auto deadline =
@@ -105,7 +100,8 @@ TEST(DaemonNetwork, AVifGetsATapOnTheBridgeAndIpOnTheCommandLine) {
     // The guest's command line (the embedded guest prints it) and the monitor's --net.
     EXPECT_TRUE(console_has(d, "net1", "ip=10.77.0.2::10.77.0.1:255.255.255.0:net1:eth0:off"))
         << d.request("GET", "/v1/domains/net1/console?tail=50").body;
-    const std::string argv = slurp("/proc/" + std::to_string(pid_of(v.as_object())) + "/cmdline");
+    const std::string argv =
+        read_proc_file("/proc/" + std::to_string(pid_of(v.as_object())) + "/cmdline");
     EXPECT_NE(argv.find(std::string("--net") + '\0' + "tap=" + tap + ",mac=" + str(n, "mac")),
               std::string::npos);
     EXPECT_NE(argv.find("tx_bps=1000000"), std::string::npos);

@@ -3,10 +3,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 
 extern char** environ;
 
@@ -39,6 +38,17 @@ pid_t spawn_domusd(const std::string& domusd, const std::string& socket,
     return spawn_logged(std::move(args), log_path);
 }
 
+std::string read_proc_file(const std::string& path) {
+    std::string out;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return out;
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, size_t(n));
+    ::close(fd);
+    return out;
+}
+
 std::vector<pid_t> monitors_under(const std::string& dir) {
     std::vector<pid_t> pids;
     DIR* d = ::opendir("/proc");
@@ -46,8 +56,7 @@ std::vector<pid_t> monitors_under(const std::string& dir) {
     while (dirent* e = ::readdir(d)) {
         const pid_t pid = std::atoi(e->d_name);
         if (pid <= 0) continue;
-        std::ifstream in("/proc/" + std::string(e->d_name) + "/cmdline", std::ios::binary);
-        const std::string cmd((std::istreambuf_iterator<char>(in)), {});
+        const std::string cmd = read_proc_file("/proc/" + std::string(e->d_name) + "/cmdline");
         if (cmd.find("domus-vmm") != std::string::npos && cmd.find(dir) != std::string::npos) {
             pids.push_back(pid);
         }

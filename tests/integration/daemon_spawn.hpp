@@ -21,6 +21,11 @@ pid_t spawn_domusd(const std::string& domusd, const std::string& socket,
                    const std::string& state_dir, const std::vector<std::string>& extra,
                    const std::string& log_path, const std::vector<std::string>& wrapper = {});
 
+// A /proc/<pid>/ file's bytes, or "" once the process is gone. read(2), not a filebuf: a
+// process that ends between the open and the read fails the read with ESRCH, which libstdc++'s
+// filebuf throws out of an istreambuf_iterator (in a destructor, that ends the test binary).
+std::string read_proc_file(const std::string& path);
+
 // The domus-vmm processes whose command line names `dir` (a daemon's private directory).
 std::vector<pid_t> monitors_under(const std::string& dir);
 

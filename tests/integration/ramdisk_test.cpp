@@ -146,8 +146,7 @@ TEST(DaemonRamdisk, DefinedStartedAndShownThroughTheApi) {
     // interpreter /bin/sh is a symbolic link back to /init): the guest reports that, and the
     // domain ends by itself with init's exit status 126.
     const int64_t pid = v.as_object().at("pid").to_number<int64_t>();
-    std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
-    std::string args((std::istreambuf_iterator<char>(cmdline)), {});
+    std::string args = read_proc_file("/proc/" + std::to_string(pid) + "/cmdline");
     std::replace(args.begin(), args.end(), '\0', ' ');
     if (!args.empty()) {  // empty only when the monitor had already ended
         EXPECT_NE(args.find("--ramdisk " + rd), std::string::npos) << args;
