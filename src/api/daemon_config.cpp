@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "control/domain_config.hpp"
+#include "vmm/jail_user.hpp"
 
 namespace domus::api {
 namespace {
@@ -78,6 +79,12 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
         return std::nullopt;
     }
     if (key == "image-dirs") return set_image_dirs(v, c);
+    if (key == "vmm-uid-range") {
+        auto range = vmm::parse_jail_uid_range(v);
+        if (!range) return range.error().message;
+        c.vmm_uid_range = vmm::format_jail_uid_range(*range);
+        return std::nullopt;
+    }
     if (key == "socket-group") {
         if (auto st = check_group_name(v); !st) return st.error().message;
         c.socket_group = std::string(v);
@@ -187,7 +194,8 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
         return std::nullopt;
     }
     std::string known =
-        "socket, socket-group, state-dir, listen, vmm, vmm-user, tls-cert, tls-key, verbose, "
+        "socket, socket-group, state-dir, listen, vmm, vmm-user, vmm-uid-range, tls-cert, tls-key, "
+        "verbose, "
         "log-format, image-dirs, bridge, subnet, gateway, nat, overcommit";
     for (const Limit& l : kLimits) known += std::string(", ") + l.key;
     return "unknown key " + quote(key) + " (known: " + known + ")";

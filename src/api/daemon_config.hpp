@@ -22,6 +22,7 @@ struct DaemonConfig {
     std::string listen;            // "ADDR:PORT", empty: Unix socket only
     std::string vmm;               // empty: domus-vmm next to /proc/self/exe
     std::string vmm_user;          // `vmm-user`: monitors run as it (name or UID:GID); empty: uid 0
+    std::string vmm_uid_range;     // `vmm-uid-range` FIRST-LAST: domain N's monitor as FIRST + N
     std::string socket_group;      // `socket-group`: the socket's group (empty: domusd's own)
     ServerOptions server;          // limits (unix_socket/tcp_listen/token are filled in at start)
     int64_t events_kept = 100000;  // lifecycle events kept in the store (older ones deleted)

@@ -165,6 +165,7 @@ int main(int argc, char** argv) {
     copts.image_dirs = cfg.image_dirs;
     copts.vmm_path = cfg.vmm;
     copts.vmm_user = cfg.vmm_user;
+    copts.vmm_uid_range = cfg.vmm_uid_range;
     copts.version = DOMUS_VERSION;
     copts.events_kept = cfg.events_kept;
     copts.stats_interval_ms = cfg.stats_interval_ms;

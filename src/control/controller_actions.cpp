@@ -144,22 +144,29 @@ ApiResult<DomainView> ControllerImpl::act(const std::string& name, Action action
     return view_of(rec);
 }
 
-// <state>/run/<id>/: the domain's monitor files, and its monitor's jail root (owned by the
-// monitor's user, which must create its exit record there).
-ApiResult<std::string> ControllerImpl::prepare_run_dir(int64_t id) {
+ApiResult<vmm::JailUser> ControllerImpl::monitor_user(int64_t id) const {
+    if (!options_.vmm_user.empty()) {
+        auto user = vmm::parse_jail_user(options_.vmm_user);  // resolved by open_controller
+        if (!user) return api_error(500, "internal", user.error().message);
+        return *user;
+    }
+    if (options_.vmm_uid_range.empty()) return vmm::JailUser{};
+    auto range = vmm::parse_jail_uid_range(options_.vmm_uid_range);
+    if (!range) return api_error(500, "internal", range.error().message);
+    auto user = vmm::jail_user_for_domain(*range, id);
+    if (!user) return api_error(409, "conflict", user.error().message);
+    return *user;
+}
+
+// <state>/run/<id>/: the domain's monitor files, and its monitor's jail root.
+ApiResult<std::string> ControllerImpl::prepare_run_dir(int64_t id, const vmm::JailUser& owner) {
     const std::string dir = options_.state_dir + "/run/" + std::to_string(id);
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
         return api_error(500, "internal",
                          "cannot create " + dir + ": " + std::string(std::strerror(errno)));
     }
-    // Always (re)owned: the monitor has no CAP_DAC_OVERRIDE, and `vmm-user` may have changed
+    // Always (re)owned: the monitor has no CAP_DAC_OVERRIDE, and its user may have changed
     // since the directory was made.
-    vmm::JailUser owner;  // 0:0 without a vmm-user
-    if (!options_.vmm_user.empty()) {
-        auto user = vmm::parse_jail_user(options_.vmm_user);
-        if (!user) return api_error(500, "internal", user.error().message);
-        owner = *user;
-    }
     if (::chown(dir.c_str(), owner.uid, owner.gid) != 0 || ::chmod(dir.c_str(), 0700) != 0) {
         return api_error(500, "internal",
                          "cannot give " + dir + " to " + vmm::format_jail_user(owner) + ": " +
@@ -178,6 +185,14 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
         int64_t id;
         ~Release() { self->release_start(id); }
     } release{this, rec.id};
+    // Its monitor's user first: a domain id past vmm-uid-range is refused before anything is
+    // made for it.
+    auto user = monitor_user(rec.id);
+    if (!user.ok()) {
+        ApiError e = user.error();
+        e.message = "domain '" + rec.config.name + "' failed to start: " + e.message;
+        return e;
+    }
     // The images may have changed since the definition: checked again at every start.
     auto disks = check_disk_images(rec.config);
     if (!disks.ok()) {
@@ -208,7 +223,7 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
     // The TAP devices (and the bridge, on the first such start): --net and the ip= parameter.
     auto nics = setup_nics(rec);
     if (!nics.ok()) return nics.error();
-    auto run_dir = prepare_run_dir(rec.id);
+    auto run_dir = prepare_run_dir(rec.id, user.value());
     if (!run_dir.ok()) {
         teardown_nics(rec);
         return run_dir.error();
@@ -242,9 +257,9 @@ ApiResult<DomainView> ControllerImpl::start_locked(DomainRecord& rec, bool by_po
         req.args.push_back("--preserve");
         req.args.push_back(end);
     }
-    if (!options_.vmm_user.empty()) {
+    if (!options_.vmm_user.empty() || !options_.vmm_uid_range.empty()) {
         req.args.push_back("--user");
-        req.args.push_back(options_.vmm_user);
+        req.args.push_back(vmm::format_jail_user(user.value()));
     }
     if (!kernel.empty()) {
         req.args.push_back("--kernel");

@@ -52,14 +52,31 @@ Result<std::unique_ptr<Controller>> open_controller(const ControllerOptions& opt
     if (auto st = make_dir(options.state_dir, 0700); !st) return st.error();
     if (auto st = make_dir(options.state_dir + "/run", 0700); !st) return st.error();
     ControllerOptions resolved = options;
+    auto etc_text = [](const char* path) {
+        auto bytes = read_file(path, 16u << 20);
+        return bytes ? std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size())
+                     : std::string();
+    };
+    if (!options.vmm_user.empty() && !options.vmm_uid_range.empty()) {
+        return make_error(Errc::invalid_argument,
+                          "vmm-user and vmm-uid-range are exclusive: set one of them");
+    }
     if (!options.vmm_user.empty()) {
-        auto passwd = read_file("/etc/passwd", 16u << 20);
-        auto user = vmm::resolve_jail_user(
-            options.vmm_user,
-            passwd ? std::string_view(reinterpret_cast<const char*>(passwd->data()), passwd->size())
-                   : std::string_view());
+        auto user = vmm::resolve_jail_user(options.vmm_user, etc_text("/etc/passwd"));
         if (!user) return user.error();
         resolved.vmm_user = vmm::format_jail_user(*user);
+    }
+    if (!options.vmm_uid_range.empty()) {
+        auto range = vmm::parse_jail_uid_range(options.vmm_uid_range);
+        if (!range) return range.error();
+        const std::string taken =
+            vmm::account_in_range(*range, etc_text("/etc/passwd"), etc_text("/etc/group"));
+        if (!taken.empty()) {
+            return make_error(Errc::invalid_argument,
+                              "vmm-uid-range " + vmm::format_jail_uid_range(*range) + " holds " +
+                                  taken + ": its ids must belong to no account or group");
+        }
+        resolved.vmm_uid_range = vmm::format_jail_uid_range(*range);
     }
     auto store = StateStore::open(options.state_dir + "/domus.db");
     if (!store) return store.error();

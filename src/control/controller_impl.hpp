@@ -29,6 +29,10 @@ struct ControllerOptions {
     // The user jailed monitors run as (`vmm-user`: a name in /etc/passwd or UID:GID; resolved
     // to UID:GID by open_controller). Empty: uid 0 without capabilities.
     std::string vmm_user;
+    // Or one user per domain (`vmm-uid-range = FIRST-LAST`): domain N's monitor runs as uid =
+    // gid = FIRST + N. Exclusive with vmm_user; open_controller refuses a range that holds an
+    // id of /etc/passwd or /etc/group.
+    std::string vmm_uid_range;
     ResourceOptions resources;  // admission: host memory reserve, overcommit, max-domains
 };
 

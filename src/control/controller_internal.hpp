@@ -35,6 +35,7 @@
 #include "hostnet/netlink_socket.hpp"
 #include "telemetry/metrics.hpp"
 #include "vmm/control_protocol.hpp"
+#include "vmm/jail_user.hpp"
 
 namespace domus::control {
 
@@ -162,7 +163,12 @@ class ControllerImpl final : public Controller {
 
     // paths under <state_dir>/run
     std::string run_path(int64_t id, const char* suffix) const;
-    ApiResult<std::string> prepare_run_dir(int64_t id);
+    // The user domain `id`'s monitor runs as: `vmm-user`, or FIRST + id of `vmm-uid-range`
+    // (refused, naming both, when the range holds no such uid); 0:0 with neither.
+    ApiResult<vmm::JailUser> monitor_user(int64_t id) const;
+    // Made (or kept) and given to `owner`, the monitor's user, who must write its exit record
+    // there.
+    ApiResult<std::string> prepare_run_dir(int64_t id, const vmm::JailUser& owner);
     // Unlinks every run/<id>.* file (the logs too): the domain's definition is gone.
     void remove_run_files(int64_t id) const;
 

@@ -22,6 +22,29 @@ std::string quoted(std::string_view s) {
     return "'" + std::string(s.substr(0, 64)) + (s.size() > 64 ? "...'" : "'");
 }
 
+// Calls `each(fields, n)` for every line of a colon-separated database (/etc/passwd,
+// /etc/group) with its first `N` fields; n < N when the line has fewer.
+template <size_t N, typename F>
+void for_each_entry(std::string_view db, F each) {
+    while (!db.empty()) {
+        const size_t nl = db.find('\n');
+        std::string_view line = db.substr(0, nl);
+        db = nl == std::string_view::npos ? std::string_view() : db.substr(nl + 1);
+        std::string_view fields[N];
+        size_t n = 0;
+        while (n < N) {
+            const size_t c = line.find(':');
+            fields[n++] = line.substr(0, c);
+            if (c == std::string_view::npos) {
+                line = {};
+                break;
+            }
+            line.remove_prefix(c + 1);
+        }
+        if (!each(fields, n)) return;
+    }
+}
+
 }  // namespace
 
 Result<JailUser> parse_jail_user(std::string_view text) {
@@ -46,33 +69,90 @@ Result<JailUser> resolve_jail_user(std::string_view spec, std::string_view passw
     if (spec.find(':') != std::string_view::npos) return parse_jail_user(spec);
     if (spec.empty()) return make_error(Errc::invalid_argument, "vmm-user is empty");
     // name:password:uid:gid:gecos:home:shell, one per line.
-    while (!passwd.empty()) {
-        const size_t nl = passwd.find('\n');
-        std::string_view line = passwd.substr(0, nl);
-        passwd = nl == std::string_view::npos ? std::string_view() : passwd.substr(nl + 1);
-        std::string_view fields[4];
-        size_t n = 0;
-        while (n < 4) {
-            const size_t c = line.find(':');
-            fields[n++] = line.substr(0, c);
-            if (c == std::string_view::npos) {
-                line = {};
-                break;
-            }
-            line.remove_prefix(c + 1);
-        }
-        if (n < 4 || fields[0] != spec) continue;
+    std::optional<Result<JailUser>> found;
+    for_each_entry<4>(passwd, [&](const std::string_view* fields, size_t n) {
+        if (n < 4 || fields[0] != spec) return true;
         const auto uid = parse_id(fields[2]);
         const auto gid = parse_id(fields[3]);
         if (!uid || !gid) {
-            return make_error(
+            found = make_error(
                 Errc::invalid_argument,
                 "vmm-user " + quoted(spec) + ": its /etc/passwd entry has no valid uid/gid");
+        } else {
+            found = JailUser{*uid, *gid};
         }
-        return JailUser{*uid, *gid};
-    }
+        return false;
+    });
+    if (found) return *found;
     return make_error(Errc::not_found,
                       "vmm-user " + quoted(spec) + ": no such user in /etc/passwd");
+}
+
+Result<JailUidRange> parse_jail_uid_range(std::string_view text) {
+    const size_t dash = text.find('-');
+    const auto first =
+        dash == std::string_view::npos ? std::nullopt : parse_id(text.substr(0, dash));
+    const auto last =
+        dash == std::string_view::npos ? std::nullopt : parse_id(text.substr(dash + 1));
+    if (!first || !last) {
+        return make_error(Errc::invalid_argument,
+                          "vmm-uid-range " + quoted(text) +
+                              ": expected FIRST-LAST (decimal uids below 4294967295)");
+    }
+    if (*first == 0) {
+        return make_error(Errc::invalid_argument,
+                          "vmm-uid-range " + quoted(text) + ": it may not start at uid 0 (root)");
+    }
+    if (*last < *first) {
+        return make_error(Errc::invalid_argument,
+                          "vmm-uid-range " + quoted(text) + ": LAST is below FIRST");
+    }
+    return JailUidRange{*first, *last};
+}
+
+std::string format_jail_uid_range(const JailUidRange& range) {
+    return std::to_string(range.first) + "-" + std::to_string(range.last);
+}
+
+Result<JailUser> jail_user_for_domain(const JailUidRange& range, int64_t id) {
+    if (id < 0 || static_cast<uint64_t>(id) > uint64_t(range.last) - range.first) {
+        return make_error(Errc::invalid_argument,
+                          "domain id " + std::to_string(id) + " has no uid in vmm-uid-range " +
+                              format_jail_uid_range(range) + " (it holds ids 0 to " +
+                              std::to_string(range.last - range.first) + ")");
+    }
+    const uint32_t uid = range.first + static_cast<uint32_t>(id);
+    return JailUser{uid, uid};
+}
+
+std::string account_in_range(const JailUidRange& range, std::string_view passwd,
+                             std::string_view group) {
+    auto inside = [&](std::string_view text) {
+        const auto id = parse_id(text);
+        return id && *id >= range.first && *id <= range.last;
+    };
+    auto named = [](const char* what, std::string_view name, const char* id_kind,
+                    std::string_view id) {
+        return std::string(what) + " " + quoted(name) + " (" + id_kind + " " + std::string(id) +
+               ")";
+    };
+    std::string hit;
+    for_each_entry<4>(passwd, [&](const std::string_view* f, size_t n) {
+        if (n < 4) return true;
+        if (inside(f[2])) {
+            hit = named("user", f[0], "uid", f[2]);
+        } else if (inside(f[3])) {
+            hit = named("user", f[0], "gid", f[3]);
+        }
+        return hit.empty();
+    });
+    if (!hit.empty()) return hit;
+    // name:password:gid:members
+    for_each_entry<3>(group, [&](const std::string_view* f, size_t n) {
+        if (n == 3 && inside(f[2])) hit = named("group", f[0], "gid", f[2]);
+        return hit.empty();
+    });
+    return hit;
 }
 
 }  // namespace domus::vmm

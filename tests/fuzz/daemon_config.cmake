@@ -7,6 +7,7 @@ domus_fuzz_target(fuzz_daemon_config
           ${CMAKE_SOURCE_DIR}/src/api/daemon_config.cpp
           ${CMAKE_SOURCE_DIR}/src/api/socket_group.cpp
           ${CMAKE_SOURCE_DIR}/src/telemetry/log_line.cpp
+          ${CMAKE_SOURCE_DIR}/src/vmm/jail_user.cpp
           ${DOMUS_FUZZ_CONFIG_LIB_SOURCES})
 target_link_libraries(fuzz_daemon_config PRIVATE Boost::headers)
 
@@ -15,3 +16,4 @@ domus_fuzz_seed(fuzz_daemon_config bad "\n\nmax-body-bytes = 0x10\ncolour=blue\n
 domus_fuzz_seed(fuzz_daemon_config image_dirs "image-dirs = /var/lib/domus/images, \"/srv/img/\" ,/x\nimage_dirs = relative,,/a,/a/\n")
 domus_fuzz_seed(fuzz_daemon_config quoted "socket = \"/tmp/a b.sock\"\r\nverbose=false\r\n = 3\n")
 domus_fuzz_seed(fuzz_daemon_config gateway_outside "gateway =13.0.82.82")
+domus_fuzz_seed(fuzz_daemon_config vmm_users "vmm-user = nobody\nvmm-uid-range = 200000-265535\nvmm_uid_range = 0-4294967295\n")

@@ -1,7 +1,8 @@
-// fuzz_jail: the monitor's user text (`vmm-user`, /etc/passwd, --user UID:GID) and the
-// async-signal-safe seccomp violation record, on arbitrary bytes. Invariants: no crash; an
-// accepted UID:GID formats back to itself; every violation record, whatever name it is given,
-// parses as an exit record naming reason "seccomp" and the call number.
+// fuzz_jail: the monitor's user text (`vmm-user`, `vmm-uid-range`, /etc/passwd and
+// /etc/group, --user UID:GID) and the async-signal-safe seccomp violation record, on arbitrary
+// bytes. Invariants: no crash; an accepted UID:GID or range formats back to itself; a domain's
+// uid lies in its range; every violation record, whatever name it is given, parses as an exit
+// record naming reason "seccomp" and the call number.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -27,6 +28,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view passwd =
         nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     (void)resolve_jail_user(spec, passwd);
+    if (auto r = parse_jail_uid_range(spec); r.ok()) {
+        auto back = parse_jail_uid_range(format_jail_uid_range(*r));
+        if (!back.ok() || !(*back == *r) || r->first == 0 || r->last < r->first) __builtin_trap();
+        int64_t id = 0;
+        std::memcpy(&id, data, size < sizeof id ? size : sizeof id);
+        if (auto u = jail_user_for_domain(*r, id); u.ok()) {
+            if (u->uid < r->first || u->uid > r->last || u->gid != u->uid) __builtin_trap();
+        }
+        (void)account_in_range(*r, passwd, passwd);
+    }
 
     long nr = 0;
     std::memcpy(&nr, data, size < sizeof nr ? size : sizeof nr);

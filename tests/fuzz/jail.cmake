@@ -15,3 +15,8 @@ root:x:0:0:root:/root:/bin/bash
 nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
 ]=])
 domus_fuzz_seed(fuzz_jail name "xxxxxxxxexecve")
+domus_fuzz_seed(fuzz_jail range [=[65000-66000
+root:x:0:0:root:/root:/bin/bash
+nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
+nogroup:x:65534:
+]=])

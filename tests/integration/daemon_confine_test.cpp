@@ -2,15 +2,18 @@
 // runs jailed in its own run directory with no capabilities, no_new_privs and its seccomp
 // filter, and still boots, serves its console, pauses, survives the daemon's kill -9 and shuts
 // down; a forbidden system call (the test build's SIGUSR2 hook) makes the domain `crashed`
-// with the call named; `vmm-user` runs it unprivileged.
+// with the call named; `vmm-user` runs it unprivileged, `vmm-uid-range` as a user of its
+// domain's own.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -263,6 +266,94 @@ TEST(DaemonConfine, VmmUserRunsTheMonitorUnprivileged) {
     // The unprivileged monitor still wrote its exit record.
     EXPECT_EQ(str(stopped.at("last_exit").as_object(), "reason"), "poweroff")
         << json::serialize(stopped);
+}
+
+// `vmm-uid-range`: each domain's monitor runs as a user of its own, FIRST + its id, and owns
+// its run directory; a domain whose id the range does not hold is refused by name, and nothing
+// is made for it.
+TEST(DaemonConfine, EachMonitorRunsAsTheUserOfItsDomain) {
+    DOMUS_REQUIRE_CONFINED_MONITOR();
+    constexpr uint32_t kFirst = 3900000000u;
+    const std::string conf = write_config("vmm-uid-range = 3900000000-3900000002\n");
+    Daemon d({"--config", conf});
+    const bool started = d.start();
+    ::unlink(conf.c_str());
+    ASSERT_TRUE(started) << d.log();
+    std::set<std::string> uids;
+    int64_t last_id = 0;
+    for (const char* name : {"one", "two"}) {
+        int status = 0;
+        auto v = d.json("POST", "/v1/domains?start=true",
+                        std::string(R"({"name":")") + name + R"(","cmdline":"service"})", &status);
+        ASSERT_EQ(status, 201) << json::serialize(v) << d.log();
+        const int64_t id = num(v.as_object(), "id");
+        last_id = id;
+        const std::string uid = std::to_string(kFirst + uint64_t(id));
+        const std::string run_dir = d.state_dir() + "/run/" + std::to_string(id);
+        EXPECT_TRUE(console_has(d, name, "service: heartbeat 1")) << d.log();
+        expect_confined(pid_of(v.as_object()), run_dir, uid);
+        EXPECT_EQ(proc_status(pid_of(v.as_object()))["Gid"],
+                  uid + "\t" + uid + "\t" + uid + "\t" + uid);
+        struct stat st {};
+        ASSERT_EQ(::stat(run_dir.c_str(), &st), 0);
+        EXPECT_EQ(std::to_string(st.st_uid), uid);
+        EXPECT_EQ(std::to_string(st.st_gid), uid);
+        uids.insert(uid);
+    }
+    EXPECT_EQ(uids.size(), 2u);  // no two monitors share a user
+
+    // The range holds ids 0 to 2; a domain past it is defined but cannot start.
+    int status = 0;
+    int64_t id = last_id;
+    std::string name;
+    while (id <= 2) {  // define domains until one gets an id past the range
+        name = "past" + std::to_string(id);
+        auto v = d.json("POST", "/v1/domains", R"({"name":")" + name + R"(","cmdline":"service"})",
+                        &status);
+        ASSERT_EQ(status, 201) << json::serialize(v);
+        id = num(v.as_object(), "id");
+    }
+    auto r = d.json("POST", "/v1/domains/" + name + "/start", "", &status);
+    EXPECT_EQ(status, 409) << json::serialize(r);
+    const std::string message = json::serialize(r);
+    EXPECT_NE(
+        message.find("domain '" + name + "' failed to start: domain id " + std::to_string(id) +
+                     " has no uid in vmm-uid-range 3900000000-3900000002 (it holds ids 0 "
+                     "to 2)"),
+        std::string::npos)
+        << message;
+    EXPECT_EQ(str(d.json("GET", "/v1/domains/" + name).as_object(), "state"), "stopped");
+    EXPECT_FALSE(fs::exists(d.state_dir() + "/run/" + std::to_string(id)));
+
+    // An unprivileged per-domain monitor still writes its exit record.
+    d.json("POST", "/v1/domains/one/shutdown", "", &status);
+    auto stopped = d.wait_state("one", "stopped");
+    ASSERT_TRUE(stopped.contains("last_exit")) << json::serialize(stopped);
+    EXPECT_EQ(str(stopped.at("last_exit").as_object(), "reason"), "poweroff")
+        << json::serialize(stopped);
+}
+
+// A range that holds an existing account's id, or one set beside vmm-user, stops the daemon at
+// start, named.
+TEST(DaemonConfine, ABadVmmUidRangeStopsTheDaemonAtStart) {
+    DOMUS_REQUIRE_DAEMON();
+    if (slurp("/etc/passwd").find("\nnobody:x:65534:65534:") == std::string::npos) {
+        GTEST_SKIP() << "no nobody user (65534) here";
+    }
+    // 65534 is nobody's uid (and, on Debian, the gid of sync and nogroup: the first found is
+    // named).
+    for (auto [text, expected] :
+         {std::pair<std::string, std::string>{"vmm-uid-range = 65000-66000\n",
+                                              "vmm-uid-range 65000-66000 holds user '"},
+          {"vmm-uid-range = 65000-66000\n", " 65534): its ids must belong to no account or group"},
+          {"vmm-user = nobody\nvmm-uid-range = 3900000000-3900000002\n",
+           "vmm-user and vmm-uid-range are exclusive"}}) {
+        const std::string conf = write_config(text);
+        Daemon d({"--config", conf});
+        EXPECT_FALSE(d.start()) << text;
+        ::unlink(conf.c_str());
+        EXPECT_NE(d.log().find(expected), std::string::npos) << d.log();
+    }
 }
 
 // The TAP the daemon made is attached by the monitor while it is still root; once it runs as

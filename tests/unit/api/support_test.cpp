@@ -128,6 +128,20 @@ TEST(DaemonConfig, RejectsUnknownKeysAndBadValuesByName) {
     EXPECT_EQ(c.events_kept, 100000);  // a refused value changes nothing
 }
 
+TEST(DaemonConfig, VmmUidRange) {
+    DaemonConfig c;
+    ASSERT_TRUE(apply_config_text("vmm-uid-range = 200000-265535\n", c));
+    EXPECT_EQ(c.vmm_uid_range, "200000-265535");
+    auto st = apply_config_text("vmm_uid_range = 0-10\n", c);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().message, "line 1: vmm-uid-range '0-10': it may not start at uid 0 (root)");
+    st = apply_config_text("\nvmm-uid-range = lots\n", c);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().message.rfind("line 2: vmm-uid-range 'lots': expected FIRST-LAST", 0), 0u)
+        << st.error().message;
+    EXPECT_EQ(c.vmm_uid_range, "200000-265535");  // a refused value changes nothing
+}
+
 TEST(DaemonConfig, LogFormat) {
     DaemonConfig c;
     EXPECT_EQ(c.log_format, telemetry::LogFormat::text);
