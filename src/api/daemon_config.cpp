@@ -195,8 +195,7 @@ std::optional<std::string> set_key(std::string key, std::string_view v, DaemonCo
     }
     std::string known =
         "socket, socket-group, state-dir, listen, vmm, vmm-user, vmm-uid-range, tls-cert, tls-key, "
-        "verbose, "
-        "log-format, image-dirs, bridge, subnet, gateway, nat, overcommit";
+        "verbose, log-format, image-dirs, bridge, subnet, gateway, nat, overcommit";
     for (const Limit& l : kLimits) known += std::string(", ") + l.key;
     return "unknown key " + quote(key) + " (known: " + known + ")";
 }
