@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <optional>
+#include <utility>
 
 namespace domus::vmm {
 
@@ -16,6 +17,16 @@ std::optional<uint32_t> parse_id(std::string_view s) {
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || p != s.data() + s.size() || v == UINT32_MAX) return std::nullopt;
     return v;
+}
+
+// "A<sep>B", each a uid/gid as parse_id takes it; nullopt if either is not.
+std::optional<std::pair<uint32_t, uint32_t>> parse_id_pair(std::string_view text, char sep) {
+    const size_t at = text.find(sep);
+    if (at == std::string_view::npos) return std::nullopt;
+    const auto a = parse_id(text.substr(0, at));
+    const auto b = parse_id(text.substr(at + 1));
+    if (!a || !b) return std::nullopt;
+    return std::pair{*a, *b};
 }
 
 std::string quoted(std::string_view s) {
@@ -48,17 +59,13 @@ void for_each_entry(std::string_view db, F each) {
 }  // namespace
 
 Result<JailUser> parse_jail_user(std::string_view text) {
-    const size_t colon = text.find(':');
-    const auto uid =
-        colon == std::string_view::npos ? std::nullopt : parse_id(text.substr(0, colon));
-    const auto gid =
-        colon == std::string_view::npos ? std::nullopt : parse_id(text.substr(colon + 1));
-    if (!uid || !gid) {
+    const auto ids = parse_id_pair(text, ':');
+    if (!ids) {
         return make_error(
             Errc::invalid_argument,
             "user " + quoted(text) + ": expected UID:GID (decimal numbers below 4294967295)");
     }
-    return JailUser{*uid, *gid};
+    return JailUser{ids->first, ids->second};
 }
 
 std::string format_jail_user(const JailUser& user) {
@@ -89,25 +96,22 @@ Result<JailUser> resolve_jail_user(std::string_view spec, std::string_view passw
 }
 
 Result<JailUidRange> parse_jail_uid_range(std::string_view text) {
-    const size_t dash = text.find('-');
-    const auto first =
-        dash == std::string_view::npos ? std::nullopt : parse_id(text.substr(0, dash));
-    const auto last =
-        dash == std::string_view::npos ? std::nullopt : parse_id(text.substr(dash + 1));
-    if (!first || !last) {
+    const auto ids = parse_id_pair(text, '-');
+    if (!ids) {
         return make_error(Errc::invalid_argument,
                           "vmm-uid-range " + quoted(text) +
                               ": expected FIRST-LAST (decimal uids below 4294967295)");
     }
-    if (*first == 0) {
+    const auto [first, last] = *ids;
+    if (first == 0) {
         return make_error(Errc::invalid_argument,
                           "vmm-uid-range " + quoted(text) + ": it may not start at uid 0 (root)");
     }
-    if (*last < *first) {
+    if (last < first) {
         return make_error(Errc::invalid_argument,
                           "vmm-uid-range " + quoted(text) + ": LAST is below FIRST");
     }
-    return JailUidRange{*first, *last};
+    return JailUidRange{first, last};
 }
 
 std::string format_jail_uid_range(const JailUidRange& range) {

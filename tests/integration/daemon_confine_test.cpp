@@ -106,6 +106,18 @@ void expect_confined(int64_t pid, const std::string& run_dir, const std::string&
     }
 }
 
+// Shuts `name` down through the API and checks that its monitor, jailed and unprivileged as it
+// may be, wrote the exit record that says so.
+void expect_powers_off(const Daemon& d, const std::string& name) {
+    int status = 0;
+    d.json("POST", "/v1/domains/" + name + "/shutdown", "", &status);
+    EXPECT_EQ(status, 202);
+    auto stopped = d.wait_state(name, "stopped");
+    ASSERT_TRUE(stopped.contains("last_exit")) << json::serialize(stopped);
+    EXPECT_EQ(str(stopped.at("last_exit").as_object(), "reason"), "poweroff")
+        << json::serialize(stopped);
+}
+
 // ThreadSanitizer builds of domus-vmm do not confine themselves (monitor.hpp).
 #if defined(__SANITIZE_THREAD__)
 #define DOMUS_REQUIRE_CONFINED_MONITOR() GTEST_SKIP() << "TSan builds do not confine the monitor"
@@ -151,12 +163,7 @@ TEST(DaemonConfine, AMonitorRunsJailedFilteredAndWithoutCapabilities) {
     EXPECT_EQ(str(got, "state"), "running");
     EXPECT_TRUE(console_has(d, "jailed", "service: heartbeat 3"));
 
-    d.json("POST", "/v1/domains/jailed/shutdown", "", &status);
-    EXPECT_EQ(status, 202);
-    auto stopped = d.wait_state("jailed", "stopped");
-    ASSERT_TRUE(stopped.contains("last_exit")) << json::serialize(stopped);
-    EXPECT_EQ(str(stopped.at("last_exit").as_object(), "reason"), "poweroff")
-        << json::serialize(stopped);
+    ASSERT_NO_FATAL_FAILURE(expect_powers_off(d, "jailed"));
     // Nothing of the run left but the logs; the directory goes with the domain.
     const std::string base = run_dir + "/" + std::to_string(id);
     EXPECT_FALSE(fs::exists(base + ".ctl"));
@@ -260,12 +267,7 @@ TEST(DaemonConfine, VmmUserRunsTheMonitorUnprivileged) {
     expect_confined(pid_of(v.as_object()), run_dir, "65534");
     EXPECT_EQ(proc_status(pid_of(v.as_object()))["Gid"], "65534\t65534\t65534\t65534");
     EXPECT_EQ(fs::status(run_dir).permissions() & fs::perms::all, fs::perms::owner_all);
-    user.json("POST", "/v1/domains/low/shutdown", "", &status);
-    auto stopped = user.wait_state("low", "stopped");
-    ASSERT_TRUE(stopped.contains("last_exit")) << json::serialize(stopped);
-    // The unprivileged monitor still wrote its exit record.
-    EXPECT_EQ(str(stopped.at("last_exit").as_object(), "reason"), "poweroff")
-        << json::serialize(stopped);
+    expect_powers_off(user, "low");  // the unprivileged monitor still wrote its exit record
 }
 
 // `vmm-uid-range`: each domain's monitor runs as a user of its own, FIRST + its id, and owns
@@ -325,12 +327,7 @@ TEST(DaemonConfine, EachMonitorRunsAsTheUserOfItsDomain) {
     EXPECT_EQ(str(d.json("GET", "/v1/domains/" + name).as_object(), "state"), "stopped");
     EXPECT_FALSE(fs::exists(d.state_dir() + "/run/" + std::to_string(id)));
 
-    // An unprivileged per-domain monitor still writes its exit record.
-    d.json("POST", "/v1/domains/one/shutdown", "", &status);
-    auto stopped = d.wait_state("one", "stopped");
-    ASSERT_TRUE(stopped.contains("last_exit")) << json::serialize(stopped);
-    EXPECT_EQ(str(stopped.at("last_exit").as_object(), "reason"), "poweroff")
-        << json::serialize(stopped);
+    expect_powers_off(d, "one");  // a per-domain monitor still writes its exit record
 }
 
 // A range that holds an existing account's id, or one set beside vmm-user, stops the daemon at
